@@ -1,0 +1,169 @@
+"""Duration and time-to-event distributions in clinical units.
+
+Each distribution is a small validated value object (as in Ciw): it turns uniforms into days by its
+inverse CDF (`ppf`), so that every random event of a patient comes from one fixed uniform and
+scenarios that differ only in a parameter share their random numbers; and it knows its exact mean,
+so tests can compare simulated means with it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, NonNegativeFloat, model_validator
+from scipy import special
+
+DAYS_PER_YEAR = 365.25
+Unit = Literal["days", "years"]
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: Unit = "days"
+
+    @property
+    def _days(self) -> float:
+        """Factor turning this distribution's parameters into days."""
+        return DAYS_PER_YEAR if self.unit == "years" else 1.0
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function: days for uniforms `u` in [0, 1)."""
+        raise NotImplementedError
+
+    def expected_days(self) -> float:
+        """Exact mean in days."""
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+        return self.ppf(rng.random(size))
+
+
+class Fixed(_Distribution):
+    dist: Literal["fixed"]
+    value: NonNegativeFloat
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value * self._days)
+
+    def expected_days(self) -> float:
+        return self.value * self._days
+
+
+class Exponential(_Distribution):
+    """Constant hazard, given as `rate_per_year` or as `mean_days` (exactly one)."""
+
+    dist: Literal["exponential"]
+    rate_per_year: NonNegativeFloat | None = None
+    mean_days: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_parameter(self) -> Exponential:
+        if (self.rate_per_year is None) == (self.mean_days is None):
+            raise ValueError("give exactly one of rate_per_year or mean_days")
+        if self.unit != "days":
+            raise ValueError("exponential takes its unit from rate_per_year or mean_days; drop 'unit'")
+        return self
+
+    @property
+    def rate_per_day(self) -> float:
+        if self.mean_days is not None:
+            return 1.0 / self.mean_days
+        return self.rate_per_year / DAYS_PER_YEAR  # type: ignore[operator]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return -np.log1p(-u) / self.rate_per_day
+
+    def expected_days(self) -> float:
+        return np.inf if self.rate_per_day == 0 else 1.0 / self.rate_per_day
+
+
+class LogNormal(_Distribution):
+    dist: Literal["lognormal"]
+    median: PositiveFloat
+    sigma: NonNegativeFloat
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.median * self._days * np.exp(self.sigma * special.ndtri(u))
+
+    def expected_days(self) -> float:
+        return self.median * self._days * float(np.exp(self.sigma**2 / 2))
+
+
+class Gamma(_Distribution):
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    sd: PositiveFloat
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        shape = (self.mean / self.sd) ** 2
+        scale = self.sd**2 / self.mean
+        return special.gammaincinv(shape, u) * scale * self._days
+
+    def expected_days(self) -> float:
+        return self.mean * self._days
+
+
+class Weibull(_Distribution):
+    """S(t) = exp(-(t/scale)^shape); shape < 1 a falling hazard, > 1 a rising one."""
+
+    dist: Literal["weibull"]
+    shape: PositiveFloat
+    scale: PositiveFloat
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape)
+
+    def expected_days(self) -> float:
+        return self.scale * self._days * float(special.gamma(1 + 1 / self.shape))
+
+
+class Uniform(_Distribution):
+    dist: Literal["uniform"]
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return (self.low + (self.high - self.low) * u) * self._days
+
+    def expected_days(self) -> float:
+        return (self.low + self.high) / 2 * self._days
+
+
+class Discrete(_Distribution):
+    """A finite set of values with probabilities, e.g. the number of apheresis days."""
+
+    dist: Literal["discrete"]
+    values: list[NonNegativeFloat] = Field(min_length=1)
+    probabilities: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Discrete:
+        if len(self.values) != len(self.probabilities):
+            raise ValueError(
+                f"values ({len(self.values)}) and probabilities ({len(self.probabilities)}) differ in length"
+            )
+        if abs(sum(self.probabilities) - 1.0) > 1e-9:
+            raise ValueError(f"probabilities must sum to 1 (they sum to {sum(self.probabilities):.6g})")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        cumulative = np.cumsum(self.probabilities)
+        index = np.searchsorted(cumulative, u, side="right").clip(max=len(self.values) - 1)
+        return np.asarray(self.values)[index] * self._days
+
+    def expected_days(self) -> float:
+        return float(np.dot(self.values, self.probabilities)) * self._days
+
+
+Distribution = Annotated[
+    Union[Fixed, Exponential, LogNormal, Gamma, Weibull, Uniform, Discrete],
+    Field(discriminator="dist"),
+]

@@ -1,0 +1,80 @@
+"""What each simulated study would report, defined as the papers define it (DESIGN.md, Outcomes).
+
+A study sees events only up to its data cut-off: patients enrolled late are censored early.
+Survival from reinfusion is among transplanted patients; intention-to-treat survival is from enrolment;
+relapse is a cumulative incidence with death competing (Aalen-Johansen), not 1 - KM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distributions import DAYS_PER_YEAR
+from .pathway import Histories
+from .scenario import Scenario, landmark_label
+from .survival import cumulative_incidence, kaplan_meier
+
+CURVES = ("os", "dfs", "relapse")
+MONTH_YEARS = 1 / 12
+
+
+@dataclass
+class StudyOutcomes:
+    """Per-study outcomes (each an array over replications) and curves on `grid_years`."""
+
+    values: dict[str, np.ndarray]
+    curves: dict[str, np.ndarray]
+    grid_years: np.ndarray
+
+
+def curve_grid(scenario: Scenario) -> np.ndarray:
+    """Monthly time points to the horizon, plus the landmarks (years since reinfusion)."""
+    horizon = scenario.simulation.horizon_years
+    months = np.arange(0, horizon + 1e-9, MONTH_YEARS)
+    return np.union1d(months, scenario.simulation.landmarks_years)
+
+
+def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
+    cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
+    grid = curve_grid(scenario)
+    grid_days = grid * DAYS_PER_YEAR
+    died = h.death <= cutoff
+    relapsed = h.relapse <= cutoff
+    transplanted = h.reinfusion <= cutoff
+    last_seen = np.minimum(np.minimum(h.death, h.withdrawal), cutoff)
+    since_reinfusion = last_seen - h.reinfusion
+    to_relapse_or_end = np.minimum(h.relapse, last_seen) - h.reinfusion
+    competing = np.where(relapsed, 1, np.where(died, 2, 0))
+
+    curves = {
+        "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
+        "dfs": kaplan_meier(to_relapse_or_end, relapsed | died, transplanted, grid_days),
+        "relapse": cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days),
+    }
+    everyone = h.enrolment <= cutoff
+    at_landmarks = np.searchsorted(grid, scenario.simulation.landmarks_years)
+    itt = kaplan_meier(last_seen - h.enrolment, died, everyone, grid_days[at_landmarks])
+
+    values: dict[str, np.ndarray] = {}
+    for curve in ("os", "dfs"):
+        for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
+            values[f"{curve}_{landmark_label(landmark)}"] = curves[curve][:, column]
+    for column, landmark in enumerate(scenario.simulation.landmarks_years):
+        values[f"os_{landmark_label(landmark)}_itt"] = itt[:, column]
+    for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
+        values[f"relapse_{landmark_label(landmark)}"] = curves["relapse"][:, column]
+    enrolled = everyone.sum(axis=1)
+    values["trm"] = (died & _treatment_related(scenario, h)).sum(axis=1) / enrolled
+    values["deaths_before_reinfusion"] = (died & (h.death < h.reinfusion)).sum(axis=1) / enrolled
+    values["transplanted"] = transplanted.sum(axis=1) / enrolled
+    return StudyOutcomes(values=values, curves=curves, grid_years=grid)
+
+
+def _treatment_related(scenario: Scenario, h: Histories) -> np.ndarray:
+    """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion."""
+    in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages])
+    window = scenario.outcomes.trm_followup_days
+    early = (h.death_stage == h.stage_labels.index("follow-up")) & (h.death - h.reinfusion <= window)
+    return in_stages | (early if window > 0 else False)

@@ -1,0 +1,51 @@
+"""Random numbers: one independent stream per replication, one fixed uniform per patient event.
+
+Replication r of seed s always draws from `SeedSequence(s, spawn_key=(r,))` (the r-th child that
+`SeedSequence(s).spawn` would give), so results depend only on (scenario, seed, replication index):
+not on worker count or chunking. Each patient event (enrolment, each stage's duration, death and
+failure, each wait, relapse, deaths in follow-up) has its own row of uniforms; distributions map them
+by inverse CDF. Scenarios with the same stages therefore share random numbers (common random numbers),
+and raising a death probability can only turn survivors into deaths, never the reverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scenario import Scenario
+
+STAGE_EVENTS = ("duration", "death", "failure")
+FOLLOWUP_EVENTS = ("relapse", "death_before_relapse", "death_after_relapse")
+
+
+@dataclass(frozen=True)
+class StreamLayout:
+    """Which row of the uniform block feeds which patient event."""
+
+    rows: dict[str, int]
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> StreamLayout:
+        names = ["enrolment"]
+        names += [f"{stage}.{event}" for stage in scenario.stages for event in STAGE_EVENTS]
+        names += [f"waiting.{resource}" for resource in scenario.resources]
+        names += [f"followup.{event}" for event in FOLLOWUP_EVENTS]
+        return cls({name: row for row, name in enumerate(names)})
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def replication_generator(seed: int, replication: int) -> np.random.Generator:
+    """The generator of one replication: independent of every other replication and of chunking."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication,))))
+
+
+def uniforms(seed: int, replications: range, layout: StreamLayout, patients: int) -> np.ndarray:
+    """Uniforms of shape (events, replications, patients) for a chunk of replications."""
+    block = np.empty((len(layout), len(replications), patients))
+    for column, replication in enumerate(replications):
+        block[:, column, :] = replication_generator(seed, replication).random((len(layout), patients))
+    return block

@@ -1,0 +1,233 @@
+"""Scenario files: one TOML file describes one transplant protocol (see DESIGN.md).
+
+`load_scenario` reads the file with tomllib, applies `--set dotted.path=value` overrides, and validates
+everything with pydantic models that forbid unknown keys, so a typo is an error and not a silent default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
+
+from .distributions import Distribution
+from .errors import UserError
+from .validation_messages import allowed_keys, describe_validation_error
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Metadata(_Model):
+    name: str
+    citation: str = ""
+    description: str = ""
+
+
+class Cohort(_Model):
+    """A study: `size` patients enrolled uniformly over the accrual period, followed to a data cut-off."""
+
+    size: PositiveInt
+    accrual_years: NonNegativeFloat
+    followup_after_accrual_years: NonNegativeFloat = Field(
+        description="time from the end of accrual to the data cut-off"
+    )
+
+    @property
+    def cutoff_years(self) -> float:
+        return self.accrual_years + self.followup_after_accrual_years
+
+
+class Simulation(_Model):
+    replications: PositiveInt = 1000
+    seed: Annotated[int, Field(ge=0)] = 0
+    horizon_years: PositiveFloat = 10.0
+    landmarks_years: list[PositiveFloat] = Field(default=[1.0, 3.0, 5.0], min_length=1)
+
+    @model_validator(mode="after")
+    def _landmarks_within_horizon(self) -> Simulation:
+        late = [x for x in self.landmarks_years if x > self.horizon_years]
+        if late:
+            raise ValueError(f"landmarks_years {late} lie beyond horizon_years ({self.horizon_years})")
+        return self
+
+
+class Stage(_Model):
+    """One step of the pathway: how long it lasts, whether it can kill or fail, what it holds."""
+
+    duration: Distribution
+    death_probability: Probability | None = None
+    death_hazard: Distribution | None = Field(
+        default=None, description="time from the stage's start to death, competing with its completion"
+    )
+    death_cause: str = "treatment-related"
+    failure_probability: Probability | None = Field(
+        default=None, description="the patient leaves the pathway at the stage's end (e.g. failed collection)"
+    )
+    resource: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_death_risk(self) -> Stage:
+        if self.death_probability is not None and self.death_hazard is not None:
+            raise ValueError("give death_probability or death_hazard, not both")
+        return self
+
+
+class FollowUp(_Model):
+    """Hazards after the pathway: relapse and death compete; death may be faster after relapse."""
+
+    relapse: Distribution | None = None
+    death_before_relapse: Distribution | None = None
+    death_after_relapse: Distribution | None = None
+    death_cause: str = "disease"
+
+
+class Waiting(_Model):
+    """What can happen to a patient waiting for a resource (e.g. an isolation bed)."""
+
+    death: Distribution | None = None
+    death_cause: str = "disease"
+
+
+class Resource(_Model):
+    capacity: PositiveInt | Literal["unlimited"]
+
+    @property
+    def is_finite(self) -> bool:
+        return self.capacity != "unlimited"
+
+
+class Outcomes(_Model):
+    """How outcomes are defined, as the papers define them."""
+
+    reinfusion_stage: Name = "reinfusion"
+    trm_stages: list[Name] = Field(min_length=1)
+    trm_followup_days: NonNegativeFloat = Field(
+        default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
+    )
+
+
+class Scenario(_Model):
+    metadata: Metadata
+    cohort: Cohort
+    simulation: Simulation = Simulation()
+    stages: dict[Name, Stage] = Field(min_length=1)
+    followup: FollowUp = FollowUp()
+    waiting: Waiting = Waiting()
+    resources: dict[Name, Resource] = {}
+    outcomes: Outcomes
+    targets: dict[str, Probability] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        stage_names = list(self.stages)
+        for name, stage in self.stages.items():
+            if stage.resource is not None and stage.resource not in self.resources:
+                raise ValueError(
+                    f"stages.{name}.resource: unknown resource {stage.resource!r}; "
+                    f"declared resources: {sorted(self.resources) or 'none'}"
+                )
+        for resource in {s.resource for s in self.stages.values() if s.resource}:
+            held = [i for i, s in enumerate(self.stages.values()) if s.resource == resource]
+            if held != list(range(held[0], held[-1] + 1)):
+                raise ValueError(f"resource {resource!r} must be held by consecutive stages, not {held}")
+        if self.outcomes.reinfusion_stage not in self.stages:
+            raise ValueError(f"outcomes.reinfusion_stage: {self.outcomes.reinfusion_stage!r} is not a stage; stages: {stage_names}")
+        unknown = [s for s in self.outcomes.trm_stages if s not in self.stages]
+        if unknown:
+            raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")
+        bad_targets = sorted(set(self.targets) - set(self.outcome_names))
+        if bad_targets:
+            raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
+        return self
+
+    @property
+    def outcome_names(self) -> list[str]:
+        """Names of the per-study outcomes `run` reports, in the order it reports them."""
+        marks = [landmark_label(x) for x in self.simulation.landmarks_years]
+        return (
+            [f"os_{m}" for m in marks]
+            + [f"dfs_{m}" for m in marks]
+            + [f"os_{m}_itt" for m in marks]
+            + [f"relapse_{m}" for m in marks]
+            + ["trm", "deaths_before_reinfusion", "transplanted"]
+        )
+
+    @property
+    def short_name(self) -> str:
+        """A name for folders and legends' keys."""
+        return re.sub(r"[^A-Za-z0-9]+", "_", self.metadata.name).strip("_").lower() or "scenario"
+
+
+def landmark_label(years: float) -> str:
+    """`5.0` -> `5y`, `2.5` -> `2.5y`."""
+    return f"{years:g}y"
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, override and validate a scenario file; every problem is a `UserError` naming file and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such scenario file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+    return scenario_from_dict(raw, source=str(path), overrides=overrides)
+
+
+def scenario_from_dict(
+    raw: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = ()
+) -> Scenario:
+    """Validate a scenario given as a dict (e.g. parsed TOML), after applying `--set` overrides."""
+    for override in overrides:
+        apply_override(raw, override, source)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise UserError(describe_validation_error(error, source, Scenario, overrides)) from None
+
+
+def apply_override(raw: dict[str, Any], override: str, source: str) -> None:
+    """Set `dotted.path=value` in the raw scenario; the value is read as a TOML value, else as text."""
+    path, sep, text = override.partition("=")
+    keys = path.strip().split(".")
+    if not sep or not all(keys):
+        raise UserError(f"--set {override!r}: expected PATH=VALUE, e.g. stages.conditioning.death_probability=0.05")
+    table = raw
+    for depth, key in enumerate(keys[:-1]):
+        if key not in table and key in allowed_keys(Scenario, tuple(keys[:depth])):
+            table[key] = {}  # a table left to its defaults in the file, e.g. [simulation]
+        child = table.get(key)
+        if not isinstance(child, dict):
+            where = ".".join(keys[: depth + 1])
+            known = ", ".join(sorted(k for k, v in table.items() if isinstance(v, dict))) or "none"
+            raise UserError(f"--set {path}: {source} has no table {where!r}; tables there: {known}")
+        table = child
+    table[keys[-1]] = parse_value(text.strip())
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value (`0.05`, `true`, `[1, 3, 5]`, `{ dist = "fixed", value = 3 }`) or, failing that, the text."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
