@@ -76,5 +76,8 @@ def _treatment_related(scenario: Scenario, h: Histories) -> np.ndarray:
     """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion."""
     in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages])
     window = scenario.outcomes.trm_followup_days
-    early = (h.death_stage == h.stage_labels.index("follow-up")) & (h.death - h.reinfusion <= window)
-    return in_stages | (early if window > 0 else False)
+    if window == 0:
+        return in_stages
+    with np.errstate(invalid="ignore"):  # inf - inf for patients never reinfused: not early
+        early = (h.death_stage == h.stage_labels.index("follow-up")) & (h.death - h.reinfusion <= window)
+    return in_stages | early

@@ -19,6 +19,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -106,7 +107,14 @@ class Waiting(_Model):
 
 
 class Resource(_Model):
-    capacity: PositiveInt | Literal["unlimited"]
+    capacity: int | Literal["unlimited"]
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _whole_or_unlimited(cls, value: Any) -> Any:
+        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            raise ValueError(f'must be a whole number of at least 1, or "unlimited" (got {value!r})')
+        return value
 
     @property
     def is_finite(self) -> bool:

@@ -22,7 +22,7 @@ def describe_validation_error(
             origin = f"{source} (after --set {override})"
     message = _explain(first, model)
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-    return f"{origin}: {field or 'scenario'}: {message}{more}"
+    return f"{origin}: {field + ': ' if field else ''}{message}{more}"
 
 
 def _explain(problem: dict[str, Any], model: type[BaseModel]) -> str:
@@ -34,7 +34,7 @@ def _explain(problem: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "missing":
         return "required but missing"
     message = problem["msg"].removeprefix("Value error, ")
-    if "input" in problem and kind not in ("union_tag_invalid", "model_type", "dict_type"):
+    if "input" in problem and kind not in ("union_tag_invalid", "model_type", "dict_type", "value_error"):
         given = problem["input"]
         if not isinstance(given, dict):
             message += f" (got {given!r})"

@@ -1,0 +1,7 @@
+"""`python -m simulator` is `hsct-sim`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,47 @@
+"""The optional per-patient event log: one row per simulated patient, as a study's database would hold it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .distributions import DAYS_PER_YEAR
+from .pathway import Histories
+from .scenario import Scenario
+
+COLUMNS = (
+    "replication",
+    "patient",
+    "enrolment_day",
+    "reinfusion_day",
+    "relapse_day",
+    "death_day",
+    "death_cause",
+    "death_stage",
+    "last_followup_day",
+)
+
+
+def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[str, np.ndarray]:
+    """Columns of the log: days since the study's first enrolment, NaN (or empty text) where the event
+    did not happen before the data cut-off."""
+    cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
+    first = h.enrolment.min(axis=1, keepdims=True)
+
+    def seen(times: np.ndarray) -> np.ndarray:
+        return np.where(times <= cutoff, times - first, np.nan).ravel()
+
+    died = (h.death <= cutoff).ravel()
+    stages = np.array(h.stage_labels + [""], dtype=object)
+    causes = np.array(h.cause_labels + [""], dtype=object)
+    n_rows, n = h.enrolment.shape
+    return {
+        "replication": np.repeat(np.asarray(replications, dtype=np.int64), n),
+        "patient": np.tile(np.arange(n, dtype=np.int64), n_rows),
+        "enrolment_day": seen(h.enrolment),
+        "reinfusion_day": seen(h.reinfusion),
+        "relapse_day": seen(h.relapse),
+        "death_day": seen(h.death),
+        "death_cause": np.where(died, causes[h.death_cause.ravel()], ""),
+        "death_stage": np.where(died, stages[h.death_stage.ravel()], ""),
+        "last_followup_day": (np.minimum(np.minimum(h.death, h.withdrawal), cutoff) - first).ravel(),
+    }

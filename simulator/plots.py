@@ -1,0 +1,81 @@
+"""Figures a clinician can read without the code: what is compared in the title, units on the axes,
+what the line and band mean in the legend, how many studies of how many patients in the subtitle.
+
+Figures are built on `matplotlib.figure.Figure` directly (no pyplot state), so they are safe in workers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from .results import RunResult
+
+CURVE_TITLES = {
+    "os": ("Overall survival after reinfusion", "Probability of being alive"),
+    "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
+}
+LINE_COLOUR = "#1f5f9e"
+
+
+def subtitle(result: RunResult) -> str:
+    s = result.scenario
+    return (
+        f"{result.replications:,} simulated studies of {s.cohort.size} patients, "
+        f"accrual {s.cohort.accrual_years:g} y, data cut-off {s.cohort.cutoff_years:g} y after first enrolment"
+    )
+
+
+def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
+    """(years, value) of the scenario's targets for this curve, e.g. os_5y = 0.84 -> (5, 0.84)."""
+    pattern = re.compile(rf"^{curve}_(\d+(?:\.\d+)?)y$")
+    return [(float(m.group(1)), v) for k, v in result.scenario.targets.items() if (m := pattern.match(k))]
+
+
+def survival_band(result: RunResult, curve: str) -> Figure:
+    title, ylabel = CURVE_TITLES[curve]
+    curves = result.curves[curve].astype(float)
+    lower, median, upper = np.nanpercentile(curves, [2.5, 50, 97.5], axis=0)
+    figure = Figure(figsize=(7.5, 5))
+    ax = figure.add_subplot()
+    ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (2.5-97.5 percentiles)")
+    ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,
+            label="Median simulated study (Kaplan-Meier)")
+    points = published_points(result, curve)
+    if points:
+        x, y = zip(*points)
+        ax.plot(x, y, "D", color="#c0392b", ms=8, label=f"Published: {result.scenario.metadata.name}")
+    ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
+    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result)}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def trm_distribution(result: RunResult) -> Figure:
+    """How often a study of this size would report each treatment-related mortality."""
+    trm = result.values["trm"]
+    levels, counts = np.unique(trm[np.isfinite(trm)], return_counts=True)
+    width = 0.8 / result.scenario.cohort.size
+    figure = Figure(figsize=(7.5, 5))
+    ax = figure.add_subplot()
+    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8,
+           label="Simulated studies")
+    ax.axvline(np.nanmean(trm), color=LINE_COLOUR, ls="--", label=f"Simulated mean {np.nanmean(trm):.3f}")
+    target = result.scenario.targets.get("trm")
+    if target is not None:
+        ax.axvline(target, color="#c0392b", lw=2, label=f"Published: {target:.3f} ({result.scenario.metadata.name})")
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
+           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 3 * width))
+    ax.set_title(f"Treatment-related mortality a study would report: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result)}", fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=9)
+    figure.tight_layout()
+    return figure

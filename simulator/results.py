@@ -1,0 +1,99 @@
+"""The result of a run: tables for notebooks, figures, and the run folder (lifelines-style: one object,
+`.summary`, `.plot_*()`, `.save(folder)`)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+
+from . import __version__, plots
+from .scenario import Scenario
+from .summary import summarise
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    seed: int
+    values: dict[str, np.ndarray]  # outcome -> one value per simulated study
+    curves: dict[str, np.ndarray]  # "os", "dfs", "relapse" -> (studies, grid) curves
+    grid_years: np.ndarray
+    patients: dict[str, np.ndarray] | None = None
+    wall_seconds: float = 0.0
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+
+    @property
+    def replications(self) -> int:
+        return len(next(iter(self.values.values())))
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """outcome, estimate, mc_se, lower, upper."""
+        return summarise(self.values)
+
+    @property
+    def studies(self) -> pd.DataFrame:
+        """One row per simulated study (replication) with its outcomes."""
+        table = pd.DataFrame(self.values)
+        table.insert(0, "replication", np.arange(len(table)))
+        return table
+
+    def table(self) -> str:
+        """The summary as text for the terminal, with published targets beside the estimates."""
+        s = self.scenario
+        lines = [
+            f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.size} patients "
+            f"(seed {self.seed})",
+            f"{'outcome':<26}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}",
+        ]
+        for row in self.summary.itertuples():
+            target = s.targets.get(row.outcome)
+            lines.append(
+                f"{row.outcome:<26}{row.estimate:>11.3f} ± {row.mc_se:<7.4f}"
+                f"{f'[{row.lower:.3f}, {row.upper:.3f}]':>20}"
+                f"{'' if target is None else f'{target:.3f}':>11}"
+            )
+        return "\n".join(lines)
+
+    def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
+        """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""
+        return plots.survival_band(self, curve)
+
+    def plot_trm(self) -> matplotlib.figure.Figure:
+        return plots.trm_distribution(self)
+
+    def manifest(self) -> dict:
+        return {
+            "scenario": self.scenario.model_dump(mode="json"),
+            "seed": self.seed,
+            "replications": self.replications,
+            "version": __version__,
+            "command": self.command,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        }
+
+    def save(self, folder: str | Path) -> None:
+        """Write the run's files into an existing (empty) folder."""
+        folder = Path(folder)
+        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        self.summary.to_csv(folder / "summary.csv", index=False)
+        (folder / "summary.json").write_text(self.summary.to_json(orient="records", indent=2) + "\n")
+        self.studies.to_csv(folder / "replications.csv", index=False)
+        if self.patients is not None:
+            pd.DataFrame(self.patients).to_parquet(folder / "patients.parquet", index=False)
+        for name, figure in (
+            ("km_os.png", self.plot_survival("os")),
+            ("km_dfs.png", self.plot_survival("dfs")),
+            ("trm.png", self.plot_trm()),
+        ):
+            figure.savefig(folder / name, dpi=120)

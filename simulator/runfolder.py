@@ -1,0 +1,52 @@
+"""Run folders under outputs/: written in a hidden temporary folder and renamed when complete, so an
+error or Ctrl-C never leaves a half-written run behind."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import UserError
+
+OUTPUTS = Path("outputs")
+
+
+def default_folder(command: str, name: str) -> Path:
+    """outputs/<command>-<name>-<UTC timestamp>/, made unique if two runs start in the same second."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    folder = OUTPUTS / f"{command}-{name}-{stamp}"
+    suffix = 1
+    while folder.exists():
+        suffix += 1
+        folder = OUTPUTS / f"{command}-{name}-{stamp}-{suffix}"
+    return folder
+
+
+def check_free(folder: Path) -> None:
+    """Fail before any work if the destination is taken."""
+    if folder.exists():
+        raise UserError(f"--output {folder}: already exists; choose a new folder (runs are never overwritten)")
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of `folder` to write into; rename it to `folder` only on success."""
+    check_free(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        yield partial
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def write_run(folder: Path, save: Callable[[Path], None]) -> Path:
+    with writing(folder) as partial:
+        save(partial)
+    return folder

@@ -1,0 +1,75 @@
+"""Run a scenario: many simulated studies in chunks, aggregated into one `RunResult`.
+
+A chunk is a pure function of (scenario, seed, replication indices), so chunks can run in any order,
+in any process, and give the same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from .pathway import Histories, simulate_pathway
+from .outcomes import curve_grid, study_outcomes
+from .patients import patient_log
+from .randomness import StreamLayout, uniforms
+from .results import RunResult
+from .scenario import Scenario
+
+CHUNK_REPLICATIONS = 250
+
+
+@dataclass
+class Chunk:
+    """Outcomes of the studies `replications` (and, if asked for, their patients' event log)."""
+
+    replications: range
+    values: dict[str, np.ndarray]
+    curves: dict[str, np.ndarray]
+    patients: dict[str, np.ndarray] | None = None
+
+
+def simulate_chunk(scenario: Scenario, seed: int, replications: range, patients_log: bool = False) -> Chunk:
+    layout = StreamLayout.for_scenario(scenario)
+    histories: Histories = simulate_pathway(scenario, uniforms(seed, replications, layout, scenario.cohort.size), layout)
+    outcomes = study_outcomes(scenario, histories)
+    curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
+    log = patient_log(scenario, histories, replications) if patients_log else None
+    return Chunk(replications, outcomes.values, curves, log)
+
+
+def chunks_of(replications: int, size: int = CHUNK_REPLICATIONS) -> list[range]:
+    return [range(start, min(start + size, replications)) for start in range(0, replications, size)]
+
+
+def run(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    patients_log: bool = False,
+    progress: bool = False,
+    chunk_size: int = CHUNK_REPLICATIONS,
+) -> RunResult:
+    """Simulate `replications` studies of the scenario (defaults from its [simulation] table)."""
+    replications = replications or scenario.simulation.replications
+    seed = scenario.simulation.seed if seed is None else seed
+    began = time.perf_counter()
+    parts = []
+    with tqdm(total=replications, unit="study", disable=not progress, desc=scenario.metadata.name) as bar:
+        for block in chunks_of(replications, chunk_size):
+            parts.append(simulate_chunk(scenario, seed, block, patients_log))
+            bar.update(len(block))
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        values={k: np.concatenate([p.values[k] for p in parts]) for k in parts[0].values},
+        curves={k: np.concatenate([p.curves[k] for p in parts]) for k in parts[0].curves},
+        grid_years=curve_grid(scenario),
+        patients={k: np.concatenate([p.patients[k] for p in parts]) for k in parts[0].patients}
+        if patients_log
+        else None,
+        wall_seconds=time.perf_counter() - began,
+    )

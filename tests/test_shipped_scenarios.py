@@ -1,0 +1,24 @@
+"""The shipped scenarios reproduce their published figures (issue: within 0.03, and under 3 MC SE)."""
+
+import pytest
+
+from simulator import load_scenario, run
+
+from helpers import SCENARIOS
+
+EXPECTED = {
+    "burt2006.toml": ["trm", "deaths_before_reinfusion", "os_5y", "dfs_5y"],
+    "ebmt2004.toml": ["trm"],
+}
+
+
+@pytest.mark.parametrize("file", sorted(EXPECTED))
+def test_shipped_scenario_reproduces_its_targets(file):
+    scenario = load_scenario(SCENARIOS / file)
+    assert sorted(scenario.targets) == sorted(EXPECTED[file])
+    summary = run(scenario).summary.set_index("outcome")
+    for outcome, published in scenario.targets.items():
+        estimate, se = summary.loc[outcome, ["estimate", "mc_se"]]
+        assert abs(estimate - published) <= 0.03, (outcome, estimate, published)
+        assert abs(estimate - published) < 3 * se, (outcome, estimate, published, se)
+
