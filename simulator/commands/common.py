@@ -1,0 +1,46 @@
+"""Options and steps shared by the commands: scenario and run options, where results go, how runs execute."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """--replications, --seed, --set, --output, --quiet: every command that simulates takes these."""
+    parser.add_argument("--replications", type=positive_int, metavar="N",
+                        help="simulated studies (default: the scenario's simulation.replications)")
+    parser.add_argument("--seed", type=seed_value, metavar="S", help="random seed (default: simulation.seed)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a scenario value by its dotted path, e.g. "
+                             "stages.isolation.death_probability=0.05 (repeatable)")
+    parser.add_argument("--output", type=Path, metavar="DIR",
+                        help="run folder to create (default: outputs/<command>-<scenario>-<UTC time>/)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def execution_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers)."""
+    return {"progress": not args.quiet and sys.stderr.isatty()}
