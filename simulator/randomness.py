@@ -38,14 +38,20 @@ class StreamLayout:
         return len(self.rows)
 
 
-def replication_generator(seed: int, replication: int) -> np.random.Generator:
-    """The generator of one replication: independent of every other replication and of chunking."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication,))))
+def replication_generator(seed: int, replication: int, substream: tuple[int, ...] = ()) -> np.random.Generator:
+    """The generator of one replication: independent of every other replication and of chunking.
+
+    `substream` gives further independent streams within a replication (e.g. the arms of a two-arm study).
+    """
+    key = (replication, *substream)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
-def uniforms(seed: int, replications: range, layout: StreamLayout, patients: int) -> np.ndarray:
+def uniforms(
+    seed: int, replications: range, layout: StreamLayout, patients: int, substream: tuple[int, ...] = ()
+) -> np.ndarray:
     """Uniforms of shape (events, replications, patients) for a chunk of replications."""
     block = np.empty((len(layout), len(replications), patients))
     for column, replication in enumerate(replications):
-        block[:, column, :] = replication_generator(seed, replication).random((len(layout), patients))
+        block[:, column, :] = replication_generator(seed, replication, substream).random((len(layout), patients))
     return block
