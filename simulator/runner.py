@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from tqdm import tqdm
 
+from .execution import map_chunks
 from .pathway import Histories, simulate_pathway
 from .outcomes import curve_grid, study_outcomes
 from .patients import patient_log
@@ -20,6 +22,7 @@ from .results import RunResult
 from .scenario import Scenario
 
 CHUNK_REPLICATIONS = 250
+tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
 
 
 @dataclass
@@ -52,23 +55,32 @@ def run(
     patients_log: bool = False,
     progress: bool = False,
     chunk_size: int = CHUNK_REPLICATIONS,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> RunResult:
-    """Simulate `replications` studies of the scenario (defaults from its [simulation] table)."""
+    """Simulate `replications` studies of the scenario (defaults from its [simulation] table).
+
+    Chunks of `chunk_size` studies run on `workers` local processes, or on the dask scheduler at
+    `scheduler`; the result is the same whatever these are.
+    """
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     began = time.perf_counter()
-    parts = []
+    blocks = chunks_of(replications, chunk_size)
+    parts: list[Chunk | None] = [None] * len(blocks)
+    task = partial(simulate_chunk, scenario, seed, patients_log=patients_log)
     with tqdm(total=replications, unit="study", disable=not progress, desc=scenario.metadata.name) as bar:
-        for block in chunks_of(replications, chunk_size):
-            parts.append(simulate_chunk(scenario, seed, block, patients_log))
-            bar.update(len(block))
+        for number, chunk in map_chunks(task, blocks, workers, scheduler):
+            parts[number] = chunk
+            bar.update(len(chunk.replications))
+    done: list[Chunk] = parts  # type: ignore[assignment]
     return RunResult(
         scenario=scenario,
         seed=seed,
-        values={k: np.concatenate([p.values[k] for p in parts]) for k in parts[0].values},
-        curves={k: np.concatenate([p.curves[k] for p in parts]) for k in parts[0].curves},
+        values={k: np.concatenate([p.values[k] for p in done]) for k in done[0].values},
+        curves={k: np.concatenate([p.curves[k] for p in done]) for k in done[0].curves},
         grid_years=curve_grid(scenario),
-        patients={k: np.concatenate([p.patients[k] for p in parts]) for k in parts[0].patients}
+        patients={k: np.concatenate([p.patients[k] for p in done]) for k in done[0].patients}
         if patients_log
         else None,
         wall_seconds=time.perf_counter() - began,

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..execution import local_cores
+from ..runner import CHUNK_REPLICATIONS
+
 
 def positive_int(text: str) -> int:
     try:
@@ -39,8 +42,20 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, metavar="DIR",
                         help="run folder to create (default: outputs/<command>-<scenario>-<UTC time>/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--workers", type=positive_int, default=local_cores(), metavar="N",
+                        help=f"local processes (default: all {local_cores()} cores; 1 runs in this process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
+                             "(needs: pip install 'hsct-sim[cluster]')")
+    parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_REPLICATIONS, metavar="N",
+                        help=f"studies per task (default {CHUNK_REPLICATIONS}); results do not depend on it")
 
 
 def execution_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers)."""
-    return {"progress": not args.quiet and sys.stderr.isatty()}
+    """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers, cluster)."""
+    return {
+        "progress": not args.quiet and sys.stderr.isatty(),
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "chunk_size": args.chunk_size,
+    }

@@ -1,0 +1,89 @@
+"""Where chunks of replications run: in this process, on a local process pool, or on a dask cluster.
+
+Each chunk is a pure function of its replication indices, so the place and order in which chunks run
+cannot change the numbers; results are yielded as they complete and put back in order by the caller.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from .errors import UserError
+
+T = TypeVar("T")
+
+
+def local_cores() -> int:
+    """Cores this process may use (respects CPU affinity, e.g. in containers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_chunks(
+    task: Callable[[range], T], chunks: list[range], workers: int = 1, scheduler: str | None = None
+) -> Iterator[tuple[int, T]]:
+    """Yield (chunk number, task(chunk)) in completion order."""
+    if scheduler is not None:
+        yield from _on_dask(task, chunks, scheduler)
+    elif workers <= 1 or len(chunks) <= 1:
+        for number, chunk in enumerate(chunks):
+            yield number, task(chunk)
+    else:
+        yield from _on_pool(task, chunks, workers)
+
+
+class _Numbered:
+    """Picklable wrapper running the task on (number, chunk) pairs."""
+
+    def __init__(self, task: Callable[[range], T]) -> None:
+        self.task = task
+
+    def __call__(self, item: tuple[int, range]) -> tuple[int, T]:
+        return item[0], self.task(item[1])
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them all at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _on_pool(task: Callable[[range], T], chunks: list[range], workers: int) -> Iterator[tuple[int, T]]:
+    # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_ignore_interrupt)
+    try:
+        yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _on_dask(task: Callable[[range], T], chunks: list[range], scheduler: str) -> Iterator[tuple[int, T]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise UserError(
+            "--scheduler needs dask.distributed, which is not installed; install it with "
+            "`pip install 'hsct-sim[cluster]'` (or run without --scheduler to use local cores)"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=10)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UserError(f"--scheduler {scheduler}: cannot reach a dask scheduler there ({error})") from None
+    with client:
+        futures = client.map(_Numbered(task), list(enumerate(chunks)), pure=False)
+        try:
+            for _, result in as_completed(futures, with_results=True):
+                yield result
+        except BaseException:
+            client.cancel(futures)
+            raise

@@ -1,0 +1,63 @@
+"""Where replications run does not change the numbers: 1 or 2 workers, any chunk size, a dask cluster."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from simulator.cli import main
+
+from helpers import ROOT, SCENARIOS
+
+BURT = str(SCENARIOS / "burt2006.toml")
+ARGS = ["run", BURT, "--replications", "120", "--seed", "9", "--quiet"]
+
+
+def summary_bytes(folder):
+    return (folder / "summary.csv").read_bytes()
+
+
+def test_summary_is_byte_identical_across_workers_chunks_and_dask(in_tmp_cwd):
+    distributed = pytest.importorskip("distributed")
+    assert main(ARGS + ["--workers", "1", "--output", "one"]) == 0
+    assert main(ARGS + ["--workers", "2", "--chunk-size", "25", "--output", "two"]) == 0
+    assert main(ARGS + ["--workers", "1", "--chunk-size", "7", "--output", "chunks"]) == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert main(ARGS + ["--scheduler", cluster.scheduler_address, "--chunk-size", "30", "--output", "dask"]) == 0
+    reference = summary_bytes(in_tmp_cwd / "one")
+    for other in ("two", "chunks", "dask"):
+        assert summary_bytes(in_tmp_cwd / other) == reference, other
+
+
+def test_scheduler_without_dask_is_a_clear_error(in_tmp_cwd, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if dask were not installed
+    assert main(ARGS + ["--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "pip install 'hsct-sim[cluster]'" in capsys.readouterr().err
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_unreachable_scheduler_is_a_clear_error(in_tmp_cwd, capsys):
+    pytest.importorskip("distributed")
+    assert main(ARGS + ["--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot reach a dask scheduler" in capsys.readouterr().err
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_ctrl_c_stops_workers_promptly_and_writes_nothing(in_tmp_cwd):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "run", BURT, "--replications", "400000", "--workers", "2", "--quiet"],
+        cwd=in_tmp_cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(5)  # past start-up, well inside the run
+    process.send_signal(signal.SIGINT)
+    began = time.monotonic()
+    _, err = process.communicate(timeout=20)
+    assert time.monotonic() - began < 5
+    assert process.returncode == 130
+    assert err.strip() == "hsct-sim: interrupted; no run folder was written"
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
