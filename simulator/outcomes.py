@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .capacity import occupancy_grid_days, occupancy_over_time, resource_outcomes, wait_histogram, window_days
 from .distributions import DAYS_PER_YEAR
 from .pathway import Histories
 from .scenario import Scenario, landmark_label
@@ -22,11 +23,14 @@ MONTH_YEARS = 1 / 12
 
 @dataclass
 class StudyOutcomes:
-    """Per-study outcomes (each an array over replications) and curves on `grid_years`."""
+    """Per-study outcomes (each an array over replications), curves on `grid_years`, and for each finite
+    resource its occupancy on `occupancy_grid_days` and pooled wait counts (capacity.WAIT_BIN_DAYS)."""
 
     values: dict[str, np.ndarray]
     curves: dict[str, np.ndarray]
     grid_years: np.ndarray
+    occupancy: dict[str, np.ndarray]
+    wait_counts: dict[str, np.ndarray]
 
 
 def curve_grid(scenario: Scenario) -> np.ndarray:
@@ -69,7 +73,16 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     values["trm"] = (died & _treatment_related(scenario, h)).sum(axis=1) / enrolled
     values["deaths_before_reinfusion"] = (died & (h.death < h.reinfusion)).sum(axis=1) / enrolled
     values["transplanted"] = transplanted.sum(axis=1) / enrolled
-    return StudyOutcomes(values=values, curves=curves, grid_years=grid)
+    values["transplants_per_year"] = transplanted.sum(axis=1) / (window_days(scenario) / DAYS_PER_YEAR)
+    values.update(resource_outcomes(scenario, h))
+    occupancy_grid = occupancy_grid_days(scenario)
+    return StudyOutcomes(
+        values=values,
+        curves=curves,
+        grid_years=grid,
+        occupancy={r: occupancy_over_time(h.queues[r], occupancy_grid) for r in scenario.finite_resources},
+        wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
+    )
 
 
 def _treatment_related(scenario: Scenario, h: Histories) -> np.ndarray:

@@ -22,11 +22,27 @@ NEVER = np.inf
 
 
 @dataclass
+class QueueRecord:
+    """One resource's queue in each study: when patients joined it and obtained the resource (days; NaN:
+    never joined, or left the queue), and how long they then held it."""
+
+    arrival: np.ndarray
+    start: np.ndarray
+    hold: np.ndarray
+
+    @property
+    def wait(self) -> np.ndarray:
+        """Days from joining the queue to obtaining the resource (NaN: never joined, or left)."""
+        return self.start - self.arrival
+
+
+@dataclass
 class Histories:
     """What happened to each patient of each simulated study, before any censoring at the cut-off.
 
-    Times are days (inf: did not happen). `death_stage` indexes `stage_labels` and `death_cause`
-    indexes `cause_labels` (-1: alive). `waits` gives days waited per resource (NaN: never queued).
+    Times are days (inf: did not happen; enrolment inf: no such patient, for open referrals).
+    `death_stage` and `withdrawal_stage` index `stage_labels`, `death_cause` indexes `cause_labels`
+    (-1: none). `queues` holds the queue of each finite resource.
     """
 
     enrolment: np.ndarray
@@ -36,20 +52,40 @@ class Histories:
     withdrawal: np.ndarray
     death_stage: np.ndarray
     death_cause: np.ndarray
+    withdrawal_stage: np.ndarray
     stage_labels: list[str]
     cause_labels: list[str]
-    waits: dict[str, np.ndarray] = field(default_factory=dict)
+    queues: dict[str, QueueRecord] = field(default_factory=dict)
 
 
 def stage_labels(scenario: Scenario) -> list[str]:
-    """Where a death can happen: each stage, waiting for each resource, and follow-up."""
-    return list(scenario.stages) + [f"waiting for {r}" for r in scenario.resources] + ["follow-up"]
+    """Where a death or withdrawal can happen: each stage, waiting for each resource, and follow-up."""
+    return list(scenario.stages) + [waiting_label(r) for r in scenario.resources] + ["follow-up"]
+
+
+def waiting_label(resource: str) -> str:
+    return f"waiting for {resource}"
 
 
 def cause_labels(scenario: Scenario) -> list[str]:
     causes = [s.death_cause for s in scenario.stages.values()]
     causes += [scenario.waiting.death_cause, scenario.followup.death_cause]
     return list(dict.fromkeys(causes))
+
+
+def enrolment_days(scenario: Scenario, u: np.ndarray) -> np.ndarray:
+    """Enrolment of each patient slot: a fixed cohort spread uniformly over accrual, or referrals
+    (Poisson: exponential gaps; fixed: evenly spaced) within the window; inf where no patient came."""
+    cohort = scenario.cohort
+    window = cohort.accrual_years * DAYS_PER_YEAR
+    if cohort.referrals is None:
+        return np.sort(u, axis=1) * window
+    gap = DAYS_PER_YEAR / cohort.referrals.rate_per_year
+    if cohort.referrals.process == "fixed":
+        times = np.broadcast_to(np.arange(u.shape[1]) * gap, u.shape)
+    else:
+        times = np.cumsum(-np.log1p(-u) * gap, axis=1)
+    return np.where(times < window, times, NEVER)
 
 
 def simulate_pathway(
@@ -60,20 +96,20 @@ def simulate_pathway(
     `always_queue` runs the SimPy queue even where nobody would wait (to test that skipping it is exact).
     """
     shape = u.shape[1:]
-    labels, causes = stage_labels(scenario), cause_labels(scenario)
     h = Histories(
-        enrolment=np.sort(u[layout.rows["enrolment"]], axis=1) * scenario.cohort.accrual_years * DAYS_PER_YEAR,
+        enrolment=enrolment_days(scenario, u[layout.rows["enrolment"]]),
         reinfusion=np.full(shape, NEVER),
         relapse=np.full(shape, NEVER),
         death=np.full(shape, NEVER),
         withdrawal=np.full(shape, NEVER),
         death_stage=np.full(shape, -1, dtype=np.int16),
         death_cause=np.full(shape, -1, dtype=np.int16),
-        stage_labels=labels,
-        cause_labels=causes,
+        withdrawal_stage=np.full(shape, -1, dtype=np.int16),
+        stage_labels=stage_labels(scenario),
+        cause_labels=cause_labels(scenario),
     )
     now = h.enrolment.copy()  # where each patient on the pathway has got to
-    on_pathway = np.ones(shape, dtype=bool)
+    on_pathway = np.isfinite(h.enrolment)
     for resource, block in groupby(scenario.stages, key=lambda name: scenario.stages[name].resource):
         now = _walk_block(scenario, list(block), resource, u, layout, h, now, on_pathway, always_queue)
     _follow_up(scenario, u, layout, h, now, on_pathway)
@@ -101,6 +137,7 @@ def _walk_block(
     reinfusion = np.full(shape, NEVER)
     death_stage = np.full(shape, -1, dtype=np.int16)
     death_cause = np.full(shape, -1, dtype=np.int16)
+    failed_stage = np.full(shape, -1, dtype=np.int16)
     for name in block:
         stage = scenario.stages[name]
         if name == scenario.outcomes.reinfusion_stage:
@@ -127,6 +164,7 @@ def _walk_block(
             fails = alive & (u[layout.rows[f"{name}.failure"]] < stage.failure_probability)
             ended = np.where(fails, elapsed, ended)
             failed |= fails
+            failed_stage[fails] = h.stage_labels.index(name)
             alive &= ~fails
 
     start = now
@@ -138,6 +176,7 @@ def _walk_block(
     h.death_stage = np.where(on_pathway & died, death_stage, h.death_stage)
     h.death_cause = np.where(on_pathway & died, death_cause, h.death_cause)
     h.withdrawal = np.where(on_pathway & failed, start + ended, h.withdrawal)
+    h.withdrawal_stage = np.where(on_pathway & failed, failed_stage, h.withdrawal_stage)
     h.reinfusion = np.where(on_pathway & np.isfinite(reinfusion), start + reinfusion, h.reinfusion)
     on_pathway &= alive
     return start + elapsed
@@ -154,18 +193,29 @@ def _queue(
     hold: np.ndarray,
     always_queue: bool,
 ) -> np.ndarray:
-    """Start of the block for each patient (NaN: died waiting); records waits and deaths while waiting."""
+    """Start of the block for each patient (NaN: left the queue); records the queue and who left it, by
+    death, withdrawal or reaching the maximum wait, whichever would come first."""
+    waiting = scenario.waiting
     capacity = int(scenario.resources[resource].capacity)
     arriving = np.where(on_pathway, arrival, np.nan)
-    patience = np.full(arrival.shape, NEVER)
-    if scenario.waiting.death is not None:
-        patience = scenario.waiting.death.ppf(u[layout.rows[f"waiting.{resource}"]])
+    dies_after = np.full(arrival.shape, NEVER)
+    if waiting.death is not None:
+        dies_after = waiting.death.ppf(u[layout.rows[f"waiting.{resource}.death"]])
+    withdraws_after = np.full(arrival.shape, waiting.max_wait_days or NEVER)
+    if waiting.withdrawal is not None:
+        withdraws_after = np.minimum(withdraws_after, waiting.withdrawal.ppf(u[layout.rows[f"waiting.{resource}.withdrawal"]]))
+    patience = np.minimum(dies_after, withdraws_after)
     start = queue_rows(capacity, arriving, hold, patience, always_queue)
-    died_waiting = on_pathway & np.isnan(start)
-    h.death = np.where(died_waiting, arrival + patience, h.death)
-    h.death_stage[died_waiting] = h.stage_labels.index(f"waiting for {resource}")
-    h.death_cause[died_waiting] = h.cause_labels.index(scenario.waiting.death_cause)
-    h.waits[resource] = start - arriving
+    left = on_pathway & np.isnan(start)
+    died = left & (dies_after <= withdraws_after)
+    withdrew = left & ~died
+    where = h.stage_labels.index(waiting_label(resource))
+    h.death = np.where(died, arrival + dies_after, h.death)
+    h.death_stage[died] = where
+    h.death_cause[died] = h.cause_labels.index(waiting.death_cause)
+    h.withdrawal = np.where(withdrew, arrival + withdraws_after, h.withdrawal)
+    h.withdrawal_stage[withdrew] = where
+    h.queues[resource] = QueueRecord(arrival=arriving, start=start, hold=np.where(np.isnan(start), np.nan, hold))
     return start
 
 

@@ -34,7 +34,7 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
     stages = np.array(h.stage_labels + [""], dtype=object)
     causes = np.array(h.cause_labels + [""], dtype=object)
     n_rows, n = h.enrolment.shape
-    return {
+    columns = {
         "replication": np.repeat(np.asarray(replications, dtype=np.int64), n),
         "patient": np.tile(np.arange(n, dtype=np.int64), n_rows),
         "enrolment_day": seen(h.enrolment),
@@ -45,3 +45,5 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
         "death_stage": np.where(died, stages[h.death_stage.ravel()], ""),
         "last_followup_day": (np.minimum(np.minimum(h.death, h.withdrawal), cutoff) - first).ravel(),
     }
+    referred = np.isfinite(h.enrolment).ravel()  # open referrals leave unused patient slots
+    return {name: column[referred] for name, column in columns.items()}

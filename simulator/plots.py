@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
+from .capacity import WAIT_BIN_DAYS
+from .distributions import DAYS_PER_YEAR
+
 if TYPE_CHECKING:
     from .results import RunResult
 
@@ -25,7 +28,7 @@ LINE_COLOUR = "#1f5f9e"
 def subtitle(result: RunResult) -> str:
     s = result.scenario
     return (
-        f"{result.replications:,} simulated studies of {s.cohort.size} patients, "
+        f"{result.replications:,} simulated studies of {s.cohort.label}, "
         f"accrual {s.cohort.accrual_years:g} y, data cut-off {s.cohort.cutoff_years:g} y after first enrolment"
     )
 
@@ -61,12 +64,19 @@ def survival_band(result: RunResult, curve: str) -> Figure:
 def trm_distribution(result: RunResult) -> Figure:
     """How often a study of this size would report each treatment-related mortality."""
     trm = result.values["trm"]
-    levels, counts = np.unique(trm[np.isfinite(trm)], return_counts=True)
-    width = 0.8 / result.scenario.cohort.size
+    trm = trm[np.isfinite(trm)]
+    size = result.scenario.cohort.size
+    if size is not None:  # a fixed cohort reports k / size: one bar per k
+        levels, counts = np.unique(trm, return_counts=True)
+        width = 0.8 / size
+    else:  # open referrals: the denominator varies, so bin in steps of one percentage point
+        width = 0.01
+        counts, edges = np.histogram(trm, bins=np.arange(0, trm.max(initial=0) + 2 * width, width))
+        levels = edges[:-1] + width / 2
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
-    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8,
-           label="Simulated studies")
+    ax.bar(levels, counts / counts.sum(), width=0.8 * width if size is None else width, color=LINE_COLOUR,
+           alpha=0.8, label="Simulated studies")
     ax.axvline(np.nanmean(trm), color=LINE_COLOUR, ls="--", label=f"Simulated mean {np.nanmean(trm):.3f}")
     target = result.scenario.targets.get("trm")
     if target is not None:
@@ -79,3 +89,50 @@ def trm_distribution(result: RunResult) -> Figure:
     ax.legend(fontsize=9)
     figure.tight_layout()
     return figure
+
+
+def occupancy_band(result: RunResult, resource: str) -> Figure:
+    capacity = result.scenario.resources[resource].capacity
+    occupancy = result.occupancy[resource]
+    lower, median, upper = np.percentile(occupancy, [2.5, 50, 97.5], axis=0)
+    mean = occupancy.mean(axis=0)
+    years = result.occupancy_grid_days / DAYS_PER_YEAR
+    figure = Figure(figsize=(7.5, 5))
+    ax = figure.add_subplot()
+    ax.fill_between(years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (2.5-97.5 percentiles)")
+    ax.step(years, median, where="post", color=LINE_COLOUR, lw=1.5, label="Median simulated study")
+    ax.plot(years, mean, color="#e67e22", lw=1.5, label="Mean over simulated studies")
+    ax.axhline(capacity, color="#c0392b", ls="--", lw=1.5, label=f"Capacity: {capacity}")
+    ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
+    ax.set(xlabel="Years since the first referral", ylabel=f"{_readable(resource)}s in use (weekly)",
+           xlim=(0, years[-1]), ylim=(0, capacity + 0.5))
+    ax.set_title(f"Occupancy of {_readable(resource)}s: {result.scenario.metadata.name}\n{subtitle(result)}",
+                 fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="upper right")
+    figure.tight_layout()
+    return figure
+
+
+def wait_distribution(result: RunResult, resource: str) -> Figure:
+    """Share of patients by wait for the resource, pooled over all simulated studies."""
+    counts = result.wait_counts[resource]
+    share = counts / max(counts.sum(), 1)
+    labels = ["none"] + [f"<{int(d / 7)} wk" for d in WAIT_BIN_DAYS[2:-1]] + ["26+ wk"]
+    figure = Figure(figsize=(9, 5))
+    ax = figure.add_subplot()
+    ax.bar(range(len(share)), share, color=LINE_COLOUR, alpha=0.8, label="Patients who obtained it")
+    ax.set_xticks(range(len(share)), labels, rotation=60, fontsize=8)
+    ax.set(xlabel=f"Wait for {_readable(resource)} (weeks)", ylabel="Share of patients")
+    ax.set_title(f"How long patients wait for {_readable(resource)}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result)}", fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def _readable(resource: str) -> str:
+    """isolation_bed -> isolation bed."""
+    return resource.replace("_", " ")

@@ -17,6 +17,7 @@ import numpy as np
 from .scenario import Scenario
 
 STAGE_EVENTS = ("duration", "death", "failure")
+WAITING_EVENTS = ("death", "withdrawal")
 FOLLOWUP_EVENTS = ("relapse", "death_before_relapse", "death_after_relapse")
 
 
@@ -30,7 +31,7 @@ class StreamLayout:
     def for_scenario(cls, scenario: Scenario) -> StreamLayout:
         names = ["enrolment"]
         names += [f"{stage}.{event}" for stage in scenario.stages for event in STAGE_EVENTS]
-        names += [f"waiting.{resource}" for resource in scenario.resources]
+        names += [f"waiting.{resource}.{event}" for resource in scenario.resources for event in WAITING_EVENTS]
         names += [f"followup.{event}" for event in FOLLOWUP_EVENTS]
         return cls({name: row for row, name in enumerate(names)})
 

@@ -26,6 +26,9 @@ class RunResult:
     values: dict[str, np.ndarray]  # outcome -> one value per simulated study
     curves: dict[str, np.ndarray]  # "os", "dfs", "relapse" -> (studies, grid) curves
     grid_years: np.ndarray
+    occupancy: dict[str, np.ndarray] = field(default_factory=dict)  # resource -> (studies, days) units in use
+    occupancy_grid_days: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    wait_counts: dict[str, np.ndarray] = field(default_factory=dict)  # resource -> pooled wait histogram
     patients: dict[str, np.ndarray] | None = None
     wall_seconds: float = 0.0
     command: list[str] = field(default_factory=lambda: list(sys.argv))
@@ -49,15 +52,16 @@ class RunResult:
     def table(self) -> str:
         """The summary as text for the terminal, with published targets beside the estimates."""
         s = self.scenario
+        width = max(len(name) for name in self.values) + 2
         lines = [
-            f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.size} patients "
+            f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.label} "
             f"(seed {self.seed})",
-            f"{'outcome':<26}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}",
+            f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}",
         ]
         for row in self.summary.itertuples():
             target = s.targets.get(row.outcome)
             lines.append(
-                f"{row.outcome:<26}{row.estimate:>11.3f} ± {row.mc_se:<7.4f}"
+                f"{row.outcome:<{width}}{row.estimate:>11.3f} ± {row.mc_se:<7.4f}"
                 f"{f'[{row.lower:.3f}, {row.upper:.3f}]':>20}"
                 f"{'' if target is None else f'{target:.3f}':>11}"
             )
@@ -69,6 +73,25 @@ class RunResult:
 
     def plot_trm(self) -> matplotlib.figure.Figure:
         return plots.trm_distribution(self)
+
+    def plot_occupancy(self, resource: str) -> matplotlib.figure.Figure:
+        """Units of the resource in use over the study: median and 95% band across studies."""
+        return plots.occupancy_band(self, resource)
+
+    def plot_waits(self, resource: str) -> matplotlib.figure.Figure:
+        return plots.wait_distribution(self, resource)
+
+    def figures(self) -> dict[str, matplotlib.figure.Figure]:
+        """Every figure of the run, by file name."""
+        figures = {
+            "km_os.png": self.plot_survival("os"),
+            "km_dfs.png": self.plot_survival("dfs"),
+            "trm.png": self.plot_trm(),
+        }
+        for resource in self.occupancy:
+            figures[f"occupancy_{resource}.png"] = self.plot_occupancy(resource)
+            figures[f"waits_{resource}.png"] = self.plot_waits(resource)
+        return figures
 
     def manifest(self) -> dict:
         return {
@@ -91,9 +114,5 @@ class RunResult:
         self.studies.to_csv(folder / "replications.csv", index=False)
         if self.patients is not None:
             pd.DataFrame(self.patients).to_parquet(folder / "patients.parquet", index=False)
-        for name, figure in (
-            ("km_os.png", self.plot_survival("os")),
-            ("km_dfs.png", self.plot_survival("dfs")),
-            ("trm.png", self.plot_trm()),
-        ):
+        for name, figure in self.figures().items():
             figure.savefig(folder / name, dpi=120)

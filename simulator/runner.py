@@ -13,6 +13,7 @@ from functools import partial
 import numpy as np
 from tqdm import tqdm
 
+from .capacity import occupancy_grid_days
 from .execution import map_chunks
 from .pathway import Histories, simulate_pathway
 from .outcomes import curve_grid, study_outcomes
@@ -32,16 +33,18 @@ class Chunk:
     replications: range
     values: dict[str, np.ndarray]
     curves: dict[str, np.ndarray]
+    occupancy: dict[str, np.ndarray]
+    wait_counts: dict[str, np.ndarray]
     patients: dict[str, np.ndarray] | None = None
 
 
 def simulate_chunk(scenario: Scenario, seed: int, replications: range, patients_log: bool = False) -> Chunk:
     layout = StreamLayout.for_scenario(scenario)
-    histories: Histories = simulate_pathway(scenario, uniforms(seed, replications, layout, scenario.cohort.size), layout)
+    histories: Histories = simulate_pathway(scenario, uniforms(seed, replications, layout, scenario.cohort.max_patients), layout)
     outcomes = study_outcomes(scenario, histories)
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
-    return Chunk(replications, outcomes.values, curves, log)
+    return Chunk(replications, outcomes.values, curves, outcomes.occupancy, outcomes.wait_counts, log)
 
 
 def chunks_of(replications: int, size: int = CHUNK_REPLICATIONS) -> list[range]:
@@ -80,6 +83,9 @@ def run(
         values={k: np.concatenate([p.values[k] for p in done]) for k in done[0].values},
         curves={k: np.concatenate([p.curves[k] for p in done]) for k in done[0].curves},
         grid_years=curve_grid(scenario),
+        occupancy={k: np.concatenate([p.occupancy[k] for p in done]) for k in done[0].occupancy},
+        occupancy_grid_days=occupancy_grid_days(scenario),
+        wait_counts={k: np.sum([p.wait_counts[k] for p in done], axis=0) for k in done[0].wait_counts},
         patients={k: np.concatenate([p.patients[k] for p in done]) for k in done[0].patients}
         if patients_log
         else None,

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from scipy.stats import poisson
 
 from .distributions import Distribution
 from .errors import UserError
@@ -41,18 +44,54 @@ class Metadata(_Model):
     description: str = ""
 
 
-class Cohort(_Model):
-    """A study: `size` patients enrolled uniformly over the accrual period, followed to a data cut-off."""
+class Referrals(_Model):
+    """Open arrivals: referrals over the accrual window, instead of a fixed number of patients."""
 
-    size: PositiveInt
+    process: Literal["poisson", "fixed"] = Field(
+        description="poisson: exponential gaps between referrals; fixed: one every 1/rate years"
+    )
+    rate_per_year: PositiveFloat
+
+
+class Cohort(_Model):
+    """Who enters: `size` patients enrolled uniformly over the accrual period, or `referrals` arriving as
+    a process over it; all are followed to the data cut-off."""
+
+    size: PositiveInt | None = None
+    referrals: Referrals | None = None
     accrual_years: NonNegativeFloat
     followup_after_accrual_years: NonNegativeFloat = Field(
         description="time from the end of accrual to the data cut-off"
     )
 
+    @model_validator(mode="after")
+    def _size_or_referrals(self) -> Cohort:
+        if (self.size is None) == (self.referrals is None):
+            raise ValueError("give exactly one of size (a fixed cohort) or referrals (open arrivals)")
+        if self.referrals is not None and self.accrual_years == 0:
+            raise ValueError("referrals need accrual_years > 0: the window over which they arrive")
+        return self
+
     @property
     def cutoff_years(self) -> float:
         return self.accrual_years + self.followup_after_accrual_years
+
+    @property
+    def max_patients(self) -> int:
+        """Patients a study can hold: the size, or for referrals a bound exceeded with probability < 1e-12."""
+        if self.referrals is None:
+            return self.size  # type: ignore[return-value]
+        expected = self.referrals.rate_per_year * self.accrual_years
+        if self.referrals.process == "fixed":
+            return int(np.ceil(expected)) + 1
+        return int(poisson.isf(1e-12, expected)) + 1
+
+    @property
+    def label(self) -> str:
+        """How a study's cohort is described in tables and figures."""
+        if self.referrals is None:
+            return f"{self.size} patients"
+        return f"{self.referrals.rate_per_year:g} referrals a year for {self.accrual_years:g} years"
 
 
 class Simulation(_Model):
@@ -100,10 +139,13 @@ class FollowUp(_Model):
 
 
 class Waiting(_Model):
-    """What can happen to a patient waiting for a resource (e.g. an isolation bed)."""
+    """What can happen to a patient waiting for a resource (e.g. an isolation bed): death from the disease,
+    withdrawal (e.g. to another centre or treatment), or leaving after a maximum wait."""
 
     death: Distribution | None = None
     death_cause: str = "disease"
+    withdrawal: Distribution | None = None
+    max_wait_days: PositiveFloat | None = None
 
 
 class Resource(_Model):
@@ -140,7 +182,7 @@ class Scenario(_Model):
     waiting: Waiting = Waiting()
     resources: dict[Name, Resource] = {}
     outcomes: Outcomes
-    targets: dict[str, Probability] = {}
+    targets: dict[str, float] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -174,13 +216,33 @@ class Scenario(_Model):
             + [f"dfs_{m}" for m in marks]
             + [f"os_{m}_itt" for m in marks]
             + [f"relapse_{m}" for m in marks]
-            + ["trm", "deaths_before_reinfusion", "transplanted"]
+            + ["trm", "deaths_before_reinfusion", "transplanted", "transplants_per_year"]
+            + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
+            + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])
         )
+
+    @property
+    def finite_resources(self) -> list[str]:
+        """Resources with a finite capacity that some stage holds: where patients can wait."""
+        held = {stage.resource for stage in self.stages.values()}
+        return [name for name, r in self.resources.items() if r.is_finite and name in held]
 
     @property
     def short_name(self) -> str:
         """A name for folders and legends' keys."""
         return re.sub(r"[^A-Za-z0-9]+", "_", self.metadata.name).strip("_").lower() or "scenario"
+
+
+def resource_outcome_names(resource: str) -> list[str]:
+    """Per-study capacity outcomes of one resource."""
+    return [
+        f"wait_{resource}_mean_days",
+        f"wait_{resource}_median_days",
+        f"wait_{resource}_p90_days",
+        f"waited_{resource}",
+        f"utilisation_{resource}",
+        f"occupancy_{resource}_mean",
+    ]
 
 
 def landmark_label(years: float) -> str:

@@ -108,7 +108,7 @@ def test_pathway_waits_for_a_capacity_one_bed_by_hand():
     )
     layout = StreamLayout.for_scenario(scenario)
     h = simulate_pathway(scenario, uniforms(0, range(3), layout, 4), layout)
-    assert np.array_equal(np.sort(h.waits["bed"], axis=1), np.tile([0.0, 10.0, 20.0, 30.0], (3, 1)))
+    assert np.array_equal(np.sort(h.queues["bed"].wait, axis=1), np.tile([0.0, 10.0, 20.0, 30.0], (3, 1)))
     assert np.array_equal(np.sort(h.reinfusion, axis=1), np.tile([0.0, 10.0, 20.0, 30.0], (3, 1)))
 
 

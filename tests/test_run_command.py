@@ -24,7 +24,7 @@ def test_run_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     assert folder.name.startswith("run-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
     assert files == {"manifest.json", "summary.csv", "summary.json", "replications.csv", "patients.parquet",
-                     "km_os.png", "km_dfs.png", "trm.png"}
+                     "km_os.png", "km_dfs.png", "trm.png", "occupancy_isolation_bed.png", "waits_isolation_bed.png"}
     assert (folder / "summary.csv").read_text().splitlines()[0] == "outcome,estimate,mc_se,lower,upper"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 2006 and manifest["replications"] == 40
@@ -88,13 +88,13 @@ def test_skipping_simpy_where_nobody_waits_is_exact():
         scenario = load_scenario(BURT, [f"resources.isolation_bed.capacity={capacity}",
                                         'waiting.death={dist="exponential", rate_per_year=20}'])
         layout = StreamLayout.for_scenario(scenario)
-        u = uniforms(11, range(200), layout, scenario.cohort.size)
+        u = uniforms(11, range(200), layout, scenario.cohort.max_patients)
         fast = simulate_pathway(scenario, u, layout)
         full = simulate_pathway(scenario, u, layout, always_queue=True)
-        assert np.nanmax(fast.waits["isolation_bed"]) > 0
+        assert np.nanmax(fast.queues["isolation_bed"].wait) > 0
         assert (fast.death_stage == fast.stage_labels.index("waiting for isolation_bed")).any()
         for field in ("reinfusion", "relapse", "death", "withdrawal"):
             a, b = getattr(fast, field), getattr(full, field)
             assert np.array_equal(np.isinf(a), np.isinf(b)) and np.allclose(a, b, atol=1e-9, rtol=0), field
         assert np.array_equal(fast.death_stage, full.death_stage)
-        assert np.allclose(fast.waits["isolation_bed"], full.waits["isolation_bed"], atol=1e-9, equal_nan=True)
+        assert np.allclose(fast.queues["isolation_bed"].wait, full.queues["isolation_bed"].wait, atol=1e-9, equal_nan=True)
