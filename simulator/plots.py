@@ -26,10 +26,12 @@ LINE_COLOUR = "#1f5f9e"
 
 
 def subtitle(result: RunResult) -> str:
-    s = result.scenario
+    cohort = result.scenario.cohort
+    if cohort.referrals is not None:
+        return f"{result.replications:,} simulated studies of {cohort.label}, data cut-off after {cohort.cutoff_years:g} y"
     return (
-        f"{result.replications:,} simulated studies of {s.cohort.label}, "
-        f"accrual {s.cohort.accrual_years:g} y, data cut-off {s.cohort.cutoff_years:g} y after first enrolment"
+        f"{result.replications:,} simulated studies of {cohort.label}, "
+        f"accrual {cohort.accrual_years:g} y, data cut-off {cohort.cutoff_years:g} y after first enrolment"
     )
 
 
@@ -92,25 +94,27 @@ def trm_distribution(result: RunResult) -> Figure:
 
 
 def occupancy_band(result: RunResult, resource: str) -> Figure:
+    """Units in use over time: the mean over studies, and the spread of 3-month averages across studies."""
     capacity = result.scenario.resources[resource].capacity
-    occupancy = result.occupancy[resource]
-    lower, median, upper = np.percentile(occupancy, [2.5, 50, 97.5], axis=0)
-    mean = occupancy.mean(axis=0)
+    weekly = result.occupancy[resource].astype(float)
+    quarter = min(13, weekly.shape[1])
+    running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
+    smoothed = (running[:, quarter:] - running[:, :-quarter]) / quarter  # trailing 13-week average
+    lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
     years = result.occupancy_grid_days / DAYS_PER_YEAR
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
-    ax.fill_between(years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
-                    label="95% of simulated studies (2.5-97.5 percentiles)")
-    ax.step(years, median, where="post", color=LINE_COLOUR, lw=1.5, label="Median simulated study")
-    ax.plot(years, mean, color="#e67e22", lw=1.5, label="Mean over simulated studies")
+    ax.fill_between(years[quarter - 1 :], lower, upper, color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (3-month average)")
+    ax.plot(years, weekly.mean(axis=0), color=LINE_COLOUR, lw=1.5, label="Mean over simulated studies (weekly)")
     ax.axhline(capacity, color="#c0392b", ls="--", lw=1.5, label=f"Capacity: {capacity}")
     ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
-    ax.set(xlabel="Years since the first referral", ylabel=f"{_readable(resource)}s in use (weekly)",
-           xlim=(0, years[-1]), ylim=(0, capacity + 0.5))
-    ax.set_title(f"Occupancy of {_readable(resource)}s: {result.scenario.metadata.name}\n{subtitle(result)}",
-                 fontsize=10)
+    name = _readable(resource)
+    ax.set(xlabel="Years since the first referral", ylabel=f"{name.capitalize()}s in use",
+           xlim=(0, years[-1]), ylim=(0, capacity * 1.25))
+    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n{subtitle(result)}", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper right")
+    ax.legend(fontsize=9, loc="lower center")
     figure.tight_layout()
     return figure
 

@@ -1,0 +1,145 @@
+"""Capacity planning against queueing theory (fixed seeds, 4 Monte Carlo standard errors)."""
+
+from math import factorial
+
+import numpy as np
+import pytest
+
+from simulator import load_scenario, run
+from simulator.distributions import DAYS_PER_YEAR
+from simulator.pathway import simulate_pathway
+from simulator.randomness import StreamLayout, uniforms
+from simulator.cli import main
+
+from helpers import SCENARIOS, tiny
+
+
+def queue_scenario(capacity, service, days=3000.0, arrivals_per_day=1.0, **tables):
+    """Poisson referrals for `days`, each holding one of `capacity` beds for `service` days, nothing else."""
+    return tiny(
+        cohort={"referrals": {"process": "poisson", "rate_per_year": arrivals_per_day * DAYS_PER_YEAR},
+                "accrual_years": days / DAYS_PER_YEAR, "followup_after_accrual_years": 0.0},
+        simulation={"replications": 40, "seed": 4, "horizon_years": 5.0, "landmarks_years": [1.0]},
+        stages={"isolation": {"duration": service, "resource": "bed"},
+                "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
+        resources={"bed": {"capacity": capacity}},
+        **tables,
+    )
+
+
+def mean_wait_after_warm_up(scenario, warm_up_days=300.0):
+    """Per-study mean wait of patients referred after the warm-up (the queue starts empty)."""
+    layout = StreamLayout.for_scenario(scenario)
+    replications = range(scenario.simulation.replications)
+    h = simulate_pathway(scenario, uniforms(scenario.simulation.seed, replications, layout,
+                                            scenario.cohort.max_patients), layout)
+    queue = h.queues["bed"]
+    wait = np.where(queue.arrival > warm_up_days, queue.wait, np.nan)
+    return np.nanmean(wait, axis=1)
+
+
+def assert_within_4_se(per_study, exact):
+    se = per_study.std(ddof=1) / np.sqrt(len(per_study))
+    assert abs(per_study.mean() - exact) <= 4 * se, (per_study.mean(), exact, se)
+
+
+def erlang_c_wait(servers, arrival_rate, mean_service):
+    """Mean wait in queue of M/M/c (Erlang C)."""
+    a = arrival_rate * mean_service
+    rho = a / servers
+    top = a**servers / factorial(servers) / (1 - rho)
+    probability_wait = top / (sum(a**k / factorial(k) for k in range(servers)) + top)
+    return probability_wait * mean_service / (servers - a)
+
+
+@pytest.mark.parametrize("servers, mean_service", [(1, 0.6), (2, 1.2), (3, 2.1)])
+def test_mm_c_mean_wait_matches_erlang_c(servers, mean_service):
+    scenario = queue_scenario(servers, {"dist": "exponential", "mean_days": mean_service})
+    assert_within_4_se(mean_wait_after_warm_up(scenario), erlang_c_wait(servers, 1.0, mean_service))
+
+
+def test_md1_mean_wait_matches_pollaczek_khinchine():
+    service = 0.6
+    scenario = queue_scenario(1, {"dist": "fixed", "value": service})
+    assert_within_4_se(mean_wait_after_warm_up(scenario), 1.0 * service**2 / (2 * (1 - 1.0 * service)))
+
+
+def test_utilisation_is_arrival_rate_times_service_over_capacity():
+    scenario = queue_scenario(2, {"dist": "gamma", "mean": 1.2, "sd": 0.5}, days=1000.0)
+    result = run(scenario)
+    for name, exact in (("utilisation_bed", 1.0 * 1.2 / 2), ("occupancy_bed_mean", 1.0 * 1.2)):
+        v = result.values[name]
+        assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), name
+    assert result.values["transplants_per_year"].mean() == pytest.approx(DAYS_PER_YEAR, rel=0.02)
+
+
+def two_patients_one_bed(**waiting):
+    """Two patients referred together; the first holds the one bed for Exp(mean 10 days), so the second
+    waits an exponential time with rate 1/10 per day."""
+    return tiny(
+        cohort={"size": 2, "accrual_years": 0.0, "followup_after_accrual_years": 1.0},
+        simulation={"replications": 4000, "seed": 8, "horizon_years": 1.0, "landmarks_years": [1.0]},
+        stages={"isolation": {"duration": {"dist": "exponential", "mean_days": 10}, "resource": "bed"},
+                "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
+        resources={"bed": {"capacity": 1}},
+        waiting=waiting,
+    )
+
+
+def test_no_waiting_hazard_means_no_deaths_while_waiting():
+    result = run(two_patients_one_bed())
+    assert result.values["waited_bed"].mean() > 0.4
+    assert np.all(result.values["deaths_waiting_per_100"] == 0)
+
+
+def test_deaths_while_waiting_follow_competing_exponentials():
+    """Death hazard d per day against an exponential wait with rate w: P(death) = d / (d + w)."""
+    d, w = 1 / 20, 1 / 10
+    result = run(two_patients_one_bed(death={"dist": "exponential", "mean_days": 20}))
+    per_100 = result.values["deaths_waiting_per_100"]
+    exact = 100 * (d / (d + w)) / 2  # one of the two patients waits
+    assert abs(per_100.mean() - exact) <= 4 * per_100.std(ddof=1) / np.sqrt(len(per_100))
+
+
+def test_maximum_wait_withdraws_patients():
+    """With a 5-day limit the second patient leaves when the first holds the bed longer: P = exp(-5/10)."""
+    result = run(two_patients_one_bed(max_wait_days=5.0))
+    per_100 = result.values["withdrawals_waiting_per_100"]
+    assert abs(per_100.mean() - 100 * np.exp(-0.5) / 2) <= 4 * per_100.std(ddof=1) / np.sqrt(len(per_100))
+    assert np.all(result.values["deaths_waiting_per_100"] == 0)
+
+
+def test_enough_beds_means_no_waits_and_unconstrained_survival():
+    path = SCENARIOS / "centre_capacity.toml"
+    plenty = run(load_scenario(path, ["resources.isolation_bed.capacity=60"]), replications=100)
+    unlimited = run(load_scenario(path, ["resources.isolation_bed.capacity=unlimited"]), replications=100)
+    assert np.all(plenty.values["wait_isolation_bed_p90_days"] == 0)
+    assert np.all(plenty.values["waited_isolation_bed"] == 0)
+    for outcome, values in unlimited.values.items():
+        assert np.array_equal(values, plenty.values[outcome]), outcome
+
+
+def test_referral_processes_give_the_right_numbers_of_patients():
+    poisson = queue_scenario(1, {"dist": "fixed", "value": 0.1}, days=365.25, arrivals_per_day=0.1)
+    layout = StreamLayout.for_scenario(poisson)
+    h = simulate_pathway(poisson, uniforms(0, range(2000), layout, poisson.cohort.max_patients), layout)
+    counts = np.isfinite(h.enrolment).sum(axis=1)
+    expected = 0.1 * 365.25
+    assert abs(counts.mean() - expected) <= 4 * np.sqrt(expected / len(counts))
+    assert abs(counts.var(ddof=1) / expected - 1) < 0.1  # Poisson: variance equals mean
+    fixed = tiny(cohort={"referrals": {"process": "fixed", "rate_per_year": 12}, "accrual_years": 2.0,
+                         "followup_after_accrual_years": 1.0})
+    h = simulate_pathway(fixed, uniforms(0, range(3), StreamLayout.for_scenario(fixed), fixed.cohort.max_patients),
+                         StreamLayout.for_scenario(fixed))
+    assert np.isfinite(h.enrolment).sum(axis=1).tolist() == [24, 24, 24]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("resources.isolation_bed.capacity=-2", 'at least 1, or "unlimited" (got -2)'),
+    ("stages.isolation.resource=icu_bed", "unknown resource 'icu_bed'"),
+    ("cohort.size=10", "exactly one of size (a fixed cohort) or referrals"),
+])
+def test_bad_resource_and_referral_definitions_exit_2(in_tmp_cwd, capsys, override, message):
+    assert main(["run", str(SCENARIOS / "centre_capacity.toml"), "--set", override]) == 2
+    assert message in capsys.readouterr().err
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
