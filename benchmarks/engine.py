@@ -1,0 +1,119 @@
+"""Engine benchmark: microseconds per simulated patient, ours against the plain baseline, in one run.
+
+    make bench            # or: python benchmarks/engine.py [--patients N] [--big-patients N]
+
+Prints one `name: value` per line (a stable format to compare runs). Figures are whole runs of the
+public API (`simulator.run`: sampling, SimPy queues, Kaplan-Meier / Aalen-Johansen, aggregation); the
+baseline (benchmarks/baseline.py) only simulates. Compare ratios from one run: machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from baseline import simulate_study  # noqa: E402
+
+from simulator import load_scenario, run  # noqa: E402
+from simulator.execution import local_cores  # noqa: E402
+
+UNLIMITED = ["resources.isolation_bed.capacity=unlimited"]
+
+
+def ours(path: Path, patients: int, overrides: list[str], workers: int = 1) -> float:
+    """Best of two runs, microseconds per patient."""
+    scenario = load_scenario(path, overrides)
+    studies = math.ceil(patients / scenario.cohort.size)
+    best = math.inf
+    for _ in range(2):
+        began = time.perf_counter()
+        run(scenario, replications=studies, workers=workers)
+        best = min(best, time.perf_counter() - began)
+    return best / (studies * scenario.cohort.size) * 1e6
+
+
+def baseline(path: Path, patients: int, overrides: list[str]) -> float:
+    scenario = load_scenario(path, overrides)
+    studies = math.ceil(patients / scenario.cohort.size)
+    rng = np.random.default_rng(1)
+    began = time.perf_counter()
+    for _ in range(studies):
+        simulate_study(scenario, rng)
+    return (time.perf_counter() - began) / (studies * scenario.cohort.size) * 1e6
+
+
+def million(path: Path, patients: int) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, this process and its workers) of a big run on all cores, measured
+    in a fresh process so earlier work does not count."""
+    code = (
+        "import sys, time, resource, math\n"
+        "from simulator import load_scenario, run\n"
+        "from simulator.execution import local_cores\n"
+        "if __name__ == '__main__':\n"
+        f"    s = load_scenario({str(path)!r})\n"
+        f"    studies = math.ceil({patients} / s.cohort.size)\n"
+        "    t = time.perf_counter(); run(s, replications=studies, workers=local_cores())\n"
+        "    wall = time.perf_counter() - t\n"
+        "    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "    print(wall, peak / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    wall, peak = out.stdout.split()
+    return float(wall), float(peak)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "burt2006.toml")
+    parser.add_argument("--patients", type=int, default=200_000, help="patients for ours (default 200,000)")
+    parser.add_argument("--baseline-patients", type=int, default=20_000, help="patients for the baseline")
+    parser.add_argument("--big-patients", type=int, default=1_000_000, help="patients of the all-cores run")
+    args = parser.parse_args()
+
+    rows: list[tuple[str, object]] = [
+        ("scenario", args.scenario.name),
+        ("python", platform.python_version()),
+        ("numpy", np.__version__),
+        ("simpy", simpy.__version__),
+        ("cores", local_cores()),
+        ("patients_ours", args.patients),
+        ("patients_baseline", args.baseline_patients),
+    ]
+    base = baseline(args.scenario, args.baseline_patients, [])
+    base_unlimited = baseline(args.scenario, args.baseline_patients, UNLIMITED)
+    with_beds = ours(args.scenario, args.patients, [])
+    unlimited = ours(args.scenario, args.patients, UNLIMITED)
+    two = ours(args.scenario, args.patients, [], workers=2)
+    wall, peak = million(args.scenario, args.big_patients)
+    rows += [
+        ("baseline_us_per_patient", f"{base:.2f}"),
+        ("ours_us_per_patient", f"{with_beds:.2f}"),
+        ("speedup_vs_baseline", f"{base / with_beds:.1f}"),
+        ("baseline_unlimited_us_per_patient", f"{base_unlimited:.2f}"),
+        ("ours_unlimited_us_per_patient", f"{unlimited:.2f}"),
+        ("speedup_unlimited_vs_baseline", f"{base_unlimited / unlimited:.1f}"),
+        ("ours_2_workers_us_per_patient", f"{two:.2f}"),
+        ("speedup_2_workers_vs_1", f"{with_beds / two:.2f}"),
+        ("big_run_patients", args.big_patients),
+        ("big_run_wall_seconds", f"{wall:.1f}"),
+        ("big_run_peak_rss_mb", f"{peak:.0f}"),
+    ]
+    for name, value in rows:
+        print(f"{name}: {value}")
+
+
+if __name__ == "__main__":
+    main()
