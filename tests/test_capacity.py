@@ -143,3 +143,20 @@ def test_bad_resource_and_referral_definitions_exit_2(in_tmp_cwd, capsys, overri
     assert main(["run", str(SCENARIOS / "centre_capacity.toml"), "--set", override]) == 2
     assert message in capsys.readouterr().err
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_simpy_and_vectorised_paths_give_the_same_outcomes():
+    """Every patient through SimPy (ample beds, queue forced) against no SimPy at all (unlimited beds)."""
+    from simulator.outcomes import study_outcomes
+
+    path = SCENARIOS / "burt2006.toml"
+    outcomes = []
+    for capacity, always_queue in (("60", True), ("unlimited", False)):
+        scenario = load_scenario(path, [f"resources.isolation_bed.capacity={capacity}"])
+        layout = StreamLayout.for_scenario(scenario)
+        u = uniforms(3, range(100), layout, scenario.cohort.max_patients)
+        h = simulate_pathway(scenario, u, layout, always_queue=always_queue)
+        outcomes.append(study_outcomes(scenario, h).values)
+    simpy_path, vectorised = outcomes
+    for name, values in vectorised.items():
+        assert np.allclose(values, simpy_path[name], atol=1e-12, equal_nan=True), name
