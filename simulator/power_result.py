@@ -1,0 +1,234 @@
+"""The result of a power calculation: per-trial tests, the power table, sample sizes, figures and files.
+
+Which arm is truly better comes from the simulation itself: all simulated trials of all sizes pooled,
+stratified by trial (the log-rank / Mantel-Haenszel score summed over trials, i.e. over every simulated
+patient). If that pooled comparison cannot tell the arms apart (|z| < 3, e.g. identical protocols), no
+arm is better: power is then the share of trials significant in either direction, the false-positive
+(type I error) rate, and there is no type S error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from . import __version__, power_plots
+from .scenario import Scenario
+from .trial import ENDPOINTS, TESTS
+
+TRUTH_Z = 3.0
+TARGET_POWERS = (0.8, 0.9)
+
+
+@dataclass
+class Truth:
+    """Which arm is better over all simulated patients: +1 arm B, -1 arm A, 0 cannot tell (|z| < 3)."""
+
+    better: int
+    z: float  # pooled score / its standard error; > 0 favours arm B
+
+
+def pooled_truth(studies: pd.DataFrame) -> Truth:
+    """The comparison of the arms over every simulated trial of every size, stratified by trial."""
+    score, variance = studies["score"].sum(), studies["score_variance"].sum()
+    z = float(score / math.sqrt(variance)) if variance > 0 else 0.0
+    return Truth(0 if abs(z) < TRUTH_Z else int(np.sign(z)), z)
+
+
+def size_for_power(sizes: np.ndarray, power: np.ndarray, target: float, replications: int, truth: Truth) -> tuple[float, str]:
+    """Patients per arm where power first reaches `target` (rounded up), or NaN with the reason.
+
+    Between the two sizes around the crossing, probit(power) is interpolated linearly in sqrt(size): under
+    the normal approximation (Schoenfeld) probit(power) grows linearly with sqrt(patients per arm).
+    """
+    if truth.better == 0:
+        return math.nan, (f"no true difference between the arms (pooled z = {truth.z:.1f}): "
+                          "power stays at the false-positive rate")
+    reached = np.flatnonzero(power >= target)
+    if reached.size == 0:
+        return math.nan, f"not reached: {power[-1]:.0%} power at the largest size ({sizes[-1]} per arm); try larger sizes"
+    i = reached[0]
+    if i == 0:
+        return math.nan, f"already reached at the smallest size ({sizes[0]} per arm); try smaller sizes"
+    y0, y1 = norm.ppf(np.clip(power[i - 1 : i + 1], 0.5 / replications, 1 - 0.5 / replications))
+    x0, x1 = np.sqrt(sizes[i - 1 : i + 1])
+    x = x0 + (norm.ppf(target) - y0) * (x1 - x0) / (y1 - y0)
+    return float(math.ceil(x**2 - 1e-9)), f"interpolated between {sizes[i - 1]} and {sizes[i]} per arm"
+
+
+def empirical_percentiles(values: np.ndarray) -> tuple[float, float, float]:
+    """2.5, 50, 97.5 percentiles without interpolation, so hazard ratios of 0 or infinity stay exact."""
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return math.nan, math.nan, math.nan
+    low, median, high = np.percentile(values, [2.5, 50, 97.5], method="inverted_cdf")
+    return float(low), float(median), float(high)
+
+
+@dataclass
+class PowerResult:
+    """Per-trial tests of every size (`studies`) and what follows from them."""
+
+    scenario_a: Scenario
+    scenario_b: Scenario
+    labels: tuple[str, str]
+    endpoint: str
+    alpha: float
+    seed: int
+    replications: int
+    sizes: list[int]
+    studies: pd.DataFrame  # one row per simulated trial: patients_per_arm, replication, p_value, score, ...
+    wall_seconds: float = 0.0
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+
+    @cached_property
+    def truth(self) -> Truth:
+        return pooled_truth(self.studies)
+
+    @property
+    def pooled_trm_difference(self) -> float:
+        """TRM of arm B minus arm A over every simulated patient: the true difference, up to MC error."""
+        return float((self.studies["events_b"].sum() - self.studies["events_a"].sum())
+                     / self.studies["patients_per_arm"].sum())
+
+    @property
+    def effect_name(self) -> str:
+        return "trm_difference" if self.endpoint == "trm" else "hazard_ratio"
+
+    @property
+    def better_label(self) -> str | None:
+        """The truly better arm's label, None if the simulation cannot tell."""
+        return {1: self.labels[1], -1: self.labels[0]}.get(self.truth.better)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Per size: power and its MC SE, type S error, median events, the observed effect's spread."""
+        rows = []
+        for n, trials in self.studies.groupby("patients_per_arm", sort=True):
+            significant = trials["p_value"].to_numpy() < self.alpha
+            direction = np.sign(trials["score"].to_numpy())
+            if self.truth.better == 0:
+                power, type_s = significant.mean(), math.nan
+            else:
+                power = (significant & (direction == self.truth.better)).mean()
+                type_s = (significant & (direction == -self.truth.better)).mean()
+            low, median, high = empirical_percentiles(trials["effect"].to_numpy())
+            rows.append({
+                "patients_per_arm": int(n),
+                "studies": len(trials),
+                "power": power,
+                "power_mc_se": math.sqrt(power * (1 - power) / len(trials)),
+                "type_s_error": type_s,
+                "events_median": float(np.median(trials["events_a"] + trials["events_b"])),
+                f"{self.effect_name}_median": median,
+                f"{self.effect_name}_lower": low,
+                f"{self.effect_name}_upper": high,
+            })
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def sample_sizes(self) -> pd.DataFrame:
+        """Smallest patients per arm reaching 80% and 90% power (interpolated), with a note when not."""
+        sizes, power = self.summary["patients_per_arm"].to_numpy(), self.summary["power"].to_numpy()
+        rows = []
+        for target in TARGET_POWERS:
+            n, note = size_for_power(sizes, power, target, self.replications, self.truth)
+            rows.append({"target_power": target, "patients_per_arm": n, "total_patients": 2 * n, "note": note})
+        return pd.DataFrame(rows)
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        """One row per simulated trial for `replications.csv`: events, observed effect, p-value, and which
+        arm a significant trial favours (empty if not significant)."""
+        t = self.studies
+        significant = t["p_value"] < self.alpha
+        favours = np.where(~significant, "", np.where(t["score"] > 0, "B", "A"))
+        return pd.DataFrame({
+            "patients_per_arm": t["patients_per_arm"], "replication": t["replication"],
+            "events_a": t["events_a"], "events_b": t["events_b"], self.effect_name: t["effect"],
+            "p_value": t["p_value"], "significant_for": favours,
+            "score": t["score"], "score_variance": t["score_variance"],
+        })
+
+    def design_lines(self) -> list[str]:
+        """Endpoint, test and level; trials per size, sizes, accrual and cut-off (the figures' subtitle)."""
+        c = self.scenario_a.cohort
+        return [
+            f"{ENDPOINTS[self.endpoint]}, {TESTS[self.endpoint]}, two-sided alpha {self.alpha:g}",
+            f"{self.replications:,} simulated trials per size, {self.sizes[0]}-{self.sizes[-1]} patients per arm; "
+            f"accrual {c.accrual_years:g} y, data cut-off {c.cutoff_years:g} y after first enrolment",
+        ]
+
+    def table(self) -> str:
+        """The power table and sample sizes as text for the terminal."""
+        a, b = self.labels
+        better = self.better_label
+        truth = (f"truly better: {better} (pooled over all simulated trials: z = {self.truth.z:.1f})" if better
+                 else f"no arm truly better (pooled z = {self.truth.z:.1f}): power = false-positive rate")
+        trm = self.endpoint == "trm"
+        effect = "TRM difference B - A, points" if trm else "hazard ratio B/A"
+        shown = (lambda x: f"{100 * x:+.1f}") if trm else (lambda x: f"{x:.3g}")
+        lines = [
+            f"Power to tell A: {a} from B: {b}",
+            *self.design_lines(),
+            truth,
+            f"{'per arm':>8}{'power ± MC SE':>18}{'type S':>9}{'events':>9}   {effect}: median [95% of trials]",
+        ]
+        for row in self.summary.to_dict("records"):
+            name = self.effect_name
+            type_s = "-" if np.isnan(row["type_s_error"]) else f"{row['type_s_error']:.3f}"
+            lines.append(
+                f"{row['patients_per_arm']:>8}{row['power']:>10.3f} ± {row['power_mc_se']:<5.3f}"
+                f"{type_s:>9}{row['events_median']:>9g}   "
+                f"{shown(row[f'{name}_median'])} [{shown(row[f'{name}_lower'])}, {shown(row[f'{name}_upper'])}]"
+            )
+        for row in self.sample_sizes.to_dict("records"):
+            n = row["patients_per_arm"]
+            found = f"{n:.0f} per arm ({2 * n:.0f} in total), {row['note']}" if np.isfinite(n) else row["note"]
+            lines.append(f"{row['target_power']:.0%} power: {found}")
+        return "\n".join(lines)
+
+    def plot_power(self) -> matplotlib.figure.Figure:
+        return power_plots.power_curve(self)
+
+    def plot_effect(self) -> matplotlib.figure.Figure:
+        return power_plots.effect_distribution(self)
+
+    def manifest(self) -> dict:
+        return {
+            "scenario_a": self.scenario_a.model_dump(mode="json"),
+            "scenario_b": self.scenario_b.model_dump(mode="json"),
+            "labels": list(self.labels),
+            "endpoint": self.endpoint,
+            "alpha": self.alpha,
+            "sizes": self.sizes,
+            "replications_per_size": self.replications,
+            "seed": self.seed,
+            "truth": {"better_arm": self.better_label, "pooled_z": self.truth.z}
+            | ({"pooled_trm_difference": self.pooled_trm_difference} if self.endpoint == "trm" else {}),
+            "version": __version__,
+            "command": self.command,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        }
+
+    def save(self, folder: str | Path) -> None:
+        """Write the power table, sample sizes, per-trial tests, manifest and figures into `folder`."""
+        folder = Path(folder)
+        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        self.summary.to_csv(folder / "power.csv", index=False)
+        self.sample_sizes.to_csv(folder / "sample_size.csv", index=False)
+        self.trials.to_csv(folder / "replications.csv", index=False)
+        self.plot_power().savefig(folder / "power.png", dpi=120)
+        self.plot_effect().savefig(folder / f"{self.effect_name}.png", dpi=120)
