@@ -18,7 +18,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "power", help="power and sample size of a randomised trial comparing two protocols",
         description="Simulate many randomised two-arm trials (arm A from SCENARIO_A, arm B from SCENARIO_B) "
                     "for each number of patients per arm, and report how often they find a significant "
-                    "difference in favour of the better arm. Both arms use SCENARIO_A's accrual and cut-off.")
+                    "difference in favour of the better arm. Both arms use SCENARIO_A's accrual and cut-off; "
+                    "--replications is the number of simulated trials per size (default: SCENARIO_A's "
+                    "simulation.replications) and --set changes both arms.")
     parser.add_argument("scenario_a", type=Path, help="arm A's scenario file; its accrual and cut-off are the trial's")
     parser.add_argument("scenario_b", type=Path, help="arm B's scenario file")
     parser.add_argument("--sizes", required=True, metavar="N,N,...",
