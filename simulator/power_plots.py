@@ -27,13 +27,18 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def _legend_below(ax, handles: list, labels: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Below the axes, where it hides no data."""
+    ax.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+
+
 def power_curve(result: PowerResult) -> Figure:
     """Power (with 95% Monte Carlo intervals) against patients per arm, 80% and 90% lines, sample sizes."""
     s = result.summary
     figure = Figure(figsize=(8, 7.5))
     ax = figure.add_subplot()
     better = result.better_label
-    label = (f"Power: p < {result.alpha:g} in favour of {better} (the better arm)" if better
+    label = (f"Power: p < {result.alpha:g} in favour of {better}, the better arm" if better
              else "Significant in either direction (no true difference: false-positive rate)")
     ax.errorbar(s["patients_per_arm"], s["power"], yerr=1.96 * s["power_mc_se"], fmt="o-", color=LINE_COLOUR,
                 lw=2, capsize=4, label=f"{label}; bars: 95% Monte Carlo interval")
@@ -41,12 +46,14 @@ def power_curve(result: PowerResult) -> Figure:
         ax.plot(s["patients_per_arm"], s["type_s_error"], "x--", color=WRONG_COLOUR,
                 label="Significant in favour of the worse arm (type S error)")
     else:
-        ax.axhline(result.alpha, color=WRONG_COLOUR, ls="--", label=f"Nominal false-positive rate (alpha = {result.alpha:g})")
-    for target, style in zip((0.8, 0.9), ("--", ":")):
+        ax.axhline(result.alpha, color=WRONG_COLOUR, ls="--",
+                   label=f"Nominal false-positive rate (alpha = {result.alpha:g})")
+    styles = {0.8: "--", 0.9: ":"}
+    for target, style in styles.items():
         ax.axhline(target, color="grey", ls=style, lw=1, label=f"{target:.0%} power")
     for row in result.sample_sizes.itertuples():
         if np.isfinite(row.patients_per_arm):
-            ax.axvline(row.patients_per_arm, color="grey", ls="-.", lw=1,
+            ax.axvline(row.patients_per_arm, color="black", ls=styles[row.target_power], lw=1.2,
                        label=f"{row.target_power:.0%} power at about {row.patients_per_arm:.0f} per arm (interpolated)")
     ax.set(xlabel="Patients per arm", ylabel="Power (share of simulated trials)", ylim=(0, 1.02),
            xlim=(0, 1.05 * max(result.sizes)))
@@ -56,8 +63,7 @@ def power_curve(result: PowerResult) -> Figure:
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()  # the power curve first
     order = sorted(range(len(labels)), key=lambda i: not labels[i].startswith(("Power", "Significant in either")))
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, loc="upper center",
-              bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
+    _legend_below(ax, [handles[i] for i in order], [labels[i] for i in order])
     figure.tight_layout()
     return figure
 
@@ -72,7 +78,7 @@ def effect_distribution(result: PowerResult) -> Figure:
 
     s = result.summary
     name = result.effect_name
-    figure = Figure(figsize=(8, 5.5))
+    figure = Figure(figsize=(8, 7))
     ax = figure.add_subplot()
     positions = np.arange(len(result.sizes))
     hidden = 0
@@ -113,6 +119,6 @@ def effect_distribution(result: PowerResult) -> Figure:
         ax.set_yticks(np.log(ticks), [f"{t:g}" for t in ticks])
     _title(ax, what, f"B: {result.labels[1]} vs A: {result.labels[0]}", result)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
+    _legend_below(ax, *ax.get_legend_handles_labels())
     figure.tight_layout()
     return figure

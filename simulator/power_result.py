@@ -45,7 +45,9 @@ def pooled_truth(studies: pd.DataFrame) -> Truth:
     return Truth(0 if abs(z) < TRUTH_Z else int(np.sign(z)), z)
 
 
-def size_for_power(sizes: np.ndarray, power: np.ndarray, target: float, replications: int, truth: Truth) -> tuple[float, str]:
+def size_for_power(
+    sizes: np.ndarray, power: np.ndarray, target: float, replications: int, truth: Truth
+) -> tuple[float, str]:
     """Patients per arm where power first reaches `target` (rounded up), or NaN with the reason.
 
     Between the two sizes around the crossing, probit(power) is interpolated linearly in sqrt(size): under
@@ -56,7 +58,8 @@ def size_for_power(sizes: np.ndarray, power: np.ndarray, target: float, replicat
                           "power stays at the false-positive rate")
     reached = np.flatnonzero(power >= target)
     if reached.size == 0:
-        return math.nan, f"not reached: {power[-1]:.0%} power at the largest size ({sizes[-1]} per arm); try larger sizes"
+        return math.nan, (f"not reached: {power[-1]:.0%} power at the largest size ({sizes[-1]} per arm); "
+                          "try larger sizes")
     i = reached[0]
     if i == 0:
         return math.nan, f"already reached at the smallest size ({sizes[0]} per arm); try smaller sizes"
@@ -106,9 +109,15 @@ class PowerResult:
         return "trm_difference" if self.endpoint == "trm" else "hazard_ratio"
 
     @property
+    def better_arm(self) -> str | None:
+        """"A" or "B", the truly better arm; None if the simulation cannot tell them apart."""
+        return {1: "B", -1: "A"}.get(self.truth.better)
+
+    @property
     def better_label(self) -> str | None:
-        """The truly better arm's label, None if the simulation cannot tell."""
-        return {1: self.labels[1], -1: self.labels[0]}.get(self.truth.better)
+        """The truly better arm as "A: <name>" or "B: <name>"; None if the simulation cannot tell."""
+        arm = self.better_arm
+        return None if arm is None else f"{arm}: {self.labels[arm == 'B']}"
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -163,9 +172,10 @@ class PowerResult:
     def design_lines(self) -> list[str]:
         """Endpoint, test and level; trials per size, sizes, accrual and cut-off (the figures' subtitle)."""
         c = self.scenario_a.cohort
+        sizes = f"{self.sizes[0]}" if len(self.sizes) == 1 else f"{self.sizes[0]}-{self.sizes[-1]}"
         return [
             f"{ENDPOINTS[self.endpoint]}, {TESTS[self.endpoint]}, two-sided alpha {self.alpha:g}",
-            f"{self.replications:,} simulated trials per size, {self.sizes[0]}-{self.sizes[-1]} patients per arm; "
+            f"{self.replications:,} simulated trials per size, {sizes} patients per arm; "
             f"accrual {c.accrual_years:g} y, data cut-off {c.cutoff_years:g} y after first enrolment",
         ]
 
@@ -214,7 +224,7 @@ class PowerResult:
             "sizes": self.sizes,
             "replications_per_size": self.replications,
             "seed": self.seed,
-            "truth": {"better_arm": self.better_label, "pooled_z": self.truth.z}
+            "truth": {"better_arm": self.better_arm, "pooled_z": self.truth.z}
             | ({"pooled_trm_difference": self.pooled_trm_difference} if self.endpoint == "trm" else {}),
             "version": __version__,
             "command": self.command,

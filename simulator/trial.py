@@ -59,25 +59,24 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -
     return simulate_pathway(scenario, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)
 
 
-def endpoint_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
-    """(days from enrolment to event or censoring, event observed) per patient, or for `trm`
-    (nothing, treatment-related death before the cut-off)."""
+def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
+    """Days from enrolment to death (os) or to relapse or death (dfs), or to censoring; event observed."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     died = h.death <= cutoff
     last_seen = np.minimum(np.minimum(h.death, h.withdrawal), cutoff)
     if endpoint == "os":
         return last_seen - h.enrolment, died
-    if endpoint == "dfs":
-        return np.minimum(h.relapse, last_seen) - h.enrolment, died | (h.relapse <= cutoff)
-    if endpoint == "trm":
-        return np.empty(0), died & _treatment_related(scenario, h)
-    raise ValueError(f"unknown endpoint {endpoint!r}; endpoints: {', '.join(ENDPOINTS)}")
+    return np.minimum(h.relapse, last_seen) - h.enrolment, died | (h.relapse <= cutoff)
 
 
-def compare_arms(endpoint: str, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> StudyTests:
-    """Test arm B against arm A in every trial: log-rank (os, dfs) or Fisher's exact test (trm)."""
-    if endpoint == "trm":
-        return compare_trm(a[1].sum(axis=1), b[1].sum(axis=1), a[1].shape[1])
+def trm_deaths(scenario: Scenario, h: Histories) -> np.ndarray:
+    """Treatment-related deaths (the scenario's own definition) before the cut-off, per trial."""
+    cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
+    return ((h.death <= cutoff) & _treatment_related(scenario, h)).sum(axis=1)
+
+
+def compare_survival(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> StudyTests:
+    """Log-rank test and Cox hazard ratio of arm B against arm A in every trial."""
     time = np.concatenate([a[0], b[0]], axis=1)
     event = np.concatenate([a[1], b[1]], axis=1)
     arm_b = np.zeros(time.shape, dtype=bool)
@@ -90,7 +89,7 @@ def compare_arms(endpoint: str, a: tuple[np.ndarray, np.ndarray], b: tuple[np.nd
         score_variance=test.variance,
         effect=cox_hazard_ratio(s),
         events_a=a[1].sum(axis=1),
-        events_b=test.observed_b.astype(int),
+        events_b=b[1].sum(axis=1),
     )
 
 
@@ -120,9 +119,10 @@ def simulate_trials(
     scenario_a: Scenario, scenario_b: Scenario, patients: int, endpoint: str, seed: int, replications: range
 ) -> StudyTests:
     """Simulate the trials `replications` with `patients` per arm and test each one."""
-    cohort = scenario_a.cohort
-    arms = []
-    for arm, scenario in ((ARM_A, scenario_a), (ARM_B, scenario_b)):
-        trial_arm = arm_scenario(scenario, cohort, patients)
-        arms.append(endpoint_data(trial_arm, simulate_arm(trial_arm, seed, replications, arm), endpoint))
-    return compare_arms(endpoint, arms[0], arms[1])
+    arms = [arm_scenario(scenario, scenario_a.cohort, patients) for scenario in (scenario_a, scenario_b)]
+    histories = [simulate_arm(scenario, seed, replications, arm) for arm, scenario in zip((ARM_A, ARM_B), arms)]
+    if endpoint == "trm":
+        deaths_a, deaths_b = (trm_deaths(scenario, h) for scenario, h in zip(arms, histories))
+        return compare_trm(deaths_a, deaths_b, patients)
+    data_a, data_b = (survival_data(scenario, h, endpoint) for scenario, h in zip(arms, histories))
+    return compare_survival(data_a, data_b)

@@ -27,7 +27,7 @@ def test_identical_protocols_reject_at_the_nominal_rate(endpoint):
     """Type I error: two arms of the shipped Northwestern scenario (2 beds, staggered accrual, cut-off)."""
     burt = load_scenario(SCENARIOS / "burt2006.toml")
     result = estimate_power(burt, burt, [50], endpoint, alpha=0.05, replications=2000)
-    assert result.truth.better == 0 and result.better_label is None
+    assert result.truth.better == 0 and result.better_arm is None
     within_4_se(result, 0.05)
     assert np.isnan(result.summary["type_s_error"].iloc[0])
 
@@ -47,7 +47,7 @@ def test_power_matches_schoenfeld_for_exponential_survival():
 
     deaths = n * (dies(rate) + dies(rate * hazard_ratio))
     result = estimate_power(a, b, [n], "os", replications=2000, seed=7)
-    assert result.truth.better == 1 and result.better_label == "tiny"  # arm B (lower hazard) is better
+    assert result.better_arm == "B" and result.better_label == "B: tiny"  # arm B has the lower hazard
     within_4_se(result, norm.cdf(math.sqrt(deaths) / 2 * abs(math.log(hazard_ratio)) - norm.ppf(0.975)))
     assert result.summary["hazard_ratio_median"].iloc[0] == pytest.approx(hazard_ratio, abs=0.05)
 

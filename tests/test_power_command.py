@@ -3,7 +3,6 @@
 import json
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -29,7 +28,7 @@ def test_power_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     code, out, err = run_cli(capsys, "power", BURT, EBMT, "--sizes", "20,10", "--replications", "40", "--quiet")
     assert code == 0
     assert "scenario B's own (6 y, 6.5 y) is not used" in err  # both arms use scenario A's accrual and cut-off
-    assert "truly better: Burt 2006 (Northwestern)" in out and "80% power:" in out and "90% power:" in out
+    assert "truly better: A: Burt 2006 (Northwestern)" in out and "80% power:" in out and "90% power:" in out
     (folder,) = (in_tmp_cwd / "outputs").iterdir()
     assert folder.name.startswith("power-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
     assert {p.name for p in folder.iterdir()} == {"manifest.json", "power.csv", "sample_size.csv",
@@ -44,7 +43,7 @@ def test_power_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["sizes"] == [10, 20] and manifest["seed"] == 2006 and manifest["endpoint"] == "os"
     assert manifest["scenario_b"]["cohort"]["accrual_years"] == 6.0  # recorded as given, not as used
-    assert manifest["truth"]["better_arm"] == "Burt 2006 (Northwestern)"
+    assert manifest["truth"]["better_arm"] == "A"
 
 
 def test_one_file_two_arms_with_set_b(in_tmp_cwd, capsys):
@@ -85,7 +84,7 @@ def test_power_figure_says_what_it_shows(survival_result):
     assert "60 simulated trials per size, 10-30 patients per arm" in title
     assert ax.get_xlabel() == "Patients per arm" and ax.get_ylabel() == "Power (share of simulated trials)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[0] == ("Power: p < 0.05 in favour of Burt 2006 (Northwestern) (the better arm); "
+    assert legend[0] == ("Power: p < 0.05 in favour of A: Burt 2006 (Northwestern), the better arm; "
                          "bars: 95% Monte Carlo interval")
     assert legend[1:4] == ["Significant in favour of the worse arm (type S error)", "80% power", "90% power"]
 
