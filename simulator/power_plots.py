@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from .plots import LINE_COLOUR
+from .power_stats import interpolated_power
 
 if TYPE_CHECKING:
     from .power_result import PowerResult
@@ -40,8 +41,13 @@ def power_curve(result: PowerResult) -> Figure:
     better = result.better_label
     label = (f"Power: p < {result.alpha:g} in favour of {better}, the better arm" if better
              else "Significant in either direction (no true difference: false-positive rate)")
-    ax.errorbar(s["patients_per_arm"], s["power"], yerr=1.96 * s["power_mc_se"], fmt="o-", color=LINE_COLOUR,
-                lw=2, capsize=4, label=f"{label}; bars: 95% Monte Carlo interval")
+    ax.errorbar(s["patients_per_arm"], s["power"], yerr=1.96 * s["power_mc_se"], fmt="o", color=LINE_COLOUR,
+                capsize=4, label=f"{label}; bars: 95% Monte Carlo interval")
+    between = np.linspace(result.sizes[0], result.sizes[-1], 200)
+    ax.plot(between, interpolated_power(s["patients_per_arm"].to_numpy(), s["power"].to_numpy(),
+                                        result.replications, between),
+            color=LINE_COLOUR, lw=2, label="Interpolated between simulated sizes (probit of power linear in "
+                                           "the square root of the size)")
     if better:
         ax.plot(s["patients_per_arm"], s["type_s_error"], "x--", color=WRONG_COLOUR,
                 label="Significant in favour of the worse arm (type S error)")

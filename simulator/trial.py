@@ -14,6 +14,7 @@ definition, deaths / enrolled). Patients are censored at the cut-off or when the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.stats import fisher_exact
@@ -97,10 +98,10 @@ def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int) -> St
     """Fisher's exact test per trial of TRM deaths out of `patients` per arm.
 
     Trials share their margins' size, so the p-value depends only on the pair of death counts: scipy is
-    called once per distinct pair (a few dozen), not once per trial.
+    called once per distinct pair (a few dozen to a few hundred), not once per trial.
     """
     pairs, which = np.unique(np.stack([deaths_a, deaths_b], axis=1), axis=0, return_inverse=True)
-    p_of_pair = np.array([fisher_exact([[x, patients - x], [y, patients - y]]).pvalue for x, y in pairs])
+    p_of_pair = np.array([_fisher_p(int(x), int(y), patients) for x, y in pairs])
     total = deaths_a + deaths_b
     both = 2 * patients
     # Mantel-Haenszel: arm A's deaths given the trial's total are hypergeometric under no difference.
@@ -113,6 +114,12 @@ def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int) -> St
         events_a=deaths_a,
         events_b=deaths_b,
     )
+
+
+@lru_cache(maxsize=100_000)
+def _fisher_p(deaths_a: int, deaths_b: int, patients: int) -> float:
+    """Two-sided p of Fisher's exact test; cached, as every chunk of trials meets the same pairs."""
+    return float(fisher_exact([[deaths_a, patients - deaths_a], [deaths_b, patients - deaths_b]]).pvalue)
 
 
 def simulate_trials(

@@ -8,7 +8,7 @@ from scipy.stats import binom, fisher_exact, norm
 
 from simulator import load_scenario
 from simulator.power import estimate_power
-from simulator.power_result import Truth, size_for_power
+from simulator.power_stats import Truth, interpolated_power, size_for_power
 
 from helpers import SCENARIOS, tiny
 
@@ -84,6 +84,8 @@ def test_sample_size_interpolation_is_exact_under_schoenfeld():
         n, note = size_for_power(sizes, power, target, 2000, truth)
         assert n == math.ceil(((norm.ppf(target) + norm.ppf(0.975)) / c) ** 2)
         assert note.startswith("interpolated between")
+        below, at = interpolated_power(sizes, power, 2000, np.array([n - 1, n]))  # the curve power.png draws
+        assert below < target <= at
     assert "not reached: 52% power at the largest size (100 per arm)" in size_for_power(sizes[:3], power[:3], 0.8, 2000, truth)[1]
     assert "already reached at the smallest size (200 per arm)" in size_for_power(sizes[3:], power[3:], 0.8, 2000, truth)[1]
     assert "no true difference" in size_for_power(sizes, power, 0.8, 2000, Truth(better=0, z=1.0))[1]

@@ -13,6 +13,7 @@ from simulator.power import estimate_power
 from helpers import SCENARIOS
 
 BURT, EBMT = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "ebmt2004.toml")
+INTERPOLATED = "Interpolated between simulated sizes (probit of power linear in the square root of the size)"
 
 
 def run_cli(capsys, *argv):
@@ -86,7 +87,8 @@ def test_power_figure_says_what_it_shows(survival_result):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == ("Power: p < 0.05 in favour of A: Burt 2006 (Northwestern), the better arm; "
                          "bars: 95% Monte Carlo interval")
-    assert legend[1:4] == ["Significant in favour of the worse arm (type S error)", "80% power", "90% power"]
+    assert legend[1:5] == [INTERPOLATED, "Significant in favour of the worse arm (type S error)", "80% power",
+                           "90% power"]
 
 
 def test_hazard_ratio_figure_says_what_it_shows(survival_result):
@@ -111,8 +113,9 @@ def test_trm_figures_say_what_they_show():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(text.startswith("True difference (all simulated patients pooled):") for text in legend)
     power_legend = [t.get_text() for t in result.plot_power().axes[0].get_legend().get_texts()]
-    assert power_legend[:2] == ["Significant in either direction (no true difference: false-positive rate); "
-                                "bars: 95% Monte Carlo interval", "Nominal false-positive rate (alpha = 0.05)"]
+    assert power_legend[:3] == ["Significant in either direction (no true difference: false-positive rate); "
+                                "bars: 95% Monte Carlo interval", INTERPOLATED,
+                                "Nominal false-positive rate (alpha = 0.05)"]
 
 
 @pytest.mark.parametrize(
