@@ -20,6 +20,7 @@ from .runner import CHUNK_REPLICATIONS, chunks_of
 from .scenario import Scenario
 from .trial import ENDPOINTS, StudyTests, simulate_trials
 
+PATIENTS_PER_CHUNK = 100_000  # per arm: bounds memory for large trials (results do not depend on chunking)
 SIZES_HELP = "give patients per arm as whole numbers of at least 1 separated by commas, e.g. 20,50,100,200"
 
 
@@ -82,7 +83,7 @@ def estimate_power(
     parts = []
     with tqdm(total=replications * len(sizes), unit="trial", disable=not progress, desc="power") as bar:
         for n in sizes:
-            for block in chunks_of(replications, chunk_size):
+            for block in chunks_of(replications, max(1, min(chunk_size, PATIENTS_PER_CHUNK // n))):
                 parts.append(_table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block)))
                 bar.update(len(block))
     return PowerResult(
