@@ -15,6 +15,7 @@ from typing import TypeVar
 from .errors import UserError
 
 T = TypeVar("T")
+X = TypeVar("X")
 
 
 def local_cores() -> int:
@@ -26,9 +27,9 @@ def local_cores() -> int:
 
 
 def map_chunks(
-    task: Callable[[range], T], chunks: list[range], workers: int = 1, scheduler: str | None = None
+    task: Callable[[X], T], chunks: list[X], workers: int = 1, scheduler: str | None = None
 ) -> Iterator[tuple[int, T]]:
-    """Yield (chunk number, task(chunk)) in completion order."""
+    """Yield (chunk number, task(chunk)) in completion order; `task` must be picklable (module-level)."""
     if scheduler is not None:
         yield from _on_dask(task, chunks, scheduler)
     elif workers <= 1 or len(chunks) <= 1:
@@ -41,10 +42,10 @@ def map_chunks(
 class _Numbered:
     """Picklable wrapper running the task on (number, chunk) pairs."""
 
-    def __init__(self, task: Callable[[range], T]) -> None:
+    def __init__(self, task: Callable[[X], T]) -> None:
         self.task = task
 
-    def __call__(self, item: tuple[int, range]) -> tuple[int, T]:
+    def __call__(self, item: tuple[int, X]) -> tuple[int, T]:
         return item[0], self.task(item[1])
 
 
@@ -53,7 +54,7 @@ def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _on_pool(task: Callable[[range], T], chunks: list[range], workers: int) -> Iterator[tuple[int, T]]:
+def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
     # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_ignore_interrupt)
@@ -67,7 +68,7 @@ def _on_pool(task: Callable[[range], T], chunks: list[range], workers: int) -> I
         pool.join()
 
 
-def _on_dask(task: Callable[[range], T], chunks: list[range], scheduler: str) -> Iterator[tuple[int, T]]:
+def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterator[tuple[int, T]]:
     try:
         from distributed import Client, as_completed
     except ImportError:

@@ -7,6 +7,7 @@ at two-sided level alpha; `PowerResult` turns the per-trial tests into power, ty
 from __future__ import annotations
 
 import time
+from functools import partial
 import warnings
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from .errors import UserError
+from .execution import map_chunks
 from .power_result import PowerResult
 from .runner import CHUNK_REPLICATIONS, chunks_of
 from .scenario import Scenario
@@ -72,20 +74,24 @@ def estimate_power(
     labels: tuple[str, str] | None = None,
     progress: bool = False,
     chunk_size: int = CHUNK_REPLICATIONS,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> PowerResult:
     """Simulate `replications` two-arm trials per size, arm A from `scenario_a`, arm B from `scenario_b`
-    (defaults: scenario A's simulation.replications and seed), and test each at two-sided `alpha`."""
+    (defaults: scenario A's simulation.replications and seed), and test each at two-sided `alpha`.
+    Chunks of trials run on `workers` local processes or the dask `scheduler`, with the same results."""
     sizes, alpha, endpoint = check_sizes(sizes), check_alpha(alpha), check_endpoint(endpoint)
     replications = replications or scenario_a.simulation.replications
     seed = scenario_a.simulation.seed if seed is None else seed
     _warn_if_cohorts_differ(scenario_a, scenario_b)
     began = time.perf_counter()
-    parts = []
+    items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(chunk_size, PATIENTS_PER_CHUNK // n)))]
+    parts: list[pd.DataFrame | None] = [None] * len(items)
+    task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, seed)
     with tqdm(total=replications * len(sizes), unit="trial", disable=not progress, desc="power") as bar:
-        for n in sizes:
-            for block in chunks_of(replications, max(1, min(chunk_size, PATIENTS_PER_CHUNK // n))):
-                parts.append(_table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block)))
-                bar.update(len(block))
+        for number, table in map_chunks(task, items, workers, scheduler):
+            parts[number] = table
+            bar.update(len(items[number][1]))
     return PowerResult(
         scenario_a=scenario_a,
         scenario_b=scenario_b,
@@ -98,6 +104,14 @@ def estimate_power(
         studies=pd.concat(parts, ignore_index=True),
         wall_seconds=time.perf_counter() - began,
     )
+
+
+def _trial_chunk(
+    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, seed: int, item: tuple[int, range]
+) -> pd.DataFrame:
+    """One chunk of trials of one size: a pure function of its arguments, so it can run anywhere."""
+    n, block = item
+    return _table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block))
 
 
 def _table(n: int, block: range, tests: StudyTests) -> pd.DataFrame:
