@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri  # the normal CDF and its inverse, without importing scipy.stats
 
 TRUTH_Z = 3.0
 
@@ -36,13 +36,13 @@ def pooled_truth(studies: pd.DataFrame) -> Truth:
 
 def _probit(power: np.ndarray, replications: int) -> np.ndarray:
     """Probit of a simulated share, kept finite when no trial or every trial was significant."""
-    return norm.ppf(np.clip(power, 0.5 / replications, 1 - 0.5 / replications))
+    return ndtri(np.clip(power, 0.5 / replications, 1 - 0.5 / replications))
 
 
 def interpolated_power(sizes: np.ndarray, power: np.ndarray, replications: int, at: np.ndarray) -> np.ndarray:
     """Power between the simulated sizes: probit(power) linear in sqrt(size), as under the normal
     approximation (Schoenfeld), where probit(power) grows linearly with sqrt(patients per arm)."""
-    return norm.cdf(np.interp(np.sqrt(at), np.sqrt(sizes), _probit(power, replications)))
+    return ndtr(np.interp(np.sqrt(at), np.sqrt(sizes), _probit(power, replications)))
 
 
 def size_for_power(
@@ -62,5 +62,5 @@ def size_for_power(
         return math.nan, f"already reached at the smallest size ({sizes[0]} per arm); try smaller sizes"
     y0, y1 = _probit(power[i - 1 : i + 1], replications)
     x0, x1 = np.sqrt(sizes[i - 1 : i + 1])
-    x = x0 + (norm.ppf(target) - y0) * (x1 - x0) / (y1 - y0)
+    x = x0 + (ndtri(target) - y0) * (x1 - x0) / (y1 - y0)
     return float(math.ceil(x**2 - 1e-9)), f"interpolated between {sizes[i - 1]} and {sizes[i]} per arm"

@@ -53,14 +53,17 @@ def queue_rows(
     if always_queue:
         full = ~np.isnan(arrival)
     for row in np.flatnonzero(full.any(axis=1)):
-        present = ~np.isnan(arrival[row])
-        first = np.full(period[row].max() + 2, np.inf)  # first arrival of each busy period
-        np.minimum.at(first, period[row][present], arrival[row][present])
+        present = np.flatnonzero(~np.isnan(arrival[row]))
+        members = present[np.lexsort((arrival[row, present], period[row, present]))]  # by period, then arrival
+        periods = period[row, members]
+        bounds = np.searchsorted(periods, np.arange(periods[-1] + 2))  # members of period p: bounds[p]:bounds[p+1]
+        first = np.append(arrival[row, members[bounds[:-1].clip(max=len(members) - 1)]], np.inf)
+        first[periods[-1] + 1 :] = np.inf
         flagged = np.unique(period[row][full[row]])
         ward = Ward(capacity, start[row])
         p = flagged[0]
         while True:
-            ward.admit(np.flatnonzero(present & (period[row] == p)), arrival[row], hold[row], patience[row])
+            ward.admit(members[bounds[p] : bounds[p + 1]], arrival[row], hold[row], patience[row])
             ward.run(until=first[p + 1])
             if not ward.busy:  # idle when the next busy period begins: jump to the next one with contention
                 later = flagged[flagged > p]
@@ -93,7 +96,8 @@ class Ward:
             self.env.run()
 
     def admit(self, who: np.ndarray, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray) -> None:
-        for index in who[np.argsort(arrival[who], kind="stable")]:  # created in arrival order: ties are FIFO
+        """Start the processes of patients `who`, given in arrival order (ties: FIFO by that order)."""
+        for index in who.tolist():
             self.start[index] = np.nan
             self.env.process(self._patient(int(index), arrival[index], hold[index], patience[index]))
 
@@ -122,6 +126,6 @@ def queue_starts(capacity: int, arrival: np.ndarray, hold: np.ndarray, patience:
     """When each patient of one study starts holding the resource (FIFO), or NaN if they died waiting."""
     start = np.full(len(arrival), np.nan)
     ward = Ward(capacity, start)
-    ward.admit(np.arange(len(arrival)), arrival, hold, patience)
+    ward.admit(np.argsort(arrival, kind="stable"), arrival, hold, patience)
     ward.run()
     return start

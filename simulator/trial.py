@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import fisher_exact
 
 from .distributions import DAYS_PER_YEAR
 from .logrank import cox_hazard_ratio, logrank_from, risk_sets
@@ -119,6 +118,8 @@ def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int) -> St
 @lru_cache(maxsize=100_000)
 def _fisher_p(deaths_a: int, deaths_b: int, patients: int) -> float:
     """Two-sided p of Fisher's exact test; cached, as every chunk of trials meets the same pairs."""
+    from scipy.stats import fisher_exact  # imported here: scipy.stats costs a second at every start-up
+
     return float(fisher_exact([[deaths_a, patients - deaths_a], [deaths_b, patients - deaths_b]]).pvalue)
 
 

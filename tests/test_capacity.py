@@ -160,3 +160,38 @@ def test_simpy_and_vectorised_paths_give_the_same_outcomes():
     simpy_path, vectorised = outcomes
     for name, values in vectorised.items():
         assert np.allclose(values, simpy_path[name], atol=1e-12, equal_nan=True), name
+
+
+def test_fast_row_statistics_and_occupancy_match_the_obvious_versions():
+    import warnings
+
+    from simulator.capacity import occupancy_over_time, row_statistics
+    from simulator.pathway import QueueRecord
+
+    rng = np.random.default_rng(0)
+    start = rng.uniform(0, 100, (50, 30))
+    start[rng.random((50, 30)) < 0.2] = np.nan
+    hold = np.where(np.isnan(start), np.nan, rng.exponential(10, (50, 30)))
+    grid = np.arange(0, 120, 7.0)
+    s = np.where(np.isnan(start), np.inf, start)
+    obvious = ((s[:, :, None] <= grid) & (grid < (s + np.nan_to_num(hold))[:, :, None])).sum(axis=1)
+    assert np.array_equal(occupancy_over_time(QueueRecord(start, start, hold), grid), obvious)
+
+    waits = rng.exponential(3, (40, 25))
+    waits[rng.random((40, 25)) < 0.3] = np.nan
+    waits[0], waits[1] = np.nan, 0.0
+    mean, median, p90 = row_statistics(waits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the all-NaN row
+        for fast, slow in ((mean, np.nanmean(waits, axis=1)), (median, np.nanmedian(waits, axis=1)),
+                           (p90, np.nanpercentile(waits, 90, axis=1))):
+            assert np.allclose(fast, slow, equal_nan=True)
+
+
+@pytest.mark.parametrize("expected", [0.5, 5, 60, 1000, 1e5])
+def test_referral_slots_exceed_the_poisson_count_with_negligible_probability(expected):
+    from scipy.stats import poisson
+
+    cohort = tiny(cohort={"referrals": {"process": "poisson", "rate_per_year": expected},
+                          "accrual_years": 1.0, "followup_after_accrual_years": 0.0}).cohort
+    assert poisson.sf(cohort.max_patients, expected) < 1e-12
