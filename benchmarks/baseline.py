@@ -58,13 +58,13 @@ def patient(env: simpy.Environment, rng: np.random.Generator, s: Scenario, beds:
         duration = draw(stage.duration, rng)
         p = stage.death_probability or 0.0
         if name == "isolation" and p > 0:  # infection risk checked every day of the stay
-            daily = 1 - (1 - p) ** (1 / max(duration, 1.0))
+            daily = 1 - (1 - p) ** (1 / duration) if duration > 0 else p
             elapsed = 0.0
             while elapsed < duration:
                 step = min(1.0, duration - elapsed)
                 yield env.timeout(step)
                 elapsed += step
-                if rng.random() < daily:
+                if rng.random() < 1 - (1 - daily) ** step:  # a part day carries its part of the risk
                     if request is not None:
                         beds[holding].release(request)
                     out.append((name, env.now))
