@@ -1,5 +1,5 @@
 """One module per `hsct-sim` command; each has `register(subparsers)` that adds its parser and handler."""
 
-from . import run, sweep
+from . import compare, run, sweep
 
-COMMANDS = [run, sweep]
+COMMANDS = [run, sweep, compare]
