@@ -51,8 +51,13 @@ def replication_generator(seed: int, replication: int, substream: tuple[int, ...
 def uniforms(
     seed: int, replications: range, layout: StreamLayout, patients: int, substream: tuple[int, ...] = ()
 ) -> np.ndarray:
-    """Uniforms of shape (events, replications, patients) for a chunk of replications."""
+    """Uniforms of shape (events, replications, patients) for a chunk of replications.
+
+    Drawn patient by patient (all of patient 1's events, then patient 2's, ...), so a study of n patients
+    shares its random numbers with the first n patients of a larger study of the same stages: cohort-size
+    sweeps and comparisons of studies of different sizes keep common random numbers.
+    """
     block = np.empty((len(layout), len(replications), patients))
     for column, replication in enumerate(replications):
-        block[:, column, :] = replication_generator(seed, replication, substream).random((len(layout), patients))
+        block[:, column, :] = replication_generator(seed, replication, substream).random((patients, len(layout))).T
     return block

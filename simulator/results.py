@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import platform
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, plots
+from .conditions import Condition, condition_rows, parse_conditions
 from .scenario import Scenario
 from .summary import summarise
 
@@ -32,6 +35,7 @@ class RunResult:
     patients: dict[str, np.ndarray] | None = None
     wall_seconds: float = 0.0
     command: list[str] = field(default_factory=lambda: list(sys.argv))
+    conditions: tuple[Condition, ...] = ()  # `--probability` conditions reported as extra summary rows
 
     @property
     def replications(self) -> int:
@@ -39,8 +43,16 @@ class RunResult:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """outcome, estimate, mc_se, lower, upper."""
-        return summarise(self.values)
+        """outcome, estimate, mc_se, lower, upper; then one `P(...)` row per condition (no interval)."""
+        table = summarise(self.values)
+        if not self.conditions:
+            return table
+        return pd.concat([table, condition_rows(self.conditions, self.values)], ignore_index=True)
+
+    def with_probabilities(self, *expressions: str) -> RunResult:
+        """A copy whose summary adds the share of studies meeting each condition, e.g. "trm>=0.13"."""
+        conditions = self.conditions + parse_conditions(expressions, self.values)
+        return dataclasses.replace(self, conditions=tuple(dict.fromkeys(conditions)))
 
     @property
     def studies(self) -> pd.DataFrame:
@@ -52,17 +64,21 @@ class RunResult:
     def table(self) -> str:
         """The summary as text for the terminal, with published targets beside the estimates."""
         s = self.scenario
-        width = max(len(name) for name in self.values) + 2
+        width = max(len(name) for name in self.summary.outcome) + 2
         lines = [
             f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.label} "
             f"(seed {self.seed})",
             f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}",
         ]
+        counts = {c.label: c.count(self.values) for c in self.conditions}
         for row in self.summary.itertuples():
             target = s.targets.get(row.outcome)
+            if row.outcome in counts:
+                interval = "{}/{} studies".format(*counts[row.outcome])
+            else:
+                interval = "" if math.isnan(row.lower) else f"[{row.lower:.3f}, {row.upper:.3f}]"
             lines.append(
-                f"{row.outcome:<{width}}{row.estimate:>11.3f} ± {row.mc_se:<7.4f}"
-                f"{f'[{row.lower:.3f}, {row.upper:.3f}]':>20}"
+                f"{row.outcome:<{width}}{row.estimate:>11.3f} ± {row.mc_se:<7.4f}{interval:>20}"
                 f"{'' if target is None else f'{target:.3f}':>11}"
             )
         return "\n".join(lines)
@@ -100,6 +116,7 @@ class RunResult:
             "replications": self.replications,
             "version": __version__,
             "command": self.command,
+            "probabilities": [c.label for c in self.conditions],
             "wall_seconds": round(self.wall_seconds, 3),
             "python": platform.python_version(),
             "numpy": np.__version__,

@@ -249,8 +249,11 @@ def landmark_label(years: float) -> str:
     return f"{years:g}y"
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, override and validate a scenario file; every problem is a `UserError` naming file and field."""
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), flag: str = "--set") -> Scenario:
+    """Read, override and validate a scenario file; every problem is a `UserError` naming file and field.
+
+    `flag` is the option the overrides came from (`--set`, or `--param` for a sweep), for the messages.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such scenario file")
@@ -260,27 +263,27 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
         raise UserError(f"{path}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    return scenario_from_dict(raw, source=str(path), overrides=overrides)
+    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
 
 
 def scenario_from_dict(
-    raw: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = ()
+    raw: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = (), flag: str = "--set"
 ) -> Scenario:
     """Validate a scenario given as a dict (e.g. parsed TOML), after applying `--set` overrides."""
     for override in overrides:
-        apply_override(raw, override, source)
+        apply_override(raw, override, source, flag)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:
-        raise UserError(describe_validation_error(error, source, Scenario, overrides)) from None
+        raise UserError(describe_validation_error(error, source, Scenario, overrides, flag)) from None
 
 
-def apply_override(raw: dict[str, Any], override: str, source: str) -> None:
+def apply_override(raw: dict[str, Any], override: str, source: str, flag: str = "--set") -> None:
     """Set `dotted.path=value` in the raw scenario; the value is read as a TOML value, else as text."""
     path, sep, text = override.partition("=")
     keys = path.strip().split(".")
     if not sep or not all(keys):
-        raise UserError(f"--set {override!r}: expected PATH=VALUE, e.g. stages.conditioning.death_probability=0.05")
+        raise UserError(f"{flag} {override!r}: expected PATH=VALUE, e.g. stages.conditioning.death_probability=0.05")
     table = raw
     for depth, key in enumerate(keys[:-1]):
         if key not in table and key in allowed_keys(Scenario, tuple(keys[:depth])):
@@ -289,7 +292,7 @@ def apply_override(raw: dict[str, Any], override: str, source: str) -> None:
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
             known = ", ".join(sorted(k for k, v in table.items() if isinstance(v, dict))) or "none"
-            raise UserError(f"--set {path}: {source} has no table {where!r}; tables there: {known}")
+            raise UserError(f"{flag} {path}: {source} has no table {where!r}; tables there: {known}")
         table = child
     table[keys[-1]] = parse_value(text.strip())
 

@@ -9,9 +9,13 @@ from pydantic import BaseModel, ValidationError
 
 
 def describe_validation_error(
-    error: ValidationError, source: str, model: type[BaseModel], overrides: list[str] | tuple[str, ...] = ()
+    error: ValidationError,
+    source: str,
+    model: type[BaseModel],
+    overrides: list[str] | tuple[str, ...] = (),
+    flag: str = "--set",
 ) -> str:
-    """The first problem (and how many more there are), attributed to the `--set` that caused it if any."""
+    """The first problem (and how many more there are), attributed to the override (`flag`) that caused it."""
     problems = error.errors(include_url=False)
     first = problems[0]
     field = ".".join(str(part) for part in first["loc"])
@@ -19,7 +23,7 @@ def describe_validation_error(
     for override in overrides:
         path = override.partition("=")[0].strip()
         if field == path or field.startswith(path + ".") or path.startswith(field + ".") or not field:
-            origin = f"{source} (after --set {override})"
+            origin = f"{source} (after {flag} {override})"
     message = _explain(first, model)
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     return f"{origin}: {field + ': ' if field else ''}{message}{more}"

@@ -1,5 +1,5 @@
 """One module per `hsct-sim` command; each has `register(subparsers)` that adds its parser and handler."""
 
-from . import power, run
+from . import compare, power, run, sweep
 
-COMMANDS = [run, power]
+COMMANDS = [run, sweep, compare, power]

@@ -31,6 +31,13 @@ def seed_value(text: str) -> int:
     return value
 
 
+def add_probability_option(parser: argparse.ArgumentParser) -> None:
+    """--probability EXPR: the share of simulated studies meeting a condition (run, sweep, compare)."""
+    parser.add_argument("--probability", dest="probabilities", action="append", default=[], metavar="EXPR",
+                        help='share of simulated studies meeting a condition, e.g. "trm>=0.13" or "os_5y<0.7" '
+                             "(OUTCOME OP NUMBER, OP one of >=, <=, >, <; repeatable)")
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--replications, --seed, --set, --output, --quiet: every command that simulates takes these."""
     parser.add_argument("--replications", type=positive_int, metavar="N",

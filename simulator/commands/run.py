@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from ..conditions import parse_conditions
 from ..runfolder import check_free, default_folder, write_run
 from ..runner import run
 from ..scenario import load_scenario
-from .common import add_run_options, execution_options
+from .common import add_probability_option, add_run_options, execution_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("run", help="simulate a scenario and summarise its outcomes")
     parser.add_argument("scenario", type=Path, help="scenario file (TOML), e.g. scenarios/burt2006.toml")
     add_run_options(parser)
+    add_probability_option(parser)
     parser.add_argument("--patients-log", action="store_true",
                         help="also write patients.parquet, one row per simulated patient")
     parser.set_defaults(handler=command_run)
@@ -22,9 +25,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    conditions = parse_conditions(args.probabilities, scenario.outcome_names)
     folder = args.output or default_folder("run", scenario.short_name)
     check_free(folder)
     result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **execution_options(args))
+    result = dataclasses.replace(result, conditions=conditions)
     write_run(folder, result.save)
     print(result.table())
     print(f"\nRun folder: {folder}")

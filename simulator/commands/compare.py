@@ -1,0 +1,45 @@
+"""`hsct-sim compare SCENARIO SCENARIO [...]`: scenarios side by side, with the same random numbers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..compare import compare
+from ..errors import UserError
+from ..runfolder import check_free, default_folder, write_run
+from ..scenario import load_scenario
+from .common import add_probability_option, add_run_options, execution_options
+
+MAX_FOLDER_NAME = 100
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "compare", help="several scenarios side by side: outcomes, differences, survival curves"
+    )
+    parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                        help="two or more scenario files; differences are against the first")
+    add_run_options(parser)
+    add_probability_option(parser)
+    parser.set_defaults(handler=command_compare)
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
+    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    names = [s.metadata.name for s in scenarios]
+    # the same metadata name twice (e.g. an edited copy): tell them apart by file name
+    names = [f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, args.scenarios)]
+    if len(set(names)) < len(names):
+        raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
+    folder = args.output or default_folder(
+        "compare", "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
+    )
+    check_free(folder)
+    result = compare(scenarios, names, args.replications, args.seed, args.probabilities, **execution_options(args))
+    write_run(folder, result.save)
+    print(result.table())
+    print(f"\nRun folder: {folder}")
+    return 0

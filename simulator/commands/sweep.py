@@ -1,0 +1,37 @@
+"""`hsct-sim sweep SCENARIO --param PATH=SPEC ...`: outcomes across a grid of parameter values."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..conditions import parse_conditions
+from ..grid import EXAMPLE, build_grid
+from ..runfolder import check_free, default_folder, write_run
+from ..sweep import run_sweep
+from .common import add_probability_option, add_run_options, execution_options
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "sweep", help="outcomes across a grid of parameter values, with common random numbers"
+    )
+    parser.add_argument("scenario", type=Path, help="scenario file (TOML), e.g. scenarios/burt2006.toml")
+    parser.add_argument("--param", dest="parameters", action="append", default=[], metavar="PATH=SPEC",
+                        help="a scenario path and its values: START:STOP:STEPS (inclusive, evenly spaced) or "
+                             f"v1,v2,...; several --param make a full grid ({EXAMPLE})")
+    add_run_options(parser)
+    add_probability_option(parser)
+    parser.set_defaults(handler=command_sweep)
+
+
+def command_sweep(args: argparse.Namespace) -> int:
+    grid = build_grid(args.scenario, args.parameters, args.overrides)
+    conditions = parse_conditions(args.probabilities, grid.base.outcome_names)
+    folder = args.output or default_folder("sweep", grid.base.short_name)
+    check_free(folder)
+    result = run_sweep(grid, args.replications, args.seed, conditions, **execution_options(args))
+    write_run(folder, result.save)
+    print(result.table())
+    print(f"\nRun folder: {folder}")
+    return 0

@@ -1,0 +1,194 @@
+"""Sweeps: one run per grid point, all with the same seed and replications (common random numbers).
+
+Every event of every patient comes from a fixed uniform through an inverse CDF and a stage death is
+`u < death_probability`, so replication by replication, raising a death probability only turns
+survivors into deaths and curves across the grid are smooth at modest replication counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from . import __version__, sweep_plots
+from .conditions import Condition, parse_conditions
+from .grid import Grid, SweepParameter, build_grid
+from .labels import key_outcomes
+from .results import RunResult
+from .runner import run
+from .scenario import Scenario
+
+
+@dataclass
+class SweepResult:
+    """The runs of a sweep in grid order (the first parameter varying slowest)."""
+
+    grid: Grid
+    runs: list[RunResult]
+    seed: int
+    conditions: tuple[Condition, ...] = ()
+    wall_seconds: float = 0.0
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+
+    @property
+    def parameters(self) -> tuple[SweepParameter, ...]:
+        return self.grid.parameters
+
+    @property
+    def paths(self) -> list[str]:
+        return [p.path for p in self.parameters]
+
+    @property
+    def replications(self) -> int:
+        return self.runs[0].replications
+
+    @property
+    def key_outcomes(self) -> list[str]:
+        return key_outcomes(self.grid.base, self.paths)
+
+    def _with_point(self, table: pd.DataFrame, point: tuple[Any, ...]) -> pd.DataFrame:
+        for position, (path, value) in enumerate(zip(self.paths, point)):
+            table.insert(position, path, [value] * len(table))
+        return table
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per grid point and outcome: the swept paths, then outcome, estimate, mc_se, lower, upper."""
+        return pd.concat(
+            [self._with_point(r.summary.copy(), point) for r, point in zip(self.runs, self.grid.points)],
+            ignore_index=True,
+        )
+
+    @property
+    def studies(self) -> pd.DataFrame:
+        """One row per grid point and simulated study, with every outcome."""
+        return pd.concat(
+            [self._with_point(r.studies, point) for r, point in zip(self.runs, self.grid.points)], ignore_index=True
+        )
+
+    def study_values(self, outcome: str) -> np.ndarray:
+        """(points, replications) values of an outcome, e.g. to follow one simulated study across the grid."""
+        return np.stack([r.values[outcome] for r in self.runs])
+
+    def table(self) -> str:
+        """Key outcomes (and `--probability` shares) per grid point: estimate ± MC SE."""
+        base = self.grid.base
+        columns = self.key_outcomes + [c.label for c in self.conditions]
+        widths = [max(len(c), 13) + 2 for c in columns]
+        path_width = [max(len(p.path), *(len(t) for t in p.texts)) + 2 for p in self.parameters]
+        lines = [
+            f"{base.metadata.name}: sweep over {len(self.runs)} grid points, {self.replications} simulated studies "
+            f"per point (seed {self.seed}, common random numbers)",
+            "".join(f"{p:<{w}}" for p, w in zip(self.paths, path_width))
+            + "".join(f"{c:>{w}}" for c, w in zip(columns, widths)),
+        ]
+        for point, result in zip(self.grid.point_texts, self.runs):
+            summary = result.summary.set_index("outcome")
+            cells = [f"{summary.estimate[c]:.3f} ± {summary.mc_se[c]:.3f}" for c in columns]
+            lines.append("".join(f"{v:<{w}}" for v, w in zip(point, path_width))
+                         + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
+        targets = {k: v for k, v in base.targets.items() if k in columns}
+        if targets:
+            lines.append("published: " + ", ".join(f"{k} {v:.3f}" for k, v in targets.items()))
+        lines.append("sweep.csv adds lower/upper: the range (2.5-97.5%) of what one study would report")
+        return "\n".join(lines)
+
+    def plot_outcome(self, outcome: str) -> matplotlib.figure.Figure:
+        """The outcome against the first swept parameter (one line per value of the others)."""
+        return sweep_plots.outcome_curve(self, outcome)
+
+    def plot_heatmap(self, outcome: str) -> matplotlib.figure.Figure:
+        """The outcome over a two-parameter grid."""
+        return sweep_plots.heatmap(self, outcome)
+
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        """File name -> how to draw it: one per key outcome and probability, heatmaps for two parameters."""
+        out = {f"sweep_{o}.png": partial(self.plot_outcome, o) for o in self.key_outcomes}
+        out |= {f"sweep_{_file_name(c)}.png": partial(self.plot_outcome, c.label) for c in self.conditions}
+        if len(self.parameters) == 2:
+            out |= {f"heatmap_{o}.png": partial(self.plot_heatmap, o) for o in self.key_outcomes}
+        return out
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "scenario": self.grid.base.model_dump(mode="json"),
+            "parameters": {p.path: p.values for p in self.parameters},
+            "points": len(self.runs),
+            "seed": self.seed,
+            "replications": self.replications,
+            "probabilities": [c.label for c in self.conditions],
+            "version": __version__,
+            "command": self.command,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        }
+
+    def save(self, folder: str | Path) -> None:
+        """Write manifest.json, sweep.csv, replications.csv and the figures into an existing folder."""
+        folder = Path(folder)
+        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        self.summary.to_csv(folder / "sweep.csv", index=False)
+        self.studies.to_csv(folder / "replications.csv", index=False)
+        for name, draw in self.figure_files().items():
+            draw().savefig(folder / name, dpi=120)
+
+
+def _file_name(condition: Condition) -> str:
+    """`trm>=0.13` -> `probability_trm_ge_0.13`."""
+    words = {">=": "ge", "<=": "le", ">": "gt", "<": "lt"}
+    return f"probability_{condition.outcome}_{words[condition.op]}_{condition.threshold:g}"
+
+
+def run_sweep(
+    grid: Grid,
+    replications: int | None = None,
+    seed: int | None = None,
+    conditions: tuple[Condition, ...] = (),
+    progress: bool = False,
+    **run_options: Any,
+) -> SweepResult:
+    """Run every point of a validated grid with the same seed and replications."""
+    replications = replications or grid.base.simulation.replications
+    seed = grid.base.simulation.seed if seed is None else seed
+    began = time.perf_counter()
+    runs = []
+    total = replications * len(grid.scenarios)
+    with tqdm(total=total, unit="study", disable=not progress, desc=f"sweep {grid.base.metadata.name}") as bar:
+        for scenario in grid.scenarios:
+            result = run(scenario, replications, seed, progress=False, **run_options)
+            runs.append(dataclasses.replace(result, conditions=conditions))
+            bar.update(replications)
+    return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began)
+
+
+def sweep(
+    scenario: str | Path | Scenario,
+    parameters: Sequence[str],
+    overrides: Sequence[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    probabilities: Sequence[str] = (),
+    progress: bool = False,
+    **run_options: Any,
+) -> SweepResult:
+    """Sweep a scenario (file or `Scenario`) over `parameters` ("PATH=START:STOP:STEPS" or "PATH=v1,v2,...").
+
+    Example: `sweep("scenarios/burt2006.toml", ["stages.isolation.death_probability=0:0.2:5"])`.
+    """
+    grid = build_grid(scenario, parameters, overrides)
+    conditions = parse_conditions(probabilities, grid.base.outcome_names)
+    return run_sweep(grid, replications, seed, conditions, progress, **run_options)

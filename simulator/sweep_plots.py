@@ -1,0 +1,125 @@
+"""Figures of a sweep: an outcome against a swept parameter, and a heatmap over two parameters.
+
+Each says what varies and what is shown: the mean over simulated studies with its Monte Carlo error,
+the range a single study of the scenario's size would report (shaded), and the published value.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .labels import (
+    PUBLISHED_COLOUR,
+    colour,
+    is_proportion,
+    outcome_label,
+    outcome_words,
+    parameter_label,
+    parameter_words,
+)
+
+if TYPE_CHECKING:
+    from .sweep import SweepResult
+
+BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
+MEAN_LABEL = "Mean over simulated studies (bars: ±1.96 Monte Carlo SE)"
+
+
+def subtitle(result: SweepResult) -> str:
+    """Scenario, studies and patients per point, on two lines."""
+    labels = list(dict.fromkeys(s.cohort.label for s in result.grid.scenarios))
+    cohort = labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]} (as swept)"
+    return (f"{result.grid.base.metadata.name}: {result.replications:,} simulated studies of {cohort} "
+            f"at each point,\nthe same random numbers at every point (seed {result.seed})")
+
+
+def _column(result: SweepResult, outcome: str, column: str) -> np.ndarray:
+    """One summary column of an outcome at every grid point, in grid order."""
+    return np.array([r.summary.set_index("outcome").loc[outcome, column] for r in result.runs], dtype=float)
+
+
+def _base_value(result: SweepResult, path: str) -> Any:
+    """The swept path's value in the scenario file (after --set), or None."""
+    value: Any = result.grid.base.model_dump()
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def outcome_curve(result: SweepResult, outcome: str) -> Figure:
+    """Outcome against the first swept parameter; one coloured series per value of the other parameters."""
+    first, others = result.parameters[0], result.parameters[1:]
+    x = np.asarray(first.values, dtype=float) if first.numeric else np.arange(len(first.texts), dtype=float)
+    estimate, se = _column(result, outcome, "estimate"), _column(result, outcome, "mc_se")
+    lower, upper = _column(result, outcome, "lower"), _column(result, outcome, "upper")
+    shape = [len(p.texts) for p in result.parameters]
+    figure = Figure(figsize=(8, 6.5 if others else 5.5))
+    ax = figure.add_subplot()
+    series = list(itertools.product(*(range(len(p.texts)) for p in others)))
+    for number, combination in enumerate(series):
+        rows = [np.ravel_multi_index((i, *combination), shape) for i in range(len(x))]
+        name = ", ".join(f"{parameter_words(p.path)}: {p.texts[i]}" for p, i in zip(others, combination))
+        line_colour = colour(number)
+        if not np.isnan(lower[rows]).all():
+            ax.fill_between(x, lower[rows], upper[rows], color=line_colour, alpha=0.12 if others else 0.2,
+                            label=None if others else BAND_LABEL)
+        ax.errorbar(x, estimate[rows], yerr=1.96 * se[rows], color=line_colour, marker="o", ms=4, lw=2,
+                    capsize=3, label=name or MEAN_LABEL)
+    target = result.grid.base.targets.get(outcome)
+    if target is not None:
+        ax.axhline(target, color=PUBLISHED_COLOUR, ls="--", lw=1.5,
+                   label=f"Published, {result.grid.base.metadata.name}: {target:.3f}")
+    base = _base_value(result, first.path)
+    if first.numeric and isinstance(base, (int, float)) and not isinstance(base, bool):
+        ax.axvline(base, color="grey", ls=":", lw=1.5, label=f"Value in the scenario file: {base:g}")
+    if not first.numeric:
+        ax.set_xticks(x, first.texts)
+    ylabel = outcome_label(outcome)
+    ax.set(xlabel=parameter_label(first.path), ylabel=ylabel)
+    if is_proportion(outcome):
+        low, high = ax.get_ylim()
+        ax.set_ylim(max(low, -0.02), min(high, 1.02))
+    else:  # days, counts per year or per 100: from zero
+        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+    ax.set_title(f"{outcome_words(outcome)} against {parameter_words(first.path).lower()}\n{subtitle(result)}",
+                 fontsize=9.5)
+    ax.grid(alpha=0.3)
+    if others:  # one line per combination of the other parameters: say once what lines and shading are
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+                  title=f"Lines: {MEAN_LABEL[0].lower()}{MEAN_LABEL[1:]}; shaded: {BAND_LABEL}", title_fontsize=8)
+    else:
+        ax.legend(fontsize=8.5, loc="best")
+    figure.tight_layout()
+    return figure
+
+
+def heatmap(result: SweepResult, outcome: str) -> Figure:
+    """Mean outcome over a two-parameter grid, each cell annotated with its value."""
+    if len(result.parameters) != 2:
+        raise ValueError(f"a heatmap needs exactly two swept parameters, this sweep has {len(result.parameters)}")
+    first, second = result.parameters
+    estimate = _column(result, outcome, "estimate").reshape(len(first.texts), len(second.texts)).T
+    worst_se = np.nanmax(_column(result, outcome, "mc_se"))
+    figure = Figure(figsize=(8, 6))
+    ax = figure.add_subplot()
+    image = ax.imshow(estimate, origin="lower", aspect="auto", cmap="viridis")
+    colourbar = figure.colorbar(image, ax=ax)
+    colourbar.set_label(outcome_label(outcome))
+    middle = np.nanmean(estimate)
+    for (row, column), value in np.ndenumerate(estimate):
+        ax.text(column, row, f"{value:.3f}", ha="center", va="center", fontsize=8,
+                color="black" if value > middle else "white")
+    ax.set_xticks(range(len(first.texts)), first.texts)
+    ax.set_yticks(range(len(second.texts)), second.texts)
+    ax.set(xlabel=parameter_label(first.path), ylabel=parameter_label(second.path))
+    ax.set_title(f"{outcome_words(outcome)} by {parameter_words(first.path).lower()} and "
+                 f"{parameter_words(second.path).lower()}\n{subtitle(result)}\n"
+                 f"Cells: mean over simulated studies (Monte Carlo SE at most {worst_se:.4f})", fontsize=9.5)
+    figure.tight_layout()
+    return figure
