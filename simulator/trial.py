@@ -48,8 +48,9 @@ class StudyTests:
 
 
 def arm_scenario(scenario: Scenario, cohort: Cohort, patients: int) -> Scenario:
-    """The scenario with the trial's cohort (accrual and cut-off) and `patients` enrolled."""
-    return scenario.model_copy(update={"cohort": cohort.model_copy(update={"size": patients})})
+    """The scenario with the trial's cohort (accrual and cut-off) and `patients` enrolled, spread uniformly
+    over accrual (a trial enrols a fixed number, even when the scenario describes open referrals)."""
+    return scenario.model_copy(update={"cohort": cohort.model_copy(update={"size": patients, "referrals": None})})
 
 
 def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -> Histories:
