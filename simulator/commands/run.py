@@ -8,6 +8,7 @@ from pathlib import Path
 from ..runfolder import check_free, default_folder, write_run
 from ..runner import run
 from ..scenario import load_scenario
+from ..uncertainty import UncertaintyComparison
 from .common import add_run_options, execution_options
 
 
@@ -25,7 +26,14 @@ def command_run(args: argparse.Namespace) -> int:
     folder = args.output or default_folder("run", scenario.short_name)
     check_free(folder)
     result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **execution_options(args))
-    write_run(folder, result.save)
-    print(result.table())
+    if scenario.simulation.parameter_uncertainty:
+        # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
+        point = load_scenario(args.scenario, [*args.overrides, "simulation.parameter_uncertainty=false"])
+        comparison = UncertaintyComparison(result, run(point, args.replications, args.seed, **execution_options(args)))
+        write_run(folder, comparison.save)
+        print(comparison.table())
+    else:
+        write_run(folder, result.save)
+        print(result.table())
     print(f"\nRun folder: {folder}")
     return 0
