@@ -1,5 +1,5 @@
 """One module per `hsct-sim` command; each has `register(subparsers)` that adds its parser and handler."""
 
-from . import run
+from . import calibrate, run
 
-COMMANDS = [run]
+COMMANDS = [run, calibrate]
