@@ -1,5 +1,5 @@
 """One module per `hsct-sim` command; each has `register(subparsers)` that adds its parser and handler."""
 
-from . import calibrate, run
+from . import calibrate, run, validate
 
-COMMANDS = [run, calibrate]
+COMMANDS = [run, calibrate, validate]
