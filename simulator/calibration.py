@@ -169,13 +169,14 @@ def _start_points(dimensions: int) -> np.ndarray:
 class _Objective:
     """Runs the simulation at scaled points, remembering every evaluation and the best run."""
 
-    def __init__(self, source, targets, free, replications, seed, run_options, bar) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, source: ScenarioSource, targets: list[Target], free: list[FreeParameter], replications: int,
+                 seed: int, run_options: dict[str, Any], bar: tqdm) -> None:
         self.source, self.targets, self.free = source, targets, free
         self.replications, self.seed, self.run_options, self.bar = replications, seed, run_options, bar
         self.trace: list[Evaluation] = []
         self.cache: dict[tuple[float, ...], float] = {}
         self.sd: dict[str, float] = {}
-        self.best: tuple[float, RunResult | None] = (np.inf, None)
+        self.best: tuple[Evaluation, RunResult] | None = None
 
     def values(self, x: np.ndarray) -> dict[str, float]:
         return {p.path: p.at(xi) for p, xi in zip(self.free, x)}
@@ -190,10 +191,11 @@ class _Objective:
         if not self.sd:  # the first evaluation fixes the weights for the whole search
             self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
         objective = sum(((means[t.outcome] - t.value) / self.sd[t.outcome]) ** 2 for t in self.targets)
-        self.trace.append(Evaluation(len(self.trace) + 1, phase, values, means, objective))
+        evaluation = Evaluation(len(self.trace) + 1, phase, values, means, objective)
+        self.trace.append(evaluation)
         self.cache[key] = objective
-        if objective < self.best[0]:
-            self.best = (objective, result)
+        if self.best is None or objective < self.best[0].objective:
+            self.best = (evaluation, result)
         self.bar.update(1)
         return objective
 
@@ -232,9 +234,8 @@ def calibrate(
     with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:
         objective = _Objective(source, targets, free, replications, seed, options, bar)
         _search(objective, len(free))
-    _, best = objective.best
-    assert best is not None
-    best_evaluation = min(objective.trace, key=lambda e: e.objective)
+    assert objective.best is not None
+    best_evaluation, best = objective.best
     return CalibrationResult(
         source=source, targets=targets, free=free, fitted=best_evaluation.values, best=best,
         trace=objective.trace, sd=objective.sd, wall_seconds=time.perf_counter() - began,

@@ -208,3 +208,11 @@ def test_bad_calibrate_input_is_a_user_error(capsys, in_tmp_cwd, argv, expected)
     for fragment in expected:
         assert fragment in err, (fragment, err)
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_without_target_flags_the_scenario_targets_are_used(in_tmp_cwd, capsys):
+    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE + "\n[targets]\ntrm = 0.1\n")
+    assert main(["calibrate", "one.toml", "--quiet", "--replications", "50",
+                 "--free", "stages.conditioning.death_probability=0:0.5"]) == 0
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    assert pd.read_csv(folder / "fit.csv")["outcome"].tolist() == ["trm"]
