@@ -207,7 +207,7 @@ def _study_sd(result: RunResult, outcome: str) -> float:
 
 
 def calibrate(
-    source: ScenarioSource | Scenario,
+    source: ScenarioSource | Scenario | str | Path,
     targets: list[Target],
     free: list[FreeParameter],
     replications: int | None = None,
@@ -216,9 +216,14 @@ def calibrate(
     progress: bool = False,
     **run_options: Any,
 ) -> CalibrationResult:
-    """Fit the free parameters to the targets; `run_options` go to every `run` (workers, ...)."""
+    """Fit the free parameters to the targets; `run_options` go to every `run` (workers, ...).
+
+    Give the scenario as a file path (calibrated.toml then keeps the file's comments), a `ScenarioSource`
+    (a file with `--set` overrides) or a `Scenario`."""
     if isinstance(source, Scenario):
         source = ScenarioSource.from_scenario(source)
+    elif not isinstance(source, ScenarioSource):
+        source = ScenarioSource.from_file(source)
     check_problem(source, targets, free)
     if len(targets) < len(free):
         warnings.warn(
