@@ -7,7 +7,8 @@ a sum of squared z-scores. Every evaluation uses the same seed, hence the same p
 random numbers), so the objective changes only through the parameters. It is still a step function (a
 patient dies when u < p), with zero finite-difference gradients, so the search is derivative-free: a grid
 over the bounds, then a bounded Brent search (one free parameter) or bounded Nelder-Mead (several) from the
-best grid point, in coordinates scaled to [0, 1] per parameter.
+best grid point, in coordinates scaled to [0, 1] per parameter. Finally, finite differences around the fit
+give each fitted value's Monte Carlo SE and its precision given the targets' own sampling error.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
 from tqdm import tqdm
 
@@ -35,6 +37,7 @@ from .summary import StatisticalWarning
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
 HALTON_PER_PARAMETER = 16
 REFINE_XATOL = 1e-3  # search tolerance, as a share of each parameter's range
+PRECISION_STEP = 0.05  # finite-difference step around the fit, as a share of each parameter's range
 
 
 @dataclass(frozen=True)
@@ -175,14 +178,24 @@ class _Objective:
         self.replications, self.seed, self.run_options, self.bar = replications, seed, run_options, bar
         self.trace: list[Evaluation] = []
         self.cache: dict[tuple[float, ...], float] = {}
+        self.means: dict[tuple[float, ...], dict[str, float]] = {}
         self.sd: dict[str, float] = {}
         self.best: tuple[Evaluation, RunResult] | None = None
 
     def values(self, x: np.ndarray) -> dict[str, float]:
         return {p.path: p.at(xi) for p, xi in zip(self.free, x)}
 
+    def achieved(self, x: np.ndarray, phase: str) -> dict[str, float]:
+        """Mean of each target outcome at scaled point x."""
+        self(x, phase)
+        return self.means[self._key(x)]
+
+    @staticmethod
+    def _key(x: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(np.clip(xi, 0.0, 1.0)) for xi in np.atleast_1d(x))
+
     def __call__(self, x: np.ndarray, phase: str) -> float:
-        key = tuple(float(np.clip(xi, 0.0, 1.0)) for xi in np.atleast_1d(x))
+        key = self._key(x)
         if key in self.cache:
             return self.cache[key]
         values = self.values(np.array(key))
@@ -193,8 +206,8 @@ class _Objective:
         objective = sum(((means[t.outcome] - t.value) / self.sd[t.outcome]) ** 2 for t in self.targets)
         evaluation = Evaluation(len(self.trace) + 1, phase, values, means, objective)
         self.trace.append(evaluation)
-        self.cache[key] = objective
-        if self.best is None or objective < self.best[0].objective:
+        self.cache[key], self.means[key] = objective, means
+        if phase != "precision" and (self.best is None or objective < self.best[0].objective):
             self.best = (evaluation, result)
         self.bar.update(1)
         return objective
@@ -239,12 +252,46 @@ def calibrate(
     with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:
         objective = _Objective(source, targets, free, replications, seed, options, bar)
         _search(objective, len(free))
-    assert objective.best is not None
-    best_evaluation, best = objective.best
+        assert objective.best is not None
+        best_evaluation, best = objective.best
+        mc_se, se = _precision(objective, best_evaluation.values, best)
     return CalibrationResult(
         source=source, targets=targets, free=free, fitted=best_evaluation.values, best=best,
-        trace=objective.trace, sd=objective.sd, wall_seconds=time.perf_counter() - began,
+        trace=objective.trace, sd=objective.sd, mc_se=mc_se, se=se, wall_seconds=time.perf_counter() - began,
     )
+
+
+def _precision(objective: _Objective, fitted: dict[str, float], best: RunResult) -> tuple[dict[str, float], dict[str, float]]:
+    """Delta-method standard errors of the fitted values, as the fit moves with the targets: theta(y) with
+    d theta = A dy, A = (J' W J)^-1 J' W, J the Jacobian of the mean outcomes (central differences with the
+    same random numbers) and W the weights. `mc_se`: dy is the Monte Carlo error of the simulated means
+    (covariance across studies / studies). `se`: dy is the sampling error of the targets themselves, each a
+    figure from one study of the scenario's size (covariance across studies) or with its given SE.
+    NaN where the fit is not identified."""
+    free, outcomes = objective.free, [t.outcome for t in objective.targets]
+    x = np.array([(fitted[p.path] - p.low) / (p.high - p.low) for p in free])
+    jacobian = np.empty((len(outcomes), len(free)))
+    for i, parameter in enumerate(free):
+        up, down = x.copy(), x.copy()
+        up[i], down[i] = min(1.0, x[i] + PRECISION_STEP), max(0.0, x[i] - PRECISION_STEP)
+        high, low = objective.achieved(up, "precision"), objective.achieved(down, "precision")
+        step = parameter.at(up[i]) - parameter.at(down[i])
+        jacobian[:, i] = [(high[o] - low[o]) / step for o in outcomes]
+    weights = np.diag([1 / objective.sd[o] ** 2 for o in outcomes])
+    information = jacobian.T @ weights @ jacobian
+    nan = {p.path: float("nan") for p in free}
+    if len(outcomes) < len(free) or np.linalg.cond(information) > 1e12:
+        return nan, dict(nan)
+    a = np.linalg.solve(information, jacobian.T @ weights)
+    across = pd.DataFrame({o: best.values[o] for o in outcomes}).cov().to_numpy()
+    published = across.copy()
+    for k, target in enumerate(objective.targets):
+        if target.se is not None:
+            published[k, :] = published[:, k] = 0.0
+            published[k, k] = target.se**2
+    mc = np.sqrt(np.diag(a @ (across / best.replications) @ a.T))
+    se = np.sqrt(np.diag(a @ published @ a.T))
+    return ({p.path: float(v) for p, v in zip(free, mc)}, {p.path: float(v) for p, v in zip(free, se)})
 
 
 def _search(objective: Callable[[np.ndarray, str], float], dimensions: int) -> None:

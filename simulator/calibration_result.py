@@ -31,6 +31,7 @@ PHASES = {
     "start": "Start: centre of the bounds (sets the weights)",
     "grid": "Grid over the bounds",
     "refine": "Refinement from the best grid point",
+    "precision": "Around the fit, for the fitted values' precision",
 }
 
 
@@ -54,6 +55,8 @@ class CalibrationResult:
     best: RunResult  # the run at the fitted values
     trace: list[Evaluation]
     sd: dict[str, float]  # outcome -> the SD its residual is divided by in the objective
+    mc_se: dict[str, float]  # path -> Monte Carlo SE of the fitted value (how it would move with another seed)
+    se: dict[str, float]  # path -> SE of the fitted value from the targets' own sampling error
     wall_seconds: float = 0.0
     command: list[str] = field(default_factory=lambda: list(sys.argv))
 
@@ -63,14 +66,21 @@ class CalibrationResult:
 
     @property
     def parameters(self) -> pd.DataFrame:
-        """parameter, low, high, fitted, at_bound ("lower", "upper" or "")."""
+        """parameter, bounds, fitted value, its MC SE, its SE and 95% interval from the targets' sampling
+        error (delta method; on the log scale when the bounds keep the parameter positive, as for rates and
+        probabilities, so the interval stays positive), and at_bound ("lower", "upper" or "")."""
         rows = []
         for p in self.free:
-            value = self.fitted[p.path]
+            value, se = self.fitted[p.path], self.se[p.path]
+            if p.low >= 0 and value > 0:
+                lower, upper = value * np.exp(-1.96 * se / value), value * np.exp(1.96 * se / value)
+            else:
+                lower, upper = value - 1.96 * se, value + 1.96 * se
             share = (value - p.low) / (p.high - p.low)
             at = "lower" if share <= AT_BOUND else "upper" if share >= 1 - AT_BOUND else ""
-            rows.append((p.path, p.low, p.high, value, at))
-        return pd.DataFrame(rows, columns=["parameter", "low", "high", "fitted", "at_bound"])
+            rows.append((p.path, p.low, p.high, value, self.mc_se[p.path], se, lower, upper, at))
+        return pd.DataFrame(rows, columns=["parameter", "low", "high", "fitted", "mc_se", "se", "lower", "upper",
+                                           "at_bound"])
 
     @property
     def fit(self) -> pd.DataFrame:
@@ -109,11 +119,13 @@ class CalibrationResult:
             f"Calibration of {s.metadata.name}: {self.best.replications} simulated studies of {s.cohort.size} "
             f"patients per evaluation (seed {self.best.seed}), {self.evaluations} evaluations, "
             f"{self.wall_seconds:.0f} s",
-            f"{'parameter':<44}{'bounds':>20}{'fitted':>12}",
+            f"{'parameter':<44}{'bounds':>16}{'fitted ± MC SE':>22}{'95% interval from the targets':>32}",
         ]
         for row in self.parameters.itertuples():
             flag = f"  (at {row.at_bound} bound)" if row.at_bound else ""
-            lines.append(f"{row.parameter:<44}{f'[{row.low:g}, {row.high:g}]':>20}{row.fitted:>12.4g}{flag}")
+            interval = "not identified" if np.isnan(row.se) else f"[{row.lower:.4g}, {row.upper:.4g}]"
+            lines.append(f"{row.parameter:<44}{f'[{row.low:g}, {row.high:g}]':>16}{row.fitted:>12.4g} ± "
+                         f"{row.mc_se:<7.2g}{interval:>32}{flag}")
         lines.append(f"{'outcome':<26}{'target':>8}{'achieved ± MC SE':>20}{'95% of studies':>18}{'residual':>10}")
         for row in self.fit.itertuples():
             lines.append(
@@ -151,7 +163,7 @@ class CalibrationResult:
         ax.legend(handles=[band, mean, target], fontsize=8, loc="lower right")
 
         trace = self.trace_table()
-        for phase, marker in (("start", "s"), ("grid", "o"), ("refine", ".")):
+        for phase, marker in (("start", "s"), ("grid", "o"), ("refine", "."), ("precision", "x")):
             rows = trace[trace["phase"] == phase]
             if len(rows):
                 search.plot(rows["evaluation"], rows["objective"], marker, label=PHASES[phase])
@@ -183,8 +195,9 @@ class CalibrationResult:
         ]
         header += [f"  {r.outcome} = {r.target:g}: {r.achieved:.4f} ± {r.mc_se:.4f}"
                    f"{'' if r.reached else ' (NOT REACHED)'}" for r in self.fit.itertuples()]
-        header += ["Fitted:"] + [f"  {r.parameter} = {r.fitted:.4g} (bounds {r.low:g} to {r.high:g})"
-                                 for r in self.parameters.itertuples()]
+        header += ["Fitted (± Monte Carlo SE; 95% interval from the targets' own sampling error):"]
+        header += [f"  {r.parameter} = {r.fitted:.4g} ± {r.mc_se:.2g}; [{r.lower:.4g}, {r.upper:.4g}] "
+                   f"(bounds {r.low:g} to {r.high:g})" for r in self.parameters.itertuples()]
         changes = {path: (float(f"{value:.4g}"), "calibrated (see the header)") for path, value in self.fitted.items()}
         return calibrated_toml(self.source, changes, header)
 
@@ -196,6 +209,8 @@ class CalibrationResult:
             "targets": [{"outcome": t.outcome, "value": t.value, "se": t.se} for t in self.targets],
             "free": [{"path": p.path, "low": p.low, "high": p.high} for p in self.free],
             "fitted": self.fitted,
+            "fitted_mc_se": self.mc_se,
+            "fitted_se": self.se,
             "reached": self.reached,
             "evaluations": self.evaluations,
             "seed": self.best.seed,

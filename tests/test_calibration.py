@@ -56,6 +56,10 @@ def test_calibration_recovers_relapse_and_death_rates():
     fitted = np.array([result.fitted[p.path] for p in free])
     assert np.all(np.abs(fitted - [r, d]) <= 4 * se), (fitted, se)
     assert result.reached and result.evaluations < 120
+    # the fit's own MC SE is the fit's half of that error: SD estimated from 200 studies (5% error each for
+    # the target and the fit) and a finite-difference Jacobian, so a 25% margin is about 4 of their SEs
+    reported = result.parameters.set_index("parameter").loc[[p.path for p in free], "mc_se"].to_numpy()
+    assert np.allclose(reported, se / np.sqrt(2), rtol=0.25), (reported, se / np.sqrt(2))
 
 
 def test_one_parameter_grid_and_refine_recovers_a_death_probability_despite_steps():
@@ -67,7 +71,15 @@ def test_one_parameter_grid_and_refine_recovers_a_death_probability_despite_step
     se = np.sqrt(2) * truth.std(ddof=1) / np.sqrt(len(truth))
     assert abs(result.fitted["stages.conditioning.death_probability"] - 0.08) <= 4 * se
     assert result.reached
-    assert list(result.trace_table()["phase"].unique()) == ["start", "grid", "refine"]
+    assert list(result.trace_table()["phase"].unique()) == ["start", "grid", "refine", "precision"]
+    # mean TRM = p, so a published TRM from one study of 100 patients pins p down to its binomial SD
+    # sqrt(p (1 - p) / 100); the reported SE uses an SD from 200 studies (5% error) and a CRN difference
+    # over +-0.025 (1000 of the 20 000 uniforms, 3% error): 25% is 4 of their combined SEs
+    row = result.parameters.iloc[0]
+    p = row["fitted"]
+    assert row["se"] == pytest.approx(np.sqrt(p * (1 - p) / 100), rel=0.25)
+    assert row["mc_se"] == pytest.approx(row["se"] / np.sqrt(200), rel=1e-9)
+    assert row["lower"] < 0.08 < row["upper"]
 
 
 def test_a_target_out_of_reach_is_reported_with_the_closest_fit():
@@ -172,7 +184,8 @@ def test_fit_figure_says_what_it_compares():
     assert legend == ["95% of simulated studies at the fitted values", "Simulated mean ± 2 MC SE", "Target"]
     assert search_axes.get_ylabel() == "Objective: sum of squared standardised residuals"
     assert [t.get_text() for t in search_axes.get_legend().get_texts()] == [
-        "Start: centre of the bounds (sets the weights)", "Grid over the bounds", "Refinement from the best grid point"]
+        "Start: centre of the bounds (sets the weights)", "Grid over the bounds", "Refinement from the best grid point",
+        "Around the fit, for the fitted values' precision"]
 
 
 @pytest.mark.parametrize(

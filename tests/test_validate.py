@@ -11,7 +11,7 @@ import pytest
 from simulator import validation_report
 from simulator.cli import main
 from simulator.closed_forms import closed_form_cases, exponential_survival, single_bed_queue
-from simulator.validation import COLUMNS, Check
+from simulator.validation import COLUMNS
 
 SMALL = 0.2  # a fifth of each case's studies: 400 of the 2000 tiny studies, 16 of the 80 queue studies
 
