@@ -157,3 +157,16 @@ def test_bad_evidence_is_a_user_error(capsys, in_tmp_cwd, argv, expected):
     for fragment in expected:
         assert fragment in err, (fragment, err)
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_failure_probability_evidence_averages_over_its_posterior():
+    """Failed collection in 4 of 20: transplanted = 1 - 4/20 at the point estimate, and 1 - 5/22 (the
+    posterior mean of Beta(5, 17)) with uncertainty."""
+    def scenario(uncertainty):
+        stages = {"apheresis": {"duration": {"dist": "fixed", "value": 2}, "failure_probability": {"events": 4, "n": 20}},
+                  "reinfusion": {"duration": {"dist": "fixed", "value": 0}}}
+        return tiny(stages=stages, simulation={"replications": 1000, "seed": 8, "horizon_years": 1.0,
+                                               "landmarks_years": [1.0], "parameter_uncertainty": uncertainty})
+    for uncertainty, exact in ((False, 1 - 4 / 20), (True, 1 - 5 / 22)):
+        v = run(scenario(uncertainty)).values["transplanted"]
+        assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), (uncertainty, v.mean(), exact)
