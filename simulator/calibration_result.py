@@ -147,7 +147,7 @@ class CalibrationResult:
         """Achieved against target per outcome (left), and the objective over the search (right)."""
         s = self.best.scenario
         fit = self.fit
-        figure = Figure(figsize=(11, 5))
+        figure = Figure(figsize=(12, 6.5), layout="constrained")
         ax, search = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
         y = np.arange(len(fit))[::-1]
         band = ax.hlines(y, fit["lower"], fit["upper"], color=LINE_COLOUR, alpha=0.25, lw=10,
@@ -157,10 +157,10 @@ class CalibrationResult:
         (target,) = ax.plot(fit["target"], y, "D", color=TARGET_COLOUR, ms=12, mfc="none", mew=2, label="Target")
         ax.set_yticks(y, [f"{describe_outcome(o)}{'' if r else chr(10) + '(NOT REACHED)'}"
                           for o, r in zip(fit["outcome"], fit["reached"])], fontsize=8)
-        ax.set(xlim=(0, 1), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")
+        ax.set(xlim=(-0.02, 1.02), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")
         ax.set_title("Outcomes at the fitted parameters against the targets", fontsize=10)
         ax.grid(alpha=0.3, axis="x")
-        ax.legend(handles=[band, mean, target], fontsize=8, loc="lower right")
+        ax.legend(handles=[band, mean, target], fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))
 
         trace = self.trace_table()
         for phase, marker in (("start", "s"), ("grid", "o"), ("refine", "."), ("precision", "x")):
@@ -170,9 +170,9 @@ class CalibrationResult:
         search.set_yscale("symlog", linthresh=1e-3)
         search.set(xlabel="Evaluation (one simulation of all studies)",
                    ylabel="Objective: sum of squared standardised residuals")
-        search.set_title("Search: grid over the bounds, then refinement", fontsize=10)
+        search.set_title("How the search went", fontsize=10)
         search.grid(alpha=0.3)
-        search.legend(fontsize=8)
+        search.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))
         fitted = ", ".join(f"{p} = {v:.4g}" for p, v in self.fitted.items())
         figure.suptitle(
             f"Calibration of {s.metadata.name}: simulated outcomes against the targets\n"
@@ -180,7 +180,6 @@ class CalibrationResult:
             f"same random numbers at every evaluation\nFitted: {fitted}",
             fontsize=9,
         )
-        figure.tight_layout()
         return figure
 
     def calibrated_scenario_text(self) -> str:
