@@ -168,7 +168,7 @@ class Scenario(_Model):
         bad_targets = sorted(set(self.targets) - set(self.outcome_names))
         if bad_targets:
             raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
-        if self.simulation.parameter_uncertainty and not any(True for _ in estimates(self)):
+        if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
             raise ValueError(
                 "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
                 "e.g. death_probability = { events = 1, n = 50 } or rate_per_year = { events = 10, "
