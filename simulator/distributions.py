@@ -14,6 +14,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, NonNegativeFloat, model_validator
 from scipy import special
 
+from .evidence import RateOrEvidence
+
 DAYS_PER_YEAR = 365.25
 Unit = Literal["days", "years"]
 
@@ -51,10 +53,10 @@ class Fixed(_Distribution):
 
 
 class Exponential(_Distribution):
-    """Constant hazard, given as `rate_per_year` or as `mean_days` (exactly one)."""
+    """Constant hazard, given as `rate_per_year` (or its evidence) or as `mean_days` (exactly one)."""
 
     dist: Literal["exponential"]
-    rate_per_year: NonNegativeFloat | None = None
+    rate_per_year: RateOrEvidence | None = None
     mean_days: PositiveFloat | None = None
 
     @model_validator(mode="after")

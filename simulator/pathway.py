@@ -144,7 +144,7 @@ def _walk_block(
             reinfusion = np.where(alive, elapsed, NEVER)
         duration = stage.duration.ppf(u[layout.rows[f"{name}.duration"]])
         dies = None
-        if stage.death_probability is not None and stage.death_probability > 0:
+        if stage.death_probability is not None and np.any(stage.death_probability > 0):  # may be (R, 1) draws
             draw = u[layout.rows[f"{name}.death"]]
             dies = alive & (draw < stage.death_probability)
             # given death, draw / p is itself uniform: it places the death within the stage
@@ -160,7 +160,7 @@ def _walk_block(
             death_cause[dies] = h.cause_labels.index(stage.death_cause)
             alive &= ~dies
         elapsed = elapsed + duration
-        if stage.failure_probability:
+        if stage.failure_probability is not None and np.any(stage.failure_probability > 0):
             fails = alive & (u[layout.rows[f"{name}.failure"]] < stage.failure_probability)
             ended = np.where(fails, elapsed, ended)
             failed |= fails

@@ -21,6 +21,7 @@ from .patients import patient_log
 from .randomness import StreamLayout, uniforms
 from .results import RunResult
 from .scenario import Scenario
+from .uncertainty import with_drawn_parameters
 
 CHUNK_REPLICATIONS = 250
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
@@ -40,7 +41,8 @@ class Chunk:
 
 def simulate_chunk(scenario: Scenario, seed: int, replications: range, patients_log: bool = False) -> Chunk:
     layout = StreamLayout.for_scenario(scenario)
-    histories: Histories = simulate_pathway(scenario, uniforms(seed, replications, layout, scenario.cohort.max_patients), layout)
+    engine_scenario = with_drawn_parameters(scenario, seed, replications)  # per-study draws with --uncertainty
+    histories: Histories = simulate_pathway(engine_scenario, uniforms(seed, replications, layout, scenario.cohort.max_patients), layout)
     outcomes = study_outcomes(scenario, histories)
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None

@@ -26,6 +26,7 @@ from pydantic import (
 
 from .distributions import Distribution
 from .errors import UserError
+from .evidence import ProbabilityOrEvidence, estimates
 from .validation_messages import allowed_keys, describe_validation_error
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -98,6 +99,10 @@ class Simulation(_Model):
     seed: Annotated[int, Field(ge=0)] = 0
     horizon_years: PositiveFloat = 10.0
     landmarks_years: list[PositiveFloat] = Field(default=[1.0, 3.0, 5.0], min_length=1)
+    parameter_uncertainty: bool = Field(
+        default=False,
+        description="draw each parameter given with its evidence from its posterior, once per replication",
+    )
 
     @model_validator(mode="after")
     def _landmarks_within_horizon(self) -> Simulation:
@@ -111,12 +116,12 @@ class Stage(_Model):
     """One step of the pathway: how long it lasts, whether it can kill or fail, what it holds."""
 
     duration: Distribution
-    death_probability: Probability | None = None
+    death_probability: ProbabilityOrEvidence | None = None
     death_hazard: Distribution | None = Field(
         default=None, description="time from the stage's start to death, competing with its completion"
     )
     death_cause: str = "treatment-related"
-    failure_probability: Probability | None = Field(
+    failure_probability: ProbabilityOrEvidence | None = Field(
         default=None, description="the patient leaves the pathway at the stage's end (e.g. failed collection)"
     )
     resource: Name | None = None
@@ -204,6 +209,12 @@ class Scenario(_Model):
         bad_targets = sorted(set(self.targets) - set(self.outcome_names))
         if bad_targets:
             raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
+        if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
+            raise ValueError(
+                "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
+                "e.g. death_probability = { events = 1, n = 50 } or rate_per_year = { events = 10, "
+                "person_years = 80 }; this scenario has none"
+            )
         return self
 
     @property

@@ -44,11 +44,11 @@ def _column(result: SweepResult, outcome: str, column: str) -> np.ndarray:
 
 def _base_value(result: SweepResult, path: str) -> Any:
     """The swept path's value in the scenario file (after --set), or None."""
-    value: Any = result.grid.base.model_dump()
+    value: Any = result.grid.base  # walked as objects, so a value given as evidence is its point estimate
     for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
+        value = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+        if value is None:
             return None
-        value = value[key]
     return value
 
 

@@ -22,6 +22,7 @@ from .distributions import DAYS_PER_YEAR
 from .logrank import cox_hazard_ratio, logrank_from, risk_sets
 from .outcomes import _treatment_related
 from .pathway import Histories, simulate_pathway
+from .uncertainty import with_drawn_parameters
 from .randomness import StreamLayout, uniforms
 from .scenario import Cohort, Scenario
 
@@ -57,7 +58,8 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -
     """Histories of one arm in the trials `replications`; `scenario` already has the trial's cohort."""
     layout = StreamLayout.for_scenario(scenario)
     n = scenario.cohort.size
-    return simulate_pathway(scenario, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)
+    drawn = with_drawn_parameters(scenario, seed, replications)  # per-trial parameter draws with --uncertainty
+    return simulate_pathway(drawn, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:

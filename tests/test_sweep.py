@@ -143,7 +143,7 @@ def test_sweep_figures_say_what_they_show():
     assert ax.get_ylabel() == "Overall survival 5 years after reinfusion (probability)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["95% of simulated studies (2.5-97.5 percentiles)", "Published, Burt 2006 (Northwestern): 0.840",
-                      "Value in the scenario file: 0.02083",
+                      "Value in the scenario file: 0.0208333",
                       "Mean over simulated studies (bars: ±1.96 Monte Carlo SE)"]
     (line,) = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert line.get_xdata().tolist() == [0, 0.1]

@@ -39,13 +39,20 @@ def add_probability_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """--replications, --seed, --set, --output, --quiet: every command that simulates takes these."""
+    """--replications, --seed, --set, --uncertainty, --output, --quiet: every command that simulates takes these.
+
+    `--uncertainty` is stored as the override `simulation.parameter_uncertainty=true`, so every command that
+    loads its scenario with `args.overrides` honours it."""
     parser.add_argument("--replications", type=positive_int, metavar="N",
                         help="simulated studies (default: the scenario's simulation.replications)")
     parser.add_argument("--seed", type=seed_value, metavar="S", help="random seed (default: simulation.seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario value by its dotted path, e.g. "
                              "stages.isolation.death_probability=0.05 (repeatable)")
+    parser.add_argument("--uncertainty", dest="overrides", action="append_const",
+                        const="simulation.parameter_uncertainty=true",
+                        help="draw parameters given with their evidence ({ events, n } or { events, person_years }) "
+                             "from their posteriors, once per simulated study (probabilistic sensitivity analysis)")
     parser.add_argument("--output", type=Path, metavar="DIR",
                         help="run folder to create (default: outputs/<command>-<scenario>-<UTC time>/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -10,6 +10,7 @@ from ..conditions import parse_conditions
 from ..runfolder import check_free, default_folder, write_run
 from ..runner import run
 from ..scenario import load_scenario
+from ..uncertainty import UncertaintyComparison
 from .common import add_probability_option, add_run_options, execution_options
 
 
@@ -30,7 +31,15 @@ def command_run(args: argparse.Namespace) -> int:
     check_free(folder)
     result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **execution_options(args))
     result = dataclasses.replace(result, conditions=conditions)
-    write_run(folder, result.save)
-    print(result.table())
+    if scenario.simulation.parameter_uncertainty:
+        # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
+        point = load_scenario(args.scenario, [*args.overrides, "simulation.parameter_uncertainty=false"])
+        point_result = run(point, args.replications, args.seed, **execution_options(args))
+        comparison = UncertaintyComparison(result, dataclasses.replace(point_result, conditions=conditions))
+        write_run(folder, comparison.save)
+        print(comparison.table())
+    else:
+        write_run(folder, result.save)
+        print(result.table())
     print(f"\nRun folder: {folder}")
     return 0

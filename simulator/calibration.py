@@ -1,0 +1,315 @@
+"""Calibration: values of free scenario parameters that make the simulated outcomes match published figures.
+
+Weighted least squares on the mean outcomes over the simulated studies, sum_k ((mean_k - target_k) / sd_k)^2,
+where sd_k is the target's standard error if given, else the spread of the outcome across simulated studies
+at the centre of the bounds (the sampling SD of a study of the scenario's size), so the objective reads as
+a sum of squared z-scores. Every evaluation uses the same seed, hence the same patients' uniforms (common
+random numbers), so the objective changes only through the parameters. It is still a step function (a
+patient dies when u < p), with zero finite-difference gradients, so the search is derivative-free: a grid
+over the bounds, then a bounded Brent search (one free parameter) or bounded Nelder-Mead (several) from the
+best grid point, in coordinates scaled to [0, 1] per parameter. Finally, finite differences around the fit
+give each fitted value's Monte Carlo SE and its precision given the targets' own sampling error.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import time
+import tomllib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from tqdm import tqdm
+
+from .calibration_result import CalibrationResult, Evaluation
+from .errors import UserError
+from .results import RunResult
+from .runner import run
+from .scenario import Scenario, load_scenario, parse_value, scenario_from_dict
+from .summary import StatisticalWarning
+
+GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
+HALTON_PER_PARAMETER = 16
+REFINE_XATOL = 1e-3  # search tolerance, as a share of each parameter's range
+PRECISION_STEP = 0.05  # finite-difference step around the fit, as a share of each parameter's range
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure to reproduce: the mean of `outcome` over simulated studies should equal `value`."""
+
+    outcome: str
+    value: float
+    se: float | None = None  # the published figure's standard error, if known (sets its weight)
+
+    @classmethod
+    def parse(cls, text: str, outcome_names: list[str]) -> Target:
+        """`OUTCOME=VALUE` or `OUTCOME=VALUE:SE`, e.g. `os_5y=0.84` or `os_5y=0.84:0.05`."""
+        outcome, sep, rest = text.partition("=")
+        outcome = outcome.strip()
+        value_text, _, se_text = rest.partition(":")
+        if not sep or not outcome:
+            raise UserError(f"--target {text!r}: expected OUTCOME=VALUE or OUTCOME=VALUE:SE, e.g. os_5y=0.84")
+        if outcome not in outcome_names:
+            raise UserError(f"--target {text!r}: unknown outcome {outcome!r}; outcomes: {', '.join(outcome_names)}")
+        value = _number(value_text, f"--target {text!r}: VALUE")
+        if not 0 <= value <= 1:
+            raise UserError(f"--target {text!r}: VALUE must be a proportion from 0 to 1 (got {value:g})")
+        se = None
+        if se_text.strip():
+            se = _number(se_text, f"--target {text!r}: SE")
+            if se <= 0:
+                raise UserError(f"--target {text!r}: SE must be above 0 (got {se:g})")
+        return cls(outcome, value, se)
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A scenario value (dotted path, as for --set) to fit within [low, high]."""
+
+    path: str
+    low: float
+    high: float
+
+    @classmethod
+    def parse(cls, text: str) -> FreeParameter:
+        """`PATH=LOW:HIGH`, e.g. `followup.relapse.rate_per_year=0.05:0.3`."""
+        path, sep, bounds = text.partition("=")
+        low_text, colon, high_text = bounds.partition(":")
+        if not sep or not colon or not path.strip() or not all(path.strip().split(".")):
+            raise UserError(
+                f"--free {text!r}: expected PATH=LOW:HIGH, e.g. followup.relapse.rate_per_year=0.05:0.3"
+            )
+        low = _number(low_text, f"--free {text!r}: LOW")
+        high = _number(high_text, f"--free {text!r}: HIGH")
+        if not low < high:
+            raise UserError(f"--free {text!r}: LOW must be below HIGH (got {low:g}:{high:g})")
+        return cls(path.strip(), low, high)
+
+    def at(self, x: float) -> float:
+        """The parameter's value at scaled coordinate x in [0, 1]."""
+        return self.low + float(np.clip(x, 0.0, 1.0)) * (self.high - self.low)
+
+
+def _number(text: str, what: str) -> float:
+    value = parse_value(text.strip())
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise UserError(f"{what} must be a number (got {text.strip()!r})")
+    return float(value)
+
+
+@dataclass
+class ScenarioSource:
+    """The scenario as written (raw TOML, and its text when it came from a file) plus `--set` overrides:
+    what each evaluation re-validates with the free values, and what calibrated.toml is written from."""
+
+    raw: dict[str, Any]
+    name: str
+    overrides: tuple[str, ...] = ()
+    text: str | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
+        load_scenario(path, overrides)  # every problem with the file or an override, reported as usual
+        text = Path(path).read_text(encoding="utf-8")
+        return cls(tomllib.loads(text), str(path), tuple(overrides), text)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
+        raw = _without_none(scenario.model_dump(mode="json"))
+        return cls(raw, scenario.metadata.name, tuple(overrides))
+
+    def scenario(self, values: dict[str, float] | None = None) -> Scenario:
+        """The validated scenario with the free parameters at `values`."""
+        extra = [f"{path}={value!r}" for path, value in (values or {}).items()]
+        return scenario_from_dict(copy.deepcopy(self.raw), self.name, [*self.overrides, *extra])
+
+
+def _without_none(value: Any) -> Any:
+    """The dumped scenario without unset values (None, empty tables), as a file would be written."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None and v != {}}
+    return value
+
+
+def check_problem(source: ScenarioSource, targets: list[Target], free: list[FreeParameter]) -> None:
+    """Every mistake in targets and free parameters, as a UserError, before anything is simulated."""
+    if not free:
+        raise UserError("--free: give at least one parameter to fit, e.g. --free followup.relapse.rate_per_year=0.05:0.3")
+    if not targets:
+        raise UserError("--target: give at least one, e.g. --target os_5y=0.84 (the scenario has no [targets] table)")
+    for label, names in (("--target", [t.outcome for t in targets]), ("--free", [f.path for f in free])):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise UserError(f"{label}: {', '.join(repeated)} given more than once")
+    fixed = {o.partition("=")[0].strip() for o in source.overrides}
+    for parameter in free:
+        if parameter.path in fixed:
+            raise UserError(f"--free {parameter.path}: also fixed by --set; drop one of them")
+        for bound in (parameter.low, parameter.high):
+            try:
+                source.scenario({parameter.path: bound})
+            except UserError as error:
+                raise UserError(f"--free {parameter.path}={parameter.low:g}:{parameter.high:g}: "
+                                + str(error).replace("--set ", "--free ")) from None
+
+
+def _start_points(dimensions: int) -> np.ndarray:
+    """The grid (or, for many parameters, a Halton sample) of scaled points searched first."""
+    if dimensions in GRID_PER_AXIS:
+        axis = np.linspace(0.0, 1.0, GRID_PER_AXIS[dimensions])
+        return np.array(list(itertools.product(axis, repeat=dimensions)))
+    sample = stats.qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
+    return np.vstack([np.full(dimensions, 0.5), sample])
+
+
+class _Objective:
+    """Runs the simulation at scaled points, remembering every evaluation and the best run."""
+
+    def __init__(self, source: ScenarioSource, targets: list[Target], free: list[FreeParameter], replications: int,
+                 seed: int, run_options: dict[str, Any], bar: tqdm) -> None:
+        self.source, self.targets, self.free = source, targets, free
+        self.replications, self.seed, self.run_options, self.bar = replications, seed, run_options, bar
+        self.trace: list[Evaluation] = []
+        self.cache: dict[tuple[float, ...], float] = {}
+        self.means: dict[tuple[float, ...], dict[str, float]] = {}
+        self.sd: dict[str, float] = {}
+        self.best: tuple[Evaluation, RunResult] | None = None
+
+    def values(self, x: np.ndarray) -> dict[str, float]:
+        return {p.path: p.at(xi) for p, xi in zip(self.free, x)}
+
+    def achieved(self, x: np.ndarray, phase: str) -> dict[str, float]:
+        """Mean of each target outcome at scaled point x."""
+        self(x, phase)
+        return self.means[self._key(x)]
+
+    @staticmethod
+    def _key(x: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(np.clip(xi, 0.0, 1.0)) for xi in np.atleast_1d(x))
+
+    def __call__(self, x: np.ndarray, phase: str) -> float:
+        key = self._key(x)
+        if key in self.cache:
+            return self.cache[key]
+        values = self.values(np.array(key))
+        result = run(self.source.scenario(values), self.replications, self.seed, **self.run_options)
+        means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
+        if not self.sd:  # the first evaluation fixes the weights for the whole search
+            self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
+        objective = sum(((means[t.outcome] - t.value) / self.sd[t.outcome]) ** 2 for t in self.targets)
+        evaluation = Evaluation(len(self.trace) + 1, phase, values, means, objective)
+        self.trace.append(evaluation)
+        self.cache[key], self.means[key] = objective, means
+        if phase != "precision" and (self.best is None or objective < self.best[0].objective):
+            self.best = (evaluation, result)
+        self.bar.update(1)
+        return objective
+
+
+def _study_sd(result: RunResult, outcome: str) -> float:
+    """Spread of the outcome across simulated studies, at least one patient's share of the cohort."""
+    v = result.values[outcome]
+    return max(float(np.nanstd(v, ddof=1)), 1.0 / result.scenario.cohort.size)
+
+
+def calibrate(
+    source: ScenarioSource | Scenario | str | Path,
+    targets: list[Target],
+    free: list[FreeParameter],
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    progress: bool = False,
+    **run_options: Any,
+) -> CalibrationResult:
+    """Fit the free parameters to the targets; `run_options` go to every `run` (workers, ...).
+
+    Give the scenario as a file path (calibrated.toml then keeps the file's comments), a `ScenarioSource`
+    (a file with `--set` overrides) or a `Scenario`."""
+    if isinstance(source, Scenario):
+        source = ScenarioSource.from_scenario(source)
+    elif not isinstance(source, ScenarioSource):
+        source = ScenarioSource.from_file(source)
+    check_problem(source, targets, free)
+    if len(targets) < len(free):
+        warnings.warn(
+            f"the fit is not identified: {len(targets)} target(s) for {len(free)} free parameters, so many "
+            "combinations of values match equally well; the one reported depends on the search",
+            StatisticalWarning, stacklevel=2,
+        )
+    base = source.scenario()
+    replications = replications or base.simulation.replications
+    seed = base.simulation.seed if seed is None else seed
+    began = time.perf_counter()
+    options = {**run_options, "progress": False}
+    with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:
+        objective = _Objective(source, targets, free, replications, seed, options, bar)
+        _search(objective, len(free))
+        assert objective.best is not None
+        best_evaluation, best = objective.best
+        mc_se, se = _precision(objective, best_evaluation.values, best)
+    return CalibrationResult(
+        source=source, targets=targets, free=free, fitted=best_evaluation.values, best=best,
+        trace=objective.trace, sd=objective.sd, mc_se=mc_se, se=se, wall_seconds=time.perf_counter() - began,
+    )
+
+
+def _precision(objective: _Objective, fitted: dict[str, float], best: RunResult) -> tuple[dict[str, float], dict[str, float]]:
+    """Delta-method standard errors of the fitted values, as the fit moves with the targets: theta(y) with
+    d theta = A dy, A = (J' W J)^-1 J' W, J the Jacobian of the mean outcomes (central differences with the
+    same random numbers) and W the weights. `mc_se`: dy is the Monte Carlo error of the simulated means
+    (covariance across studies / studies). `se`: dy is the sampling error of the targets themselves, each a
+    figure from one study of the scenario's size (covariance across studies) or with its given SE.
+    NaN where the fit is not identified."""
+    free, outcomes = objective.free, [t.outcome for t in objective.targets]
+    x = np.array([(fitted[p.path] - p.low) / (p.high - p.low) for p in free])
+    jacobian = np.empty((len(outcomes), len(free)))
+    for i, parameter in enumerate(free):
+        up, down = x.copy(), x.copy()
+        up[i], down[i] = min(1.0, x[i] + PRECISION_STEP), max(0.0, x[i] - PRECISION_STEP)
+        high, low = objective.achieved(up, "precision"), objective.achieved(down, "precision")
+        step = parameter.at(up[i]) - parameter.at(down[i])
+        jacobian[:, i] = [(high[o] - low[o]) / step for o in outcomes]
+    weights = np.diag([1 / objective.sd[o] ** 2 for o in outcomes])
+    information = jacobian.T @ weights @ jacobian
+    nan = {p.path: float("nan") for p in free}
+    if len(outcomes) < len(free) or np.linalg.cond(information) > 1e12:
+        return nan, dict(nan)
+    a = np.linalg.solve(information, jacobian.T @ weights)
+    across = pd.DataFrame({o: best.values[o] for o in outcomes}).cov().to_numpy()
+    published = across.copy()
+    for k, target in enumerate(objective.targets):
+        if target.se is not None:
+            published[k, :] = published[:, k] = 0.0
+            published[k, k] = target.se**2
+    mc = np.sqrt(np.diag(a @ (across / best.replications) @ a.T))
+    se = np.sqrt(np.diag(a @ published @ a.T))
+    return ({p.path: float(v) for p, v in zip(free, mc)}, {p.path: float(v) for p, v in zip(free, se)})
+
+
+def _search(objective: Callable[[np.ndarray, str], float], dimensions: int) -> None:
+    """Grid, then refine from the best grid point; the objective keeps the best evaluation itself."""
+    objective(np.full(dimensions, 0.5), "start")
+    points = _start_points(dimensions)
+    scores = [objective(point, "grid") for point in points]
+    best = points[int(np.argmin(scores))]
+    if dimensions == 1:
+        spacing = 1.0 / (GRID_PER_AXIS[1] - 1)
+        low, high = max(0.0, best[0] - spacing), min(1.0, best[0] + spacing)
+        optimize.minimize_scalar(lambda x: objective(np.array([x]), "refine"), bounds=(low, high),
+                                 method="bounded", options={"xatol": REFINE_XATOL / 10})
+        return
+    step = 0.5 / (GRID_PER_AXIS.get(dimensions, 4) - 1)
+    simplex = [best] + [np.clip(best + step * np.sign(0.5 - best[i] or 1) * np.eye(dimensions)[i], 0, 1)
+                        for i in range(dimensions)]
+    optimize.minimize(lambda x: objective(x, "refine"), best, method="Nelder-Mead",
+                      bounds=[(0.0, 1.0)] * dimensions,
+                      options={"initial_simplex": np.array(simplex), "xatol": REFINE_XATOL, "fatol": 1e-6,
+                               "maxfev": 60 * dimensions})

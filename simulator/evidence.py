@@ -1,0 +1,153 @@
+"""Parameters given with their evidence, for probabilistic sensitivity analysis.
+
+A scenario probability may be written as the data it was estimated from, `{ events = 1, n = 50 }`, and
+a rate per year as `{ events = 10, person_years = 80 }`. The scenario then holds an `Estimate`: a float
+equal to the point estimate (events / n, events / person-years), so the engine uses it like any number,
+that also remembers its evidence and the posterior distribution of the parameter (flat prior):
+Beta(events + 1, n - events + 1) for a probability, Gamma(events + 1, rate = person-years) for a rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Callable
+
+import numpy as np
+from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
+from scipy import special
+
+
+class Estimate(float):
+    """A parameter estimated from data: behaves as its point estimate; `ppf` maps uniforms to posterior draws."""
+
+    events: int
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Posterior quantiles for uniforms `u` (inverse CDF, so draws can share random numbers)."""
+        raise NotImplementedError
+
+    def posterior_mean(self) -> float:
+        raise NotImplementedError
+
+    def evidence(self) -> dict[str, float]:
+        """The evidence as written in the scenario file."""
+        raise NotImplementedError
+
+
+class ProportionEstimate(Estimate):
+    """`events` of `n` patients: point estimate events / n, posterior Beta(events + 1, n - events + 1)."""
+
+    def __new__(cls, events: int, n: int) -> ProportionEstimate:
+        self = super().__new__(cls, events / n)
+        self.events, self.n = events, n
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable for worker processes
+        return (ProportionEstimate, (self.events, self.n))
+
+    def __repr__(self) -> str:
+        return f"ProportionEstimate(events={self.events}, n={self.n})"
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return special.betaincinv(self.events + 1, self.n - self.events + 1, u)
+
+    def posterior_mean(self) -> float:
+        return (self.events + 1) / (self.n + 2)
+
+    def evidence(self) -> dict[str, float]:
+        return {"events": self.events, "n": self.n}
+
+
+class RateEstimate(Estimate):
+    """`events` over `person_years`: point estimate per year events / person_years, posterior
+    Gamma(shape events + 1, rate person_years)."""
+
+    def __new__(cls, events: int, person_years: float) -> RateEstimate:
+        self = super().__new__(cls, events / person_years)
+        self.events, self.person_years = events, person_years
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RateEstimate, (self.events, self.person_years))
+
+    def __repr__(self) -> str:
+        return f"RateEstimate(events={self.events}, person_years={self.person_years:g})"
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return special.gammaincinv(self.events + 1, u) / self.person_years
+
+    def posterior_mean(self) -> float:
+        return (self.events + 1) / self.person_years
+
+    def evidence(self) -> dict[str, float]:
+        return {"events": self.events, "person_years": self.person_years}
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _proportion(value: dict[str, Any]) -> ProportionEstimate:
+    events, n = value.get("events"), value.get("n")
+    if set(value) != {"events", "n"} or not (_whole(events) and _whole(n)):
+        raise ValueError(
+            "a probability is a number from 0 to 1 or its evidence { events = E, n = N } in whole numbers "
+            f"(got {value!r})"
+        )
+    if n < 1 or not 0 <= events <= n:
+        raise ValueError(f"evidence needs n >= 1 and 0 <= events <= n (got events = {events}, n = {n})")
+    return ProportionEstimate(events, n)
+
+
+def _rate(value: dict[str, Any]) -> RateEstimate:
+    events, person_years = value.get("events"), value.get("person_years")
+    if set(value) != {"events", "person_years"} or not (_whole(events) and _number(person_years)):
+        raise ValueError(
+            "a rate is a number of at least 0 or its evidence { events = E, person_years = T } "
+            f"(E a whole number) (got {value!r})"
+        )
+    if events < 0 or person_years <= 0:
+        raise ValueError(
+            f"evidence needs events >= 0 and person_years > 0 (got events = {events}, person_years = {person_years})"
+        )
+    return RateEstimate(events, float(person_years))
+
+
+def _or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
+    def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
+        return read(value) if isinstance(value, dict) else handler(value)
+
+    return WrapValidator(validate)
+
+
+def _as_written(value: Any) -> Any:
+    return value.evidence() if isinstance(value, Estimate) else value
+
+
+ProbabilityOrEvidence = Annotated[
+    float, Field(ge=0, le=1), _or_evidence(_proportion), PlainSerializer(_as_written)
+]
+"""A probability from 0 to 1, or `{ events, n }`."""
+
+RateOrEvidence = Annotated[float, Field(ge=0), _or_evidence(_rate), PlainSerializer(_as_written)]
+"""A rate per year of at least 0, or `{ events, person_years }`."""
+
+
+def estimates(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Estimate]]:
+    """Every parameter of a (scenario) model given with its evidence, by dotted path, in schema order."""
+    for name in type(model).model_fields:
+        yield from _estimates_in(getattr(model, name), f"{prefix}{name}")
+
+
+def _estimates_in(value: Any, path: str) -> Iterator[tuple[str, Estimate]]:
+    if isinstance(value, Estimate):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from estimates(value, f"{path}.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _estimates_in(item, f"{path}.{key}")

@@ -1,0 +1,231 @@
+"""Calibration recovers known parameters (within 4 MC SE of the recovered value, from closed-form
+Jacobians), reports unreachable targets, and writes a calibrate run folder."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import load_scenario, run
+from simulator.calibration import FreeParameter, Target, calibrate
+from simulator.cli import main
+from simulator.summary import StatisticalWarning
+
+from helpers import tiny
+
+SIMULATION = {"replications": 200, "seed": 1, "horizon_years": 5.0, "landmarks_years": [1.0, 5.0]}
+TRUTH_SEED = 99  # targets come from other random numbers than the fit's, so recovery is up to MC error
+
+
+def exponential(rate_per_year):
+    return {"dist": "exponential", "rate_per_year": rate_per_year}
+
+
+def competing(relapse, death):
+    return tiny(simulation=SIMULATION, followup={"relapse": exponential(relapse), "death_before_relapse": exponential(death)})
+
+
+def one_stage(p, simulation=SIMULATION):
+    stages = {
+        "conditioning": {"duration": {"dist": "fixed", "value": 5}, "death_probability": p},
+        "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
+    }
+    return tiny(stages=stages, simulation=simulation, outcomes={"trm_stages": ["conditioning"]})
+
+
+def test_calibration_recovers_relapse_and_death_rates():
+    """Relapse 0.3 and death 0.1 per year; targets relapse_5y and dfs_5y of a run with another seed.
+    relapse_5y = r/q (1 - e^(-5q)), dfs_5y = e^(-5q), q = r + d: the recovered rates differ from the truth by
+    J^-1 (error of the targets - error of the fit), whose covariance is J^-1 (2 Sigma / R) J^-T."""
+    r, d = 0.3, 0.1
+    truth = run(competing(r, d), seed=TRUTH_SEED)
+    y = np.column_stack([truth.values["relapse_5y"], truth.values["dfs_5y"]])
+    targets = [Target("relapse_5y", y[:, 0].mean()), Target("dfs_5y", y[:, 1].mean())]
+    free = [FreeParameter("followup.relapse.rate_per_year", 0.05, 1.0),
+            FreeParameter("followup.death_before_relapse.rate_per_year", 0.01, 0.5)]
+    result = calibrate(competing(0.1, 0.3), targets, free)  # from other starting values
+
+    q, e = r + d, np.exp(-5 * (r + d))
+    jacobian = np.array([
+        [d / q**2 * (1 - e) + r / q * 5 * e, -r / q**2 * (1 - e) + r / q * 5 * e],
+        [-5 * e, -5 * e],
+    ])
+    inverse = np.linalg.inv(jacobian)
+    se = np.sqrt(np.diag(inverse @ (2 * np.cov(y.T) / len(y)) @ inverse.T))
+    fitted = np.array([result.fitted[p.path] for p in free])
+    assert np.all(np.abs(fitted - [r, d]) <= 4 * se), (fitted, se)
+    assert result.reached and result.evaluations < 120
+    # the fit's own MC SE is the fit's half of that error: SD estimated from 200 studies (5% error each for
+    # the target and the fit) and a finite-difference Jacobian, so a 25% margin is about 4 of their SEs
+    reported = result.parameters.set_index("parameter").loc[[p.path for p in free], "mc_se"].to_numpy()
+    assert np.allclose(reported, se / np.sqrt(2), rtol=0.25), (reported, se / np.sqrt(2))
+
+
+def test_one_parameter_grid_and_refine_recovers_a_death_probability_despite_steps():
+    """With common random numbers TRM is a step function of p (a patient dies when u < p); its mean is p,
+    so the recovered p is off by the targets' and the fit's MC errors: SE = sqrt(2) SE(mean TRM)."""
+    truth = run(one_stage(0.08), seed=TRUTH_SEED).values["trm"]
+    result = calibrate(one_stage(0.3), [Target("trm", truth.mean())],
+                       [FreeParameter("stages.conditioning.death_probability", 0.0, 0.5)])
+    se = np.sqrt(2) * truth.std(ddof=1) / np.sqrt(len(truth))
+    assert abs(result.fitted["stages.conditioning.death_probability"] - 0.08) <= 4 * se
+    assert result.reached
+    assert list(result.trace_table()["phase"].unique()) == ["start", "grid", "refine", "precision"]
+    # mean TRM = p, so a published TRM from one study of 100 patients pins p down to its binomial SD
+    # sqrt(p (1 - p) / 100); the reported SE uses an SD from 200 studies (5% error) and a CRN difference
+    # over +-0.025 (1000 of the 20 000 uniforms, 3% error): 25% is 4 of their combined SEs
+    row = result.parameters.iloc[0]
+    p = row["fitted"]
+    assert row["se"] == pytest.approx(np.sqrt(p * (1 - p) / 100), rel=0.25)
+    assert row["mc_se"] == pytest.approx(row["se"] / np.sqrt(200), rel=1e-9)
+    assert row["lower"] < 0.08 < row["upper"]
+
+
+def test_a_target_out_of_reach_is_reported_with_the_closest_fit():
+    result = calibrate(one_stage(0.01), [Target("trm", 0.2)],
+                       [FreeParameter("stages.conditioning.death_probability", 0.0, 0.05)])
+    assert not result.reached
+    assert result.parameters.loc[0, "at_bound"] == "upper"
+    assert result.fitted["stages.conditioning.death_probability"] == pytest.approx(0.05, abs=1e-4)
+    assert result.fit.loc[0, "residual"] == pytest.approx(0.05 - 0.2, abs=0.02)
+    assert "NOT REACHED: trm" in result.diagnosis() and "upper bound 0.05" in result.diagnosis()
+
+
+def test_conflicting_targets_give_the_least_squares_compromise():
+    """Exponential death: os_1y = 0.95 needs 0.051 per year, os_5y = 0.30 needs 0.241; one rate cannot do both."""
+    scenario = tiny(simulation=SIMULATION, followup={"death_before_relapse": exponential(0.1)})
+    result = calibrate(scenario, [Target("os_1y", 0.95), Target("os_5y", 0.30)],
+                       [FreeParameter("followup.death_before_relapse.rate_per_year", 0.01, 1.0)])
+    fitted = result.fitted["followup.death_before_relapse.rate_per_year"]
+    assert -np.log(0.95) < fitted < -np.log(0.30) / 5
+    assert not result.reached and "targets conflict" in result.diagnosis()
+
+
+def test_fewer_targets_than_free_parameters_warns_that_the_fit_is_not_identified():
+    small = {**SIMULATION, "replications": 50}
+    scenario = tiny(simulation=small, followup={"relapse": exponential(0.2), "death_before_relapse": exponential(0.1)})
+    with pytest.warns(StatisticalWarning, match="not identified: 1 target"):
+        calibrate(scenario, [Target("dfs_5y", 0.3)],
+                  [FreeParameter("followup.relapse.rate_per_year", 0.05, 1.0),
+                   FreeParameter("followup.death_before_relapse.rate_per_year", 0.01, 0.5)])
+
+
+SCENARIO_FILE = """\
+# A one-stage protocol for the calibrate command's tests.
+[metadata]
+name = "One stage"
+
+[cohort]
+size = 100
+accrual_years = 0.0
+followup_after_accrual_years = 20.0
+
+[simulation]
+replications = 100
+seed = 4
+horizon_years = 1.0
+landmarks_years = [1.0]
+
+[stages.conditioning]
+duration = { dist = "fixed", value = 5 }   # five days
+death_probability = 0.3                    # a first guess
+
+[stages.reinfusion]
+duration = { dist = "fixed", value = 0 }
+
+[outcomes]
+trm_stages = ["conditioning"]
+"""
+
+
+def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, monkeypatch):
+    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE)
+    argv = ["calibrate", "one.toml", "--target", "trm=0.1", "--quiet", "--free", "stages.conditioning.death_probability=0:0.5"]
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/hsct-sim", *argv])  # as the console script sees it
+    code = main(argv)
+    printed = capsys.readouterr().out
+    assert code == 0 and "stages.conditioning.death_probability" in printed and "reached" in printed
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    assert folder.name.startswith("calibrate-one_stage-")
+    assert {p.name for p in folder.iterdir()} == {"calibrated.toml", "trace.csv", "fit.csv", "summary.csv",
+                                                  "fit.png", "manifest.json"}
+    text = (folder / "calibrated.toml").read_text()
+    assert "#   hsct-sim calibrate one.toml --target trm=0.1 --quiet --free" in text and "# five days" in text and "calibrated (see the header)" in text
+    calibrated = load_scenario(folder / "calibrated.toml")
+    assert calibrated.stages["conditioning"].death_probability == pytest.approx(0.1, abs=0.02)
+    trace = pd.read_csv(folder / "trace.csv")
+    assert list(trace.columns) == ["evaluation", "phase", "stages.conditioning.death_probability", "trm", "objective"]
+    assert f"{len(trace)} evaluations" in printed
+
+
+def test_calibrate_command_exits_1_when_a_target_is_out_of_reach(in_tmp_cwd, capsys):
+    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE)
+    code = main(["calibrate", "one.toml", "--target", "trm=0.9", "--quiet", "--replications", "20",
+                 "--free", "stages.conditioning.death_probability=0:0.4"])
+    assert code == 1 and "NOT REACHED" in capsys.readouterr().out
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    assert "(NOT REACHED)" in (folder / "calibrated.toml").read_text()
+
+
+def test_fit_figure_says_what_it_compares():
+    truth = 0.1
+    result = calibrate(one_stage(0.3, {**SIMULATION, "replications": 50}), [Target("trm", truth), Target("os_1y", 0.9)],
+                       [FreeParameter("stages.conditioning.death_probability", 0.0, 0.5)])
+    figure = result.plot()
+    assert "Calibration of tiny: simulated outcomes against the targets" in figure._suptitle.get_text()
+    assert "50 simulated studies of 100 patients per evaluation" in figure._suptitle.get_text()
+    fit_axes, search_axes = figure.axes
+    assert fit_axes.get_xlabel() == "Proportion of patients (outcome reported by a study)"
+    labels = [t.get_text() for t in fit_axes.get_yticklabels()]
+    assert labels[0].startswith("Treatment-related mortality (trm)")  # targets top to bottom, in given order
+    assert labels[1].startswith("Overall survival at 1 y after reinfusion (os_1y)")
+    legend = [t.get_text() for t in fit_axes.get_legend().get_texts()]
+    assert legend == ["95% of simulated studies at the fitted values", "Simulated mean ± 2 MC SE", "Target"]
+    assert search_axes.get_ylabel() == "Objective: sum of squared standardised residuals"
+    assert [t.get_text() for t in search_axes.get_legend().get_texts()] == [
+        "Start: centre of the bounds (sets the weights)", "Grid over the bounds", "Refinement from the best grid point",
+        "Around the fit, for the fitted values' precision"]
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--target", "os_7y=0.8"], ["--target 'os_7y=0.8'", "unknown outcome 'os_7y'", "trm"]),
+        (["--target", "trm=1.5"], ["--target 'trm=1.5'", "proportion from 0 to 1"]),
+        (["--target", "trm"], ["--target 'trm'", "OUTCOME=VALUE"]),
+        (["--target", "trm=0.1:-1"], ["SE must be above 0"]),
+        (["--target", "trm=0.1", "--target", "trm=0.2", "--free", "stages.conditioning.death_probability=0:0.5"],
+         ["--target: trm given more than once"]),
+        (["--free", "stages.conditioning.death_probability=0.5"], ["PATH=LOW:HIGH"]),
+        (["--free", "stages.conditioning.death_probability=0.4:0.1"], ["LOW must be below HIGH"]),
+        (["--free", "stages.conditioning.death_probability=0:1.5"], ["--free stages.conditioning.death_probability", "less than or equal to 1"]),
+        (["--free", "stages.nope.death_probability=0:0.1"], ["--free stages.nope.death_probability", "'stages.nope'"]),
+        (["--free", "stages.conditioning.death_probabilty=0:0.1"], ["unknown key", "death_probability"]),
+        (["--free", "cohort.size=10:100"], ["cohort.size", "valid integer"]),
+        ([], ["--free: give at least one parameter"]),
+        (["--free", "stages.conditioning.death_probability=0:0.5", "--set", "stages.conditioning.death_probability=0.2"],
+         ["also fixed by --set"]),
+    ],
+    ids=["unknown-outcome", "target-above-1", "target-malformed", "negative-se", "duplicate-target", "free-malformed",
+         "free-reversed", "free-bound-invalid", "free-unknown-table", "free-unknown-key", "free-integer", "no-free",
+         "free-and-set"],
+)
+def test_bad_calibrate_input_is_a_user_error(capsys, in_tmp_cwd, argv, expected):
+    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE)
+    if not any(a == "--target" for a in argv):
+        argv = [*argv, "--target", "trm=0.1"]
+    code = main(["calibrate", "one.toml", "--replications", "5", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    for fragment in expected:
+        assert fragment in err, (fragment, err)
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_without_target_flags_the_scenario_targets_are_used(in_tmp_cwd, capsys):
+    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE + "\n[targets]\ntrm = 0.1\n")
+    assert main(["calibrate", "one.toml", "--quiet", "--replications", "50",
+                 "--free", "stages.conditioning.death_probability=0:0.5"]) == 0
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    assert pd.read_csv(folder / "fit.csv")["outcome"].tolist() == ["trm"]
