@@ -4,7 +4,6 @@ and the calibrate run folder (calibrated.toml, trace.csv, fit.csv, summary.csv, 
 from __future__ import annotations
 
 import json
-import platform
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,11 +14,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import __version__
 from .calibrated_toml import calibrated_toml
 from .outcome_labels import command_line, describe_outcome
 from .plots import LINE_COLOUR
 from .results import RunResult
+from . import __version__
+from .runfolder import provenance
 
 if TYPE_CHECKING:
     from .calibration import FreeParameter, ScenarioSource, Target
@@ -188,7 +188,7 @@ class CalibrationResult:
         header = [
             f"Calibrated by hsct-sim {__version__} on {stamp}:",
             "  " + command_line(self.command),
-            f"{self.best.replications} simulated studies of {self.best.scenario.cohort.size} patients per "
+            f"{self.best.replications} simulated studies of {self.best.scenario.cohort.label} per "
             f"evaluation, seed {self.best.seed}, {self.evaluations} evaluations.",
             "Targets (achieved mean ± MC SE at the fitted values):",
         ]
@@ -214,11 +214,7 @@ class CalibrationResult:
             "evaluations": self.evaluations,
             "seed": self.best.seed,
             "replications": self.best.replications,
-            "version": __version__,
-            "command": self.command,
-            "wall_seconds": round(self.wall_seconds, 3),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
+            **provenance(self.command, self.wall_seconds),
         }
 
     def save(self, folder: str | Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import __version__, compare_plots
+from . import compare_plots
 from .conditions import Condition, parse_conditions
 from .errors import UserError
 from .labels import key_outcomes
@@ -33,6 +32,7 @@ from .results import RunResult
 from .runner import run
 from .scenario import Scenario
 from .summary import SUMMARY_COLUMNS
+from .runfolder import provenance
 
 DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published"]
 
@@ -164,11 +164,7 @@ class CompareResult:
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
-            "version": __version__,
-            "command": self.command,
-            "wall_seconds": round(self.wall_seconds, 3),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
+            **provenance(self.command, self.wall_seconds),
         }
 
     def save(self, folder: str | Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,10 +13,11 @@ import matplotlib.figure
 import numpy as np
 import pandas as pd
 
-from . import __version__, power_plots
+from . import power_plots
 from .power_stats import Truth, pooled_truth, size_for_power
 from .scenario import Scenario
 from .trial import ENDPOINTS, TESTS
+from .runfolder import provenance
 
 TARGET_POWERS = (0.8, 0.9)
 
@@ -179,11 +179,7 @@ class PowerResult:
             "seed": self.seed,
             "truth": {"better_arm": self.better_arm, "pooled_z": self.truth.z}
             | ({"pooled_trm_difference": self.pooled_trm_difference} if self.endpoint == "trm" else {}),
-            "version": __version__,
-            "command": self.command,
-            "wall_seconds": round(self.wall_seconds, 3),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
+            **provenance(self.command, self.wall_seconds),
         }
 
     def save(self, folder: str | Path) -> None:

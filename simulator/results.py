@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import platform
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,10 +15,11 @@ import matplotlib.figure
 import numpy as np
 import pandas as pd
 
-from . import __version__, plots
+from . import plots
 from .conditions import Condition, condition_rows, parse_conditions
 from .scenario import Scenario
 from .summary import summarise
+from .runfolder import provenance
 
 
 @dataclass
@@ -114,12 +114,8 @@ class RunResult:
             "scenario": self.scenario.model_dump(mode="json"),
             "seed": self.seed,
             "replications": self.replications,
-            "version": __version__,
-            "command": self.command,
             "probabilities": [c.label for c in self.conditions],
-            "wall_seconds": round(self.wall_seconds, 3),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
+            **provenance(self.command, self.wall_seconds),
         }
 
     def save(self, folder: str | Path) -> None:

@@ -3,13 +3,18 @@ error or Ctrl-C never leaves a half-written run behind."""
 
 from __future__ import annotations
 
+import platform
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from . import __version__
 from .errors import UserError
 
 OUTPUTS = Path("outputs")
@@ -44,6 +49,17 @@ def writing(folder: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:
+    """What every manifest records besides its results: version, command line, wall time, platform."""
+    return {
+        "version": __version__,
+        "command": command,
+        "wall_seconds": round(wall_seconds, 3),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
 
 
 def write_run(folder: Path, save: Callable[[Path], None]) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -23,13 +22,14 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import __version__, sweep_plots
+from . import sweep_plots
 from .conditions import Condition, parse_conditions
 from .grid import Grid, SweepParameter, build_grid
 from .labels import key_outcomes
 from .results import RunResult
 from .runner import run
 from .scenario import Scenario
+from .runfolder import provenance
 
 
 @dataclass
@@ -130,11 +130,7 @@ class SweepResult:
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
-            "version": __version__,
-            "command": self.command,
-            "wall_seconds": round(self.wall_seconds, 3),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
+            **provenance(self.command, self.wall_seconds),
         }
 
     def save(self, folder: str | Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
@@ -14,11 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import __version__
 from .closed_forms import closed_form_cases
 from .plots import LINE_COLOUR
 from .scenario import Scenario
 from .validation import TOLERANCE, Z_PASS, scenario_checks
+from .runfolder import provenance
 
 FAIL_COLOUR = "#c0392b"
 
@@ -153,8 +152,7 @@ def validate(
     manifest = {
         "scenarios": [s.model_dump(mode="json") for s in scenarios],
         "closed_forms": closed_forms, "scale": scale, "replications": replications, "seed": seed,
-        "tolerance": tolerance, "z_pass": Z_PASS, "version": __version__, "command": list(sys.argv),
-        "wall_seconds": round(time.perf_counter() - began, 3), "python": platform.python_version(),
-        "numpy": np.__version__,
+        "tolerance": tolerance, "z_pass": Z_PASS,
+        **provenance(list(sys.argv), time.perf_counter() - began),
     }
     return ValidationReport(table, tolerance, manifest)
