@@ -14,7 +14,7 @@ from itertools import groupby
 import numpy as np
 
 from .distributions import DAYS_PER_YEAR
-from .queueing import queue_rows
+from .queueing import Rules, queue_rows
 from .randomness import StreamLayout
 from .scenario import Scenario
 
@@ -196,7 +196,9 @@ def _queue(
     """Start of the block for each patient (NaN: left the queue); records the queue and who left it, by
     death, withdrawal or reaching the maximum wait, whichever would come first."""
     waiting = scenario.waiting
-    capacity = int(scenario.resources[resource].capacity)
+    shared = scenario.resources[resource]
+    rules = Rules(capacity=int(shared.capacity), closed=shared.closed_spans)
+    priority = None if waiting.priority is None else waiting.priority.ppf(u[layout.rows["waiting.priority"]])
     arriving = np.where(on_pathway, arrival, np.nan)
     dies_after = np.full(arrival.shape, NEVER)
     if waiting.death is not None:
@@ -205,7 +207,7 @@ def _queue(
     if waiting.withdrawal is not None:
         withdraws_after = np.minimum(withdraws_after, waiting.withdrawal.ppf(u[layout.rows[f"waiting.{resource}.withdrawal"]]))
     patience = np.minimum(dies_after, withdraws_after)
-    start = queue_rows(capacity, arriving, hold, patience, always_queue)
+    start = queue_rows(rules, arriving, hold, patience, priority, always_queue)
     left = on_pathway & np.isnan(start)
     died = left & (dies_after <= withdraws_after)
     withdrew = left & ~died

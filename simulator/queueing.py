@@ -1,23 +1,47 @@
 """Where patients interact: a finite resource (e.g. isolation beds) shared by one study's patients.
 
 Only this part of the pathway needs the event queue, so only this part uses SimPy: one process per
-patient who reaches the resource, waiting first-come first-served, holding it for a time fixed in
-advance (the stages it covers, cut short by death or failure), with disease death able to strike while
-waiting. When no more patients would ever overlap than there are beds, nobody waits and SimPy is skipped.
+patient who reaches the resource, waiting first come, first served (within priority classes, if the
+scenario has them), holding it for a time fixed in advance (the stages it covers, cut short by death or
+failure), with death or withdrawal able to end the wait. A resource may open only on some days of the week
+(e.g. apheresis on weekdays). Where nobody would find it full or closed, nobody waits and SimPy is skipped.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import simpy
 
+WEEK_DAYS = 7.0
 
-def contention(capacity: int, arrival: np.ndarray, hold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+
+@dataclass(frozen=True)
+class Rules:
+    """How a resource is shared: units, and the spans of each week (days from the start of a week, the
+    study's first day being a Monday) when no unit can be taken; units already taken stay taken."""
+
+    capacity: int
+    closed: tuple[tuple[float, float], ...] = ()
+
+    def is_closed(self, t: np.ndarray) -> np.ndarray:
+        day = np.mod(t, WEEK_DAYS)
+        return np.logical_or.reduce([(a <= day) & (day < b) for a, b in self.closed] + [np.zeros(np.shape(t), bool)])
+
+    def next_closure(self, now: float) -> tuple[float, float]:
+        """The closed span (absolute days) in force at `now`, or the next one."""
+        week = np.floor(now / WEEK_DAYS) * WEEK_DAYS
+        spans = [(week + w + a, week + w + b) for w in (0.0, WEEK_DAYS) for a, b in self.closed]
+        return next(span for span in spans if span[1] > now)
+
+
+def contention(rules: Rules, arrival: np.ndarray, hold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Busy periods without waiting, per row of (R, m) arrays (NaN arrival: not taking part).
 
     Returns each patient's busy-period number (patients whose stays overlap, directly or through others,
-    share one) and whether it arrives to find all `capacity` units taken. A release at the same time as an
-    arrival frees the unit first. Patients in busy periods with no such arrival never wait.
+    share one) and whether it arrives to find all units taken, or the resource closed. A release at the same
+    time as an arrival frees the unit first. Patients in busy periods with no such arrival never wait.
     """
     present = ~np.isnan(arrival)
     start = np.where(present, arrival, np.inf)
@@ -35,21 +59,27 @@ def contention(capacity: int, arrival: np.ndarray, hold: np.ndarray) -> tuple[np
     order = np.lexsort((steps, times), axis=1)  # by time, releases (-1) before arrivals (+1)
     occupancy = np.cumsum(np.take_along_axis(steps, order, axis=1), axis=1)
     full = np.zeros(times.shape, dtype=bool)
-    np.put_along_axis(full, order, occupancy > capacity, axis=1)
-    return period, full[:, arrival.shape[1] :] & present
+    np.put_along_axis(full, order, occupancy > rules.capacity, axis=1)
+    return period, (full[:, arrival.shape[1] :] | rules.is_closed(arrival)) & present
 
 
 def queue_rows(
-    capacity: int, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray, always_queue: bool = False
+    rules: Rules,
+    arrival: np.ndarray,
+    hold: np.ndarray,
+    patience: np.ndarray,
+    priority: np.ndarray | None = None,
+    always_queue: bool = False,
 ) -> np.ndarray:
-    """Start of holding per patient of (R, m) arrays (NaN: absent, or died waiting).
+    """Start of holding per patient of (R, m) arrays (NaN: absent, or left the queue).
 
-    SimPy runs only from a busy period where someone finds the resource full, taking in each following
-    busy period while the resource is still busy when it begins; elsewhere the start is the arrival.
-    `always_queue` runs SimPy on every patient, to check that this shortcut is exact.
+    SimPy runs only from a busy period where someone finds the resource full or closed, taking in each
+    following busy period while patients are still in it when it begins; elsewhere the start is the
+    arrival. `priority` (lower first) orders the queue; `always_queue` runs SimPy on every patient, to
+    check that this shortcut is exact.
     """
     start = arrival.copy()
-    period, full = contention(capacity, arrival, hold)
+    period, full = contention(rules, arrival, hold)
     if always_queue:
         full = ~np.isnan(arrival)
     for row in np.flatnonzero(full.any(axis=1)):
@@ -60,12 +90,12 @@ def queue_rows(
         first = np.append(arrival[row, members[bounds[:-1].clip(max=len(members) - 1)]], np.inf)
         first[periods[-1] + 1 :] = np.inf
         flagged = np.unique(period[row][full[row]])
-        ward = Ward(capacity, start[row])
+        ward = Ward(rules, start[row], None if priority is None else priority[row])
         p = flagged[0]
         while True:
             ward.admit(members[bounds[p] : bounds[p + 1]], arrival[row], hold[row], patience[row])
             ward.run(until=first[p + 1])
-            if not ward.busy:  # idle when the next busy period begins: jump to the next one with contention
+            if not ward.busy:  # nobody left when the next busy period begins: jump to the next one flagged
                 later = flagged[flagged > p]
                 if not len(later):
                     break
@@ -78,16 +108,21 @@ def queue_rows(
 
 class Ward:
     """One study's finite resource in SimPy. Patients are admitted to the model in arrival order and write
-    the time they obtain the resource into `start` (left NaN if they die waiting)."""
+    the time they obtain the resource into `start` (left NaN if they leave the queue)."""
 
-    def __init__(self, capacity: int, start: np.ndarray) -> None:
+    def __init__(self, rules: Rules, start: np.ndarray, priority: np.ndarray | None = None) -> None:
         self.env = simpy.Environment()
-        self.resource = simpy.Resource(self.env, capacity=capacity)
+        self.rules = rules
+        ranked = priority is not None or bool(rules.closed)
+        self.resource = (simpy.PriorityResource if ranked else simpy.Resource)(self.env, capacity=rules.capacity)
         self.start = start
+        self.priority = priority
+        self.present = 0  # patients admitted and not yet gone: arriving, waiting or holding
+        self.closing: simpy.Process | None = None
 
     @property
     def busy(self) -> bool:
-        return self.resource.count > 0 or len(self.resource.queue) > 0
+        return self.present > 0
 
     def run(self, until: float = np.inf) -> None:
         if np.isfinite(until):
@@ -97,35 +132,62 @@ class Ward:
 
     def admit(self, who: np.ndarray, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray) -> None:
         """Start the processes of patients `who`, given in arrival order (ties: FIFO by that order)."""
+        self.present += len(who)
         for index in who.tolist():
             self.start[index] = np.nan
             self.env.process(self._patient(int(index), arrival[index], hold[index], patience[index]))
+        if self.rules.closed and self.closing is None:
+            self.closing = self.env.process(self._close_weekly())
+
+    def _request(self, index: int) -> simpy.Event:
+        if isinstance(self.resource, simpy.PriorityResource):
+            return self.resource.request(priority=0 if self.priority is None else float(self.priority[index]))
+        return self.resource.request()
 
     def _patient(self, index: int, arrive: float, hold: float, patience: float):  # type: ignore[no-untyped-def]
         env, resource = self.env, self.resource
         yield env.timeout(max(arrive - env.now, 0.0))  # env.now can be a rounding above `arrive`
-        request = resource.request()
+        request = self._request(index)
         if request.triggered:  # a free unit on arrival: the start is the arrival, exactly
             self.start[index] = arrive
-            yield env.timeout(hold)
-            resource.release(request)
-            return
-        if patience < np.inf:
-            yield request | env.timeout(patience)
-            if not request.triggered:
-                request.cancel()
-                return
         else:
-            yield request
-        self.start[index] = env.now
+            if patience < np.inf:
+                yield request | env.timeout(patience)
+                if not request.triggered:
+                    request.cancel()
+                    self.present -= 1
+                    return
+            else:
+                yield request
+            self.start[index] = env.now
         yield env.timeout(hold)
         resource.release(request)
+        self.present -= 1
+
+    def _close_weekly(self):  # type: ignore[no-untyped-def]
+        """While patients are in the model, take every unit that frees up during closed spans, ahead of
+        patients (priority -1), and give them back when the resource opens."""
+        env = self.env
+        while self.present:
+            opens_from, opens_at = self.rules.next_closure(env.now)
+            if opens_from > env.now:
+                yield env.timeout(opens_from - env.now)
+            held = [self.resource.request(priority=-1) for _ in range(self.rules.capacity)]
+            yield env.timeout(opens_at - env.now)
+            for request in held:
+                if request.triggered:
+                    self.resource.release(request)
+                else:
+                    request.cancel()
+        self.closing = None
 
 
-def queue_starts(capacity: int, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray) -> np.ndarray:
-    """When each patient of one study starts holding the resource (FIFO), or NaN if they died waiting."""
+def queue_starts(
+    rules: Rules, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray, priority: np.ndarray | None = None
+) -> np.ndarray:
+    """When each patient of one study starts holding the resource, or NaN if they left the queue."""
     start = np.full(len(arrival), np.nan)
-    ward = Ward(capacity, start)
+    ward = Ward(rules, start, priority)
     ward.admit(np.argsort(arrival, kind="stable"), arrival, hold, patience)
     ward.run()
     return start

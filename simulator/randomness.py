@@ -33,6 +33,8 @@ class StreamLayout:
         names += [f"{stage}.{event}" for stage in scenario.stages for event in STAGE_EVENTS]
         names += [f"waiting.{resource}.{event}" for resource in scenario.resources for event in WAITING_EVENTS]
         names += [f"followup.{event}" for event in FOLLOWUP_EVENTS]
+        if scenario.waiting.priority is not None:  # only then, so scenarios without keep their numbers
+            names.append("waiting.priority")
         return cls({name: row for row, name in enumerate(names)})
 
     def __len__(self) -> int:

@@ -150,10 +150,35 @@ class Waiting(_Model):
     death_cause: str = "disease"
     withdrawal: Distribution | None = None
     max_wait_days: PositiveFloat | None = None
+    priority: Distribution | None = Field(
+        default=None, description="each patient's priority class (lower is served first), e.g. a discrete one"
+    )
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Resource(_Model):
+    """A shared resource: `capacity` units, taken only on `open_days` if given (the study's first day is a
+    Monday), e.g. apheresis slots on weekdays; a unit taken stays taken over closed days."""
+
     capacity: int | Literal["unlimited"]
+    open_days: list[Weekday] | None = Field(default=None, min_length=1)
+
+    @property
+    def closed_spans(self) -> tuple[tuple[float, float], ...]:
+        """Closed days as [start, end) day spans within a week, adjacent days merged."""
+        if self.open_days is None:
+            return ()
+        spans: list[tuple[float, float]] = []
+        for day, name in enumerate(WEEKDAYS):
+            if name not in self.open_days:
+                if spans and spans[-1][1] == day:
+                    spans[-1] = (spans[-1][0], day + 1.0)
+                else:
+                    spans.append((float(day), day + 1.0))
+        return tuple(spans)
 
     @field_validator("capacity", mode="before")
     @classmethod

@@ -195,3 +195,63 @@ def test_referral_slots_exceed_the_poisson_count_with_negligible_probability(exp
     cohort = tiny(cohort={"referrals": {"process": "poisson", "rate_per_year": expected},
                           "accrual_years": 1.0, "followup_after_accrual_years": 0.0}).cohort
     assert poisson.sf(cohort.max_patients, expected) < 1e-12
+
+
+def test_weekly_schedule_by_hand():
+    """Open Monday to Friday (day 0 is a Monday): a Saturday arrival starts on Monday; a unit taken on
+    Friday stays taken over the weekend, so the next patient waits for it beyond Monday."""
+    from simulator.queueing import Rules, queue_starts
+
+    weekdays = Rules(capacity=1, closed=((5.0, 7.0),))
+    never = np.full(2, np.inf)
+    assert queue_starts(weekdays, np.array([5.5, 12.0]), np.array([1.0, 1.0]), never).tolist() == [7.0, 12.0]
+    assert queue_starts(weekdays, np.array([4.5, 5.2]), np.array([3.0, 1.0]), never).tolist() == [4.5, 7.5]
+
+
+def test_weekend_closure_gives_the_closed_form_wait():
+    """Ample units, open on weekdays only, Poisson arrivals: a share 2/7 arrive at the weekend and wait on
+    average one day for Monday, so the mean wait is 2/7 day."""
+    scenario = load_scenario_from(queue_scenario(50, {"dist": "fixed", "value": 0.25}, days=700.0), {"resources": {"bed": {"capacity": 50,
+                                                                   "open_days": ["mon", "tue", "wed", "thu", "fri"]}}})
+    result = run(scenario)
+    for name, exact in (("wait_bed_mean_days", 2 / 7), ("waited_bed", 2 / 7)):
+        v = result.values[name]
+        assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), (name, v.mean())
+
+
+def test_priority_classes_by_hand():
+    from simulator.queueing import Rules, queue_starts
+
+    starts = queue_starts(Rules(1), np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), np.full(3, np.inf),
+                          priority=np.array([0.0, 2.0, 1.0]))
+    assert starts.tolist() == [0.0, 10.0, 5.0]  # the later, more urgent patient goes first
+
+
+def test_priority_classes_match_cobhams_formula():
+    """M/M/1 with two non-preemptive priority classes (30% urgent): W_k = W0 / ((1 - s_(k-1)) (1 - s_k)),
+    W0 = lambda E[S^2] / 2, s_k the load of classes 1..k."""
+    m, share = 0.6, 0.3
+    base = queue_scenario(1, {"dist": "exponential", "mean_days": m})
+    scenario = load_scenario_from(base, {"waiting": {"priority": {"dist": "discrete", "values": [1, 2],
+                                                                  "probabilities": [share, 1 - share]}}})
+    layout = StreamLayout.for_scenario(scenario)
+    u = uniforms(scenario.simulation.seed, range(scenario.simulation.replications), layout,
+                 scenario.cohort.max_patients)
+    h = simulate_pathway(scenario, u, layout)
+    urgent = scenario.waiting.priority.ppf(u[layout.rows["waiting.priority"]]) == 1
+    queue = h.queues["bed"]
+    late = queue.arrival > 300.0
+    w0 = 1.0 * 2 * m**2 / 2
+    s1, s2 = share * m, m
+    for in_class, exact in ((urgent, w0 / (1 - s1)), (~urgent, w0 / ((1 - s1) * (1 - s2)))):
+        per_study = np.nanmean(np.where(late & in_class, queue.wait, np.nan), axis=1)
+        assert_within_4_se(per_study, exact)
+
+
+def load_scenario_from(scenario, tables):
+    """The scenario with some tables replaced, validated again."""
+    from simulator.scenario import scenario_from_dict
+
+    raw = scenario.model_dump(mode="json", exclude_none=True)
+    raw.update(tables)
+    return scenario_from_dict(raw)

@@ -5,7 +5,7 @@ import pytest
 
 from simulator import run
 from simulator.distributions import DAYS_PER_YEAR
-from simulator.queueing import queue_starts
+from simulator.queueing import Rules, queue_starts
 from simulator.randomness import StreamLayout, uniforms
 from simulator.pathway import simulate_pathway
 
@@ -91,11 +91,11 @@ def test_failed_collection_leaves_the_pathway():
 def test_fifo_waits_for_a_capacity_one_resource_by_hand():
     never = np.full(3, np.inf)
     # three patients arriving on days 0, 1, 2, each holding the bed 5 days: served at 0, 5, 10
-    assert queue_starts(1, np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), never).tolist() == [0, 5, 10]
+    assert queue_starts(Rules(1), np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), never).tolist() == [0, 5, 10]
     # two beds: the third waits for the first to leave on day 5
-    assert queue_starts(2, np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), never).tolist() == [0, 1, 5]
+    assert queue_starts(Rules(2), np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), never).tolist() == [0, 1, 5]
     # a patient who would die after 2 days of waiting dies on day 3, before the bed frees on day 5
-    starts = queue_starts(1, np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), np.array([np.inf, 2.0, np.inf]))
+    starts = queue_starts(Rules(1), np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), np.array([np.inf, 2.0, np.inf]))
     assert np.isnan(starts[1]) and starts.tolist()[::2] == [0, 5]
 
 
