@@ -255,3 +255,18 @@ def load_scenario_from(scenario, tables):
     raw = scenario.model_dump(mode="json", exclude_none=True)
     raw.update(tables)
     return scenario_from_dict(raw)
+
+
+def test_skipping_simpy_stays_exact_with_schedules_and_priorities():
+    scenario = load_scenario(SCENARIOS / "centre_capacity.toml", [
+        'resources.isolation_bed.open_days=["mon", "tue", "wed", "thu"]',
+        'waiting.priority={dist="discrete", values=[1, 2], probabilities=[0.4, 0.6]}',
+        "cohort.referrals.rate_per_year=20",
+    ])
+    layout = StreamLayout.for_scenario(scenario)
+    u = uniforms(5, range(60), layout, scenario.cohort.max_patients)
+    fast = simulate_pathway(scenario, u, layout)
+    full = simulate_pathway(scenario, u, layout, always_queue=True)
+    assert np.nanmax(fast.queues["isolation_bed"].wait) > 0
+    assert np.allclose(fast.queues["isolation_bed"].start, full.queues["isolation_bed"].start, atol=1e-9, equal_nan=True)
+    assert np.array_equal(fast.death_stage, full.death_stage)
