@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import math
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -25,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from baseline import simulate_study  # noqa: E402
-
 from simulator import load_scenario, run  # noqa: E402
 from simulator.execution import local_cores  # noqa: E402
+
+from baseline import simulate_study  # noqa: E402
 
 UNLIMITED = ["resources.isolation_bed.capacity=unlimited"]
 

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from . import __version__
 from .calibrated_toml import calibrated_toml
 from .outcome_labels import command_line, describe_outcome
 from .plots import LINE_COLOUR
 from .results import RunResult
-from . import __version__
 from .runfolder import provenance
 
 if TYPE_CHECKING:

@@ -29,10 +29,10 @@ from .errors import UserError
 from .labels import key_outcomes
 from .randomness import StreamLayout
 from .results import RunResult
+from .runfolder import provenance
 from .runner import run
 from .scenario import Scenario
 from .summary import SUMMARY_COLUMNS
-from .runfolder import provenance
 
 DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published"]
 

@@ -8,7 +8,6 @@ it, so that a Kaplan-Meier product that should be exactly 42/50 is not lost to r
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass

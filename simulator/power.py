@@ -7,9 +7,9 @@ at two-sided level alpha; `PowerResult` turns the per-trial tests into power, ty
 from __future__ import annotations
 
 import time
-from functools import partial
 import warnings
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd

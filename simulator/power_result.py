@@ -15,9 +15,9 @@ import pandas as pd
 
 from . import power_plots
 from .power_stats import Truth, pooled_truth, size_for_power
+from .runfolder import provenance
 from .scenario import Scenario
 from .trial import ENDPOINTS, TESTS
-from .runfolder import provenance
 
 TARGET_POWERS = (0.8, 0.9)
 

@@ -17,9 +17,9 @@ import pandas as pd
 
 from . import plots
 from .conditions import Condition, condition_rows, parse_conditions
+from .runfolder import provenance
 from .scenario import Scenario
 from .summary import summarise
-from .runfolder import provenance
 
 
 @dataclass

@@ -15,8 +15,8 @@ from tqdm import tqdm
 
 from .capacity import occupancy_grid_days
 from .execution import map_chunks
-from .pathway import Histories, simulate_pathway
 from .outcomes import curve_grid, study_outcomes
+from .pathway import Histories, simulate_pathway
 from .patients import patient_log
 from .randomness import StreamLayout, uniforms
 from .results import RunResult

@@ -27,9 +27,9 @@ from .conditions import Condition, parse_conditions
 from .grid import Grid, SweepParameter, build_grid
 from .labels import key_outcomes
 from .results import RunResult
+from .runfolder import provenance
 from .runner import run
 from .scenario import Scenario
-from .runfolder import provenance
 
 
 @dataclass

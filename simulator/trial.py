@@ -22,9 +22,9 @@ from .distributions import DAYS_PER_YEAR
 from .logrank import cox_hazard_ratio, logrank_from, risk_sets
 from .outcomes import _treatment_related
 from .pathway import Histories, simulate_pathway
-from .uncertainty import with_drawn_parameters
 from .randomness import StreamLayout, uniforms
 from .scenario import Cohort, Scenario
+from .uncertainty import with_drawn_parameters
 
 ENDPOINTS = {
     "os": "Overall survival from enrolment",

@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 
 from .closed_forms import closed_form_cases
 from .plots import LINE_COLOUR
+from .runfolder import provenance
 from .scenario import Scenario
 from .validation import TOLERANCE, Z_PASS, scenario_checks
-from .runfolder import provenance
 
 FAIL_COLOUR = "#c0392b"
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run
+from simulator.cli import main
 from simulator.distributions import DAYS_PER_YEAR
 from simulator.pathway import simulate_pathway
 from simulator.randomness import StreamLayout, uniforms
-from simulator.cli import main
 
 from helpers import SCENARIOS, tiny
 

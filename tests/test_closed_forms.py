@@ -5,9 +5,9 @@ import pytest
 
 from simulator import run
 from simulator.distributions import DAYS_PER_YEAR
+from simulator.pathway import simulate_pathway
 from simulator.queueing import Rules, queue_starts
 from simulator.randomness import StreamLayout, uniforms
-from simulator.pathway import simulate_pathway
 
 from helpers import tiny
 
