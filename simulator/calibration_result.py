@@ -3,7 +3,6 @@ and the calibrate run folder (calibrated.toml, trace.csv, fit.csv, summary.csv, 
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,7 +18,7 @@ from .calibrated_toml import calibrated_toml
 from .outcome_labels import command_line, describe_outcome
 from .plots import LINE_COLOUR
 from .results import RunResult
-from .runfolder import provenance
+from .runfolder import provenance, write_manifest
 
 if TYPE_CHECKING:
     from .calibration import FreeParameter, ScenarioSource, Target
@@ -223,5 +222,5 @@ class CalibrationResult:
         self.trace_table().to_csv(folder / "trace.csv", index=False)
         self.fit.to_csv(folder / "fit.csv", index=False)
         self.best.summary.to_csv(folder / "summary.csv", index=False)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        write_manifest(folder, self.manifest())
         self.plot().savefig(folder / "fit.png", dpi=120)

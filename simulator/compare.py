@@ -8,7 +8,6 @@ replications are independent, so their standard error is honest whether or not t
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -29,7 +28,7 @@ from .errors import UserError
 from .labels import key_outcomes
 from .randomness import StreamLayout
 from .results import RunResult
-from .runfolder import provenance
+from .runfolder import provenance, write_manifest
 from .runner import run
 from .scenario import Scenario
 from .summary import SUMMARY_COLUMNS
@@ -170,7 +169,7 @@ class CompareResult:
     def save(self, folder: str | Path) -> None:
         """Write manifest.json, compare.csv, differences.csv, replications.csv and the figures."""
         folder = Path(folder)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        write_manifest(folder, self.manifest())
         self.summary.to_csv(folder / "compare.csv", index=False)
         self.differences.to_csv(folder / "differences.csv", index=False)
         studies = pd.concat([r.studies.assign(scenario=n) for n, r in zip(self.names, self.runs)], ignore_index=True)

@@ -170,8 +170,7 @@ def _walk_block(
     start = now
     if resource is not None and scenario.resources[resource].is_finite:
         start = _queue(scenario, resource, u, layout, h, now, on_pathway, np.minimum(elapsed, ended), always_queue)
-        got_it = on_pathway & ~np.isnan(start)
-        on_pathway &= got_it
+        on_pathway &= ~np.isnan(start)  # those who left the queue are recorded by _queue
     h.death = np.where(on_pathway & died, start + ended, h.death)
     h.death_stage = np.where(on_pathway & died, death_stage, h.death_stage)
     h.death_cause = np.where(on_pathway & died, death_cause, h.death_cause)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ import pandas as pd
 
 from . import power_plots
 from .power_stats import Truth, pooled_truth, size_for_power
-from .runfolder import provenance
+from .runfolder import provenance, write_manifest
 from .scenario import Scenario
 from .trial import ENDPOINTS, TESTS
 
@@ -185,7 +184,7 @@ class PowerResult:
     def save(self, folder: str | Path) -> None:
         """Write the power table, sample sizes, per-trial tests, manifest and figures into `folder`."""
         folder = Path(folder)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        write_manifest(folder, self.manifest())
         self.summary.to_csv(folder / "power.csv", index=False)
         self.sample_sizes.to_csv(folder / "sample_size.csv", index=False)
         self.trials.to_csv(folder / "replications.csv", index=False)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ import pandas as pd
 
 from . import plots
 from .conditions import Condition, condition_rows, parse_conditions
-from .runfolder import provenance
+from .runfolder import provenance, write_manifest
 from .scenario import Scenario
 from .summary import summarise
 
@@ -121,7 +120,7 @@ class RunResult:
     def save(self, folder: str | Path) -> None:
         """Write the run's files into an existing (empty) folder."""
         folder = Path(folder)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        write_manifest(folder, self.manifest())
         self.summary.to_csv(folder / "summary.csv", index=False)
         (folder / "summary.json").write_text(self.summary.to_json(orient="records", indent=2) + "\n")
         self.studies.to_csv(folder / "replications.csv", index=False)

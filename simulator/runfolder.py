@@ -3,6 +3,7 @@ error or Ctrl-C never leaves a half-written run behind."""
 
 from __future__ import annotations
 
+import json
 import platform
 import shutil
 import tempfile
@@ -60,6 +61,11 @@ def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """manifest.json: what was run and how, beside its results."""
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
 
 
 def write_run(folder: Path, save: Callable[[Path], None]) -> Path:

@@ -8,7 +8,6 @@ survivors into deaths and curves across the grid are smooth at modest replicatio
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from .conditions import Condition, parse_conditions
 from .grid import Grid, SweepParameter, build_grid
 from .labels import key_outcomes
 from .results import RunResult
-from .runfolder import provenance
+from .runfolder import provenance, write_manifest
 from .runner import run
 from .scenario import Scenario
 
@@ -136,7 +135,7 @@ class SweepResult:
     def save(self, folder: str | Path) -> None:
         """Write manifest.json, sweep.csv, replications.csv and the figures into an existing folder."""
         folder = Path(folder)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n")
+        write_manifest(folder, self.manifest())
         self.summary.to_csv(folder / "sweep.csv", index=False)
         self.studies.to_csv(folder / "replications.csv", index=False)
         for name, draw in self.figure_files().items():

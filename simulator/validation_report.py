@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from matplotlib.figure import Figure
 
 from .closed_forms import closed_form_cases
 from .plots import LINE_COLOUR
-from .runfolder import provenance
+from .runfolder import provenance, write_manifest
 from .scenario import Scenario
 from .validation import TOLERANCE, Z_PASS, scenario_checks
 
@@ -85,7 +84,7 @@ class ValidationReport:
     def save(self, folder: str | Path) -> None:
         folder = Path(folder)
         self.table.to_csv(folder / "validation.csv", index=False)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=str) + "\n")
+        write_manifest(folder, self.manifest)
         self.plot().savefig(folder / "validation.png", dpi=120)
 
 
