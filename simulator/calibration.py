@@ -37,6 +37,7 @@ from .summary import StatisticalWarning
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
 HALTON_PER_PARAMETER = 16
 REFINE_XATOL = 1e-3  # search tolerance, as a share of each parameter's range
+MIN_EVALUABLE = 0.95  # share of studies that must be able to estimate a target outcome
 PRECISION_STEP = 0.05  # finite-difference step around the fit, as a share of each parameter's range
 
 
@@ -200,6 +201,7 @@ class _Objective:
             return self.cache[key]
         values = self.values(np.array(key))
         result = run(self.source.scenario(values), self.replications, self.seed, **self.run_options)
+        _check_evaluable(result, self.targets, values)
         means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
         if not self.sd:  # the first evaluation fixes the weights for the whole search
             self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
@@ -211,6 +213,21 @@ class _Objective:
             self.best = (evaluation, result)
         self.bar.update(1)
         return objective
+
+
+def _check_evaluable(result: RunResult, targets: list[Target], values: dict[str, float]) -> None:
+    """Refuse a target that too few simulated studies can estimate: a mean over the few that follow someone
+    to the landmark is not what a study of this design reports, so fitting to it would be fitting noise."""
+    for t in targets:
+        share = float(np.isfinite(result.values[t.outcome]).mean())
+        if share < MIN_EVALUABLE:
+            at = ", ".join(f"{path}={value:.4g}" for path, value in values.items())
+            raise UserError(
+                f"--target {t.outcome}: only {share:.0%} of simulated studies can estimate it (at {at}); "
+                f"calibration needs at least {MIN_EVALUABLE:.0%}: a study with nobody still followed at the "
+                "landmark reports nothing. Lengthen follow-up (cohort.followup_after_accrual_years) or target "
+                "an earlier landmark"
+            )
 
 
 def _study_sd(result: RunResult, outcome: str) -> float:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import UserError
+from .labels import is_proportion
 from .summary import SUMMARY_COLUMNS
 
 TOLERANCE = 1e-9
@@ -51,6 +52,10 @@ class Condition:
         met = self.met(values)
         return int(np.nansum(met)), int(np.isfinite(met).sum())
 
+    def evaluable(self, values: dict[str, np.ndarray]) -> float:
+        """The share of studies that can estimate the outcome, hence be checked at all."""
+        return float(np.isfinite(values[self.outcome]).mean())
+
     def share(self, values: dict[str, np.ndarray]) -> tuple[float, float]:
         """The share of studies meeting it and its Monte Carlo SE, sqrt(p (1 - p) / studies)."""
         met = self.met(values)
@@ -80,6 +85,11 @@ def parse_condition(text: str, outcomes: Iterable[str], flag: str = "--probabili
         raise UserError(f"{flag} {text!r}: {number!r} is not a number; give a proportion (0.13) or a percentage (13%)") from None
     if not math.isfinite(threshold):
         raise UserError(f"{flag} {text!r}: the threshold must be a finite number, got {number!r}")
+    if is_proportion(outcome) and not 0 <= threshold <= 1:
+        hint = f"; did you mean {number}%?" if not percent and 1 < threshold <= 100 else ""
+        raise UserError(f"{flag} {text!r}: {outcome} is a proportion between 0 and 1, so a threshold of "
+                        f"{threshold:g} would never (or always) be met; give a proportion (0.13) or a percentage "
+                        f"(13%){hint}")
     return Condition(outcome, op, threshold)
 
 
@@ -90,6 +100,6 @@ def parse_conditions(texts: Iterable[str], outcomes: Iterable[str]) -> tuple[Con
 
 
 def condition_rows(conditions: Iterable[Condition], values: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Summary rows (outcome `P(...)`, estimate = share, mc_se; lower/upper left empty)."""
-    rows = [(c.label, *c.share(values), math.nan, math.nan) for c in conditions]
+    """Summary rows (outcome `P(...)`, estimate = share, mc_se, evaluable; lower/upper left empty)."""
+    rows = [(c.label, *c.share(values), math.nan, math.nan, c.evaluable(values)) for c in conditions]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -23,6 +23,7 @@ CURVE_TITLES = {
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
 }
 LINE_COLOUR = "#1f5f9e"
+MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
 
 
 def subtitle(result: RunResult) -> str:
@@ -44,9 +45,18 @@ def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]
 def survival_band(result: RunResult, curve: str) -> Figure:
     title, ylabel = CURVE_TITLES[curve]
     curves = result.curves[curve].astype(float)
-    lower, median, upper = np.nanpercentile(curves, [2.5, 50, 97.5], axis=0)
+    evaluable = np.isfinite(curves).mean(axis=0)  # share of studies still observing someone at each time
+    shown = evaluable >= MIN_EVALUABLE_SHOWN
+    lower, median, upper = np.full((3, curves.shape[1]), np.nan)
+    lower[shown], median[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 50, 97.5], axis=0)
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
+    partial = np.flatnonzero(evaluable < 1)
+    if partial.size:
+        start = result.grid_years[partial[0]]
+        ax.axvspan(start, result.grid_years[-1], color="0.85", zorder=0,
+                   label=f"Past some studies' follow-up (from {start:.1f} y): over studies still\n"
+                         f"following a patient; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} of studies are")
     ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
                     label="95% of simulated studies (2.5-97.5 percentiles)")
     ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,

@@ -61,24 +61,33 @@ class RunResult:
         return table
 
     def table(self) -> str:
-        """The summary as text for the terminal, with published targets beside the estimates."""
+        """The summary as text for the terminal, with published targets beside the estimates; when some
+        studies cannot estimate an outcome, a last column gives the share that can."""
         s = self.scenario
-        width = max(len(name) for name in self.summary.outcome) + 2
+        summary = self.summary
+        width = max(len(name) for name in summary.outcome) + 2
+        partial = bool((summary.evaluable < 1).any())
         lines = [
             f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.label} "
             f"(seed {self.seed})",
-            f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}",
+            f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}"
+            + (f"{'evaluable':>11}" if partial else ""),
         ]
         counts = {c.label: c.count(self.values) for c in self.conditions}
-        for row in self.summary.itertuples():
+        for row in summary.itertuples():
             target = s.targets.get(row.outcome)
             if row.outcome in counts:
                 interval = "{}/{} studies".format(*counts[row.outcome])
             else:
                 interval = "" if math.isnan(row.lower) else f"[{row.lower:.3f}, {row.upper:.3f}]"
+            if math.isnan(row.estimate):
+                estimate = f"{'not evaluable':>20}"
+            else:
+                mc_se = "" if math.isnan(row.mc_se) else f"{row.mc_se:.4f}"
+                estimate = f"{row.estimate:>11.3f} ± {mc_se:<7}"
             lines.append(
-                f"{row.outcome:<{width}}{row.estimate:>11.3f} ± {row.mc_se:<7.4f}{interval:>20}"
-                f"{'' if target is None else f'{target:.3f}':>11}"
+                f"{row.outcome:<{width}}{estimate}{interval:>20}{'' if target is None else f'{target:.3f}':>11}"
+                + (f"{row.evaluable:>11.0%}" if partial else "")
             )
         return "\n".join(lines)
 

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-SUMMARY_COLUMNS = ["outcome", "estimate", "mc_se", "lower", "upper"]
+SUMMARY_COLUMNS = ["outcome", "estimate", "mc_se", "lower", "upper", "evaluable"]
 
 
 class StatisticalWarning(UserWarning):
@@ -15,25 +15,39 @@ class StatisticalWarning(UserWarning):
 
 
 def summarise(values: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per outcome: `estimate` (mean over studies), `mc_se` (its Monte Carlo standard error) and
-    `lower`/`upper` (2.5 and 97.5 percentiles: the range of what a study of this size would report).
+    """One row per outcome: `estimate` (mean over studies), `mc_se` (its Monte Carlo standard error),
+    `lower`/`upper` (2.5 and 97.5 percentiles: the range of what a study of this size would report) and
+    `evaluable` (the share of studies that can estimate it at all).
 
-    Studies where an outcome cannot be estimated (e.g. nobody transplanted) are left out of that outcome.
+    A study cannot estimate an outcome when nobody in it is in the analysis set (e.g. nobody transplanted)
+    or still observed at a landmark; the other columns are over the evaluable studies only, and are NaN
+    when there is none (see `warn_if_not_evaluable`).
     """
     rows = []
-    for outcome, v in values.items():
-        v = v[np.isfinite(v)]
-        if len(v) < len(values[outcome]):
-            warnings.warn(
-                f"{outcome}: {len(values[outcome]) - len(v)} of {len(values[outcome])} studies could not "
-                "estimate it (no patient in its analysis set) and are left out",
-                StatisticalWarning,
-                stacklevel=2,
-            )
+    for outcome, every in values.items():
+        v = every[np.isfinite(every)]
+        evaluable = len(v) / len(every) if len(every) else np.nan
         if len(v) == 0:
-            rows.append((outcome, np.nan, np.nan, np.nan, np.nan))
+            rows.append((outcome, np.nan, np.nan, np.nan, np.nan, evaluable))
             continue
         se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else np.nan
         lower, upper = np.percentile(v, [2.5, 97.5])
-        rows.append((outcome, v.mean(), se, lower, upper))
+        rows.append((outcome, v.mean(), se, lower, upper, evaluable))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def warn_if_not_evaluable(summary: pd.DataFrame) -> None:
+    """One warning line naming every outcome that some studies cannot estimate (worst share over the rows of
+    a sweep or comparison), so nobody reads a landmark past the data as if every study had reported it."""
+    worst = summary.dropna(subset=["evaluable"]).groupby("outcome", sort=False)["evaluable"].min()
+    partial = worst[worst < 1]
+    if partial.empty:
+        return
+    shares = ", ".join(f"{outcome} {share:.0%}" for outcome, share in partial.items())
+    warnings.warn(
+        f"not every simulated study can estimate these outcomes (share that can: {shares}); estimates are "
+        "over those that can: a study with nobody in the analysis set or still followed at the landmark "
+        "reports nothing, so lengthen follow-up (cohort.followup_after_accrual_years) or drop the landmark",
+        StatisticalWarning,
+        stacklevel=2,
+    )

@@ -28,6 +28,7 @@ class _Sorted(NamedTuple):
     survival: np.ndarray  # (R, n + 1) all-cause KM after the first j sorted subjects; column 0 is 1
     counts: np.ndarray  # (R, G) number of included subjects with time <= grid point
     empty: np.ndarray  # (R,) rows with no included subject
+    unobserved: np.ndarray  # (R, G) grid points past the row's data: nobody still observed, survival above 0
 
 
 def _prepare(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray) -> _Sorted:
@@ -54,7 +55,10 @@ def _prepare(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np
     flat = (first + (n_grid + 1) * np.arange(n_rows)[:, None]).ravel()
     hist = np.bincount(flat, minlength=n_rows * (n_grid + 1)).reshape(n_rows, n_grid + 1)
     counts = np.cumsum(hist[:, :n_grid], axis=1)
-    return _Sorted(order, at_risk, survival, counts, n_in == 0)
+    # Past the last observed time nobody is left to tell what happens, unless everyone has had an event.
+    last = np.max(np.where(included, t, -np.inf), axis=1)
+    unobserved = (grid[None, :] > last[:, None]) & (survival[:, -1:] > 0)
+    return _Sorted(order, at_risk, survival, counts, n_in == 0, unobserved)
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -66,12 +70,15 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid
     included: (R, n) bool, which subjects belong to the analysis set of that row.
     grid: (G,) sorted non-negative times.
     S is right-continuous (an event at exactly t counts in S(t)); at tied times events are processed
-    before censorings (censored at t are at risk at t), as lifelines does. Beyond the last observed
-    time the last value is carried forward. Rows with no included subject give NaN. Exact with ties.
+    before censorings (censored at t are at risk at t), as lifelines does. Exact with ties.
+    NaN where the estimate does not exist: rows with no included subject, and grid times past a row's last
+    observed time (nobody left under observation), unless the curve has already reached 0 there. Lifelines
+    instead carries the last value forward, which would report, e.g., a 5-year survival from 2 years of data.
     """
     s = _prepare(time, event, included, grid)
     out = np.take_along_axis(s.survival, s.counts, axis=1)
     out[s.empty] = np.nan
+    out[s.unobserved] = np.nan
     return out
 
 
@@ -92,4 +99,5 @@ def cumulative_incidence(
     np.cumsum(hit * s.survival[:, :-1] / s.at_risk, axis=1, out=cif[:, 1:])
     out = np.take_along_axis(cif, s.counts, axis=1)
     out[s.empty] = np.nan
+    out[s.unobserved] = np.nan  # past the data, unless every subject has had an event of some cause
     return out

@@ -59,7 +59,7 @@ def test_run_writes_probability_rows_into_summary_csv(in_tmp_cwd, capsys):
     printed = capsys.readouterr().out
     assert "P(trm>=0.13)" in printed and "/50 studies" in printed
     lines = (in_tmp_cwd / "out" / "summary.csv").read_text().splitlines()
-    assert lines[0] == "outcome,estimate,mc_se,lower,upper"
+    assert lines[0] == "outcome,estimate,mc_se,lower,upper,evaluable"
     summary = pd.read_csv(in_tmp_cwd / "out" / "summary.csv").set_index("outcome")
     studies = pd.read_csv(in_tmp_cwd / "out" / "replications.csv")
     assert summary.loc["P(os_5y<0.7)", "estimate"] == pytest.approx((studies.os_5y < 0.7).mean())

@@ -10,7 +10,9 @@ from simulator.survival import cumulative_incidence, kaplan_meier
 
 
 def lifelines_km(t: np.ndarray, event: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    return KaplanMeierFitter().fit(t, event).survival_function_at_times(grid).to_numpy()
+    km = KaplanMeierFitter().fit(t, event)
+    values = km.survival_function_at_times(grid).to_numpy()
+    return np.where((grid > t.max()) & (km.survival_function_.iloc[-1, 0] > 0), np.nan, values)
 
 
 def lifelines_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -18,7 +20,9 @@ def lifelines_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray) -> np.ndar
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # lifelines warns exactly when it jitters tied times
         aj = AalenJohansenFitter(calculate_variance=False).fit(t, cause, event_of_interest=1)
-    return aj.cumulative_density_["CIF_1"].asof(grid).to_numpy()
+    values = aj.cumulative_density_["CIF_1"].asof(grid).to_numpy()
+    ended = KaplanMeierFitter().fit(t, cause != 0).survival_function_.iloc[-1, 0] == 0
+    return np.where((grid > t.max()) & ~ended, np.nan, values)
 
 
 def reference_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray, k: int = 1) -> np.ndarray:
@@ -29,7 +33,8 @@ def reference_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray, k: int = 1
         cif += s * np.sum(dead & (cause == k)) / at_risk
         s *= 1.0 - dead.sum() / at_risk
         steps.append((u, cif))
-    return np.array([max([c for u, c in steps if u <= g], default=0.0) for g in grid])
+    values = np.array([max([c for u, c in steps if u <= g], default=0.0) for g in grid])
+    return np.where((grid > t.max()) & (s > 0), np.nan, values)
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +107,28 @@ def test_empty_and_all_censored_rows():
     time = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [np.nan, 2.0, 4.0]])
     cause = np.array([[1, 2, 1], [0, 0, 0], [1, 0, 0]])
     included = np.array([[False, False, False], [True, True, True], [False, True, True]])
-    grid = np.array([0.0, 1.0, 2.5, 10.0])
+    grid = np.array([0.0, 1.0, 2.5, 3.0])
     km = kaplan_meier(time, cause != 0, included, grid)
     cif = cumulative_incidence(time, cause, included, grid)
     assert np.isnan(km[0]).all() and np.isnan(cif[0]).all()
-    np.testing.assert_array_equal(km[1:], 1.0)
-    np.testing.assert_array_equal(cif[1:], 0.0)
+    np.testing.assert_array_equal(km[1], 1.0)
+    np.testing.assert_array_equal(cif[1], 0.0)
+    np.testing.assert_array_equal(km[2], [1.0, 1.0, 1.0, 1.0])
+
+
+def test_no_value_past_the_last_observation():
+    """A study followed for 2 years has no 5-year survival: NaN, not the 2-year value carried forward.
+    When every subject has had an event the curve has ended (S = 0, CIF complete) and stays defined."""
+    time = np.array([[0.5, 1.0, 2.0], [0.5, 1.0, 2.0], [0.5, 1.0, 2.0]])
+    event = np.array([[True, False, False], [True, True, True], [True, False, True]])
+    grid = np.array([1.0, 2.0, 2.0001, 5.0])
+    km = kaplan_meier(time, event, np.ones_like(event), grid)
+    np.testing.assert_allclose(km[0], [2 / 3, 2 / 3, np.nan, np.nan])
+    np.testing.assert_allclose(km[1], [1 / 3, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(km[2], [2 / 3, 0.0, 0.0, 0.0])
+    cif = cumulative_incidence(time, event.astype(int), np.ones_like(event), grid)
+    np.testing.assert_allclose(cif[0], [1 / 3, 1 / 3, np.nan, np.nan])
+    np.testing.assert_allclose(cif[1], [2 / 3, 1.0, 1.0, 1.0])
 
 
 def test_km_exponential_closed_form():

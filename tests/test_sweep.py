@@ -124,7 +124,7 @@ def test_sweep_writes_a_run_folder_with_figures(in_tmp_cwd, capsys):
     assert files == {"manifest.json", "sweep.csv", "replications.csv", "sweep_probability_trm_ge_0.13.png",
                      *(f"sweep_{k}.png" for k in KEYS)}
     assert (folder / "sweep.csv").read_text().splitlines()[0] == (
-        "stages.isolation.death_probability,outcome,estimate,mc_se,lower,upper")
+        "stages.isolation.death_probability,outcome,estimate,mc_se,lower,upper,evaluable")
     table = pd.read_csv(folder / "sweep.csv")
     assert len(table) == 3 * (len(load_scenario(BURT).outcome_names) + 1) and (table.outcome == "P(trm>=0.13)").sum() == 3
     studies = pd.read_csv(folder / "replications.csv")
@@ -157,7 +157,7 @@ def test_two_parameter_sweep_figures_have_one_line_per_value_and_a_heatmap():
     assert set(result.figure_files()) == {*(f"sweep_{k}.png" for k in KEYS), *(f"heatmap_{k}.png" for k in KEYS)}
     columns = result.summary.columns.tolist()
     assert columns == ["stages.isolation.death_probability", "cohort.size", "outcome", "estimate", "mc_se",
-                       "lower", "upper"]
+                       "lower", "upper", "evaluable"]
     ax = result.plot_outcome("trm").axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == ["Patients per study: 20", "Patients per study: 50"]
     assert "shaded: 95% of simulated studies" in ax.get_legend().get_title().get_text()

@@ -9,6 +9,7 @@ from ..compare import compare
 from ..errors import UserError
 from ..runfolder import check_free, default_folder, write_run
 from ..scenario import load_scenario
+from ..summary import warn_if_not_evaluable
 from .common import add_probability_option, add_run_options, execution_options
 
 MAX_FOLDER_NAME = 100
@@ -42,4 +43,5 @@ def command_compare(args: argparse.Namespace) -> int:
     write_run(folder, result.save)
     print(result.table())
     print(f"\nRun folder: {folder}")
+    warn_if_not_evaluable(result.summary)
     return 0

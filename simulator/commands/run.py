@@ -10,6 +10,7 @@ from ..conditions import parse_conditions
 from ..runfolder import check_free, default_folder, write_run
 from ..runner import run
 from ..scenario import load_scenario
+from ..summary import warn_if_not_evaluable
 from ..uncertainty import UncertaintyComparison
 from .common import add_probability_option, add_run_options, execution_options
 
@@ -42,4 +43,5 @@ def command_run(args: argparse.Namespace) -> int:
         write_run(folder, result.save)
         print(result.table())
     print(f"\nRun folder: {folder}")
+    warn_if_not_evaluable(result.summary)
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..conditions import parse_conditions
 from ..grid import EXAMPLE, build_grid
 from ..runfolder import check_free, default_folder, write_run
+from ..summary import warn_if_not_evaluable
 from ..sweep import run_sweep
 from .common import add_probability_option, add_run_options, execution_options
 
@@ -34,4 +35,5 @@ def command_sweep(args: argparse.Namespace) -> int:
     write_run(folder, result.save)
     print(result.table())
     print(f"\nRun folder: {folder}")
+    warn_if_not_evaluable(result.summary)
     return 0
