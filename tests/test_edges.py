@@ -1,0 +1,52 @@
+"""Numbers at the edges: nothing the tool prints may be silently wrong (landmarks past the data, ITT,
+utilisation, thresholds, degenerate sizes). Each test failed before its fix."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import load_scenario, run
+from simulator.cli import main
+
+from helpers import SCENARIOS
+
+BURT = str(SCENARIOS / "burt2006.toml")
+SHORT_FOLLOW_UP = ["--set", "cohort.accrual_years=1", "--set", "cohort.followup_after_accrual_years=0.5"]
+
+
+def test_no_landmark_is_reported_past_the_data(in_tmp_cwd, capsys):
+    """With at most 1.5 years of follow-up no study can report 3- or 5-year survival: the summary says
+    so (evaluable 0, no estimate) and warns once, instead of carrying the 1-year value forward."""
+    argv = ["run", BURT, *SHORT_FOLLOW_UP, "--replications", "40", "--quiet", "--workers", "1", "--output", "out"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    summary = pd.read_csv(in_tmp_cwd / "out" / "summary.csv").set_index("outcome")
+    for outcome in ("os_3y", "os_5y", "dfs_5y", "os_5y_itt", "relapse_5y"):
+        assert summary.evaluable[outcome] == 0 and np.isnan(summary.estimate[outcome]), outcome
+    assert summary.evaluable["os_1y"] == 1 and summary.evaluable["trm"] == 1
+    assert "not evaluable" in captured.out
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "os_5y 0%" in warnings[0]
+    studies = pd.read_csv(in_tmp_cwd / "out" / "replications.csv")
+    assert studies["os_5y"].isna().all() and studies["os_1y"].notna().all()
+
+
+def test_partly_evaluable_landmark_is_estimated_over_studies_that_can():
+    """Follow-up that reaches 5 years in some studies only: the estimate is the mean over those."""
+    scenario = load_scenario(BURT, ["cohort.accrual_years=3", "cohort.followup_after_accrual_years=2.3"])
+    result = run(scenario, replications=60)
+    os_5y = result.values["os_5y"]
+    row = result.summary.set_index("outcome").loc["os_5y"]
+    assert 0 < row.evaluable < 1
+    assert row.evaluable == pytest.approx(np.isfinite(os_5y).mean())
+    assert row.estimate == pytest.approx(np.nanmean(os_5y))
+
+
+def test_calibrate_refuses_a_target_few_studies_can_estimate(in_tmp_cwd, capsys):
+    argv = ["calibrate", BURT, *SHORT_FOLLOW_UP, "--target", "os_5y=0.84",
+            "--free", "followup.death_after_relapse.rate_per_year=0.01:0.3", "--replications", "20", "--quiet",
+            "--workers", "1", "--output", "out"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--target os_5y" in err and "0% of simulated studies can estimate it" in err
+    assert not (in_tmp_cwd / "out").exists()
