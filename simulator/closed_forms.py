@@ -83,6 +83,23 @@ def death_after_relapse() -> ClosedFormCase:
     return ClosedFormCase("Death faster after relapse", scenario, _means(checks))
 
 
+def intention_to_treat() -> ClosedFormCase:
+    """A share f of patients fails collection and leaves the pathway; those still die at their own hazard
+    m, the transplanted at d: ITT survival is (1 - f) exp(-d t) + f exp(-m t), not exp(-d t)."""
+    f, d, m = 0.3, 0.05, 0.4
+    stages = {
+        "apheresis": {"duration": {"dist": "fixed", "value": 0}, "failure_probability": f},
+        "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
+    }
+    checks = [(f"os_{t}y_itt", (1 - f) * np.exp(-d * t) + f * np.exp(-m * t),
+               f"(1 - {f}) exp(-{d} x {t}) + {f} exp(-{m} x {t})") for t in (1, 3, 5)]
+    checks.append(("transplanted", 1 - f, f"1 - {f}"))
+    scenario = _scenario("intention to treat", stages=stages, simulation={"seed": 10},
+                         followup={"death_before_relapse": _exponential(d)},
+                         off_pathway={"death": _exponential(m)})
+    return ClosedFormCase("Intention to treat with failed collection", scenario, _means(checks))
+
+
 def stage_probabilities_multiply() -> ClosedFormCase:
     p1, p2 = 0.05, 0.1
     stages = {
@@ -185,6 +202,7 @@ def closed_form_cases() -> list[ClosedFormCase]:
         exponential_survival(),
         competing_relapse_and_death(),
         death_after_relapse(),
+        intention_to_treat(),
         stage_probabilities_multiply(),
         hazard_during_a_stage(),
         weibull_survival(),

@@ -1,8 +1,9 @@
 """What each simulated study would report, defined as the papers define it (DESIGN.md, Outcomes).
 
 A study sees events only up to its data cut-off: patients enrolled late are censored early.
-Survival from reinfusion is among transplanted patients; intention-to-treat survival is from enrolment;
-relapse is a cumulative incidence with death competing (Aalen-Johansen), not 1 - KM.
+Survival from reinfusion is among transplanted patients; intention-to-treat survival is from enrolment and
+keeps patients who leave the pathway at risk to the cut-off; relapse is a cumulative incidence with death
+competing (Aalen-Johansen), not 1 - KM. A Kaplan-Meier value past a study's last observation is NaN.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from .capacity import occupancy_grid_days, occupancy_over_time, resource_outcomes, wait_histogram, window_days
 from .distributions import DAYS_PER_YEAR
-from .pathway import Histories
+from .pathway import OFF_PATHWAY, Histories
 from .scenario import Scenario, landmark_label
 from .survival import cumulative_incidence, kaplan_meier
 
@@ -47,7 +48,7 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     died = h.death <= cutoff
     relapsed = h.relapse <= cutoff
     transplanted = h.reinfusion <= cutoff
-    last_seen = np.minimum(np.minimum(h.death, h.withdrawal), cutoff)
+    last_seen = np.minimum(h.death, cutoff)  # patients who leave the pathway stay followed (see off_pathway)
     since_reinfusion = last_seen - h.reinfusion
     to_relapse_or_end = np.minimum(h.relapse, last_seen) - h.reinfusion
     competing = np.where(relapsed, 1, np.where(died, 2, 0))
@@ -71,7 +72,8 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
         values[f"relapse_{landmark_label(landmark)}"] = curves["relapse"][:, column]
     enrolled = everyone.sum(axis=1)
     values["trm"] = (died & _treatment_related(scenario, h)).sum(axis=1) / enrolled
-    values["deaths_before_reinfusion"] = (died & (h.death < h.reinfusion)).sum(axis=1) / enrolled
+    on_pathway = h.death_stage != h.stage_labels.index(OFF_PATHWAY)  # not those who had left it
+    values["deaths_before_reinfusion"] = (died & on_pathway & (h.death < h.reinfusion)).sum(axis=1) / enrolled
     values["transplanted"] = transplanted.sum(axis=1) / enrolled
     values["transplants_per_year"] = transplanted.sum(axis=1) / (window_days(scenario) / DAYS_PER_YEAR)
     values.update(resource_outcomes(scenario, h))

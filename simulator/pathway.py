@@ -58,9 +58,13 @@ class Histories:
     queues: dict[str, QueueRecord] = field(default_factory=dict)
 
 
+OFF_PATHWAY = "off pathway"
+
+
 def stage_labels(scenario: Scenario) -> list[str]:
-    """Where a death or withdrawal can happen: each stage, waiting for each resource, and follow-up."""
-    return list(scenario.stages) + [waiting_label(r) for r in scenario.resources] + ["follow-up"]
+    """Where a death or withdrawal can happen: each stage, waiting for each resource, follow-up, and after
+    leaving the pathway."""
+    return list(scenario.stages) + [waiting_label(r) for r in scenario.resources] + ["follow-up", OFF_PATHWAY]
 
 
 def waiting_label(resource: str) -> str:
@@ -70,6 +74,8 @@ def waiting_label(resource: str) -> str:
 def cause_labels(scenario: Scenario) -> list[str]:
     causes = [s.death_cause for s in scenario.stages.values()]
     causes += [scenario.waiting.death_cause, scenario.followup.death_cause]
+    if scenario.off_pathway is not None:
+        causes.append(scenario.off_pathway.death_cause)
     return list(dict.fromkeys(causes))
 
 
@@ -113,6 +119,7 @@ def simulate_pathway(
     for resource, block in groupby(scenario.stages, key=lambda name: scenario.stages[name].resource):
         now = _walk_block(scenario, list(block), resource, u, layout, h, now, on_pathway, always_queue)
     _follow_up(scenario, u, layout, h, now, on_pathway)
+    _off_pathway(scenario, u, layout, h)
     return h
 
 
@@ -239,3 +246,15 @@ def _follow_up(
     h.death = np.where(dies, death, h.death)
     h.death_stage[dies] = h.stage_labels.index("follow-up")
     h.death_cause[dies] = h.cause_labels.index(f.death_cause)
+
+
+def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:
+    """Patients who left the pathway alive die at their own hazard afterwards (intention to treat)."""
+    left = np.isfinite(h.withdrawal)
+    if scenario.off_pathway is None or not left.any():
+        return
+    dies = left & np.isinf(h.death)
+    death = h.withdrawal + scenario.off_pathway.death.ppf(u[layout.rows["off_pathway.death"]])
+    h.death = np.where(dies, death, h.death)
+    h.death_stage[dies] = h.stage_labels.index(OFF_PATHWAY)
+    h.death_cause[dies] = h.cause_labels.index(scenario.off_pathway.death_cause)

@@ -43,7 +43,7 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
         "death_day": seen(h.death),
         "death_cause": np.where(died, causes[h.death_cause.ravel()], ""),
         "death_stage": np.where(died, stages[h.death_stage.ravel()], ""),
-        "last_followup_day": (np.minimum(np.minimum(h.death, h.withdrawal), cutoff) - first).ravel(),
+        "last_followup_day": (np.minimum(h.death, cutoff) - first).ravel(),
     }
     referred = np.isfinite(h.enrolment).ravel()  # open referrals leave unused patient slots
     return {name: column[referred] for name, column in columns.items()}

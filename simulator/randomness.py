@@ -35,6 +35,8 @@ class StreamLayout:
         names += [f"followup.{event}" for event in FOLLOWUP_EVENTS]
         if scenario.waiting.priority is not None:  # only then, so scenarios without keep their numbers
             names.append("waiting.priority")
+        if scenario.off_pathway is not None:  # likewise
+            names.append("off_pathway.death")
         return cls({name: row for row, name in enumerate(names)})
 
     def __len__(self) -> int:

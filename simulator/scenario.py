@@ -155,6 +155,15 @@ class Waiting(_Model):
     )
 
 
+class OffPathway(_Model):
+    """Patients who leave the pathway (a failed stage such as stem-cell collection, withdrawal, or the maximum
+    wait) stay at risk: intention to treat follows every enrolled patient to the cut-off. They are followed
+    for death only (relapse is not modelled off the pathway)."""
+
+    death: Distribution = Field(description="time from leaving the pathway to death")
+    death_cause: str = "disease"
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -209,6 +218,7 @@ class Scenario(_Model):
     stages: dict[Name, Stage] = Field(min_length=1)
     followup: FollowUp = FollowUp()
     waiting: Waiting = Waiting()
+    off_pathway: OffPathway | None = None
     resources: dict[Name, Resource] = {}
     outcomes: Outcomes
     targets: dict[str, float] = {}
@@ -231,6 +241,14 @@ class Scenario(_Model):
         unknown = [s for s in self.outcomes.trm_stages if s not in self.stages]
         if unknown:
             raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")
+        leaving = self.ways_to_leave
+        if leaving and self.off_pathway is None:
+            raise ValueError(
+                f"patients can leave the pathway ({', '.join(leaving)}), so intention-to-treat survival needs "
+                "their death hazard afterwards: add [off_pathway] with death = { dist = \"exponential\", "
+                "rate_per_year = ... } and death_cause (or --set off_pathway.death=...); without it they "
+                "could only be censored, which is not intention to treat"
+            )
         bad_targets = sorted(set(self.targets) - set(self.outcome_names))
         if bad_targets:
             raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
@@ -255,6 +273,16 @@ class Scenario(_Model):
             + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
             + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])
         )
+
+    @property
+    def ways_to_leave(self) -> list[str]:
+        """The scenario fields through which a patient can leave the pathway alive."""
+        uncertain = self.simulation.parameter_uncertainty
+        ways = [f"stages.{name}.failure_probability" for name, stage in self.stages.items()
+                if stage.failure_probability is not None and (stage.failure_probability > 0 or uncertain)]
+        if self.finite_resources:
+            ways += [f"waiting.{key}" for key in ("withdrawal", "max_wait_days") if getattr(self.waiting, key) is not None]
+        return ways
 
     @property
     def finite_resources(self) -> list[str]:

@@ -8,7 +8,8 @@ from identical scenarios are independent patients.
 
 Endpoints are measured from enrolment, as a trial analyses them: overall survival (death), disease-free
 survival (relapse or death, whichever first) and treatment-related mortality (the arm's scenario's TRM
-definition, deaths / enrolled). Patients are censored at the cut-off or when they leave the pathway.
+definition, deaths / enrolled). Patients are censored at the cut-off only: those who leave the pathway stay
+at risk with the scenario's off-pathway death hazard.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.n
     """Days from enrolment to death (os) or to relapse or death (dfs), or to censoring; event observed."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     died = h.death <= cutoff
-    last_seen = np.minimum(np.minimum(h.death, h.withdrawal), cutoff)
+    last_seen = np.minimum(h.death, cutoff)  # intention to treat: those who leave the pathway stay at risk
     if endpoint == "os":
         return last_seen - h.enrolment, died
     return np.minimum(h.relapse, last_seen) - h.enrolment, died | (h.relapse <= cutoff)

@@ -20,6 +20,9 @@ TINY: dict[str, Any] = {
 }
 
 
+OFF_PATHWAY: dict[str, Any] = {"death": {"dist": "exponential", "rate_per_year": 0.2}}  # for scenarios patients can leave
+
+
 def tiny(**tables: Any) -> Scenario:
     """The tiny scenario (one zero-length reinfusion stage, no censoring) with tables replaced/added."""
     raw = copy.deepcopy(TINY)

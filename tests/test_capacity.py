@@ -11,7 +11,7 @@ from simulator.distributions import DAYS_PER_YEAR
 from simulator.pathway import simulate_pathway
 from simulator.randomness import StreamLayout, uniforms
 
-from helpers import SCENARIOS, tiny
+from helpers import OFF_PATHWAY, SCENARIOS, tiny
 
 
 def queue_scenario(capacity, service, days=3000.0, arrivals_per_day=1.0, **tables):
@@ -83,6 +83,7 @@ def two_patients_one_bed(**waiting):
                 "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
         resources={"bed": {"capacity": 1}},
         waiting=waiting,
+        off_pathway=OFF_PATHWAY,
     )
 
 

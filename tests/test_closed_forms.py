@@ -9,7 +9,7 @@ from simulator.pathway import simulate_pathway
 from simulator.queueing import Rules, queue_starts
 from simulator.randomness import StreamLayout, uniforms
 
-from helpers import tiny
+from helpers import OFF_PATHWAY, tiny
 
 
 def within_4_se(result, outcome, exact):
@@ -85,7 +85,7 @@ def test_failed_collection_leaves_the_pathway():
         "apheresis": {"duration": {"dist": "fixed", "value": 2}, "failure_probability": 0.2},
         "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
     }
-    within_4_se(run(tiny(stages=stages)), "transplanted", 0.8)
+    within_4_se(run(tiny(stages=stages, off_pathway=OFF_PATHWAY)), "transplanted", 0.8)
 
 
 def test_fifo_waits_for_a_capacity_one_resource_by_hand():

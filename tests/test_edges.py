@@ -7,8 +7,10 @@ import pytest
 
 from simulator import load_scenario, run
 from simulator.cli import main
+from simulator.errors import UserError
+from simulator.trial import ARM_A, simulate_arm, survival_data
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, tiny
 
 BURT = str(SCENARIOS / "burt2006.toml")
 SHORT_FOLLOW_UP = ["--set", "cohort.accrual_years=1", "--set", "cohort.followup_after_accrual_years=0.5"]
@@ -50,3 +52,43 @@ def test_calibrate_refuses_a_target_few_studies_can_estimate(in_tmp_cwd, capsys)
     err = capsys.readouterr().err
     assert "--target os_5y" in err and "0% of simulated studies can estimate it" in err
     assert not (in_tmp_cwd / "out").exists()
+
+
+def failing_collection(f=0.3, d=0.05, m=0.4, **cohort):
+    """A share f fails collection and leaves the pathway; transplanted die at rate d, the others at m."""
+    return tiny(
+        stages={"apheresis": {"duration": {"dist": "fixed", "value": 0}, "failure_probability": f},
+                "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
+        followup={"death_before_relapse": {"dist": "exponential", "rate_per_year": d}},
+        off_pathway={"death": {"dist": "exponential", "rate_per_year": m}},
+        **({"cohort": {"size": 100, **cohort}} if cohort else {}),
+    )
+
+
+def test_itt_survival_keeps_patients_who_leave_the_pathway_at_risk():
+    """ITT OS = (1 - f) exp(-d t) + f exp(-m t): those who failed collection go on dying, not censored."""
+    f, d, m = 0.3, 0.05, 0.4
+    result = run(failing_collection(f, d, m))
+    for t in (1, 3, 5):
+        v = result.values[f"os_{t}y_itt"]
+        exact = (1 - f) * np.exp(-d * t) + f * np.exp(-m * t)
+        assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), t
+    os_5y = result.values["os_5y"]  # from reinfusion: the transplanted only
+    assert abs(os_5y.mean() - np.exp(-d * 5)) <= 4 * os_5y.std(ddof=1) / np.sqrt(len(os_5y))
+
+
+def test_trial_itt_endpoint_counts_deaths_after_leaving_the_pathway():
+    """A trial's OS from enrolment sees every death to the cut-off: P(death by T) = (1 - f)(1 - e^-dT) + f(1 - e^-mT)."""
+    f, d, m, years = 0.3, 0.05, 0.4, 2.0
+    scenario = failing_collection(f, d, m, accrual_years=0.0, followup_after_accrual_years=years)
+    h = simulate_arm(scenario, seed=3, replications=range(300), arm=ARM_A)
+    _, died = survival_data(scenario, h, "os")
+    share = died.mean(axis=1)
+    exact = (1 - f) * (1 - np.exp(-d * years)) + f * (1 - np.exp(-m * years))
+    assert abs(share.mean() - exact) <= 4 * share.std(ddof=1) / np.sqrt(len(share))
+
+
+def test_leaving_the_pathway_needs_an_off_pathway_death_hazard():
+    with pytest.raises(UserError, match=r"stages\.apheresis\.failure_probability.*\[off_pathway\]"):
+        tiny(stages={"apheresis": {"duration": {"dist": "fixed", "value": 0}, "failure_probability": 0.1},
+                     "reinfusion": {"duration": {"dist": "fixed", "value": 0}}})

@@ -13,7 +13,7 @@ from simulator.cli import main
 from simulator.evidence import ProportionEstimate, RateEstimate
 from simulator.uncertainty import UncertaintyComparison, parameter_draws
 
-from helpers import SCENARIOS, tiny
+from helpers import OFF_PATHWAY, SCENARIOS, tiny
 
 N_PATIENTS, EVENTS, N_EVIDENCE = 50, 2, 40
 
@@ -165,8 +165,9 @@ def test_failure_probability_evidence_averages_over_its_posterior():
     def scenario(uncertainty):
         stages = {"apheresis": {"duration": {"dist": "fixed", "value": 2}, "failure_probability": {"events": 4, "n": 20}},
                   "reinfusion": {"duration": {"dist": "fixed", "value": 0}}}
-        return tiny(stages=stages, simulation={"replications": 1000, "seed": 8, "horizon_years": 1.0,
-                                               "landmarks_years": [1.0], "parameter_uncertainty": uncertainty})
+        return tiny(stages=stages, off_pathway=OFF_PATHWAY,
+                    simulation={"replications": 1000, "seed": 8, "horizon_years": 1.0, "landmarks_years": [1.0],
+                                "parameter_uncertainty": uncertainty})
     for uncertainty, exact in ((False, 1 - 4 / 20), (True, 1 - 5 / 22)):
         v = run(scenario(uncertainty)).values["transplanted"]
         assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), (uncertainty, v.mean(), exact)
