@@ -1,7 +1,9 @@
 """Capacity outcomes of each finite resource, per simulated study: waits, utilisation, occupancy over time.
 
-Utilisation is the resource time used by the study's patients over the time available (capacity x the
-referral window): its expectation is arrival rate x mean holding time / capacity, as in queueing theory.
+Utilisation is the resource time used within the referral (accrual) window over the time available there
+(capacity x the window): in the steady state its expectation is arrival rate x mean holding time / capacity,
+as in queueing theory, and it can never exceed 1 (stays running past the window count up to its end only;
+the occupancy figure shows what comes after).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def resource_outcomes(scenario: Scenario, h: Histories) -> dict[str, np.ndarray]
         values[f"wait_{resource}_p90_days"] = p90
         with np.errstate(invalid="ignore"):  # a study where nobody queued gives NaN
             values[f"waited_{resource}"] = (queued & ~(wait == 0)).sum(axis=1) / queued.sum(axis=1)
-        occupancy = np.nansum(queue.hold, axis=1) / window_days(scenario)
+        occupancy = used_within(queue, window_days(scenario)) / window_days(scenario)
         values[f"utilisation_{resource}"] = occupancy / int(scenario.resources[resource].capacity)
         values[f"occupancy_{resource}_mean"] = occupancy
     if scenario.finite_resources:
@@ -53,6 +55,14 @@ def resource_outcomes(scenario: Scenario, h: Histories) -> dict[str, np.ndarray]
         values["deaths_waiting_per_100"] = 100 * died.sum(axis=1) / enrolled
         values["withdrawals_waiting_per_100"] = 100 * withdrew.sum(axis=1) / enrolled
     return values
+
+
+def used_within(queue: QueueRecord, window: float) -> np.ndarray:
+    """Resource-days used within [0, window] per study: stays running past the window count only up to its
+    end, so mean occupancy never exceeds capacity and utilisation never exceeds 1."""
+    start = np.minimum(queue.start, window)
+    end = np.minimum(queue.start + queue.hold, window)
+    return np.nansum(end - start, axis=1)
 
 
 def row_statistics(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -92,3 +92,28 @@ def test_leaving_the_pathway_needs_an_off_pathway_death_hazard():
     with pytest.raises(UserError, match=r"stages\.apheresis\.failure_probability.*\[off_pathway\]"):
         tiny(stages={"apheresis": {"duration": {"dist": "fixed", "value": 0}, "failure_probability": 0.1},
                      "reinfusion": {"duration": {"dist": "fixed", "value": 0}}})
+
+
+def test_utilisation_and_occupancy_stay_within_capacity_in_random_scenarios():
+    """Over random accruals, stays, capacities and referral rates (overloaded ones included): utilisation in
+    [0, 1], mean occupancy and the occupancy curve within capacity. An accrual of half a year gave 2.15."""
+    rng = np.random.default_rng(10)
+    for case in range(25):
+        capacity = int(rng.integers(1, 4))
+        accrual = float(rng.choice([0.0, 0.1, 0.5, 2.0]))
+        cohort = ({"referrals": {"process": str(rng.choice(["poisson", "fixed"])),
+                                 "rate_per_year": float(rng.uniform(5, 200))}}
+                  if accrual > 0 and rng.random() < 0.5 else {"size": int(rng.integers(1, 60))})
+        scenario = tiny(
+            cohort={**cohort, "accrual_years": accrual, "followup_after_accrual_years": float(rng.uniform(0, 2))},
+            simulation={"replications": 8, "seed": case, "horizon_years": 1.0, "landmarks_years": [1.0]},
+            stages={"isolation": {"duration": {"dist": "lognormal", "median": float(rng.uniform(1, 300)),
+                                               "sigma": 0.5}, "resource": "bed"},
+                    "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
+            resources={"bed": {"capacity": capacity}},
+        )
+        result = run(scenario)
+        utilisation = result.values["utilisation_bed"]
+        assert np.all((utilisation >= 0) & (utilisation <= 1 + 1e-12)), (case, utilisation.max())
+        assert np.all(result.values["occupancy_bed_mean"] <= capacity + 1e-9), case
+        assert result.occupancy["bed"].max() <= capacity, case
