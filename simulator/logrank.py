@@ -17,6 +17,7 @@ import numpy as np
 from scipy.special import ndtr  # the normal CDF, without importing scipy.stats
 
 NEWTON_STEPS = 60
+NEWTON_TOLERANCE = 1e-12  # a trial's Newton iteration stops once its step is below this (log hazard ratio)
 MAX_NEWTON_STEP = 1.0  # log hazard ratio; the partial likelihood is concave, so a capped Newton step converges
 
 
@@ -97,17 +98,20 @@ def cox_hazard_ratio(s: RiskSets) -> np.ndarray:
     score_at_minus_inf = (d_b - np.where(n_a > 0, 0.0, d)).sum(axis=1)
     finite = (score_at_plus_inf < 0) & (score_at_minus_inf > 0)
     beta = np.zeros(d.shape[0])
+    # Each trial stops at its own convergence, so its estimate never depends on which trials share its chunk.
+    active = finite.copy()
     for _ in range(NEWTON_STEPS):
-        theta = np.exp(beta)[:, None]
-        denominator = n_a + n_b * theta
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share_b = np.where(denominator > 0, n_b * theta / denominator, 0.0)
-        score = (d_b - d * share_b).sum(axis=1)
-        information = (d * share_b * (1 - share_b)).sum(axis=1)
-        step = np.where(finite & (information > 0), score / np.where(information > 0, information, 1.0), 0.0)
-        beta += np.clip(step, -MAX_NEWTON_STEP, MAX_NEWTON_STEP)
-        if np.all(np.abs(step) < 1e-12):
+        if not active.any():
             break
+        theta = np.exp(beta[active])[:, None]
+        denominator = n_a[active] + n_b[active] * theta
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_b = np.where(denominator > 0, n_b[active] * theta / denominator, 0.0)
+        score = (d_b[active] - d[active] * share_b).sum(axis=1)
+        information = (d[active] * share_b * (1 - share_b)).sum(axis=1)
+        step = np.where(information > 0, score / np.where(information > 0, information, 1.0), 0.0)
+        beta[active] += np.clip(step, -MAX_NEWTON_STEP, MAX_NEWTON_STEP)
+        active[active] = np.abs(step) >= NEWTON_TOLERANCE
     hazard_ratio = np.exp(beta)
     hazard_ratio[~finite & (score_at_minus_inf <= 0)] = 0.0
     hazard_ratio[~finite & (score_at_plus_inf >= 0)] = np.inf

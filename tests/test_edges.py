@@ -117,3 +117,18 @@ def test_utilisation_and_occupancy_stay_within_capacity_in_random_scenarios():
         assert np.all((utilisation >= 0) & (utilisation <= 1 + 1e-12)), (case, utilisation.max())
         assert np.all(result.values["occupancy_bed_mean"] <= capacity + 1e-9), case
         assert result.occupancy["bed"].max() <= capacity, case
+
+
+def test_power_files_are_identical_whatever_the_workers_and_chunks(in_tmp_cwd, capsys):
+    """The Cox Newton loop stops per trial, so a trial's hazard ratio does not depend on its chunk-mates."""
+    folders = []
+    for workers, chunk in (("1", "250"), ("2", "37"), ("1", "64")):
+        folder = f"power-{workers}-{chunk}"
+        argv = ["power", BURT, str(SCENARIOS / "ebmt2004.toml"), "--sizes", "30,60", "--replications", "300",
+                "--workers", workers, "--chunk-size", chunk, "--quiet", "--output", folder]
+        assert main(argv) == 0
+        folders.append(in_tmp_cwd / folder)
+    capsys.readouterr()
+    for name in sorted(p.name for p in folders[0].glob("*.csv")):
+        contents = {(folder / name).read_bytes() for folder in folders}
+        assert len(contents) == 1, name
