@@ -23,7 +23,8 @@ from .scenario import Scenario
 from .trial import ENDPOINTS, StudyTests, simulate_trials
 
 PATIENTS_PER_CHUNK = 100_000  # per arm: bounds memory for large trials (results do not depend on chunking)
-SIZES_HELP = "give patients per arm as whole numbers of at least 1 separated by commas, e.g. 20,50,100,200"
+MIN_PER_ARM = 2  # one patient per arm cannot compare anything: no test, no estimate
+SIZES_HELP = "give patients per arm as whole numbers of at least 2 separated by commas, e.g. 20,50,100,200"
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -40,7 +41,7 @@ def check_sizes(sizes: Sequence[int], where: str = "sizes") -> list[int]:
     sizes = list(sizes)
     if not sizes:
         raise UserError(f"{where}: no size given; {SIZES_HELP}")
-    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_PER_ARM for n in sizes):
         raise UserError(f"{where}: {SIZES_HELP} (got {sizes})")
     repeated = sorted({n for n in sizes if sizes.count(n) > 1})
     if repeated:

@@ -22,8 +22,8 @@ TARGET_POWERS = (0.8, 0.9)
 
 
 def empirical_percentiles(values: np.ndarray) -> tuple[float, float, float]:
-    """2.5, 50, 97.5 percentiles without interpolation, so hazard ratios of 0 or infinity stay exact."""
-    values = values[~np.isnan(values)]
+    """2.5, 50, 97.5 percentiles of the finite values, without interpolation (NaN if there are none)."""
+    values = values[np.isfinite(values)]
     if values.size == 0:
         return math.nan, math.nan, math.nan
     low, median, high = np.percentile(values, [2.5, 50, 97.5], method="inverted_cdf")
@@ -83,7 +83,10 @@ class PowerResult:
             else:
                 power = (significant & (direction == self.truth.better)).mean()
                 type_s = (significant & (direction == -self.truth.better)).mean()
-            low, median, high = empirical_percentiles(trials["effect"].to_numpy())
+            effect = trials["effect"].to_numpy()
+            if self.endpoint != "trm":  # no Cox estimate (0, inf or NaN) when an arm has no events
+                effect = np.where((effect > 0) & np.isfinite(effect), effect, np.nan)
+            low, median, high = empirical_percentiles(effect)
             rows.append({
                 "patients_per_arm": int(n),
                 "studies": len(trials),
@@ -94,6 +97,7 @@ class PowerResult:
                 f"{self.effect_name}_median": median,
                 f"{self.effect_name}_lower": low,
                 f"{self.effect_name}_upper": high,
+                f"{self.effect_name}_estimable": float(np.isfinite(effect).mean()),
             })
         return pd.DataFrame(rows)
 
@@ -149,10 +153,17 @@ class PowerResult:
         for row in self.summary.to_dict("records"):
             name = self.effect_name
             type_s = "-" if np.isnan(row["type_s_error"]) else f"{row['type_s_error']:.3f}"
+            estimable = row[f"{name}_estimable"]
+            if estimable == 0:
+                observed = "not estimable in any trial (too few events in an arm)"
+            else:
+                observed = (f"{shown(row[f'{name}_median'])} [{shown(row[f'{name}_lower'])}, "
+                            f"{shown(row[f'{name}_upper'])}]")
+                if estimable < 1:
+                    observed += f" over the {estimable:.0%} of trials where it is estimable"
             lines.append(
                 f"{row['patients_per_arm']:>8}{row['power']:>10.3f} ± {row['power_mc_se']:<5.3f}"
-                f"{type_s:>9}{row['events_median']:>9g}   "
-                f"{shown(row[f'{name}_median'])} [{shown(row[f'{name}_lower'])}, {shown(row[f'{name}_upper'])}]"
+                f"{type_s:>9}{row['events_median']:>9g}   {observed}"
             )
         for row in self.sample_sizes.to_dict("records"):
             n = row["patients_per_arm"]

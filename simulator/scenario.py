@@ -95,7 +95,7 @@ class Cohort(_Model):
 
 
 class Simulation(_Model):
-    replications: PositiveInt = 1000
+    replications: Annotated[int, Field(ge=2, description="at least 2: one study has no Monte Carlo error")] = 1000
     seed: Annotated[int, Field(ge=0)] = 0
     horizon_years: PositiveFloat = 10.0
     landmarks_years: list[PositiveFloat] = Field(default=[1.0, 3.0, 5.0], min_length=1)
@@ -103,6 +103,14 @@ class Simulation(_Model):
         default=False,
         description="draw each parameter given with its evidence from its posterior, once per replication",
     )
+
+    @field_validator("landmarks_years")
+    @classmethod
+    def _distinct_landmarks(cls, landmarks: list[float]) -> list[float]:
+        repeated = sorted({x for x in landmarks if landmarks.count(x) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(f'{x:g}' for x in repeated)} given more than once; give each landmark once")
+        return landmarks
 
     @model_validator(mode="after")
     def _landmarks_within_horizon(self) -> Simulation:

@@ -132,3 +132,35 @@ def test_power_files_are_identical_whatever_the_workers_and_chunks(in_tmp_cwd, c
     for name in sorted(p.name for p in folders[0].glob("*.csv")):
         contents = {(folder / name).read_bytes() for folder in folders}
         assert len(contents) == 1, name
+
+
+def exit_code(argv):
+    try:
+        return main(argv)
+    except SystemExit as exit:  # argparse refuses a bad flag value
+        return exit.code
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--probability", "trm>=13"], "did you mean 13%"),
+    (["--probability", "os_5y>=84"], "did you mean 84%"),
+    (["--replications", "1"], "at least 2"),
+    (["--set", "simulation.replications=1"], "greater than or equal to 2"),
+    (["--set", "simulation.landmarks_years=[2, 2, 2]"], "2 given more than once"),
+])
+def test_degenerate_requests_are_refused_with_the_reason(in_tmp_cwd, capsys, argv, says):
+    assert exit_code(["run", BURT, "--quiet", *argv]) == 2
+    assert says in capsys.readouterr().err
+    assert not any((in_tmp_cwd / "outputs").iterdir())
+
+
+def test_power_reports_hazard_ratios_only_where_a_trial_can_estimate_one(in_tmp_cwd, capsys):
+    ebmt = str(SCENARIOS / "ebmt2004.toml")
+    assert exit_code(["power", BURT, ebmt, "--sizes", "1,5", "--quiet"]) == 2
+    assert "at least 2" in capsys.readouterr().err
+    assert main(["power", BURT, ebmt, "--sizes", "2,5", "--replications", "100", "--quiet", "--output", "p"]) == 0
+    out = capsys.readouterr().out
+    assert "inf" not in out and "of trials where it is estimable" in out
+    power = pd.read_csv(in_tmp_cwd / "p" / "power.csv")
+    assert ((power.hazard_ratio_estimable > 0) & (power.hazard_ratio_estimable < 1)).all()
+    assert np.isfinite(power[["hazard_ratio_median", "hazard_ratio_lower", "hazard_ratio_upper"]]).all().all()

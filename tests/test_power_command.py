@@ -37,7 +37,8 @@ def test_power_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     power = pd.read_csv(folder / "power.csv")
     assert power["patients_per_arm"].tolist() == [10, 20] and (power["studies"] == 40).all()
     assert list(power.columns) == ["patients_per_arm", "studies", "power", "power_mc_se", "type_s_error",
-                                   "events_median", "hazard_ratio_median", "hazard_ratio_lower", "hazard_ratio_upper"]
+                                   "events_median", "hazard_ratio_median", "hazard_ratio_lower", "hazard_ratio_upper",
+                                   "hazard_ratio_estimable"]
     trials = pd.read_csv(folder / "replications.csv", keep_default_na=False)
     assert len(trials) == 80 and set(trials["significant_for"]) <= {"", "A", "B"}
     assert ((trials["p_value"] < 0.05) == (trials["significant_for"] != "")).all()
@@ -122,7 +123,7 @@ def test_trm_figures_say_what_they_show():
     "extra, expected",
     [
         (["--sizes", "20,abc"], ["--sizes '20,abc'", "'abc' is not a whole number", "e.g. 20,50,100,200"]),
-        (["--sizes", "0,20"], ["--sizes '0,20'", "at least 1"]),
+        (["--sizes", "0,20"], ["--sizes '0,20'", "at least 2"]),
         (["--sizes", "20,50,20"], ["--sizes '20,50,20'", "20 given more than once"]),
         (["--sizes", ""], ["--sizes ''", "'' is not a whole number"]),
         (["--sizes", "20", "--endpoint", "pfs"], ["--endpoint", "unknown endpoint 'pfs'", "os (overall survival", "trm"]),

@@ -43,8 +43,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
     `--uncertainty` is stored as the override `simulation.parameter_uncertainty=true`, so every command that
     loads its scenario with `args.overrides` honours it."""
-    parser.add_argument("--replications", type=positive_int, metavar="N",
-                        help="simulated studies (default: the scenario's simulation.replications)")
+    parser.add_argument("--replications", type=whole_number(2), metavar="N",
+                        help="simulated studies, at least 2 (default: the scenario's simulation.replications)")
     parser.add_argument("--seed", type=seed_value, metavar="S", help="random seed (default: simulation.seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario value by its dotted path, e.g. "
