@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .labels import colour, short_outcome_label
-from .plots import published_points
+from .plots import published_points, study_band
 
 if TYPE_CHECKING:
     from .compare import CompareResult
@@ -40,7 +40,7 @@ def curve_overlay(result: CompareResult, curve: str) -> Figure:
     figure = Figure(figsize=(8, 7))
     ax = figure.add_subplot()
     for number, (name, run) in enumerate(zip(result.names, result.runs)):
-        lower, median, upper = np.nanpercentile(run.curves[curve].astype(float), [2.5, 50, 97.5], axis=0)
+        lower, median, upper, _ = study_band(run.curves[curve])
         line_colour = colour(number)
         ax.fill_between(run.grid_years, lower, upper, step="post", color=line_colour, alpha=0.15,
                         label=f"{name}: 95% of simulated studies")

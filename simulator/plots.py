@@ -36,6 +36,18 @@ def subtitle(result: RunResult) -> str:
     )
 
 
+def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """2.5, 50 and 97.5 percentiles across studies at each time, over the studies that can estimate the curve
+    there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies."""
+    curves = curves.astype(float)
+    evaluable = np.isfinite(curves).mean(axis=0)
+    shown = evaluable >= MIN_EVALUABLE_SHOWN
+    lower, median, upper = np.full((3, curves.shape[1]), np.nan)
+    if shown.any():
+        lower[shown], median[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 50, 97.5], axis=0)
+    return lower, median, upper, evaluable
+
+
 def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
     """(years, value) of the scenario's targets for this curve, e.g. os_5y = 0.84 -> (5, 0.84)."""
     pattern = re.compile(rf"^{curve}_(\d+(?:\.\d+)?)y$")
@@ -44,13 +56,12 @@ def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]
 
 def survival_band(result: RunResult, curve: str) -> Figure:
     title, ylabel = CURVE_TITLES[curve]
-    curves = result.curves[curve].astype(float)
-    evaluable = np.isfinite(curves).mean(axis=0)  # share of studies still observing someone at each time
-    shown = evaluable >= MIN_EVALUABLE_SHOWN
-    lower, median, upper = np.full((3, curves.shape[1]), np.nan)
-    lower[shown], median[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 50, 97.5], axis=0)
+    lower, median, upper, evaluable = study_band(result.curves[curve])
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
+    if np.isnan(median).all():
+        ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody reinfused and followed before the cut-off",
+                transform=ax.transAxes, ha="center", va="center", fontsize=11)
     partial = np.flatnonzero(evaluable < 1)
     if partial.size:
         start = result.grid_years[partial[0]]

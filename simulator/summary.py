@@ -46,8 +46,9 @@ def warn_if_not_evaluable(summary: pd.DataFrame) -> None:
     shares = ", ".join(f"{outcome} {share:.0%}" for outcome, share in partial.items())
     warnings.warn(
         f"not every simulated study can estimate these outcomes (share that can: {shares}); estimates are "
-        "over those that can: a study with nobody in the analysis set or still followed at the landmark "
-        "reports nothing, so lengthen follow-up (cohort.followup_after_accrual_years) or drop the landmark",
+        "over those that can. A study reports nothing when nobody is in the outcome's analysis set (e.g. "
+        "nobody transplanted, nobody queued) or still followed at its landmark (lengthen "
+        "cohort.followup_after_accrual_years or drop the landmark)",
         StatisticalWarning,
         stacklevel=2,
     )

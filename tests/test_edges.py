@@ -164,3 +164,31 @@ def test_power_reports_hazard_ratios_only_where_a_trial_can_estimate_one(in_tmp_
     power = pd.read_csv(in_tmp_cwd / "p" / "power.csv")
     assert ((power.hazard_ratio_estimable > 0) & (power.hazard_ratio_estimable < 1)).all()
     assert np.isfinite(power[["hazard_ratio_median", "hazard_ratio_lower", "hazard_ratio_upper"]]).all().all()
+
+
+def test_a_stage_nobody_finishes_gives_no_nan_without_its_evaluable_share(in_tmp_cwd, capsys):
+    """A 20-year rest: nobody is reinfused before the cut-off. Outcomes from reinfusion are not evaluable
+    (said in the table and the warning), never `nan ± nan`; no numpy warning leaks; figures are drawn."""
+    import warnings
+    argv = ["run", BURT, "--set", 'stages.rest.duration={ dist = "fixed", value = 20, unit = "years" }',
+            "--replications", "20", "--quiet", "--workers", "1", "--output", "out"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "nan" not in captured.out and "not evaluable" in captured.out
+    summary = pd.read_csv(in_tmp_cwd / "out" / "summary.csv")
+    missing = summary[summary.estimate.isna()]
+    assert len(missing) > 0 and (missing.evaluable == 0).all()
+    assert (summary.dropna(subset=["estimate"]).evaluable > 0).all()
+    assert (in_tmp_cwd / "out" / "km_os.png").is_file()
+
+
+def test_compare_past_the_data_leaks_no_numpy_warning(in_tmp_cwd, capsys):
+    import warnings
+    argv = ["compare", BURT, str(SCENARIOS / "ebmt2004.toml"), *SHORT_FOLLOW_UP, "--replications", "20", "--quiet", "--workers", "1",
+            "--output", "out"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert main(argv) == 0
+    assert "os_5y" in capsys.readouterr().err
