@@ -61,7 +61,7 @@ def test_bad_scenario_file(capsys, in_tmp_cwd, old, new, expected):
         (["run", "{burt}", "--set", "stages.isolation.death_probability=2"], ["after --set", "stages.isolation.death_probability", "less than or equal to 1"]),
         (["run", "{burt}", "--set", "cohort.size=many"], ["after --set cohort.size=many", "valid integer"]),
         (["run", "{burt}", "--set", "nonsense"], ["--set 'nonsense'", "PATH=VALUE"]),
-        (["run", "{burt}", "--replications", "0"], ["--replications", "at least 1"]),
+        (["run", "{burt}", "--replications", "0"], ["--replications", "at least 2"]),
         (["run", "{burt}", "--frobnicate"], ["unrecognized arguments: --frobnicate"]),
     ],
     ids=["missing-file", "set-unknown-table", "set-unknown-key", "set-out-of-range", "set-wrong-type", "set-malformed", "bad-replications", "bad-flag"],
