@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench docs clean
 
 run: $(VENV)/.installed
 	$(BIN)/hsct-sim run scenarios/burt2006.toml
@@ -13,6 +13,10 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/engine.py
+
+# Re-run every example of README.md (slow ones too) and rewrite its output and figures: never type them.
+docs: $(VENV)/.installed
+	$(BIN)/python scripts/readme_examples.py
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hsct-sim needs Python 3.11 or newer (set PYTHON=...)")'

@@ -22,8 +22,8 @@ COLUMNS = (
 
 
 def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[str, np.ndarray]:
-    """Columns of the log: days since the study's first enrolment, NaN (or empty text) where the event
-    did not happen before the data cut-off."""
+    """Columns of the log: days since the study's first enrolment, NaN (or None, stored as null) where the
+    event did not happen before the data cut-off."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     first = h.enrolment.min(axis=1, keepdims=True)
 
@@ -31,8 +31,8 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
         return np.where(times <= cutoff, times - first, np.nan).ravel()
 
     died = (h.death <= cutoff).ravel()
-    stages = np.array(h.stage_labels + [""], dtype=object)
-    causes = np.array(h.cause_labels + [""], dtype=object)
+    stages = np.array(h.stage_labels + [None], dtype=object)
+    causes = np.array(h.cause_labels + [None], dtype=object)
     n_rows, n = h.enrolment.shape
     columns = {
         "replication": np.repeat(np.asarray(replications, dtype=np.int64), n),
@@ -41,8 +41,8 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
         "reinfusion_day": seen(h.reinfusion),
         "relapse_day": seen(h.relapse),
         "death_day": seen(h.death),
-        "death_cause": np.where(died, causes[h.death_cause.ravel()], ""),
-        "death_stage": np.where(died, stages[h.death_stage.ravel()], ""),
+        "death_cause": np.where(died, causes[h.death_cause.ravel()], None),
+        "death_stage": np.where(died, stages[h.death_stage.ravel()], None),
         "last_followup_day": (np.minimum(h.death, cutoff) - first).ravel(),
     }
     referred = np.isfinite(h.enrolment).ravel()  # open referrals leave unused patient slots

@@ -34,7 +34,10 @@ def test_run_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     patients = pd.read_parquet(folder / "patients.parquet")
     assert tuple(patients.columns) == COLUMNS and len(patients) == 40 * 50
     dead = patients["death_day"].notna()
-    assert (patients.loc[dead, "death_cause"] != "").all() and (patients.loc[~dead, "death_cause"] == "").all()
+    for text in ("death_cause", "death_stage"):  # text where the patient died, a real null (not "") elsewhere
+        assert patients.loc[dead, text].notna().all() and (patients.loc[dead, text] != "").all(), text
+        assert patients.loc[~dead, text].isna().all(), text
+    assert dead.any() and (~dead).any()
     assert (patients.groupby("replication")["enrolment_day"].min() == 0).all()
     assert (patients["last_followup_day"] >= patients["enrolment_day"]).all()
 

@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "validate", help="check the simulator against closed forms and published figures",
         description="Runs the built-in closed-form cases (exact answers; pass if |z| <= 4) and each scenario "
-                    "with a [targets] table (pass if the published figure lies inside the range of 95%% of "
+                    "with a [targets] table (pass if the published figure lies inside the range of 95% of "
                     "simulated studies and within --tolerance of the mean). --replications, --seed and --set "
                     "apply to the scenarios; closed-form cases have fixed sizes and seeds. Exit code 1 if a "
                     "check fails.",

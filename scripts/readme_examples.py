@@ -1,0 +1,162 @@
+"""Regenerate the README's examples: every command shown with its output is re-run, never typed.
+
+Each example in README.md sits between two markers:
+
+    <!-- example: NAME [slow] [keep=REGEX] [figure=RUN_FILE:docs/FILE.png ...] [command="hsct-sim ..."] -->
+    ```
+    hsct-sim run scenarios/burt2006.toml
+    ```
+
+    ```
+    (output, rewritten by this script)
+    ```
+    <!-- /example -->
+
+The command is the `command=` option if given, else the first fenced block of the example (a trailing `\\`
+continues a line). It runs through the `hsct-sim` console script of this Python's environment, from the
+repository root, with the scenario's own seed, `--quiet` and `--output` in a temporary folder; the last
+fenced block of the example is replaced by what it prints (without the `Run folder:` line, which names a
+timestamp). `keep=REGEX` shows only the lines matching REGEX, with `...` where lines were left out.
+`figure=A:B` copies file A of the run folder to B (relative to the repository root), so the README's figures
+come from the same run. `slow` marks examples that take long: `make docs` runs them all, the test suite
+(tests/test_readme.py) re-runs only cheap ones.
+
+Usage: python scripts/readme_examples.py [--only NAME ...] [--skip-slow] [--readme README.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+MARKED = re.compile(r"<!-- example: (?P<spec>.*?) -->\n(?P<body>.*?)<!-- /example -->", re.DOTALL)
+FENCE = re.compile(r"^```[^\n]*\n(?P<text>.*?)^```$", re.DOTALL | re.MULTILINE)
+RUN_FOLDER_LINE = re.compile(r"^Run folder: ")
+
+
+@dataclass
+class Example:
+    name: str
+    command: str
+    output: str
+    slow: bool = False
+    keep: str | None = None
+    figures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def hsct_sim() -> str:
+    """The console script installed next to this Python (the project's .venv), not one found on PATH."""
+    script = Path(sys.executable).parent / "hsct-sim"
+    if not script.exists():
+        raise SystemExit(f"{script} not found: install the project first (make run, or pip install -e .)")
+    return str(script)
+
+
+def _parse(spec: str, body: str) -> Example:
+    words = shlex.split(spec)
+    name, options = words[0], words[1:]
+    blocks = [m.group("text") for m in FENCE.finditer(body)]
+    example = Example(name=name, command="", output=blocks[-1] if blocks else "")
+    for option in options:
+        key, _, value = option.partition("=")
+        if key == "slow" and not value:
+            example.slow = True
+        elif key == "keep":
+            example.keep = value
+        elif key == "figure":
+            source, _, target = value.partition(":")
+            example.figures.append((source, target))
+        elif key == "command":
+            example.command = value
+        else:
+            raise SystemExit(f"README example {name}: unknown option {option!r}")
+    if not example.command:
+        if len(blocks) < 2:
+            raise SystemExit(f"README example {name}: needs a command block and an output block")
+        example.command = " ".join(line.rstrip("\\").strip() for line in blocks[0].strip().splitlines())
+    return example
+
+
+def examples(text: str) -> list[Example]:
+    """The marked examples of a README's text, in order."""
+    return [_parse(m.group("spec"), m.group("body")) for m in MARKED.finditer(text)]
+
+
+def run(example: Example, folder: Path) -> str:
+    """Run the example's command with its run folder at `folder`; return what it prints, as shown."""
+    argv = shlex.split(example.command)
+    if argv[0] != "hsct-sim":
+        raise SystemExit(f"README example {example.name}: the command must start with hsct-sim: {example.command}")
+    done = subprocess.run([hsct_sim(), *argv[1:], "--quiet", "--output", str(folder)], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"README example {example.name} failed (exit code {done.returncode}):\n"
+                         f"{example.command}\n{done.stderr}")
+    return shown(done.stdout, example.keep)
+
+
+def shown(stdout: str, keep: str | None = None) -> str:
+    """Printed output as the README shows it: no run folder line, no trailing spaces, `keep` applied."""
+    lines = [line.rstrip() for line in stdout.splitlines() if not RUN_FOLDER_LINE.match(line)]
+    while lines and not lines[-1]:
+        lines.pop()
+    if keep is not None:
+        pattern = re.compile(keep)
+        kept: list[str] = []
+        for line in lines:
+            if pattern.search(line):
+                kept.append(line)
+            elif not kept or kept[-1] != "...":
+                kept.append("...")
+        lines = kept
+    return "\n".join(lines) + "\n"
+
+
+def regenerate(readme: Path, only: set[str] | None = None, skip_slow: bool = False) -> None:
+    text = readme.read_text()
+    found = {example.name for example in examples(text)}
+    unknown = (only or set()) - found
+    if unknown:
+        raise SystemExit(f"no README example named {sorted(unknown)}; examples: {sorted(found)}")
+
+    def rewrite(match: re.Match[str]) -> str:
+        example = _parse(match.group("spec"), match.group("body"))
+        if (only and example.name not in only) or (skip_slow and example.slow):
+            return match.group(0)
+        began = time.perf_counter()
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = Path(scratch) / "run"
+            output = run(example, folder)
+            for source, target in example.figures:
+                shutil.copyfile(folder / source, ROOT / target)
+        print(f"{example.name}: {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        body = match.group("body")
+        last = list(FENCE.finditer(body))[-1]
+        body = body[: last.start("text")] + output + body[last.end("text"):]
+        return match.group(0).replace(match.group("body"), body, 1)
+
+    readme.write_text(MARKED.sub(rewrite, text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Re-run the README's examples and rewrite their output.")
+    parser.add_argument("--only", action="append", metavar="NAME", help="only this example (repeatable)")
+    parser.add_argument("--skip-slow", action="store_true", help="leave examples marked slow as they are")
+    parser.add_argument("--readme", type=Path, default=README)
+    args = parser.parse_args(argv)
+    regenerate(args.readme, set(args.only) if args.only else None, args.skip_slow)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

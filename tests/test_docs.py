@@ -1,0 +1,129 @@
+"""The project stands alone and its documents describe it as it is: no file points outside the repository,
+every docs/evidence.md section a scenario cites exists, the derivations there give the scenarios' values, and
+outputs/README.md names every kind of run folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from simulator import commands, load_scenario
+from simulator.cli import main
+
+from helpers import ROOT, SCENARIOS
+
+BURT, EBMT = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "ebmt2004.toml")
+EVIDENCE = ROOT / "docs" / "evidence.md"
+# Written in pieces so that this file does not match itself.
+OUTSIDE = ("../" + "shared", "DESIGN" + ".md", "EVIDENCE" + ".md")
+
+
+def _tracked_files() -> list[str]:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    return [name for name in listing.decode().split("\0") if name]
+
+
+def test_no_tracked_file_points_outside_the_repository():
+    offending = []
+    for name in _tracked_files():
+        path = ROOT / name
+        if not path.is_file():  # deleted in the working tree but not yet in git
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:  # binary, e.g. a figure
+            continue
+        text = data.decode("utf-8", errors="replace")
+        offending += [f"{name}: {needle}" for needle in OUTSIDE if needle in text]
+    assert offending == []
+
+
+def _anchor(heading: str) -> str:
+    """The anchor a Markdown renderer (GitHub) gives a heading: lower case, punctuation dropped, spaces to -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _evidence_anchors() -> set[str]:
+    headings = re.findall(r"^#{1,6} (.+)$", EVIDENCE.read_text(), re.MULTILINE)
+    return {_anchor(h) for h in headings}
+
+
+def test_anchor_matches_github():
+    assert _anchor("EBMT 2004 derivations") == "ebmt-2004-derivations"
+    assert _anchor("Burt 2006 (Northwestern)") == "burt-2006-northwestern"
+
+
+def test_every_cited_evidence_section_exists():
+    cited = {}
+    for path in [*sorted(SCENARIOS.glob("*.toml")), ROOT / "README.md", EVIDENCE]:
+        for anchor in re.findall(r"docs/evidence\.md#([\w-]+)", path.read_text()):
+            cited.setdefault(anchor, path.name)
+        if path == EVIDENCE:
+            for anchor in re.findall(r"\]\(#([\w-]+)\)", path.read_text()):
+                cited.setdefault(anchor, path.name)
+    scenario_citations = [a for a, where in cited.items() if where.endswith(".toml")]
+    assert len(scenario_citations) >= 5  # the scenarios do point to their evidence
+    missing = {anchor: where for anchor, where in cited.items() if anchor not in _evidence_anchors()}
+    assert missing == {}
+
+
+def test_every_shipped_scenario_cites_its_evidence():
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        assert "docs/evidence.md#" in path.read_text(), path.name
+
+
+def test_evidence_arithmetic_gives_the_scenario_values():
+    """The Python snippet of docs/evidence.md, run as printed, gives the values the scenario files use."""
+    (snippet,) = re.findall(r"```python\n(.*?)```", EVIDENCE.read_text(), re.DOTALL)
+    derived: dict = {}
+    exec(compile(snippet, "docs/evidence.md", "exec"), derived)  # noqa: S102 - our own document
+    burt, ebmt = load_scenario(BURT), load_scenario(EBMT)
+    centre = load_scenario(SCENARIOS / "centre_capacity.toml")
+    for scenario in (burt, centre):
+        assert scenario.followup.death_before_relapse.rate_per_year == derived["d1"]
+        assert round(derived["r"], 4) == scenario.followup.relapse.rate_per_year
+        assert round(derived["d2"], 4) == scenario.followup.death_after_relapse.rate_per_year
+    for scenario in (burt, ebmt, centre):
+        assert round(derived["waiting"], 2) == scenario.waiting.death.rate_per_year
+    assert round(derived["isolation"], 4) == ebmt.stages["isolation"].death_probability
+    assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 1, n = 48 }
+    assert centre.stages["isolation"].death_probability == round(derived["p"], 5)
+
+# The cheapest valid command line of each command: each stops at its run folder's name, before simulating.
+COMMAND_LINES = {
+    "run": ["run", BURT],
+    "sweep": ["sweep", BURT, "--param", "stages.isolation.death_probability=0,0.1"],
+    "compare": ["compare", BURT, EBMT],
+    "power": ["power", BURT, EBMT, "--sizes", "20"],
+    "calibrate": ["calibrate", BURT, "--free", "followup.relapse.rate_per_year=0.05:0.3"],
+    "validate": ["validate"],
+}
+
+
+class _Named(Exception):
+    """Raised in place of naming the run folder, carrying the folder's command prefix."""
+
+
+def _folder_prefix(monkeypatch, name: str) -> str:
+    def default_folder(command: str, scenario_name: str):
+        raise _Named(command)
+
+    monkeypatch.setattr(getattr(commands, name), "default_folder", default_folder)
+    with pytest.raises(_Named) as named:
+        main(COMMAND_LINES[name] + ["--quiet"])
+    return named.value.args[0]
+
+
+def test_every_command_is_listed_here():
+    assert set(COMMAND_LINES) == {module.__name__.rsplit(".", 1)[-1] for module in commands.COMMANDS}
+
+
+@pytest.mark.parametrize("name", sorted(COMMAND_LINES))
+def test_outputs_readme_documents_every_run_folder(monkeypatch, name):
+    prefix = _folder_prefix(monkeypatch, name)
+    documented = (ROOT / "outputs" / "README.md").read_text()
+    assert f"`{prefix}-<" in documented, f"outputs/README.md does not describe the {prefix}-<...>/ folders of hsct-sim {name}"

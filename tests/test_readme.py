@@ -1,0 +1,191 @@
+"""The README's examples agree with the tool, up to Monte Carlo noise.
+
+The cheap examples (`hsct-sim run scenarios/burt2006.toml` and `hsct-sim validate`) are re-run exactly as
+`make docs` runs them (scripts/readme_examples.py, through the venv's `hsct-sim`). Rows are matched by their
+label (outcome name, or case and quantity), never by position or by byte equality, so columns may be added
+to the tables. Each estimate must lie within 4 Monte Carlo SE (of the difference between the README's
+estimate and the fresh one) plus the rounding of the printed digits; the run's "95% of studies" bounds within
+4 SE of a percentile, estimated from the fresh run's replications.csv. When this fails after a change that
+moves the numbers on purpose, run `make docs` and commit the README.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import readme_examples  # noqa: E402
+
+CHEAP = ("run-burt", "validate")
+NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|nan)"
+PAIR = re.compile(rf"(?<![\w.])({NUMBER}) ± ({NUMBER})(?![\w.])")
+INTERVAL = re.compile(rf"\[({NUMBER}), ({NUMBER})\]")
+PLAIN_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?%?$|^\d+/\d+$")
+
+
+@dataclass
+class Row:
+    estimate: str
+    se: str
+    reference: list[str]          # plain numbers between the label and the estimate (exact or published values)
+    interval: tuple[str, str] | None
+
+
+def rows(text: str) -> dict[str, Row]:
+    """Table rows that carry `estimate ± SE`, by label: the words before the estimate, numbers left out."""
+    found: dict[str, Row] = {}
+    for line in text.splitlines():
+        pair = PAIR.search(line)
+        if not pair:
+            continue
+        words = line[: pair.start()].split()
+        label = " ".join(w for w in words if not PLAIN_NUMBER.match(w))
+        reference = [w for w in words if re.fullmatch(r"[-+]?\d+\.\d+", w)]
+        interval = INTERVAL.search(line, pair.end())
+        assert label and label not in found, f"row label {label!r} is empty or repeated in:\n{text}"
+        found[label] = Row(pair.group(1), pair.group(2), reference, interval.groups() if interval else None)
+    return found
+
+
+def unit(printed: str) -> float:
+    """Half a unit in the last printed digit: the rounding a printed number carries."""
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    return 0.5 * 10.0 ** -decimals
+
+
+def close(readme: str, fresh: str, sd: float) -> bool:
+    """Within 4 sd plus both numbers' rounding (nan only matches nan)."""
+    a, b = float(readme), float(fresh)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= 4 * sd + unit(readme) + unit(fresh)
+
+
+def percentile_se(values: np.ndarray, q: float) -> float:
+    """Monte Carlo SE of an empirical percentile, from the order statistics around it (distribution-free)."""
+    v = np.sort(values[np.isfinite(values)])
+    n = len(v)
+    k, m = q * n, 1.96 * math.sqrt(n * q * (1 - q))
+    low, high = v[max(int(math.floor(k - m)), 0)], v[min(int(math.ceil(k + m)), n - 1)]
+    return (high - low) / (2 * 1.96)
+
+
+def disagreements(readme_text: str, fresh_text: str, studies: pd.DataFrame | None = None) -> list[str]:
+    """Where the README's output and a fresh run disagree beyond Monte Carlo noise."""
+    shown, fresh = rows(readme_text), rows(fresh_text)
+    problems = []
+    if set(shown) != set(fresh):
+        problems.append(f"rows only in the README: {sorted(set(shown) - set(fresh))}; "
+                        f"only in the tool's output: {sorted(set(fresh) - set(shown))}")
+    for label in sorted(set(shown) & set(fresh)):
+        a, b = shown[label], fresh[label]
+        sd = math.hypot(float(a.se), float(b.se))  # two estimates of the same mean, each with its MC SE
+        if not close(a.estimate, b.estimate, 0.0 if math.isnan(sd) else sd):
+            problems.append(f"{label}: README {a.estimate} ± {a.se}, tool {b.estimate} ± {b.se}")
+        if len(a.reference) != len(b.reference) or not all(
+                close(x, y, 0.0) for x, y in zip(a.reference, b.reference)):
+            problems.append(f"{label}: exact or published values differ: README {a.reference}, tool {b.reference}")
+        if studies is not None and a.interval and b.interval and label in studies:
+            for q, x, y in zip((0.025, 0.975), a.interval, b.interval):
+                sd_q = math.sqrt(2) * percentile_se(studies[label].to_numpy(float), q)
+                if not close(x, y, sd_q):
+                    problems.append(f"{label}: {100 * q:g}th percentile README {x}, tool {y} (SE {sd_q:.2g})")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def readme_examples_by_name():
+    return {example.name: example for example in readme_examples.examples(readme_examples.README.read_text())}
+
+
+@pytest.fixture(scope="module")
+def fresh(readme_examples_by_name, tmp_path_factory):
+    """Each cheap example re-run as `make docs` runs it: (printed output as shown, run folder)."""
+    outputs = {}
+    for name in CHEAP:
+        folder = tmp_path_factory.mktemp(name) / "run"
+        outputs[name] = (readme_examples.run(readme_examples_by_name[name], folder), folder)
+    return outputs
+
+
+def test_readme_marks_its_examples(readme_examples_by_name):
+    names = set(readme_examples_by_name)
+    assert set(CHEAP) <= names
+    assert {"run-probability", "sweep-burt", "compare", "sweep-capacity", "power", "run-uncertainty", "calibrate"} <= names
+    assert readme_examples_by_name["calibrate"].slow and not any(readme_examples_by_name[n].slow for n in CHEAP)
+    for example in readme_examples_by_name.values():
+        for _, figure in example.figures:
+            assert (ROOT / figure).is_file() and figure in readme_examples.README.read_text(), figure
+
+
+def test_run_table_agrees_with_the_tool(readme_examples_by_name, fresh):
+    output, folder = fresh["run-burt"]
+    shown = readme_examples_by_name["run-burt"].output
+    assert len(rows(shown)) >= 20 and "os_5y" in rows(shown)  # the whole table, not an excerpt
+    studies = pd.read_csv(folder / "replications.csv")
+    assert disagreements(shown, output, studies) == []
+
+
+def test_validate_output_agrees_with_the_tool(readme_examples_by_name, fresh):
+    output, _ = fresh["validate"]
+    shown = readme_examples_by_name["validate"].output
+    assert disagreements(shown, output) == []
+    summary = re.compile(r"^\d+ of \d+ checks passed\.$", re.MULTILINE)
+    assert summary.findall(shown) == summary.findall(output) != []
+
+
+def test_comparer_catches_a_moved_number_and_a_missing_row(fresh):
+    """The comparison is not vacuous: an estimate moved by 10 MC SE, a bound moved far, or a dropped row fail."""
+    output, folder = fresh["run-burt"]
+    studies = pd.read_csv(folder / "replications.csv")
+    line = next(line for line in output.splitlines() if line.startswith("os_5y "))
+    estimate, se = PAIR.search(line).groups()
+    moved = line.replace(f"{estimate} ± {se}", f"{float(estimate) + 10 * float(se):.3f} ± {se}")
+    assert any(p.startswith("os_5y:") for p in disagreements(output.replace(line, moved), output, studies))
+    low = INTERVAL.search(line).group(1)
+    wider = line.replace(f"[{low},", f"[{float(low) - 0.1:.3f},")
+    assert any("2.5th percentile" in p for p in disagreements(output.replace(line, wider), output, studies))
+    assert any("only in the tool" in p for p in disagreements(output.replace(line + "\n", ""), output, studies))
+    assert disagreements(output, output, studies) == []
+
+
+def test_rows_are_read_by_label_whatever_the_columns():
+    """A column added to the table (e.g. how many studies could evaluate an outcome) changes no row's label."""
+    before = "outcome  estimate ± MC SE  95% of studies  published\nos_5y  0.839 ± 0.0015  [0.696, 0.952]  0.840\n"
+    after = ("outcome  evaluable  estimate ± MC SE  95% of studies  published\n"
+             "os_5y  100%  0.839 ± 0.0015  [0.696, 0.952]  0.840\n")
+    assert rows(before).keys() == rows(after).keys() == {"os_5y"}
+    assert rows(after)["os_5y"].interval == ("0.696", "0.952")
+    assert disagreements(before, after) == []
+    with_studies = "os_5y  1998/2000  0.839 ± 0.0015  [0.696, 0.952]  0.840\n"
+    assert disagreements(before, with_studies) == []
+
+
+def test_readme_examples_script_shows_output_as_printed():
+    printed = "table  \nrow 1  \n\nRun folder: outputs/run-x-20260101T000000Z\n"
+    assert readme_examples.shown(printed) == "table\nrow 1\n"
+    assert readme_examples.shown("a\nP(x) 1\nb\nc\nP(y) 2\n", keep=r"^P\(") == "...\nP(x) 1\n...\nP(y) 2\n"
+
+
+def test_examples_are_parsed_from_their_markers(tmp_path):
+    text = ("intro\n<!-- example: demo slow keep='^x' figure=a.png:docs/a.png -->\n```\nhsct-sim run a.toml \\\n"
+            "    --seed 1\n```\n\n```\nold\n```\n<!-- /example -->\n")
+    (example,) = readme_examples.examples(text)
+    assert (example.name, example.command, example.output) == ("demo", "hsct-sim run a.toml --seed 1", "old\n")
+    assert example.slow and example.keep == "^x" and example.figures == [("a.png", "docs/a.png")]
+
+
+def test_figure_paths_exist():
+    for path in re.findall(r"\]\((docs/[^)]+\.png)\)", readme_examples.README.read_text()):
+        assert (ROOT / path).is_file(), path
+    assert Path(readme_examples.hsct_sim()).name == "hsct-sim"
