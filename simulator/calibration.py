@@ -301,14 +301,22 @@ def _precision(objective: _Objective, fitted: dict[str, float], best: RunResult)
         return nan, dict(nan)
     a = np.linalg.solve(information, jacobian.T @ weights)
     across = pd.DataFrame({o: best.values[o] for o in outcomes}).cov().to_numpy()
-    published = across.copy()
-    for k, target in enumerate(objective.targets):
-        if target.se is not None:
-            published[k, :] = published[:, k] = 0.0
-            published[k, k] = target.se**2
+    published = target_covariance(across, [t.se for t in objective.targets])
     mc = np.sqrt(np.diag(a @ (across / best.replications) @ a.T))
     se = np.sqrt(np.diag(a @ published @ a.T))
     return ({p.path: float(v) for p, v in zip(free, mc)}, {p.path: float(v) for p, v in zip(free, se)})
+
+
+def target_covariance(across: np.ndarray, published_se: list[float | None]) -> np.ndarray:
+    """Covariance of the targets' sampling errors: each target's published SE where given, else the spread of
+    one simulated study, combined with the correlation between the outcomes across simulated studies (the
+    figures of one paper come from the same patients: DFS and relapse move together)."""
+    spread = np.sqrt(np.diag(across))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.where(np.outer(spread, spread) > 0, across / np.outer(spread, spread), 0.0)
+    np.fill_diagonal(correlation, 1.0)
+    scale = np.array([spread[k] if se is None else se for k, se in enumerate(published_se)])
+    return correlation * np.outer(scale, scale)
 
 
 def _search(objective: Callable[[np.ndarray, str], float], dimensions: int) -> None:

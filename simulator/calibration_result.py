@@ -23,6 +23,7 @@ from .runfolder import provenance, write_manifest
 if TYPE_CHECKING:
     from .calibration import FreeParameter, ScenarioSource, Target
 
+MAX_LOG_SE = 1.0  # beyond this SE on the log scale a fitted value is reported as not identified
 AT_BOUND = 1e-3  # a fitted value within this share of its range from a bound is "at the bound"
 REACHED_MC_SE = 2.0  # a target is reached when the achieved mean is within this many MC SE of it
 TARGET_COLOUR = "#c0392b"
@@ -32,6 +33,23 @@ PHASES = {
     "refine": "Refinement from the best grid point",
     "precision": "Around the fit, for the fitted values' precision",
 }
+
+
+def interval_from_targets(value: float, se: float, low: float, high: float) -> tuple[float, float]:
+    """95% interval of a fitted value from its SE (on the log scale when the bounds keep it positive), or
+    (NaN, NaN) when the targets do not identify it: no SE, a log-SE above 1 (the interval spans more than a
+    factor of 50), or an interval reaching beyond the bounds searched."""
+    if not np.isfinite(se):
+        return np.nan, np.nan
+    if low >= 0 and value > 0:
+        if se / value > MAX_LOG_SE:
+            return np.nan, np.nan
+        lower, upper = value * np.exp(-1.96 * se / value), value * np.exp(1.96 * se / value)
+    else:
+        lower, upper = value - 1.96 * se, value + 1.96 * se
+    if lower < low or upper > high:
+        return np.nan, np.nan
+    return float(lower), float(upper)
 
 
 @dataclass
@@ -71,15 +89,13 @@ class CalibrationResult:
         rows = []
         for p in self.free:
             value, se = self.fitted[p.path], self.se[p.path]
-            if p.low >= 0 and value > 0:
-                lower, upper = value * np.exp(-1.96 * se / value), value * np.exp(1.96 * se / value)
-            else:
-                lower, upper = value - 1.96 * se, value + 1.96 * se
+            lower, upper = interval_from_targets(value, se, p.low, p.high)
             share = (value - p.low) / (p.high - p.low)
             at = "lower" if share <= AT_BOUND else "upper" if share >= 1 - AT_BOUND else ""
-            rows.append((p.path, p.low, p.high, value, self.mc_se[p.path], se, lower, upper, at))
+            rows.append((p.path, p.low, p.high, value, self.mc_se[p.path], se, lower, upper,
+                         bool(np.isfinite(lower)), at))
         return pd.DataFrame(rows, columns=["parameter", "low", "high", "fitted", "mc_se", "se", "lower", "upper",
-                                           "at_bound"])
+                                           "identified", "at_bound"])
 
     @property
     def fit(self) -> pd.DataFrame:
@@ -122,7 +138,7 @@ class CalibrationResult:
         ]
         for row in self.parameters.itertuples():
             flag = f"  (at {row.at_bound} bound)" if row.at_bound else ""
-            interval = "not identified" if np.isnan(row.se) else f"[{row.lower:.4g}, {row.upper:.4g}]"
+            interval = f"[{row.lower:.4g}, {row.upper:.4g}]" if row.identified else "not identified"
             lines.append(f"{row.parameter:<44}{f'[{row.low:g}, {row.high:g}]':>16}{row.fitted:>12.4g} ± "
                          f"{row.mc_se:<7.2g}{interval:>32}{flag}")
         lines.append(f"{'outcome':<26}{'target':>8}{'achieved ± MC SE':>20}{'95% of studies':>18}{'residual':>10}")
@@ -194,7 +210,8 @@ class CalibrationResult:
         header += [f"  {r.outcome} = {r.target:g}: {r.achieved:.4f} ± {r.mc_se:.4f}"
                    f"{'' if r.reached else ' (NOT REACHED)'}" for r in self.fit.itertuples()]
         header += ["Fitted (± Monte Carlo SE; 95% interval from the targets' own sampling error):"]
-        header += [f"  {r.parameter} = {r.fitted:.4g} ± {r.mc_se:.2g}; [{r.lower:.4g}, {r.upper:.4g}] "
+        header += [f"  {r.parameter} = {r.fitted:.4g} ± {r.mc_se:.2g}; "
+                   f"{f'[{r.lower:.4g}, {r.upper:.4g}]' if r.identified else 'not identified'} "
                    f"(bounds {r.low:g} to {r.high:g})" for r in self.parameters.itertuples()]
         changes = {path: (float(f"{value:.4g}"), "calibrated (see the header)") for path, value in self.fitted.items()}
         return calibrated_toml(self.source, changes, header)

@@ -192,3 +192,27 @@ def test_compare_past_the_data_leaks_no_numpy_warning(in_tmp_cwd, capsys):
         warnings.simplefilter("error", RuntimeWarning)
         assert main(argv) == 0
     assert "os_5y" in capsys.readouterr().err
+
+
+def test_published_target_errors_keep_the_simulated_correlation():
+    """Published SEs replace the spread of one study, but DFS and relapse still move together (r = -0.78
+    across studies): zeroing the covariance would understate how loosely two figures pin two hazards."""
+    from simulator.calibration import target_covariance
+    across = np.array([[0.01, -0.0078], [-0.0078, 0.01]])  # SD 0.1 each, correlation -0.78
+    published = target_covariance(across, [0.08, None])
+    np.testing.assert_allclose(np.diag(published), [0.08**2, 0.01])
+    np.testing.assert_allclose(published[0, 1] / np.sqrt(published[0, 0] * published[1, 1]), -0.78)
+
+
+@pytest.mark.parametrize("value, se, low, high, identified", [
+    (0.1, 0.02, 0.01, 1.0, True),
+    (0.5, 0.9, 1e-5, 14.0, False),  # log-SE 1.8: [2e-5, 14] would be printed as if it meant something
+    (0.1, 0.05, 0.09, 1.0, False),  # the interval reaches below the lowest value searched
+    (0.1, float("nan"), 0.01, 1.0, False),
+])
+def test_weakly_identified_parameters_are_said_to_be_so(value, se, low, high, identified):
+    from simulator.calibration_result import interval_from_targets
+    lower, upper = interval_from_targets(value, se, low, high)
+    assert np.isfinite(lower) == identified and np.isfinite(upper) == identified
+    if identified:
+        assert low <= lower < value < upper <= high
