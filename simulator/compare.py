@@ -33,7 +33,8 @@ from .runner import run
 from .scenario import Scenario
 from .summary import SUMMARY_COLUMNS
 
-DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published"]
+DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published",
+                      "evaluable"]
 
 
 @dataclass
@@ -92,13 +93,15 @@ class CompareResult:
 
         `difference` is the mean paired difference over replications and `mc_se` its Monte Carlo error;
         `lower`/`upper` the 2.5-97.5% range of the gap between two independent studies, one of each
-        (replication r of one against replication r - 1 of the other); `published` the gap in the papers.
+        (replication r of one against replication r - 1 of the other); `published` the gap in the papers;
+        `evaluable` the share of replications in which both studies can estimate the outcome.
         """
         reference, rows = self.runs[0], []
         for name, result in zip(self.names[1:], self.runs[1:]):
             for outcome in self.outcomes + [c.label for c in self.conditions]:
                 a, b = self._per_study(reference, outcome), self._per_study(result, outcome)
-                paired = (b - a)[np.isfinite(a) & np.isfinite(b)]
+                both = np.isfinite(a) & np.isfinite(b)
+                paired = (b - a)[both]
                 mean = paired.mean() if len(paired) else math.nan
                 se = paired.std(ddof=1) / math.sqrt(len(paired)) if len(paired) > 1 else math.nan
                 lower = upper = math.nan
@@ -108,7 +111,7 @@ class CompareResult:
                     lower, upper = np.percentile(independent, [2.5, 97.5])
                 targets = (reference.scenario.targets.get(outcome), result.scenario.targets.get(outcome))
                 published = targets[1] - targets[0] if None not in targets else math.nan
-                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published))
+                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
     def table(self) -> str:
@@ -183,7 +186,11 @@ def _line(outcome: str, who: str, estimate: float, se: float, lower: float, uppe
     sign = "+" if signed else ""
     interval = "" if math.isnan(lower) else f"[{lower:{sign}.3f}, {upper:{sign}.3f}]"
     target = "" if math.isnan(published) else f"{published:{sign}.3f}"
-    return f"{outcome:<26}{who:<8}{estimate:>{sign}11.3f} ± {se:<7.4f}{interval:>20}{target:>11}"
+    if math.isnan(estimate):  # no study can estimate it (see the evaluable columns and the warning)
+        shown = f"{'not evaluable':>20}"
+    else:
+        shown = f"{estimate:>{sign}11.3f} ± {'' if math.isnan(se) else f'{se:.4f}':<7}"
+    return f"{outcome:<26}{who:<8}{shown}{interval:>20}{target:>11}"
 
 
 def compare(

@@ -184,14 +184,17 @@ def test_a_stage_nobody_finishes_gives_no_nan_without_its_evaluable_share(in_tmp
     assert (in_tmp_cwd / "out" / "km_os.png").is_file()
 
 
-def test_compare_past_the_data_leaks_no_numpy_warning(in_tmp_cwd, capsys):
+def test_compare_past_the_data_says_not_evaluable(in_tmp_cwd, capsys):
     import warnings
     argv = ["compare", BURT, str(SCENARIOS / "ebmt2004.toml"), *SHORT_FOLLOW_UP, "--replications", "20", "--quiet", "--workers", "1",
             "--output", "out"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert main(argv) == 0
-    assert "os_5y" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "os_5y" in captured.err and "nan" not in captured.out and "not evaluable" in captured.out
+    differences = pd.read_csv(in_tmp_cwd / "out" / "differences.csv").set_index("outcome")
+    assert differences.evaluable["os_5y"] == 0 and differences.evaluable["os_1y"] == 1
 
 
 def test_published_target_errors_keep_the_simulated_correlation():
