@@ -39,7 +39,7 @@ def subtitle(result: SweepResult) -> str:
 
 def _column(result: SweepResult, outcome: str, column: str) -> np.ndarray:
     """One summary column of an outcome at every grid point, in grid order."""
-    return np.array([r.summary.set_index("outcome").loc[outcome, column] for r in result.runs], dtype=float)
+    return np.array([s.loc[outcome, column] for s in result.point_summaries], dtype=float)
 
 
 def _base_value(result: SweepResult, path: str) -> Any:
@@ -80,6 +80,14 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
         ax.axvline(base, color="grey", ls=":", lw=1.5, label=f"Value in the scenario file: {base:g}")
     if not first.numeric:
         ax.set_xticks(x, first.texts)
+        ax.set_xlim(x[0] - 0.4, x[-1] + 0.4)
+    unreported = result.unreported(outcome)
+    if unreported:  # e.g. the utilisation of an unlimited resource: say why the line stops
+        where = f" ({'; '.join(unreported)})" if others else ""
+        ax.plot([], [], ls="none", label=f"Undefined where the resource is unlimited{where}")
+        for i in np.flatnonzero(np.isnan(estimate.reshape(shape)).reshape(len(x), -1).all(axis=1)):
+            ax.annotate("undefined\n(unlimited)", (x[i], 0.5), xycoords=("data", "axes fraction"), ha="center",
+                        va="center", color="grey", fontsize=9)
     ylabel = outcome_label(outcome)
     ax.set(xlabel=parameter_label(first.path), ylabel=ylabel)
     if is_proportion(outcome):
@@ -113,7 +121,7 @@ def heatmap(result: SweepResult, outcome: str) -> Figure:
     colourbar.set_label(outcome_label(outcome))
     middle = np.nanmean(estimate)
     for (row, column), value in np.ndenumerate(estimate):
-        ax.text(column, row, f"{value:.3f}", ha="center", va="center", fontsize=8,
+        ax.text(column, row, "undefined" if np.isnan(value) else f"{value:.3f}", ha="center", va="center", fontsize=8,
                 color="black" if value > middle else "white")
     ax.set_xticks(range(len(first.texts)), first.texts)
     ax.set_yticks(range(len(second.texts)), second.texts)
