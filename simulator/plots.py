@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from .capacity import WAIT_BIN_DAYS
 from .distributions import DAYS_PER_YEAR
+from .labels import subtitle
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -23,16 +24,6 @@ CURVE_TITLES = {
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
 }
 LINE_COLOUR = "#1f5f9e"
-
-
-def subtitle(result: RunResult) -> str:
-    cohort = result.scenario.cohort
-    if cohort.referrals is not None:
-        return f"{result.replications:,} simulated studies of {cohort.label}, data cut-off after {cohort.cutoff_years:g} y"
-    return (
-        f"{result.replications:,} simulated studies of {cohort.label}, "
-        f"accrual {cohort.accrual_years:g} y, data cut-off {cohort.cutoff_years:g} y after first enrolment"
-    )
 
 
 def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
@@ -56,7 +47,7 @@ def survival_band(result: RunResult, curve: str) -> Figure:
         x, y = zip(*points)
         ax.plot(x, y, "D", color="#c0392b", ms=8, label=f"Published: {result.scenario.metadata.name}")
     ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
-    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result)}", fontsize=10)
+    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
     figure.tight_layout()
@@ -86,7 +77,7 @@ def trm_distribution(result: RunResult) -> Figure:
     ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
            ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 3 * width))
     ax.set_title(f"Treatment-related mortality a study would report: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result)}", fontsize=10)
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=9)
     figure.tight_layout()
@@ -112,7 +103,7 @@ def occupancy_band(result: RunResult, resource: str) -> Figure:
     name = _readable(resource)
     ax.set(xlabel="Years since the first referral", ylabel=f"{name.capitalize()}s in use",
            xlim=(0, years[-1]), ylim=(0, capacity * 1.25))
-    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n{subtitle(result)}", fontsize=10)
+    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9, loc="lower center")
     figure.tight_layout()
@@ -130,7 +121,7 @@ def wait_distribution(result: RunResult, resource: str) -> Figure:
     ax.set_xticks(range(len(share)), labels, rotation=60, fontsize=8)
     ax.set(xlabel=f"Wait for {_readable(resource)} (weeks)", ylabel="Share of patients")
     ax.set_title(f"How long patients wait for {_readable(resource)}s: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result)}", fontsize=10)
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=9)
     figure.tight_layout()

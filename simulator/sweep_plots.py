@@ -20,6 +20,7 @@ from .labels import (
     outcome_words,
     parameter_label,
     parameter_words,
+    subtitle,
 )
 
 if TYPE_CHECKING:
@@ -29,12 +30,10 @@ BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
 MEAN_LABEL = "Mean over simulated studies (bars: ±1.96 Monte Carlo SE)"
 
 
-def subtitle(result: SweepResult) -> str:
-    """Scenario, studies and patients per point, on two lines."""
-    labels = list(dict.fromkeys(s.cohort.label for s in result.grid.scenarios))
-    cohort = labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]} (as swept)"
-    return (f"{result.grid.base.metadata.name}: {result.replications:,} simulated studies of {cohort} "
-            f"at each point,\nthe same random numbers at every point (seed {result.seed})")
+def _subtitle(result: SweepResult) -> str:
+    """Scenario, studies and design at each point, and the shared random numbers."""
+    return subtitle(result.replications, [s.cohort for s in result.grid.scenarios], per=" at each point", swept=True,
+                    note=f"{result.grid.base.metadata.name}, the same random numbers at every point (seed {result.seed})")
 
 
 def _column(result: SweepResult, outcome: str, column: str) -> np.ndarray:
@@ -95,7 +94,7 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
         ax.set_ylim(max(low, -0.02), min(high, 1.02))
     else:  # days, counts per year or per 100: from zero
         ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
-    ax.set_title(f"{outcome_words(outcome)} against {parameter_words(first.path).lower()}\n{subtitle(result)}",
+    ax.set_title(f"{outcome_words(outcome)} against {parameter_words(first.path).lower()}\n{_subtitle(result)}",
                  fontsize=9.5)
     ax.grid(alpha=0.3)
     if others:  # one line per combination of the other parameters: say once what lines and shading are
@@ -127,7 +126,7 @@ def heatmap(result: SweepResult, outcome: str) -> Figure:
     ax.set_yticks(range(len(second.texts)), second.texts)
     ax.set(xlabel=parameter_label(first.path), ylabel=parameter_label(second.path))
     ax.set_title(f"{outcome_words(outcome)} by {parameter_words(first.path).lower()} and "
-                 f"{parameter_words(second.path).lower()}\n{subtitle(result)}\n"
+                 f"{parameter_words(second.path).lower()}\n{_subtitle(result)}\n"
                  f"Cells: mean over simulated studies (Monte Carlo SE at most {worst_se:.4f})", fontsize=9.5)
     figure.tight_layout()
     return figure

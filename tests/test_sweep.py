@@ -138,7 +138,7 @@ def test_sweep_figures_say_what_they_show():
     result = sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=20, probabilities=["trm>=0.13"])
     ax = result.plot_outcome("os_5y").axes[0]
     assert ax.get_title().startswith("Overall survival 5 years after reinfusion against death probability in isolation")
-    assert "20 simulated studies of 50 patients at each point" in ax.get_title()
+    assert "20 simulated studies at each point of 50 patients," in ax.get_title()
     assert ax.get_xlabel() == "Death probability in isolation (stages.isolation.death_probability)"
     assert ax.get_ylabel() == "Overall survival 5 years after reinfusion (probability)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -1,0 +1,40 @@
+"""Figures read honestly at the edges: subtitles, reference lines, bins and ticks that say what they show."""
+
+import pytest
+
+from simulator import load_scenario, run
+from simulator.compare import compare
+from simulator.power import estimate_power
+from simulator.sweep import sweep
+
+from helpers import SCENARIOS
+
+BURT = SCENARIOS / "burt2006.toml"
+CENTRE = SCENARIOS / "centre_capacity.toml"
+BURT_DESIGN = "50 patients, accrual 7.8 y, data cut-off 8.3 y after accrual opened"
+
+
+@pytest.fixture(scope="module")
+def burt():
+    return run(load_scenario(BURT), replications=40)
+
+
+@pytest.fixture(scope="module")
+def centre():
+    return run(load_scenario(CENTRE), replications=40)
+
+
+def test_every_figure_dates_the_data_cut_off_from_when_accrual_opened(burt, centre):
+    """Patients enrol over the accrual period, so 'after first enrolment' misdates the cut-off."""
+    assert f"40 simulated studies of {BURT_DESIGN}" in burt.plot_trm().axes[0].get_title()
+    referrals = "40 simulated studies of 12 referrals a year for 5 years, data cut-off 6 y after accrual opened"
+    assert referrals in centre.plot_occupancy("isolation_bed").axes[0].get_title()
+    swept = sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=10).plot_outcome("trm")
+    assert f"10 simulated studies at each point of {BURT_DESIGN}" in swept.axes[0].get_title()
+    compared = compare([load_scenario(BURT), load_scenario(SCENARIOS / "ebmt2004.toml")], replications=10)
+    title = compared.plot_trm().axes[0].get_title()
+    assert BURT_DESIGN in title and "53 patients" in title and "after accrual opened" in title
+    power = estimate_power(load_scenario(BURT), load_scenario(BURT), [10], "trm", replications=10)
+    assert "accrual 7.8 y, data cut-off 8.3 y after accrual opened" in "\n".join(power.design_lines())
+    for figure in (burt.plot_survival("os"), swept, compared.plot_outcomes(), power.plot_power()):
+        assert "first enrolment" not in figure.axes[0].get_title() + (figure._suptitle.get_text() if figure._suptitle else "")
