@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from .capacity import WAIT_BIN_DAYS
 from .distributions import DAYS_PER_YEAR
-from .labels import subtitle
+from .labels import PUBLISHED_COLOUR, subtitle
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -55,31 +56,35 @@ def survival_band(result: RunResult, curve: str) -> Figure:
 
 
 def trm_distribution(result: RunResult) -> Figure:
-    """How often a study of this size would report each treatment-related mortality."""
+    """How often a study of this size would report each treatment-related mortality. A study of N patients
+    reports k/N, so each bar sits on its k/N; with open referrals N varies, so bars are whole percentages.
+    The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
+    published line, so both stay visible."""
     trm = result.values["trm"]
     trm = trm[np.isfinite(trm)]
     size = result.scenario.cohort.size
     if size is not None:  # a fixed cohort reports k / size: one bar per k
         levels, counts = np.unique(trm, return_counts=True)
-        width = 0.8 / size
-    else:  # open referrals: the denominator varies, so bin in steps of one percentage point
-        width = 0.01
-        counts, edges = np.histogram(trm, bins=np.arange(0, trm.max(initial=0) + 2 * width, width))
-        levels = edges[:-1] + width / 2
+        width, what = 0.8 / size, "Simulated studies (one bar per number of deaths)"
+    else:  # open referrals: the denominator varies, so bars are TRM rounded to the nearest whole percent
+        levels, counts = np.unique(np.round(trm, 2), return_counts=True)
+        width, what = 0.008, "Simulated studies (TRM rounded to the nearest percent)"
+    mean = float(np.nanmean(trm))
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
-    ax.bar(levels, counts / counts.sum(), width=0.8 * width if size is None else width, color=LINE_COLOUR,
-           alpha=0.8, label="Simulated studies")
-    ax.axvline(np.nanmean(trm), color=LINE_COLOUR, ls="--", label=f"Simulated mean {np.nanmean(trm):.3f}")
+    ax.axvline(mean, color="black", ls="--", lw=1.5, zorder=3, label=f"Simulated mean: {mean:.1%}")
     target = result.scenario.targets.get("trm")
     if target is not None:
-        ax.axvline(target, color="#c0392b", lw=2, label=f"Published: {target:.3f} ({result.scenario.metadata.name})")
-    ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
-           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 3 * width))
+        ax.axvline(target, color=PUBLISHED_COLOUR, lw=4, alpha=0.8, zorder=2,
+                   label=f"Published: {target:.1%} ({result.scenario.metadata.name})")
+    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8, label=what)
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
+           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 2 * width))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(f"Treatment-related mortality a study would report: {result.scenario.metadata.name}\n"
                  f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=9, loc="upper right")
     figure.tight_layout()
     return figure
 

@@ -38,3 +38,23 @@ def test_every_figure_dates_the_data_cut_off_from_when_accrual_opened(burt, cent
     assert "accrual 7.8 y, data cut-off 8.3 y after accrual opened" in "\n".join(power.design_lines())
     for figure in (burt.plot_survival("os"), swept, compared.plot_outcomes(), power.plot_power()):
         assert "first enrolment" not in figure.axes[0].get_title() + (figure._suptitle.get_text() if figure._suptitle else "")
+
+
+def test_trm_bars_sit_on_the_values_a_study_can_report_and_both_reference_lines_show(burt, centre):
+    """A study of 50 reports k/50; open referrals vary the denominator, so bars are whole percentages. The
+    simulated mean and the published value are often equal: both must stay visible and named."""
+    ax = burt.plot_trm().axes[0]
+    centres = sorted(bar.get_x() + bar.get_width() / 2 for bar in ax.patches)
+    deaths = [round(c * 50) for c in centres]
+    assert centres == pytest.approx([k / 50 for k in deaths]) and deaths[0] == 0
+    assert ax.xaxis.get_major_formatter()(0.04, 0) == "4%"
+    assert "% of enrolled" in ax.get_xlabel()
+    mean, published = ax.get_lines()
+    assert mean.get_label().startswith("Simulated mean") and published.get_label().startswith("Published: 2.0%")
+    assert mean.get_linestyle() != published.get_linestyle() and mean.get_color() != published.get_color()
+    assert mean.get_zorder() > published.get_zorder() and published.get_linewidth() > mean.get_linewidth()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == [mean.get_label(), published.get_label()]
+    open_ax = centre.plot_trm().axes[0]
+    centres = sorted(bar.get_x() + bar.get_width() / 2 for bar in open_ax.patches)
+    assert centres[0] == pytest.approx(0) and centres == pytest.approx([round(c, 2) for c in centres])
