@@ -25,6 +25,7 @@ CURVE_TITLES = {
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
 }
 LINE_COLOUR = "#1f5f9e"
+QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
 
 
 def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
@@ -90,27 +91,32 @@ def trm_distribution(result: RunResult) -> Figure:
 
 
 def occupancy_band(result: RunResult, resource: str) -> Figure:
-    """Units in use over time: the mean over studies, and the spread of 3-month averages across studies."""
+    """Units in use over time, as 3-month (13-week) moving averages, centred: their mean over studies and the
+    range of 95% of studies. Both on the one time scale, since weekly snapshots of single studies jump
+    between whole numbers of units."""
     capacity = result.scenario.resources[resource].capacity
     weekly = result.occupancy[resource].astype(float)
-    quarter = min(13, weekly.shape[1])
+    window = min(QUARTER_WEEKS, weekly.shape[1])
     running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
-    smoothed = (running[:, quarter:] - running[:, :-quarter]) / quarter  # trailing 13-week average
+    smoothed = (running[:, window:] - running[:, :-window]) / window
     lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
     years = result.occupancy_grid_days / DAYS_PER_YEAR
-    figure = Figure(figsize=(7.5, 5))
+    centres = (years[window - 1 :] + years[: len(years) - window + 1]) / 2  # middle of each window
+    figure = Figure(figsize=(8, 5.6))
     ax = figure.add_subplot()
-    ax.fill_between(years[quarter - 1 :], lower, upper, color=LINE_COLOUR, alpha=0.2,
-                    label="95% of simulated studies (3-month average)")
-    ax.plot(years, weekly.mean(axis=0), color=LINE_COLOUR, lw=1.5, label="Mean over simulated studies (weekly)")
-    ax.axhline(capacity, color="#c0392b", ls="--", lw=1.5, label=f"Capacity: {capacity}")
+    ax.fill_between(centres, lower, upper, color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (3-month moving average, centred)")
+    ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
+            label="Mean over simulated studies (3-month moving average, centred)")
+    ax.axhline(capacity, color=PUBLISHED_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")
     ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
     name = _readable(resource)
-    ax.set(xlabel="Years since the first referral", ylabel=f"{name.capitalize()}s in use",
+    ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",
            xlim=(0, years[-1]), ylim=(0, capacity * 1.25))
-    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="lower center")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
 

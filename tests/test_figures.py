@@ -1,5 +1,6 @@
 """Figures read honestly at the edges: subtitles, reference lines, bins and ticks that say what they show."""
 
+import numpy as np
 import pytest
 
 from simulator import load_scenario, run
@@ -58,3 +59,22 @@ def test_trm_bars_sit_on_the_values_a_study_can_report_and_both_reference_lines_
     open_ax = centre.plot_trm().axes[0]
     centres = sorted(bar.get_x() + bar.get_width() / 2 for bar in open_ax.patches)
     assert centres[0] == pytest.approx(0) and centres == pytest.approx([round(c, 2) for c in centres])
+
+
+def below_the_axes(figure) -> bool:
+    """Whether the legend is drawn entirely below the plotting area, where it hides no data."""
+    figure.canvas.draw()  # a Figure without pyplot gets a non-interactive canvas that can lay out
+    ax = figure.axes[0]
+    return ax.get_legend().get_window_extent().y1 < ax.get_window_extent().y0
+
+
+def test_occupancy_line_and_band_share_one_time_resolution_with_the_legend_below(centre):
+    figure = centre.plot_occupancy("isolation_bed")
+    ax = figure.axes[0]
+    (band,) = ax.collections
+    (mean,) = [line for line in ax.get_lines() if line.get_label().startswith("Mean")]
+    band_x = band.get_paths()[0].vertices[:, 0]
+    assert np.min(band_x) == pytest.approx(mean.get_xdata()[0]) and np.max(band_x) == pytest.approx(mean.get_xdata()[-1])
+    assert len(mean.get_xdata()) == len(centre.occupancy_grid_days) - 12  # one point per full 13-week window
+    assert "3-month" in mean.get_label() and "3-month" in band.get_label()
+    assert below_the_axes(figure)
