@@ -13,7 +13,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from .capacity import WAIT_BIN_DAYS
 from .distributions import DAYS_PER_YEAR
 from .labels import PUBLISHED_COLOUR, subtitle
 
@@ -26,6 +25,8 @@ CURVE_TITLES = {
 }
 LINE_COLOUR = "#1f5f9e"
 QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
+WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
+MAX_WAIT_BARS = 12
 
 
 def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
@@ -121,20 +122,43 @@ def occupancy_band(result: RunResult, resource: str) -> Figure:
     return figure
 
 
+def wait_bars(counts: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Pooled day-by-day wait counts (capacity.WAIT_BIN_DAYS) grouped into at most MAX_WAIT_BARS ranges of
+    whole days that end at the longest wait observed: "no wait", "1-7 days", "8-14 days", ..., and an open
+    "over N days" bar only if some wait was longer than the days counted."""
+    by_day, beyond = counts[1:-1], counts[-1]
+    longest = int(np.flatnonzero(by_day)[-1]) + 1 if by_day.any() else 0
+    width = next(w for w in WAIT_BAR_DAYS if longest <= w * MAX_WAIT_BARS)
+    ranges = -(-longest // width)  # ceiling division
+    grouped = np.add.reduceat(by_day[: ranges * width], np.arange(0, ranges * width, width)) if ranges else by_day[:0]
+    labels = ["no wait"] + [f"{d} day{'s' if d > 1 else ''}" if width == 1 else f"{d - width + 1}-{d} days"
+                            for d in range(width, ranges * width + 1, width)]
+    bars = np.concatenate([[counts[0]], grouped])
+    if beyond:
+        labels.append(f"over {len(by_day)} days")
+        bars = np.append(bars, beyond)
+    return labels, bars
+
+
 def wait_distribution(result: RunResult, resource: str) -> Figure:
-    """Share of patients by wait for the resource, pooled over all simulated studies."""
-    counts = result.wait_counts[resource]
-    share = counts / max(counts.sum(), 1)
-    labels = ["none"] + [f"<{int(d / 7)} wk" for d in WAIT_BIN_DAYS[2:-1]] + ["26+ wk"]
-    figure = Figure(figsize=(9, 5))
+    """Share of patients by wait for the resource, pooled over all simulated studies, each bar labelled with
+    its share so that the small bars beside a large 'no wait' stay readable."""
+    labels, bars = wait_bars(result.wait_counts[resource])
+    share = bars / max(bars.sum(), 1)
+    name = _readable(resource)
+    figure = Figure(figsize=(8, 5))
     ax = figure.add_subplot()
-    ax.bar(range(len(share)), share, color=LINE_COLOUR, alpha=0.8, label="Patients who obtained it")
-    ax.set_xticks(range(len(share)), labels, rotation=60, fontsize=8)
-    ax.set(xlabel=f"Wait for {_readable(resource)} (weeks)", ylabel="Share of patients")
-    ax.set_title(f"How long patients wait for {_readable(resource)}s: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    drawn = ax.bar(range(len(share)), share, color=LINE_COLOUR, alpha=0.8)
+    ax.bar_label(drawn, [f"{s:.1%}" if s >= 0.001 or s == 0 else "<0.1%" for s in share], fontsize=8, padding=2)
+    crowded = sum(len(label) + 3 for label in labels) > 80  # characters that fit side by side
+    ax.set_xticks(range(len(share)), labels, rotation=30 if crowded else 0, ha="right" if crowded else "center",
+                  fontsize=9)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set(xlabel=f"Wait for {name} (whole days: a part day counts as a day)",
+           ylabel="Share of patients (among those who obtained one)", ylim=(0, 1.08))
+    ax.set_title(f"How long patients wait for {name}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort], note='all studies pooled')}", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=9)
     figure.tight_layout()
     return figure
 

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run
+from simulator.capacity import WAIT_DAYS_COUNTED, wait_histogram
 from simulator.compare import compare
+from simulator.pathway import QueueRecord
+from simulator.plots import wait_bars
 from simulator.power import estimate_power
 from simulator.sweep import sweep
 
@@ -78,3 +81,32 @@ def test_occupancy_line_and_band_share_one_time_resolution_with_the_legend_below
     assert len(mean.get_xdata()) == len(centre.occupancy_grid_days) - 12  # one point per full 13-week window
     assert "3-month" in mean.get_label() and "3-month" in band.get_label()
     assert below_the_axes(figure)
+
+
+def test_pooled_waits_are_counted_by_whole_days_in_bins_fixed_in_advance():
+    """Chunks are summed, so every chunk must count on the same bins whatever its waits: no wait, then each
+    started day (a wait of 0.5 or 1 day is day 1), then one open bin beyond the longest counted."""
+    waits = np.array([[0.0, 0.5, 1.0, 1.01, np.nan], [7.0, 7.5, WAIT_DAYS_COUNTED + 1.0, 0.0, np.nan]])
+    counts = wait_histogram(QueueRecord(arrival=np.zeros_like(waits), start=waits, hold=np.ones_like(waits)))
+    assert counts.shape == (WAIT_DAYS_COUNTED + 2,) and counts.sum() == 8
+    assert counts[:3].tolist() == [2, 2, 1] and counts[7] == 1 and counts[8] == 1 and counts[-1] == 1
+
+
+def test_wait_bars_fit_the_observed_waits_and_say_which_days_each_holds():
+    counts = np.zeros(WAIT_DAYS_COUNTED + 2, int)
+    counts[[0, 1, 6, 9, 30]] = [970, 10, 5, 4, 1]
+    labels, bars = wait_bars(counts)
+    assert labels == ["no wait", "1-7 days", "8-14 days", "15-21 days", "22-28 days", "29-35 days"]
+    assert bars.tolist() == [970, 15, 4, 0, 0, 1]
+    counts[-1] = 2  # waits beyond the counted days get an explicit open bar
+    labels, bars = wait_bars(counts)
+    assert labels[-1] == f"over {WAIT_DAYS_COUNTED} days" and bars[-1] == 2 and len(labels) <= 14
+    labels, bars = wait_bars(np.bincount([0, 0, 2, 3], minlength=WAIT_DAYS_COUNTED + 2))
+    assert labels == ["no wait", "1 day", "2 days", "3 days"] and bars.tolist() == [2, 0, 1, 1]
+
+
+def test_wait_figure_bars_are_ranges_up_to_the_longest_wait(centre):
+    ax = centre.plot_waits("isolation_bed").axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "no wait" and all("<" not in label and "+" not in label for label in labels)
+    assert len(ax.patches) == len(labels) and ax.patches[-1].get_height() > 0  # nothing empty after the longest
