@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .labels import (
     PUBLISHED_COLOUR,
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
 MEAN_LABEL = "Mean over simulated studies (bars: ±1.96 Monte Carlo SE)"
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # with SERIES_STYLES, each series of a sweep looks different
+SERIES_STYLES = ("-", "--", ":", "-.")
 
 
 def _subtitle(result: SweepResult) -> str:
@@ -58,18 +61,27 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
     estimate, se = _column(result, outcome, "estimate"), _column(result, outcome, "mc_se")
     lower, upper = _column(result, outcome, "lower"), _column(result, outcome, "upper")
     shape = [len(p.texts) for p in result.parameters]
-    figure = Figure(figsize=(8, 6.5 if others else 5.5))
+    figure = Figure(figsize=(8, 6.5 if others else 6))
     ax = figure.add_subplot()
     series = list(itertools.product(*(range(len(p.texts)) for p in others)))
+    drawn: dict[str, np.ndarray] = {}  # series name -> its means, to tell when a line hides another
     for number, combination in enumerate(series):
         rows = [np.ravel_multi_index((i, *combination), shape) for i in range(len(x))]
         name = ", ".join(f"{parameter_words(p.path)}: {p.texts[i]}" for p, i in zip(others, combination))
         line_colour = colour(number)
+        same = next((other for other, earlier in drawn.items() if np.array_equal(earlier, estimate[rows], equal_nan=True)),
+                    None)
+        drawn[name] = estimate[rows]
+        if same is not None:  # drawn exactly over an earlier line: its marker and dashes still show, and we say so
+            earlier = same.rsplit(": ", 1)[-1] if len(others) == 1 else same
+            name = f"{name} (same as {earlier}: the lines coincide)"
         if not np.isnan(lower[rows]).all():
             ax.fill_between(x, lower[rows], upper[rows], color=line_colour, alpha=0.12 if others else 0.2,
                             label=None if others else BAND_LABEL)
-        ax.errorbar(x, estimate[rows], yerr=1.96 * se[rows], color=line_colour, marker="o", ms=4, lw=2,
-                    capsize=3, label=name or MEAN_LABEL)
+        ax.errorbar(x, estimate[rows], yerr=1.96 * se[rows], color=line_colour, lw=2, capsize=3,
+                    marker=SERIES_MARKERS[number % len(SERIES_MARKERS)], ms=5 + 2 * (number % 3),
+                    ls=SERIES_STYLES[number % len(SERIES_STYLES)], mfc="none" if number else line_colour,
+                    label=name or MEAN_LABEL)
     target = result.grid.base.targets.get(outcome)
     if target is not None:
         ax.axhline(target, color=PUBLISHED_COLOUR, ls="--", lw=1.5,
@@ -77,6 +89,8 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
     base = _base_value(result, first.path)
     if first.numeric and isinstance(base, (int, float)) and not isinstance(base, bool):
         ax.axvline(base, color="grey", ls=":", lw=1.5, label=f"Value in the scenario file: {base:g}")
+    if first.numeric and all(isinstance(v, int) for v in first.values):  # e.g. beds: no tick at 1.5 beds
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if not first.numeric:
         ax.set_xticks(x, first.texts)
         ax.set_xlim(x[0] - 0.4, x[-1] + 0.4)
@@ -98,10 +112,10 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
                  fontsize=9.5)
     ax.grid(alpha=0.3)
     if others:  # one line per combination of the other parameters: say once what lines and shading are
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False,
                   title=f"Lines: {MEAN_LABEL[0].lower()}{MEAN_LABEL[1:]}; shaded: {BAND_LABEL}", title_fontsize=8)
-    else:
-        ax.legend(fontsize=8.5, loc="best")
+    else:  # below the axes, where it hides no data
+        ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
 

@@ -110,3 +110,27 @@ def test_wait_figure_bars_are_ranges_up_to_the_longest_wait(centre):
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels[0] == "no wait" and all("<" not in label and "+" not in label for label in labels)
     assert len(ax.patches) == len(labels) and ax.patches[-1].get_height() > 0  # nothing empty after the longest
+
+
+def test_a_whole_number_sweep_has_whole_number_ticks():
+    ax = sweep(CENTRE, ["resources.isolation_bed.capacity=1,2,3"], replications=10).plot_outcome("trm").axes[0]
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_series_that_coincide_stay_distinguishable_and_are_said_to_coincide():
+    """With 20 or 30 beds nobody waits, so the two lines are the same: both must show, and the legend says so."""
+    result = sweep(CENTRE, ["stages.isolation.death_probability=0,0.1", "resources.isolation_bed.capacity=1,20,30"],
+                   replications=10)
+    figure = result.plot_outcome("os_5y")
+    ax = figure.axes[0]
+    lines = [c.lines[0] for c in ax.containers if c.get_label().startswith("Isolation beds available")]
+    assert len({line.get_marker() for line in lines}) == 3 and len({line.get_linestyle() for line in lines}) == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Isolation beds available: 30 (same as 20: the lines coincide)" in labels
+    assert not any("same as" in label for label in labels if label.startswith("Isolation beds available: 1"))
+    assert below_the_axes(figure)
+
+
+def test_one_parameter_sweep_legend_is_below_the_data():
+    assert below_the_axes(sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=10).plot_outcome("trm"))
