@@ -135,7 +135,7 @@ def heatmap(result: SweepResult, outcome: str) -> Figure:
     middle = np.nanmean(estimate)
     for (row, column), value in np.ndenumerate(estimate):
         ax.text(column, row, "undefined" if np.isnan(value) else f"{value:.3f}", ha="center", va="center", fontsize=8,
-                color="black" if value > middle else "white")
+                color="black" if np.isnan(value) or value > middle else "white")
     ax.set_xticks(range(len(first.texts)), first.texts)
     ax.set_yticks(range(len(second.texts)), second.texts)
     ax.set(xlabel=parameter_label(first.path), ylabel=parameter_label(second.path))

@@ -249,3 +249,10 @@ def test_sweep_figure_says_where_an_outcome_is_undefined():
     assert "Undefined where the resource is unlimited" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert [t.get_text() for t in ax.texts] == ["undefined\n(unlimited)"]
     assert not result.plot_outcome("wait_isolation_bed_mean_days").axes[0].texts  # a wait of 0 is drawn
+
+
+def test_heatmap_cells_say_undefined_where_the_resource_is_unlimited():
+    result = sweep(CENTRE, ["resources.isolation_bed.capacity=1,unlimited", "stages.isolation.death_probability=0,0.1"],
+                   replications=10)
+    cells = [t.get_text() for t in result.plot_heatmap("utilisation_isolation_bed").axes[0].texts]
+    assert cells.count("undefined") == 2 and "nan" not in cells
