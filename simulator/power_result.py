@@ -127,8 +127,8 @@ class PowerResult:
         sizes = f"{self.sizes[0]}" if len(self.sizes) == 1 else f"{self.sizes[0]}-{self.sizes[-1]}"
         return [
             f"{ENDPOINTS[self.endpoint]}, {TESTS[self.endpoint]}, two-sided alpha {self.alpha:g}",
-            f"{self.replications:,} simulated trials per size, {sizes} patients per arm; "
-            f"{timeline(self.scenario_a.cohort)}",
+            f"{self.replications:,} simulated trials per size, {sizes} patients per arm,",
+            timeline(self.scenario_a.cohort),
         ]
 
     def table(self) -> str:
