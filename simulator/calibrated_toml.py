@@ -40,7 +40,7 @@ def _set(doc: tomlkit.TOMLDocument, path: str, value: Any, comment: str) -> None
         container = container[key]
     container[keys[-1]] = _item(value)
     owner, key = line or (container, keys[-1])
-    owner[key].comment(comment)
+    owner.item(key).comment(comment)  # the tomlkit item: indexing gives a plain bool for `true`, without comments
 
 
 def _item(value: Any) -> Any:

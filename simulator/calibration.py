@@ -231,9 +231,12 @@ def _check_evaluable(result: RunResult, targets: list[Target], values: dict[str,
 
 
 def _study_sd(result: RunResult, outcome: str) -> float:
-    """Spread of the outcome across simulated studies, at least one patient's share of the cohort."""
+    """Spread of the outcome across simulated studies, at least one patient's share of the cohort (for open
+    referrals, of the patients a study expects: referral rate x accrual)."""
     v = result.values[outcome]
-    return max(float(np.nanstd(v, ddof=1)), 1.0 / result.scenario.cohort.size)
+    cohort = result.scenario.cohort
+    patients = cohort.size if cohort.referrals is None else cohort.referrals.rate_per_year * cohort.accrual_years
+    return max(float(np.nanstd(v, ddof=1)), 1.0 / patients)
 
 
 def calibrate(

@@ -131,8 +131,8 @@ class CalibrationResult:
     def table(self) -> str:
         s = self.best.scenario
         lines = [
-            f"Calibration of {s.metadata.name}: {self.best.replications} simulated studies of {s.cohort.size} "
-            f"patients per evaluation (seed {self.best.seed}), {self.evaluations} evaluations, "
+            f"Calibration of {s.metadata.name}: {self.best.replications} simulated studies of {s.cohort.label} "
+            f"per evaluation (seed {self.best.seed}), {self.evaluations} evaluations, "
             f"{self.wall_seconds:.0f} s",
             f"{'parameter':<44}{'bounds':>16}{'fitted ± MC SE':>22}{'95% interval from the targets':>32}",
         ]
@@ -191,7 +191,7 @@ class CalibrationResult:
         fitted = ", ".join(f"{p} = {v:.4g}" for p, v in self.fitted.items())
         figure.suptitle(
             f"Calibration of {s.metadata.name}: simulated outcomes against the targets\n"
-            f"{self.best.replications:,} simulated studies of {s.cohort.size} patients per evaluation, "
+            f"{self.best.replications:,} simulated studies of {s.cohort.label} per evaluation, "
             f"same random numbers at every evaluation\nFitted: {fitted}",
             fontsize=9,
         )

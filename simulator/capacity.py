@@ -15,7 +15,11 @@ from .pathway import Histories, QueueRecord, waiting_label
 from .scenario import Scenario
 
 OCCUPANCY_STEP_DAYS = 7.0
-WAIT_BIN_DAYS = np.concatenate([[0.0, 1e-9], np.arange(7.0, 7.0 * 27, 7.0), [np.inf]])  # none, weeks, 26+
+WAIT_DAYS_COUNTED = 730  # waits are counted day by day up to two years, longer ones together
+# Upper edges of the pooled wait bins, each closed on the right: no wait (exactly 0), then day d holding waits
+# over d - 1 and up to d days (a started day counts as a day), then one bin for waits beyond the counted days.
+# Fixed whatever the waits, so the counts of chunks can be summed; figures coarsen them to fit the data.
+WAIT_BIN_DAYS = np.append(np.arange(0.0, WAIT_DAYS_COUNTED + 1.0), np.inf)
 
 
 def window_days(scenario: Scenario) -> float:
@@ -101,4 +105,5 @@ def occupancy_over_time(queue: QueueRecord, grid: np.ndarray) -> np.ndarray:
 def wait_histogram(queue: QueueRecord) -> np.ndarray:
     """Counts of waits (patients who obtained the resource) in WAIT_BIN_DAYS bins, pooled over studies."""
     wait = queue.wait
-    return np.histogram(wait[np.isfinite(wait)], bins=WAIT_BIN_DAYS)[0]
+    bins = np.searchsorted(WAIT_BIN_DAYS, wait[np.isfinite(wait)], side="left")  # right-closed bins
+    return np.bincount(bins, minlength=len(WAIT_BIN_DAYS))

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .labels import colour, short_outcome_label
+from .labels import colour, short_outcome_label, subtitle
 from .plots import published_points, study_band
 
 if TYPE_CHECKING:
@@ -23,15 +23,11 @@ CURVES = {
 }
 
 
-def subtitle(result: CompareResult) -> str:
-    sizes = " and ".join(r.scenario.cohort.label for r in result.runs)
-    crn = ", common random numbers" if all(result.shares_streams) else ""
-    return (f"{result.replications:,} simulated studies per scenario (seed {result.seed}{crn}),\n"
-            f"per study: {sizes}")
-
-
 def _title(result: CompareResult, what: str) -> str:
-    return f"{what}\n{' vs '.join(result.names)}\n{subtitle(result)}"
+    crn = ", common random numbers" if all(result.shares_streams) else ""
+    return (f"{what}\n{' vs '.join(result.names)}\n"
+            + subtitle(result.replications, [r.scenario.cohort for r in result.runs], per=" per scenario",
+                       note=f"seed {result.seed}{crn}"))
 
 
 def curve_overlay(result: CompareResult, curve: str) -> Figure:

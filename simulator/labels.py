@@ -4,12 +4,14 @@ means, with its unit, which outcomes are the key ones, and one colour per compar
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from .scenario import Scenario, landmark_label
+from .scenario import Cohort, Scenario, landmark_label
 
 # Colour-blind-safe (Okabe-Ito order after the package's own blue); scenario i always gets colour i.
 SCENARIO_COLOURS = ("#1f5f9e", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
 PUBLISHED_COLOUR = "#c0392b"
+SUBTITLE_WIDTH = 105  # characters that fit on one line of a figure's title
 
 _FIXED = {
     "trm": "Treatment-related mortality (deaths / enrolled)",
@@ -30,6 +32,39 @@ _RESOURCE = {
 CAPACITY_PATHS = ("resources.", "cohort.referrals", "waiting.")
 _AT_LANDMARK = re.compile(r"^(os|dfs|relapse)_(\d+(?:\.\d+)?)y(_itt)?$")
 _CONDITION = re.compile(r"^P\((.+)\)$")
+
+
+def timeline(cohort: Cohort) -> str:
+    """"accrual 7.8 y, data cut-off 8.3 y after accrual opened": the cut-off is counted from when accrual
+    opened, not from the first enrolment (which comes later). Open referrals name their window in their
+    label, so for them only the cut-off."""
+    cutoff = f"data cut-off {cohort.cutoff_years:g} y after accrual opened"
+    return cutoff if cohort.referrals is not None else f"accrual {cohort.accrual_years:g} y, {cutoff}"
+
+
+def study_design(cohort: Cohort) -> str:
+    """Who a study enrols and when it is analysed, e.g. "50 patients, accrual 7.8 y, data cut-off 8.3 y after
+    accrual opened"."""
+    return f"{cohort.label}, {timeline(cohort)}"
+
+
+def subtitle(replications: int, cohorts: Sequence[Cohort], per: str = "", note: str = "", swept: bool = False) -> str:
+    """The lines under every figure's title: how many simulated studies (`per` scenario or grid point) of which
+    design, then `note` (e.g. the seed). Designs that differ are listed in order (one per compared scenario), or
+    for a sweep given as a range."""
+    studies = f"{replications:,} simulated studies{per}"
+    designs = [study_design(c) for c in cohorts]
+    if len(set(designs)) > 1 and not swept:
+        return f"{studies}{f' ({note})' if note else ''}, per study:\n" + "\n".join(designs)
+
+    def swept_range(texts: list[str]) -> str:
+        return texts[0] if len(set(texts)) == 1 else f"{texts[0]} to {texts[-1]} (as swept)"
+
+    who, when = swept_range([c.label for c in cohorts]), swept_range([timeline(c) for c in cohorts])
+    line = f"{studies} of {who}, {when}"
+    if len(line) > SUBTITLE_WIDTH:
+        line = f"{studies} of {who},\n{when}"
+    return line + (f",\n{note}" if note else "")
 
 
 def colour(index: int) -> str:

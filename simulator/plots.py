@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-from .capacity import WAIT_BIN_DAYS
 from .distributions import DAYS_PER_YEAR
+from .labels import PUBLISHED_COLOUR, subtitle
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -24,16 +25,9 @@ CURVE_TITLES = {
 }
 LINE_COLOUR = "#1f5f9e"
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
-
-
-def subtitle(result: RunResult) -> str:
-    cohort = result.scenario.cohort
-    if cohort.referrals is not None:
-        return f"{result.replications:,} simulated studies of {cohort.label}, data cut-off after {cohort.cutoff_years:g} y"
-    return (
-        f"{result.replications:,} simulated studies of {cohort.label}, "
-        f"accrual {cohort.accrual_years:g} y, data cut-off {cohort.cutoff_years:g} y after first enrolment"
-    )
+QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
+WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
+MAX_WAIT_BARS = 12
 
 
 def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -77,7 +71,7 @@ def survival_band(result: RunResult, curve: str) -> Figure:
         x, y = zip(*points)
         ax.plot(x, y, "D", color="#c0392b", ms=8, label=f"Published: {result.scenario.metadata.name}")
     ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
-    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result)}", fontsize=10)
+    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
     figure.tight_layout()
@@ -85,75 +79,107 @@ def survival_band(result: RunResult, curve: str) -> Figure:
 
 
 def trm_distribution(result: RunResult) -> Figure:
-    """How often a study of this size would report each treatment-related mortality."""
+    """How often a study of this size would report each treatment-related mortality. A study of N patients
+    reports k/N, so each bar sits on its k/N; with open referrals N varies, so bars are whole percentages.
+    The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
+    published line, so both stay visible."""
     trm = result.values["trm"]
     trm = trm[np.isfinite(trm)]
     size = result.scenario.cohort.size
     if size is not None:  # a fixed cohort reports k / size: one bar per k
         levels, counts = np.unique(trm, return_counts=True)
-        width = 0.8 / size
-    else:  # open referrals: the denominator varies, so bin in steps of one percentage point
-        width = 0.01
-        counts, edges = np.histogram(trm, bins=np.arange(0, trm.max(initial=0) + 2 * width, width))
-        levels = edges[:-1] + width / 2
+        width, what = 0.8 / size, "Simulated studies (one bar per number of deaths)"
+    else:  # open referrals: the denominator varies, so bars are TRM rounded to the nearest whole percent
+        levels, counts = np.unique(np.round(trm, 2), return_counts=True)
+        width, what = 0.008, "Simulated studies (TRM rounded to the nearest percent)"
+    mean = float(np.nanmean(trm))
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
-    ax.bar(levels, counts / counts.sum(), width=0.8 * width if size is None else width, color=LINE_COLOUR,
-           alpha=0.8, label="Simulated studies")
-    ax.axvline(np.nanmean(trm), color=LINE_COLOUR, ls="--", label=f"Simulated mean {np.nanmean(trm):.3f}")
+    ax.axvline(mean, color="black", ls="--", lw=1.5, zorder=3, label=f"Simulated mean: {mean:.1%}")
     target = result.scenario.targets.get("trm")
     if target is not None:
-        ax.axvline(target, color="#c0392b", lw=2, label=f"Published: {target:.3f} ({result.scenario.metadata.name})")
-    ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
-           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 3 * width))
+        ax.axvline(target, color=PUBLISHED_COLOUR, lw=4, alpha=0.8, zorder=2,
+                   label=f"Published: {target:.1%} ({result.scenario.metadata.name})")
+    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8, label=what)
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
+           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 2 * width))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(f"Treatment-related mortality a study would report: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result)}", fontsize=10)
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=9, loc="upper right")
     figure.tight_layout()
     return figure
 
 
 def occupancy_band(result: RunResult, resource: str) -> Figure:
-    """Units in use over time: the mean over studies, and the spread of 3-month averages across studies."""
+    """Units in use over time, as 3-month (13-week) moving averages, centred: their mean over studies and the
+    range of 95% of studies. Both on the one time scale, since weekly snapshots of single studies jump
+    between whole numbers of units."""
     capacity = result.scenario.resources[resource].capacity
     weekly = result.occupancy[resource].astype(float)
-    quarter = min(13, weekly.shape[1])
+    window = min(QUARTER_WEEKS, weekly.shape[1])
     running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
-    smoothed = (running[:, quarter:] - running[:, :-quarter]) / quarter  # trailing 13-week average
+    smoothed = (running[:, window:] - running[:, :-window]) / window
     lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
     years = result.occupancy_grid_days / DAYS_PER_YEAR
-    figure = Figure(figsize=(7.5, 5))
+    centres = (years[window - 1 :] + years[: len(years) - window + 1]) / 2  # middle of each window
+    figure = Figure(figsize=(8, 5.6))
     ax = figure.add_subplot()
-    ax.fill_between(years[quarter - 1 :], lower, upper, color=LINE_COLOUR, alpha=0.2,
-                    label="95% of simulated studies (3-month average)")
-    ax.plot(years, weekly.mean(axis=0), color=LINE_COLOUR, lw=1.5, label="Mean over simulated studies (weekly)")
-    ax.axhline(capacity, color="#c0392b", ls="--", lw=1.5, label=f"Capacity: {capacity}")
+    ax.fill_between(centres, lower, upper, color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (3-month moving average, centred)")
+    ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
+            label="Mean over simulated studies (3-month moving average, centred)")
+    ax.axhline(capacity, color=PUBLISHED_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")
     ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
     name = _readable(resource)
-    ax.set(xlabel="Years since the first referral", ylabel=f"{name.capitalize()}s in use",
+    ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",
            xlim=(0, years[-1]), ylim=(0, capacity * 1.25))
-    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n{subtitle(result)}", fontsize=10)
+    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="lower center")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
 
 
+def wait_bars(counts: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Pooled day-by-day wait counts (capacity.WAIT_BIN_DAYS) grouped into at most MAX_WAIT_BARS ranges of
+    whole days that end at the longest wait observed: "no wait", "1-7 days", "8-14 days", ..., and an open
+    "over N days" bar only if some wait was longer than the days counted."""
+    by_day, beyond = counts[1:-1], counts[-1]
+    longest = int(np.flatnonzero(by_day)[-1]) + 1 if by_day.any() else 0
+    width = next(w for w in WAIT_BAR_DAYS if longest <= w * MAX_WAIT_BARS)
+    ranges = -(-longest // width)  # ceiling division
+    grouped = np.add.reduceat(by_day[: ranges * width], np.arange(0, ranges * width, width)) if ranges else by_day[:0]
+    labels = ["no wait"] + [f"{d} day{'s' if d > 1 else ''}" if width == 1 else f"{d - width + 1}-{d} days"
+                            for d in range(width, ranges * width + 1, width)]
+    bars = np.concatenate([[counts[0]], grouped])
+    if beyond:
+        labels.append(f"over {len(by_day)} days")
+        bars = np.append(bars, beyond)
+    return labels, bars
+
+
 def wait_distribution(result: RunResult, resource: str) -> Figure:
-    """Share of patients by wait for the resource, pooled over all simulated studies."""
-    counts = result.wait_counts[resource]
-    share = counts / max(counts.sum(), 1)
-    labels = ["none"] + [f"<{int(d / 7)} wk" for d in WAIT_BIN_DAYS[2:-1]] + ["26+ wk"]
-    figure = Figure(figsize=(9, 5))
+    """Share of patients by wait for the resource, pooled over all simulated studies, each bar labelled with
+    its share so that the small bars beside a large 'no wait' stay readable."""
+    labels, bars = wait_bars(result.wait_counts[resource])
+    share = bars / max(bars.sum(), 1)
+    name = _readable(resource)
+    figure = Figure(figsize=(8, 5))
     ax = figure.add_subplot()
-    ax.bar(range(len(share)), share, color=LINE_COLOUR, alpha=0.8, label="Patients who obtained it")
-    ax.set_xticks(range(len(share)), labels, rotation=60, fontsize=8)
-    ax.set(xlabel=f"Wait for {_readable(resource)} (weeks)", ylabel="Share of patients")
-    ax.set_title(f"How long patients wait for {_readable(resource)}s: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result)}", fontsize=10)
+    drawn = ax.bar(range(len(share)), share, color=LINE_COLOUR, alpha=0.8)
+    ax.bar_label(drawn, [f"{s:.1%}" if s >= 0.001 or s == 0 else "<0.1%" for s in share], fontsize=8, padding=2)
+    crowded = sum(len(label) + 3 for label in labels) > 80  # characters that fit side by side
+    ax.set_xticks(range(len(share)), labels, rotation=30 if crowded else 0, ha="right" if crowded else "center",
+                  fontsize=9)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set(xlabel=f"Wait for {name} (whole days: a part day counts as a day)",
+           ylabel="Share of patients (among those who obtained one)", ylim=(0, 1.08))
+    ax.set_title(f"How long patients wait for {name}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort], note='all studies pooled')}", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=9)
     figure.tight_layout()
     return figure
 

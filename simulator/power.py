@@ -133,7 +133,7 @@ def _warn_if_cohorts_differ(a: Scenario, b: Scenario) -> None:
     if (ca.accrual_years, ca.cutoff_years) != (cb.accrual_years, cb.cutoff_years):
         warnings.warn(
             f"both arms use scenario A's accrual ({ca.accrual_years:g} y) and data cut-off ({ca.cutoff_years:g} y "
-            f"after first enrolment), as both arms of one randomised trial do; scenario B's own "
+            f"after accrual opened), as both arms of one randomised trial do; scenario B's own "
             f"({cb.accrual_years:g} y, {cb.cutoff_years:g} y) is not used",
             UserWarning,
             stacklevel=3,

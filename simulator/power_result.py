@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import power_plots
+from .labels import timeline
 from .power_stats import Truth, pooled_truth, size_for_power
 from .runfolder import provenance, write_manifest
 from .scenario import Scenario
@@ -127,12 +128,11 @@ class PowerResult:
 
     def design_lines(self) -> list[str]:
         """Endpoint, test and level; trials per size, sizes, accrual and cut-off (the figures' subtitle)."""
-        c = self.scenario_a.cohort
         sizes = f"{self.sizes[0]}" if len(self.sizes) == 1 else f"{self.sizes[0]}-{self.sizes[-1]}"
         return [
             f"{ENDPOINTS[self.endpoint]}, {TESTS[self.endpoint]}, two-sided alpha {self.alpha:g}",
-            f"{self.replications:,} simulated trials per size, {sizes} patients per arm; "
-            f"accrual {c.accrual_years:g} y, data cut-off {c.cutoff_years:g} y after first enrolment",
+            f"{self.replications:,} simulated trials per size, {sizes} patients per arm,",
+            timeline(self.scenario_a.cohort),
         ]
 
     def table(self) -> str:

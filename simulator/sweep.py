@@ -8,6 +8,7 @@ survivors into deaths and curves across the grid are smooth at modest replicatio
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -54,9 +55,26 @@ class SweepResult:
     def replications(self) -> int:
         return self.runs[0].replications
 
+    @cached_property
+    def outcome_names(self) -> list[str]:
+        return grid_outcomes(self.grid)
+
     @property
     def key_outcomes(self) -> list[str]:
-        return key_outcomes(self.grid.base, self.paths)
+        key = {name for s in self.grid.scenarios for name in key_outcomes(s, self.paths)}
+        return [name for name in self.outcome_names if name in key]
+
+    @cached_property
+    def point_summaries(self) -> list[pd.DataFrame]:
+        """Each point's summary indexed by outcome, with a NaN row for an outcome it does not report."""
+        rows = self.outcome_names + [c.label for c in self.conditions]
+        return [r.summary.set_index("outcome").reindex(rows) for r in self.runs]
+
+    def unreported(self, outcome: str) -> list[str]:
+        """Grid points (as written on the command line) where the outcome is undefined: its resource is
+        unlimited there."""
+        return [", ".join(point) for point, r in zip(self.grid.point_texts, self.runs)
+                if outcome in self.outcome_names and outcome not in r.values]
 
     def _with_point(self, table: pd.DataFrame, point: tuple[Any, ...]) -> pd.DataFrame:
         for position, (path, value) in enumerate(zip(self.paths, point)):
@@ -65,9 +83,10 @@ class SweepResult:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """One row per grid point and outcome: the swept paths, then outcome, estimate, mc_se, lower, upper."""
+        """One row per grid point and outcome: the swept paths, then outcome, estimate, mc_se, lower, upper
+        (NaN where the outcome is undefined at that point)."""
         return pd.concat(
-            [self._with_point(r.summary.copy(), point) for r, point in zip(self.runs, self.grid.points)],
+            [self._with_point(s.reset_index(), point) for s, point in zip(self.point_summaries, self.grid.points)],
             ignore_index=True,
         )
 
@@ -94,14 +113,17 @@ class SweepResult:
             "".join(f"{p:<{w}}" for p, w in zip(self.paths, path_width))
             + "".join(f"{c:>{w}}" for c, w in zip(columns, widths)),
         ]
-        for point, result in zip(self.grid.point_texts, self.runs):
-            summary = result.summary.set_index("outcome")
-            cells = [f"{summary.estimate[c]:.3f} ± {summary.mc_se[c]:.3f}" for c in columns]
+        for point, result, summary in zip(self.grid.point_texts, self.runs, self.point_summaries):
+            cells = [f"{summary.estimate[c]:.3f} ± {summary.mc_se[c]:.3f}" if c in result.summary.outcome.values
+                     else "unlimited" for c in columns]
             lines.append("".join(f"{v:<{w}}" for v, w in zip(point, path_width))
                          + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
         targets = {k: v for k, v in base.targets.items() if k in columns}
         if targets:
             lines.append("published: " + ", ".join(f"{k} {v:.3f}" for k, v in targets.items()))
+        if any(self.unreported(c) for c in columns):
+            lines.append("unlimited: nobody waits for the resource (wait 0), its utilisation is undefined and its "
+                         "occupancy not recorded")
         lines.append("sweep.csv adds lower/upper: the range (2.5-97.5%) of what one study would report")
         return "\n".join(lines)
 
@@ -161,13 +183,39 @@ def run_sweep(
     seed = grid.base.simulation.seed if seed is None else seed
     began = time.perf_counter()
     runs = []
+    outcomes = grid_outcomes(grid)
     total = replications * len(grid.scenarios)
     with tqdm(total=total, unit="study", disable=not progress, desc=f"sweep {grid.base.metadata.name}") as bar:
         for scenario in grid.scenarios:
             result = run(scenario, replications, seed, progress=False, **run_options)
-            runs.append(dataclasses.replace(result, conditions=conditions))
+            values = with_no_waits(result.values, outcomes)
+            runs.append(dataclasses.replace(result, values=values,
+                                            conditions=tuple(c for c in conditions if c.outcome in values)))
             bar.update(replications)
     return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began)
+
+
+def grid_outcomes(grid: Grid) -> list[str]:
+    """Every outcome some grid point reports: a point where a resource is unlimited reports fewer."""
+    scenarios = sorted(grid.scenarios, key=lambda s: -len(s.outcome_names))
+    return list(dict.fromkeys(name for s in scenarios for name in s.outcome_names))
+
+
+NO_WAIT = re.compile(r"^(wait_\w+_(mean|median|p90)_days|waited_\w+|deaths_waiting_per_100|withdrawals_waiting_per_100)$")
+
+
+def with_no_waits(values: dict[str, np.ndarray], outcomes: list[str]) -> dict[str, np.ndarray]:
+    """A point's outcomes, with 0 in every study for the waiting outcomes of a resource unlimited there.
+
+    Other points of the sweep report these outcomes, and an unlimited resource means something definite:
+    the engine gives it to every patient on arrival (whatever its open days), so nobody waits for it and
+    nobody dies or withdraws waiting for it. Its waits are known to be 0, not missing, and the curve of
+    waits against capacity ends at its true value. Its utilisation (use over capacity) is undefined and its
+    occupancy is not recorded, so those stay unreported and read as NaN in the sweep's tables and figures.
+    """
+    length = len(next(iter(values.values())))
+    zero = {name: np.zeros(length) for name in outcomes if name not in values and NO_WAIT.match(name)}
+    return {**values, **zero}
 
 
 def sweep(

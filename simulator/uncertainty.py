@@ -115,7 +115,7 @@ class UncertaintyComparison:
         """Terminal summary: the two 95%-of-studies intervals and their widths side by side."""
         s, r = self.with_uncertainty.scenario, self.with_uncertainty
         lines = [
-            f"{s.metadata.name}: {r.replications} simulated studies of {s.cohort.size} patients (seed {r.seed}), "
+            f"{s.metadata.name}: {r.replications} simulated studies of {s.cohort.label} (seed {r.seed}), "
             "with and without parameter uncertainty (same patients' random numbers)",
             "Uncertain parameters (posterior 95% interval, flat prior):",
         ]

@@ -229,3 +229,33 @@ def test_without_target_flags_the_scenario_targets_are_used(in_tmp_cwd, capsys):
                  "--free", "stages.conditioning.death_probability=0:0.5"]) == 0
     (folder,) = (in_tmp_cwd / "outputs").iterdir()
     assert pd.read_csv(folder / "fit.csv")["outcome"].tolist() == ["trm"]
+
+
+@pytest.mark.parametrize("flag", [["--uncertainty"], ["--set", "simulation.parameter_uncertainty=true"]],
+                         ids=["uncertainty", "set-bool"])
+def test_a_boolean_override_is_written_into_the_calibrated_scenario(in_tmp_cwd, capsys, flag):
+    """tomlkit hands back a plain bool for a boolean value, which cannot carry the line's comment."""
+    evidence = "[stages.reinfusion]\nduration = { dist = \"fixed\", value = 0 }\ndeath_probability = { events = 1, n = 50 }"
+    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE.replace("[stages.reinfusion]\nduration = { dist = \"fixed\", value = 0 }", evidence))
+    code = main(["calibrate", "one.toml", "--target", "trm=0.1", "--quiet", "--replications", "20",
+                 "--free", "stages.conditioning.death_probability=0:0.5", *flag])
+    assert code == 0, capsys.readouterr().err
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    assert "parameter_uncertainty = true # set on the command line" in (folder / "calibrated.toml").read_text()
+    assert load_scenario(folder / "calibrated.toml").simulation.parameter_uncertainty is True
+
+
+REFERRALS_FILE = SCENARIO_FILE.replace("size = 100\naccrual_years = 0.0",
+                                       'referrals = { process = "fixed", rate_per_year = 40 }\naccrual_years = 2.0')
+
+
+def test_calibrating_open_referrals_describes_the_cohort_by_its_referrals(in_tmp_cwd, capsys):
+    """Open referrals have no cohort size: weights and tables use the referral rate instead."""
+    (in_tmp_cwd / "referrals.toml").write_text(REFERRALS_FILE)
+    code = main(["calibrate", "referrals.toml", "--target", "trm=0.1", "--quiet", "--replications", "20",
+                 "--free", "stages.conditioning.death_probability=0:0.5"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "None" not in printed
+    assert "20 simulated studies of 40 referrals a year for 2 years per evaluation" in printed
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    assert (folder / "fit.png").exists()

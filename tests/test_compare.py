@@ -89,7 +89,8 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
                                  ("relapse", "Cumulative incidence of relapse", "Probability of having relapsed")]:
         ax = result.plot_survival(curve).axes[0]
         assert ax.get_title().startswith(title) and f"{names[0]} vs {names[1]}" in ax.get_title()
-        assert "20 simulated studies per scenario" in ax.get_title() and "per study: 50 patients and 53 patients" in ax.get_title()
+        assert "20 simulated studies per scenario" in ax.get_title() and ("per study:\n50 patients, accrual 7.8 y, data cut-off 8.3 y after accrual opened\n"
+                                                                     "53 patients, accrual 6 y") in ax.get_title()
         assert ax.get_xlabel() == "Years since reinfusion" and ax.get_ylabel() == ylabel
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         for number, name in enumerate(names):

@@ -80,7 +80,7 @@ def test_figures_say_what_they_show():
     assert "Disease-free survival" in dfs_axes.get_title()
     trm_axes = result.plot_trm().axes[0]
     assert "Treatment-related mortality" in trm_axes.get_title()
-    assert any("Published: 0.020" in t.get_text() for t in trm_axes.get_legend().get_texts())
+    assert any("Published: 2.0%" in t.get_text() for t in trm_axes.get_legend().get_texts())
     assert len(trm_axes.patches) >= 2  # bars of the study-level TRM distribution
 
 

@@ -138,7 +138,7 @@ def test_sweep_figures_say_what_they_show():
     result = sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=20, probabilities=["trm>=0.13"])
     ax = result.plot_outcome("os_5y").axes[0]
     assert ax.get_title().startswith("Overall survival 5 years after reinfusion against death probability in isolation")
-    assert "20 simulated studies of 50 patients at each point" in ax.get_title()
+    assert "20 simulated studies at each point of 50 patients," in ax.get_title()
     assert ax.get_xlabel() == "Death probability in isolation (stages.isolation.death_probability)"
     assert ax.get_ylabel() == "Overall survival 5 years after reinfusion (probability)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -217,3 +217,42 @@ def test_swept_path_also_set_is_refused(capsys, in_tmp_cwd):
     assert main(argv) == 2
     assert "--param cohort.size: also given with --set" in capsys.readouterr().err
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+CENTRE = str(SCENARIOS / "centre_capacity.toml")
+
+
+def test_sweep_to_unlimited_beds_reports_no_wait_and_undefined_utilisation(in_tmp_cwd, capsys):
+    """An unlimited bed is always free: its wait is 0 exactly, and its utilisation (use over capacity) is
+    undefined, so the sweep reports NaN for it and says why, instead of failing after simulating."""
+    argv = ["sweep", CENTRE, "--param", "resources.isolation_bed.capacity=1,unlimited", "--replications", "40",
+            "--quiet", "--probability", "wait_isolation_bed_mean_days>7"]
+    assert main(argv) == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "unlimited: nobody waits for the resource (wait 0), its utilisation is undefined" in printed
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    table = pd.read_csv(folder / "sweep.csv").set_index(["resources.isolation_bed.capacity", "outcome"])
+    for outcome in ("wait_isolation_bed_mean_days", "wait_isolation_bed_p90_days", "waited_isolation_bed",
+                    "deaths_waiting_per_100", "P(wait_isolation_bed_mean_days>7)"):
+        assert table.loc[("unlimited", outcome), "estimate"] == 0, outcome
+    assert table.loc[("1", "wait_isolation_bed_mean_days"), "estimate"] > 0
+    assert np.isnan(table.loc[("unlimited", "utilisation_isolation_bed"), "estimate"])
+    assert table.loc[("1", "utilisation_isolation_bed"), "estimate"] > 0
+    assert len(table.loc["unlimited"]) == len(table.loc["1"])  # every outcome at every point
+    assert {"sweep_wait_isolation_bed_mean_days.png", "sweep_utilisation_isolation_bed.png"} <= {
+        p.name for p in folder.iterdir()}
+
+
+def test_sweep_figure_says_where_an_outcome_is_undefined():
+    result = sweep(CENTRE, ["resources.isolation_bed.capacity=1,unlimited"], replications=20)
+    ax = result.plot_outcome("utilisation_isolation_bed").axes[0]
+    assert "Undefined where the resource is unlimited" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [t.get_text() for t in ax.texts] == ["undefined\n(unlimited)"]
+    assert not result.plot_outcome("wait_isolation_bed_mean_days").axes[0].texts  # a wait of 0 is drawn
+
+
+def test_heatmap_cells_say_undefined_where_the_resource_is_unlimited():
+    result = sweep(CENTRE, ["resources.isolation_bed.capacity=1,unlimited", "stages.isolation.death_probability=0,0.1"],
+                   replications=10)
+    cells = [t.get_text() for t in result.plot_heatmap("utilisation_isolation_bed").axes[0].texts]
+    assert cells.count("undefined") == 2 and "nan" not in cells

@@ -135,6 +135,15 @@ def test_run_with_uncertainty_reports_both_widths(in_tmp_cwd, capsys):
     assert manifest["scenario"]["simulation"]["parameter_uncertainty"] is True
 
 
+def test_uncertainty_table_describes_open_referrals_by_their_rate(in_tmp_cwd, capsys):
+    """A cohort of open referrals has no size: the table names the referral rate, not "None patients"."""
+    argv = ["run", str(SCENARIOS / "centre_capacity.toml"), "--uncertainty", "--replications", "20", "--quiet",
+            "--set", "stages.isolation.death_probability={ events = 1, n = 48 }"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "20 simulated studies of 12 referrals a year for 5 years (seed 12)" in printed and "None" not in printed
+
+
 @pytest.mark.parametrize(
     "argv, expected",
     [
