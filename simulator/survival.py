@@ -28,7 +28,7 @@ class _Sorted(NamedTuple):
     survival: np.ndarray  # (R, n + 1) all-cause KM after the first j sorted subjects; column 0 is 1
     counts: np.ndarray  # (R, G) number of included subjects with time <= grid point
     empty: np.ndarray  # (R,) rows with no included subject
-    unobserved: np.ndarray  # (R, G) grid points past the row's data: nobody still observed, survival above 0
+    unobserved: np.ndarray  # (R, G) grid points past the row's data: nobody still observed, someone censored
 
 
 def _prepare(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray) -> _Sorted:
@@ -55,9 +55,12 @@ def _prepare(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np
     flat = (first + (n_grid + 1) * np.arange(n_rows)[:, None]).ravel()
     hist = np.bincount(flat, minlength=n_rows * (n_grid + 1)).reshape(n_rows, n_grid + 1)
     counts = np.cumsum(hist[:, :n_grid], axis=1)
-    # Past the last observed time nobody is left to tell what happens, unless everyone has had an event.
+    # Past the last observed time nobody is left to tell what happens, unless every subject had an event (then
+    # the estimate is known exactly, and is the end of the curve). Ending where the curve reaches 0 would not
+    # do: in a study cut short, that selects the studies whose longest-followed patient happened to die.
     last = np.max(np.where(included, t, -np.inf), axis=1)
-    unobserved = (grid[None, :] > last[:, None]) & (survival[:, -1:] > 0)
+    censored = np.any(included & ~event, axis=1)
+    unobserved = (grid[None, :] > last[:, None]) & censored[:, None]
     return _Sorted(order, at_risk, survival, counts, n_in == 0, unobserved)
 
 
@@ -72,7 +75,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid
     S is right-continuous (an event at exactly t counts in S(t)); at tied times events are processed
     before censorings (censored at t are at risk at t), as lifelines does. Exact with ties.
     NaN where the estimate does not exist: rows with no included subject, and grid times past a row's last
-    observed time (nobody left under observation), unless the curve has already reached 0 there. Lifelines
+    observed time (nobody left under observation) unless every subject of the row had an event. Lifelines
     instead carries the last value forward, which would report, e.g., a 5-year survival from 2 years of data.
     """
     s = _prepare(time, event, included, grid)

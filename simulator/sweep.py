@@ -113,9 +113,10 @@ class SweepResult:
             "".join(f"{p:<{w}}" for p, w in zip(self.paths, path_width))
             + "".join(f"{c:>{w}}" for c, w in zip(columns, widths)),
         ]
+        part_evaluable = False
         for point, result, summary in zip(self.grid.point_texts, self.runs, self.point_summaries):
-            cells = [f"{summary.estimate[c]:.3f} ± {summary.mc_se[c]:.3f}" if c in result.summary.outcome.values
-                     else "unlimited" for c in columns]
+            cells = [_cell(summary, c) if c in result.summary.outcome.values else "unlimited" for c in columns]
+            part_evaluable |= any(c.endswith("*") for c in cells)
             lines.append("".join(f"{v:<{w}}" for v, w in zip(point, path_width))
                          + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
         targets = {k: v for k, v in base.targets.items() if k in columns}
@@ -124,6 +125,9 @@ class SweepResult:
         if any(self.unreported(c) for c in columns):
             lines.append("unlimited: nobody waits for the resource (wait 0), its utilisation is undefined and its "
                          "occupancy not recorded")
+        if part_evaluable:
+            lines.append("*: not every simulated study can estimate it at that point; the estimate is over those that "
+                         "can (their share: sweep.csv's evaluable column)")
         lines.append("sweep.csv adds lower/upper: the range (2.5-97.5%) of what one study would report")
         return "\n".join(lines)
 
@@ -235,3 +239,12 @@ def sweep(
     grid = build_grid(scenario, parameters, overrides)
     conditions = parse_conditions(probabilities, grid.base.outcome_names)
     return run_sweep(grid, replications, seed, conditions, progress, **run_options)
+
+
+def _cell(summary: pd.DataFrame, outcome: str) -> str:
+    """`estimate ± MC SE` of one grid point, `*` when some studies cannot estimate it, or "not evaluable"."""
+    estimate, se, share = summary.estimate[outcome], summary.mc_se[outcome], summary.evaluable[outcome]
+    if np.isnan(estimate):
+        return "not evaluable"
+    text = f"{estimate:.3f} ± {'n/a' if np.isnan(se) else f'{se:.3f}'}"
+    return text + "*" if share < 1 else text

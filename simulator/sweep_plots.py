@@ -25,6 +25,8 @@ from .labels import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .sweep import SweepResult
 
 BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
@@ -101,6 +103,7 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
         for i in np.flatnonzero(np.isnan(estimate.reshape(shape)).reshape(len(x), -1).all(axis=1)):
             ax.annotate("undefined\n(unlimited)", (x[i], 0.5), xycoords=("data", "axes fraction"), ha="center",
                         va="center", color="grey", fontsize=9)
+    _mark_not_evaluable(ax, x, estimate, _column(result, outcome, "evaluable"), shape, bool(unreported))
     ylabel = outcome_label(outcome)
     ax.set(xlabel=parameter_label(first.path), ylabel=ylabel)
     if is_proportion(outcome):
@@ -118,6 +121,27 @@ def outcome_curve(result: SweepResult, outcome: str) -> Figure:
         ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
+
+
+def _mark_not_evaluable(ax: Axes, x: np.ndarray, estimate: np.ndarray, evaluable: np.ndarray, shape: list[int],
+                        unlimited: bool) -> None:
+    """Say where studies cannot estimate the outcome: a grey ring around points estimated over only some of
+    the studies, a note where none can (unless the resource is unlimited there, which is said already)."""
+    partial = (evaluable < 1) & np.isfinite(estimate)
+    if partial.any():
+        xs = np.broadcast_to(x[:, None], (len(x), estimate.size // len(x))).ravel()
+        ax.plot(xs[partial], estimate[partial], "o", ms=14, mfc="none", mec="grey", mew=1.5,
+                label="Not every study can estimate it here: mean over those that can")
+    by_x = np.isnan(estimate.reshape(shape)).reshape(len(x), -1).all(axis=1)
+    if unlimited or not by_x.any():
+        return
+    ax.plot([], [], ls="none", label="Not evaluable: no study has a patient in its analysis set at that time")
+    for i in np.flatnonzero(by_x):
+        ax.annotate("not\nevaluable", (x[i], 0.85), xycoords=("data", "axes fraction"), ha="center", va="center",
+                    color="grey", fontsize=9)
+    pad = 0.05 * (x.max() - x.min() or 1.0)
+    low, high = ax.get_xlim()
+    ax.set_xlim(min(low, x.min() - pad), max(high, x.max() + pad))
 
 
 def heatmap(result: SweepResult, outcome: str) -> Figure:

@@ -219,3 +219,15 @@ def test_weakly_identified_parameters_are_said_to_be_so(value, se, low, high, id
     assert np.isfinite(lower) == identified and np.isfinite(upper) == identified
     if identified:
         assert low <= lower < value < upper <= high
+
+
+def test_sweep_table_and_figure_mark_points_studies_cannot_estimate():
+    from simulator.grid import build_grid
+    from simulator.sweep import run_sweep
+    grid = build_grid(BURT, ["cohort.followup_after_accrual_years=0.2,4.3,5"], ["cohort.accrual_years=1"])
+    result = run_sweep(grid, replications=30)
+    table = result.table()
+    assert "nan" not in table and "not evaluable" in table and "*: not every simulated study" in table
+    legend = [t.get_text() for t in result.plot_outcome("dfs_5y").axes[0].get_legend().get_texts()]
+    assert any(text.startswith("Not every study can estimate it here") for text in legend)
+    assert any(text.startswith("Not evaluable") for text in legend)

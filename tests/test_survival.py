@@ -10,9 +10,8 @@ from simulator.survival import cumulative_incidence, kaplan_meier
 
 
 def lifelines_km(t: np.ndarray, event: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    km = KaplanMeierFitter().fit(t, event)
-    values = km.survival_function_at_times(grid).to_numpy()
-    return np.where((grid > t.max()) & (km.survival_function_.iloc[-1, 0] > 0), np.nan, values)
+    values = KaplanMeierFitter().fit(t, event).survival_function_at_times(grid).to_numpy()
+    return np.where((grid > t.max()) & ~np.all(event), np.nan, values)
 
 
 def lifelines_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -21,8 +20,7 @@ def lifelines_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray) -> np.ndar
         warnings.simplefilter("error")  # lifelines warns exactly when it jitters tied times
         aj = AalenJohansenFitter(calculate_variance=False).fit(t, cause, event_of_interest=1)
     values = aj.cumulative_density_["CIF_1"].asof(grid).to_numpy()
-    ended = KaplanMeierFitter().fit(t, cause != 0).survival_function_.iloc[-1, 0] == 0
-    return np.where((grid > t.max()) & ~ended, np.nan, values)
+    return np.where((grid > t.max()) & ~np.all(cause != 0), np.nan, values)
 
 
 def reference_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray, k: int = 1) -> np.ndarray:
@@ -34,7 +32,7 @@ def reference_cif(t: np.ndarray, cause: np.ndarray, grid: np.ndarray, k: int = 1
         s *= 1.0 - dead.sum() / at_risk
         steps.append((u, cif))
     values = np.array([max([c for u, c in steps if u <= g], default=0.0) for g in grid])
-    return np.where((grid > t.max()) & (s > 0), np.nan, values)
+    return np.where((grid > t.max()) & ~np.all(cause != 0), np.nan, values)
 
 
 @pytest.fixture(scope="module")
@@ -117,15 +115,16 @@ def test_empty_and_all_censored_rows():
 
 
 def test_no_value_past_the_last_observation():
-    """A study followed for 2 years has no 5-year survival: NaN, not the 2-year value carried forward.
-    When every subject has had an event the curve has ended (S = 0, CIF complete) and stays defined."""
+    """A study followed for 2 years has no 5-year survival: NaN, not the 2-year value carried forward. When
+    every subject has had an event the curve is known to its end (S = 0) and stays defined; a curve that
+    reaches 0 with someone censored earlier does not (in a study cut short that would select bad studies)."""
     time = np.array([[0.5, 1.0, 2.0], [0.5, 1.0, 2.0], [0.5, 1.0, 2.0]])
     event = np.array([[True, False, False], [True, True, True], [True, False, True]])
     grid = np.array([1.0, 2.0, 2.0001, 5.0])
     km = kaplan_meier(time, event, np.ones_like(event), grid)
     np.testing.assert_allclose(km[0], [2 / 3, 2 / 3, np.nan, np.nan])
     np.testing.assert_allclose(km[1], [1 / 3, 0.0, 0.0, 0.0])
-    np.testing.assert_allclose(km[2], [2 / 3, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(km[2], [2 / 3, 0.0, np.nan, np.nan])
     cif = cumulative_incidence(time, event.astype(int), np.ones_like(event), grid)
     np.testing.assert_allclose(cif[0], [1 / 3, 1 / 3, np.nan, np.nan])
     np.testing.assert_allclose(cif[1], [2 / 3, 1.0, 1.0, 1.0])
