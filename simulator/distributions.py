@@ -165,7 +165,82 @@ class Discrete(_Distribution):
         return float(np.dot(self.values, self.probabilities)) * self._days
 
 
+class Piecewise(_Distribution):
+    """A hazard constant between breaks: `rates_per_year[i]` from `breaks_years[i - 1]` to `breaks_years[i]`
+    (the first from 0, the last to infinity), e.g. relapses frequent in the first years, rarer later."""
+
+    dist: Literal["piecewise"]
+    breaks_years: list[PositiveFloat] = Field(min_length=1)
+    rates_per_year: list[NonNegativeFloat]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Piecewise:
+        if len(self.rates_per_year) != len(self.breaks_years) + 1:
+            raise ValueError(f"rates_per_year needs one rate more than breaks_years ({len(self.breaks_years)} "
+                             f"breaks, so {len(self.breaks_years) + 1} rates; got {len(self.rates_per_year)})")
+        if any(b <= a for a, b in zip(self.breaks_years, self.breaks_years[1:])):
+            raise ValueError(f"breaks_years must increase (got {self.breaks_years})")
+        if self.unit != "days":
+            raise ValueError("piecewise takes its units from breaks_years and rates_per_year; drop 'unit'")
+        return self
+
+    def _pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Start (days), rate (per day) and cumulative hazard at the start of each piece."""
+        starts = np.concatenate([[0.0], self.breaks_years]) * DAYS_PER_YEAR
+        rates = np.asarray(self.rates_per_year) / DAYS_PER_YEAR
+        cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(starts))])
+        return starts, rates, cumulative
+
+    def cumulative_hazard(self, days: np.ndarray) -> np.ndarray:
+        starts, rates, cumulative = self._pieces()
+        piece = np.searchsorted(starts, days, side="right") - 1
+        return cumulative[piece] + rates[piece] * (days - starts[piece])
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        starts, rates, cumulative = self._pieces()
+        with np.errstate(divide="ignore"):
+            target = -np.log1p(-np.asarray(u, dtype=float))
+        piece = np.searchsorted(cumulative, target, side="right") - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            days = starts[piece] + (target - cumulative[piece]) / rates[piece]
+        return np.where(rates[piece] > 0, days, np.inf)  # a zero rate in the last piece: never
+
+    def expected_days(self) -> float:
+        starts, rates, cumulative = self._pieces()
+        if rates[-1] == 0:
+            return np.inf
+        ends = np.append(starts[1:], np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):  # integral of S over each piece
+            spans = np.where(rates > 0, np.exp(-cumulative) * -np.expm1(-rates * (ends - starts)) / rates,
+                             np.exp(-cumulative) * (ends - starts))
+        return float(np.sum(spans))
+
+
+class Cure(_Distribution):
+    """A cure (mixture) fraction: a share `cured` never has the event; the others follow `uncured`, so
+    S(t) = cured + (1 - cured) S_uncured(t), a plateau as seen after transplant for autoimmune disease."""
+
+    dist: Literal["cure"]
+    cured: Annotated[float, Field(ge=0, lt=1)]
+    uncured: Distribution
+
+    @model_validator(mode="after")
+    def _no_unit(self) -> Cure:
+        if self.unit != "days":
+            raise ValueError("cure takes its unit from the uncured distribution; drop 'unit'")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        share = 1.0 - self.cured  # the lowest uniforms are the uncured: more cure only removes events
+        return np.where(u < share, self.uncured.ppf(np.minimum(u / share, 1.0)), np.inf)
+
+    def expected_days(self) -> float:
+        return np.inf if self.cured > 0 else self.uncured.expected_days()
+
+
 Distribution = Annotated[
-    Union[Fixed, Exponential, LogNormal, Gamma, Weibull, Uniform, Discrete],
+    Union[Fixed, Exponential, LogNormal, Gamma, Weibull, Uniform, Discrete, Piecewise, Cure],
     Field(discriminator="dist"),
 ]
+Cure.model_rebuild()

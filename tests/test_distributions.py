@@ -17,6 +17,8 @@ CASES = [
     {"dist": "weibull", "shape": 1.5, "scale": 2, "unit": "years"},
     {"dist": "uniform", "low": 21, "high": 42},
     {"dist": "discrete", "values": [1, 2, 3], "probabilities": [0.71, 0.17, 0.12]},
+    {"dist": "piecewise", "breaks_years": [1, 3], "rates_per_year": [0.6, 0.2, 0.4]},
+    {"dist": "cure", "cured": 0.0, "uncured": {"dist": "gamma", "mean": 20, "sd": 6}},
 ]
 
 
@@ -54,5 +56,35 @@ def test_ppf_is_monotone_in_the_uniform():
     ],
 )
 def test_bad_parameters_are_rejected(spec, message):
+    with pytest.raises(ValidationError, match=message):
+        ADAPTER.validate_python(spec)
+
+
+def test_piecewise_hazard_survival_is_exp_of_minus_the_cumulative_hazard():
+    """S(t) = exp(-H(t)) with H piecewise linear: rates 0.6, 0.2, 0.4 per year split at 1 and 3 years."""
+    dist = ADAPTER.validate_python({"dist": "piecewise", "breaks_years": [1, 3], "rates_per_year": [0.6, 0.2, 0.4]})
+    years = dist.sample(np.random.default_rng(3), 200_000) / DAYS_PER_YEAR
+    for t, cumulative in ((0.5, 0.3), (1.0, 0.6), (2.0, 0.8), (3.0, 1.0), (5.0, 1.8)):
+        exact = np.exp(-cumulative)
+        assert abs((years > t).mean() - exact) <= 4 * np.sqrt(exact * (1 - exact) / len(years)), t
+
+
+def test_cure_fraction_survival_has_a_plateau():
+    """S(t) = c + (1 - c) exp(-r t): with c = 0.4 and r = 0.5 per year, 40% never have the event."""
+    dist = ADAPTER.validate_python(
+        {"dist": "cure", "cured": 0.4, "uncured": {"dist": "exponential", "rate_per_year": 0.5}})
+    years = dist.sample(np.random.default_rng(4), 200_000) / DAYS_PER_YEAR
+    for t in (0.5, 2.0, 10.0, 100.0):
+        exact = 0.4 + 0.6 * np.exp(-0.5 * t)
+        assert abs((years > t).mean() - exact) <= 4 * np.sqrt(exact * (1 - exact) / len(years)), t
+    assert dist.expected_days() == np.inf
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"dist": "piecewise", "breaks_years": [1], "rates_per_year": [0.1]}, "one rate more than breaks"),
+    ({"dist": "piecewise", "breaks_years": [3, 1], "rates_per_year": [0.1, 0.2, 0.3]}, "must increase"),
+    ({"dist": "cure", "cured": 1.0, "uncured": {"dist": "fixed", "value": 1}}, "less than 1"),
+])
+def test_bad_piecewise_and_cure_are_rejected(spec, message):
     with pytest.raises(ValidationError, match=message):
         ADAPTER.validate_python(spec)
