@@ -45,10 +45,11 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     grid = curve_grid(scenario)
     grid_days = grid * DAYS_PER_YEAR
-    died = h.death <= cutoff
-    relapsed = h.relapse <= cutoff
+    end = h.observed_until(cutoff)  # the cut-off, or loss to follow-up
+    died = h.death <= end
+    relapsed = h.relapse <= end
     transplanted = h.reinfusion <= cutoff
-    last_seen = np.minimum(h.death, cutoff)  # patients who leave the pathway stay followed (see off_pathway)
+    last_seen = np.minimum(h.death, end)  # patients who leave the pathway stay followed (see off_pathway)
     since_reinfusion = last_seen - h.reinfusion
     to_relapse_or_end = np.minimum(h.relapse, last_seen) - h.reinfusion
     competing = np.where(relapsed, 1, np.where(died, 2, 0))
@@ -70,8 +71,16 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
         values[f"os_{landmark_label(landmark)}_itt"] = itt[:, column]
     for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
         values[f"relapse_{landmark_label(landmark)}"] = curves["relapse"][:, column]
+    nrm = cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days[at_landmarks], of_interest=2)
+    for column, landmark in enumerate(scenario.simulation.landmarks_years):
+        values[f"nrm_{landmark_label(landmark)}"] = nrm[:, column]
     enrolled = everyone.sum(axis=1)
     values["trm"] = (died & _treatment_related(scenario, h)).sum(axis=1) / enrolled
+    window = scenario.outcomes.trm_window_days
+    with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
+        early = died & transplanted & _treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
+        values[f"trm_{window}d"] = early.sum(axis=1) / transplanted.sum(axis=1)
+    values.update(followup_months(since_reinfusion, died, transplanted))
     on_pathway = h.death_stage != h.stage_labels.index(OFF_PATHWAY)  # not those who had left it
     values["deaths_before_reinfusion"] = (died & on_pathway & (h.death < h.reinfusion)).sum(axis=1) / enrolled
     values["transplanted"] = transplanted.sum(axis=1) / enrolled
@@ -87,9 +96,27 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     )
 
 
-def _treatment_related(scenario: Scenario, h: Histories) -> np.ndarray:
-    """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion."""
+def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted: np.ndarray) -> dict[str, np.ndarray]:
+    """Follow-up of transplanted patients from reinfusion, as papers report it: the mean time observed (to
+    death or last contact), and the median potential follow-up by reverse Kaplan-Meier (censoring is the
+    event, death censors it), NaN when under half the patients' follow-up has ended."""
+    months = since_reinfusion / (DAYS_PER_YEAR / 12)
+    with np.errstate(invalid="ignore"):
+        mean = np.where(transplanted, months, 0.0).sum(axis=1) / transplanted.sum(axis=1)
+    grid = np.arange(0.0, np.nanmax(np.where(transplanted, months, 0.0), initial=0.0) + 0.2, 0.1)
+    reverse = kaplan_meier(months, ~died, transplanted, grid)
+    reached = reverse <= 0.5
+    median = np.where(reached.any(axis=1), grid[np.argmax(reached, axis=1)], np.nan)
+    return {"followup_mean_months": mean, "followup_median_months": median}
+
+
+def _treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = False) -> np.ndarray:
+    """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion; with
+    `early_deaths`, also deaths from the follow-up's early treatment-related hazard."""
     in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages])
+    if early_deaths and scenario.followup.early_death is not None:
+        follow_up = h.death_stage == h.stage_labels.index("follow-up")
+        in_stages = in_stages | (follow_up & (h.death_cause == h.cause_labels.index(scenario.followup.early_death_cause)))
     window = scenario.outcomes.trm_followup_days
     if window == 0:
         return in_stages

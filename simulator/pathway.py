@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import numpy as np
+from scipy import special
 
 from .distributions import DAYS_PER_YEAR
 from .queueing import Rules, queue_rows
@@ -56,6 +57,11 @@ class Histories:
     stage_labels: list[str]
     cause_labels: list[str]
     queues: dict[str, QueueRecord] = field(default_factory=dict)
+    lost: np.ndarray | None = None  # loss to follow-up (inf: never); None when the scenario has none
+
+    def observed_until(self, cutoff_days: float) -> np.ndarray | float:
+        """When each patient's follow-up ends: the data cut-off, or loss to follow-up if earlier."""
+        return cutoff_days if self.lost is None else np.minimum(self.lost, cutoff_days)
 
 
 OFF_PATHWAY = "off pathway"
@@ -74,6 +80,8 @@ def waiting_label(resource: str) -> str:
 def cause_labels(scenario: Scenario) -> list[str]:
     causes = [s.death_cause for s in scenario.stages.values()]
     causes += [scenario.waiting.death_cause, scenario.followup.death_cause]
+    if scenario.followup.early_death is not None:
+        causes.append(scenario.followup.early_death_cause)
     if scenario.off_pathway is not None:
         causes.append(scenario.off_pathway.death_cause)
     return list(dict.fromkeys(causes))
@@ -85,13 +93,24 @@ def enrolment_days(scenario: Scenario, u: np.ndarray) -> np.ndarray:
     cohort = scenario.cohort
     window = cohort.accrual_years * DAYS_PER_YEAR
     if cohort.referrals is None:
-        return np.sort(u, axis=1) * window
+        return _accrual_quantile(np.sort(u, axis=1), cohort.accrual_weights) * window
     gap = DAYS_PER_YEAR / cohort.referrals.rate_per_year
     if cohort.referrals.process == "fixed":
         times = np.broadcast_to(np.arange(u.shape[1]) * gap, u.shape)
     else:
         times = np.cumsum(-np.log1p(-u) * gap, axis=1)
     return np.where(times < window, times, NEVER)
+
+
+def _accrual_quantile(u: np.ndarray, weights: list[float] | None) -> np.ndarray:
+    """Share of the accrual period by which a share `u` of the cohort is enrolled: uniform, or with the
+    enrolment rate of each equal part of the period proportional to its weight."""
+    if weights is None:
+        return u
+    cumulative = np.concatenate([[0.0], np.cumsum(weights)]) / np.sum(weights)
+    part = np.clip(np.searchsorted(cumulative, u, side="right") - 1, 0, len(weights) - 1)
+    within = (u - cumulative[part]) / np.maximum(cumulative[part + 1] - cumulative[part], 1e-300)
+    return (part + np.clip(within, 0.0, 1.0)) / len(weights)
 
 
 def simulate_pathway(
@@ -230,22 +249,45 @@ def _queue(
 def _follow_up(
     scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, now: np.ndarray, on_pathway: np.ndarray
 ) -> None:
-    """After discharge: relapse and death compete; after relapse, death follows its own distribution."""
+    """After discharge: relapse and death compete; after relapse, death follows its own distribution. An
+    early treatment-related death competes with both within its window after reinfusion. A gamma frailty Z
+    multiplies each patient's hazards: S(t | Z) = S(t)^Z, i.e. the uniform u becomes 1 - (1 - u)^(1/Z)."""
     f = scenario.followup
+    frailty = None
+    if f.frailty_variance is not None:
+        theta = f.frailty_variance  # Z ~ Gamma(shape 1/theta, scale theta): mean 1, variance theta
+        frailty = special.gammaincinv(1 / theta, u[layout.rows["followup.frailty"]]) * theta
 
     def after(dist, event: str) -> np.ndarray:  # type: ignore[no-untyped-def]
-        return np.full(now.shape, NEVER) if dist is None else dist.ppf(u[layout.rows[f"followup.{event}"]])
+        if dist is None:
+            return np.full(now.shape, NEVER)
+        uniform = u[layout.rows[f"followup.{event}"]]
+        if frailty is not None:
+            with np.errstate(divide="ignore"):
+                uniform = -np.expm1(np.log1p(-uniform) / frailty)
+        return dist.ppf(uniform)
 
     to_relapse = after(f.relapse, "relapse")
     to_death = after(f.death_before_relapse, "death_before_relapse")
     relapse_to_death = after(f.death_after_relapse, "death_after_relapse")
     relapses = on_pathway & (to_relapse < to_death)
-    h.relapse = np.where(relapses, now + to_relapse, h.relapse)
     death = np.where(relapses, now + to_relapse + relapse_to_death, now + to_death)
-    dies = on_pathway & np.isfinite(death)
-    h.death = np.where(dies, death, h.death)
+    early = np.full(now.shape, NEVER)
+    if f.early_death is not None:
+        early = now + after(f.early_death, "early_death")
+        early = np.where(early - h.reinfusion <= f.early_death_window_days, early, NEVER)
+    relapses &= now + to_relapse < early
+    h.relapse = np.where(relapses, now + to_relapse, h.relapse)
+    dies = on_pathway & np.isfinite(np.minimum(death, early))
+    early_first = dies & (early < death)
+    h.death = np.where(dies, np.minimum(death, early), h.death)
     h.death_stage[dies] = h.stage_labels.index("follow-up")
     h.death_cause[dies] = h.cause_labels.index(f.death_cause)
+    if f.early_death is not None:
+        h.death_cause[early_first] = h.cause_labels.index(f.early_death_cause)
+    if scenario.cohort.loss_to_followup is not None:
+        loss = scenario.cohort.loss_to_followup.ppf(u[layout.rows["cohort.loss_to_followup"]])
+        h.lost = np.where(np.isfinite(h.reinfusion), h.reinfusion + loss, NEVER)
 
 
 def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:

@@ -23,14 +23,15 @@ COLUMNS = (
 
 def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[str, np.ndarray]:
     """Columns of the log: days since the study's first enrolment, NaN (or None, stored as null) where the
-    event did not happen before the data cut-off."""
+    event did not happen before the data cut-off (or the patient's loss to follow-up)."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
+    end = h.observed_until(cutoff)  # the cut-off, or loss to follow-up
     first = h.enrolment.min(axis=1, keepdims=True)
 
     def seen(times: np.ndarray) -> np.ndarray:
-        return np.where(times <= cutoff, times - first, np.nan).ravel()
+        return np.where(times <= end, times - first, np.nan).ravel()
 
-    died = (h.death <= cutoff).ravel()
+    died = (h.death <= end).ravel()
     stages = np.array(h.stage_labels + [None], dtype=object)
     causes = np.array(h.cause_labels + [None], dtype=object)
     n_rows, n = h.enrolment.shape
@@ -43,7 +44,7 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
         "death_day": seen(h.death),
         "death_cause": np.where(died, causes[h.death_cause.ravel()], None),
         "death_stage": np.where(died, stages[h.death_stage.ravel()], None),
-        "last_followup_day": (np.minimum(h.death, cutoff) - first).ravel(),
+        "last_followup_day": (np.minimum(h.death, end) - first).ravel(),
     }
     referred = np.isfinite(h.enrolment).ravel()  # open referrals leave unused patient slots
     return {name: column[referred] for name, column in columns.items()}

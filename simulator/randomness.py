@@ -35,8 +35,13 @@ class StreamLayout:
         names += [f"followup.{event}" for event in FOLLOWUP_EVENTS]
         if scenario.waiting.priority is not None:  # only then, so scenarios without keep their numbers
             names.append("waiting.priority")
-        if scenario.off_pathway is not None:  # likewise
-            names.append("off_pathway.death")
+        optional = {  # each only when the scenario has it, so scenarios without keep their numbers
+            "off_pathway.death": scenario.off_pathway is not None,
+            "followup.early_death": scenario.followup.early_death is not None,
+            "followup.frailty": scenario.followup.frailty_variance is not None,
+            "cohort.loss_to_followup": scenario.cohort.loss_to_followup is not None,
+        }
+        names += [name for name, present in optional.items() if present]
         return cls({name: row for row, name in enumerate(names)})
 
     def __len__(self) -> int:

@@ -62,6 +62,13 @@ class Cohort(_Model):
     followup_after_accrual_years: NonNegativeFloat = Field(
         description="time from the end of accrual to the data cut-off"
     )
+    accrual_weights: list[NonNegativeFloat] | None = Field(
+        default=None, min_length=1,
+        description="relative enrolment rate in equal parts of the accrual period (e.g. per calendar year)",
+    )
+    loss_to_followup: Distribution | None = Field(
+        default=None, description="time from reinfusion to loss to follow-up (censored from then on)"
+    )
 
     @model_validator(mode="after")
     def _size_or_referrals(self) -> Cohort:
@@ -69,6 +76,11 @@ class Cohort(_Model):
             raise ValueError("give exactly one of size (a fixed cohort) or referrals (open arrivals)")
         if self.referrals is not None and self.accrual_years == 0:
             raise ValueError("referrals need accrual_years > 0: the window over which they arrive")
+        if self.accrual_weights is not None:
+            if self.referrals is not None:
+                raise ValueError("accrual_weights shape a fixed cohort's enrolment; referrals have their own rate")
+            if sum(self.accrual_weights) <= 0:
+                raise ValueError("accrual_weights need at least one part with a weight above 0")
         return self
 
     @property
@@ -148,6 +160,16 @@ class FollowUp(_Model):
     death_before_relapse: Distribution | None = None
     death_after_relapse: Distribution | None = None
     death_cause: str = "disease"
+    early_death: Distribution | None = Field(
+        default=None, description="time from discharge to a treatment-related death (e.g. infection), which "
+        "can happen only within early_death_window_days of reinfusion",
+    )
+    early_death_window_days: PositiveFloat = 100.0
+    early_death_cause: str = "treatment-related"
+    frailty_variance: PositiveFloat | None = Field(
+        default=None, description="variance of a gamma frailty (mean 1) multiplying each patient's follow-up "
+        "hazards: patients differ in risk beyond the scenario's averages",
+    )
 
 
 class Waiting(_Model):
@@ -217,6 +239,10 @@ class Outcomes(_Model):
     trm_followup_days: NonNegativeFloat = Field(
         default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
     )
+    trm_window_days: PositiveInt = Field(
+        default=100, description="D of the outcome trm_<D>d: treatment-related deaths within D days of "
+        "reinfusion per transplanted patient",
+    )
 
 
 class Scenario(_Model):
@@ -277,7 +303,9 @@ class Scenario(_Model):
             + [f"dfs_{m}" for m in marks]
             + [f"os_{m}_itt" for m in marks]
             + [f"relapse_{m}" for m in marks]
-            + ["trm", "deaths_before_reinfusion", "transplanted", "transplants_per_year"]
+            + [f"nrm_{m}" for m in marks]
+            + ["trm", f"trm_{self.outcomes.trm_window_days}d", "deaths_before_reinfusion", "transplanted",
+               "transplants_per_year", "followup_mean_months", "followup_median_months"]
             + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
             + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])
         )

@@ -65,12 +65,12 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
     """Days from enrolment to death (os) or to relapse or death (dfs), or to censoring; event observed."""
-    cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
-    died = h.death <= cutoff
-    last_seen = np.minimum(h.death, cutoff)  # intention to treat: those who leave the pathway stay at risk
+    end = h.observed_until(scenario.cohort.cutoff_years * DAYS_PER_YEAR)  # cut-off, or loss to follow-up
+    died = h.death <= end
+    last_seen = np.minimum(h.death, end)  # intention to treat: those who leave the pathway stay at risk
     if endpoint == "os":
         return last_seen - h.enrolment, died
-    return np.minimum(h.relapse, last_seen) - h.enrolment, died | (h.relapse <= cutoff)
+    return np.minimum(h.relapse, last_seen) - h.enrolment, died | (h.relapse <= end)
 
 
 def trm_deaths(scenario: Scenario, h: Histories) -> np.ndarray:
