@@ -20,7 +20,10 @@ _FIXED = {
     "transplants_per_year": "Transplants per year of referrals",
     "deaths_waiting_per_100": "Deaths while waiting (per 100 enrolled)",
     "withdrawals_waiting_per_100": "Withdrawals while waiting (per 100 enrolled)",
+    "followup_mean_months": "Mean follow-up after reinfusion (months)",
+    "followup_median_months": "Median follow-up after reinfusion, reverse Kaplan-Meier (months)",
 }
+_EARLY_TRM = re.compile(r"^trm_(\d+)d$")
 _RESOURCE = {
     re.compile(r"^wait_(\w+)_mean_days$"): "Mean wait for {} (days)",
     re.compile(r"^wait_(\w+)_median_days$"): "Median wait for {} (days)",
@@ -30,7 +33,7 @@ _RESOURCE = {
     re.compile(r"^occupancy_(\w+)_mean$"): "Mean {}s in use",
 }
 CAPACITY_PATHS = ("resources.", "cohort.referrals", "waiting.")
-_AT_LANDMARK = re.compile(r"^(os|dfs|relapse)_(\d+(?:\.\d+)?)y(_itt)?$")
+_AT_LANDMARK = re.compile(r"^(os|dfs|relapse|nrm)_(\d+(?:\.\d+)?)y(_itt)?$")
 _CONDITION = re.compile(r"^P\((.+)\)$")
 
 
@@ -83,8 +86,11 @@ def outcome_label(outcome: str) -> str:
     if m := _AT_LANDMARK.match(outcome):
         kind, years, itt = m.groups()
         after = "after enrolment (intention to treat)" if itt else "after reinfusion"
-        what = {"os": "Overall survival", "dfs": "Disease-free survival", "relapse": "Cumulative incidence of relapse"}
+        what = {"os": "Overall survival", "dfs": "Disease-free survival", "relapse": "Cumulative incidence of relapse",
+                "nrm": "Non-relapse mortality"}
         return f"{what[kind]} {years} years {after} (probability)"
+    if m := _EARLY_TRM.match(outcome):
+        return f"Treatment-related deaths within {m.group(1)} days of reinfusion (deaths / reinfused)"
     return outcome
 
 
@@ -92,7 +98,7 @@ def short_outcome_label(outcome: str) -> str:
     """A compact label for crowded axes: `os_5y` -> "5-year OS"."""
     if m := _AT_LANDMARK.match(outcome):
         kind, years, itt = m.groups()
-        name = {"os": "OS", "dfs": "DFS", "relapse": "relapse (cum. incidence)"}[kind]
+        name = {"os": "OS", "dfs": "DFS", "relapse": "relapse (cum. incidence)", "nrm": "NRM"}[kind]
         return f"{years}-year {name}{' (ITT)' if itt else ''}"
     return {"trm": "TRM", "deaths_before_reinfusion": "Deaths before reinfusion", "transplanted": "Reinfused"}.get(
         outcome, outcome
@@ -119,7 +125,7 @@ def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) ->
 
 def is_proportion(outcome: str) -> bool:
     """Whether the outcome lies between 0 and 1 (a probability or share), rather than days or counts."""
-    return not re.search(r"(_days|_per_100|_per_year|^occupancy_\w+_mean)$", outcome)
+    return not re.search(r"(_days|_months|_per_100|_per_year|^occupancy_\w+_mean)$", outcome)
 
 
 def outcome_words(outcome: str) -> str:

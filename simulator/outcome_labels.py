@@ -6,11 +6,12 @@ import re
 import shlex
 from pathlib import Path
 
-_LANDMARK = re.compile(r"^(os|dfs|relapse)_(\d+(?:\.\d+)?)y(_itt)?$")
+_LANDMARK = re.compile(r"^(os|dfs|relapse|nrm)_(\d+(?:\.\d+)?)y(_itt)?$")
 _WORDS = {
     "os": "Overall survival",
     "dfs": "Disease-free survival",
     "relapse": "Cumulative incidence of relapse",
+    "nrm": "Non-relapse mortality",
 }
 _FIXED = {
     "trm": "Treatment-related mortality",
