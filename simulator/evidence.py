@@ -3,18 +3,24 @@
 A scenario probability may be written as the data it was estimated from, `{ events = 1, n = 50 }`, and
 a rate per year as `{ events = 10, person_years = 80 }`. The scenario then holds an `Estimate`: a float
 equal to the point estimate (events / n, events / person-years), so the engine uses it like any number,
-that also remembers its evidence and the posterior distribution of the parameter (flat prior):
-Beta(events + 1, n - events + 1) for a probability, Gamma(events + 1, rate = person-years) for a rate.
+that also remembers its evidence and the posterior distribution of the parameter under the scenario's
+prior. Jeffreys' prior (the default) adds half an event: Beta(events + 1/2, n - events + 1/2) for a
+probability, Gamma(events + 1/2, rate = person-years) for a rate; the flat ("uniform") prior adds one,
+which with one event in 50 nearly doubles the mean (2/52 against 1/50).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
 from scipy import special
+
+
+PRIOR_EVENTS = {"jeffreys": 0.5, "uniform": 1.0}  # pseudo-events each prior adds to events and to non-events
+Prior = Literal["jeffreys", "uniform"]
 
 
 class Estimate(float):
@@ -22,11 +28,11 @@ class Estimate(float):
 
     events: int
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
         """Posterior quantiles for uniforms `u` (inverse CDF, so draws can share random numbers)."""
         raise NotImplementedError
 
-    def posterior_mean(self) -> float:
+    def posterior_mean(self, prior: Prior = "jeffreys") -> float:
         raise NotImplementedError
 
     def evidence(self) -> dict[str, float]:
@@ -35,7 +41,8 @@ class Estimate(float):
 
 
 class ProportionEstimate(Estimate):
-    """`events` of `n` patients: point estimate events / n, posterior Beta(events + 1, n - events + 1)."""
+    """`events` of `n` patients: point estimate events / n, posterior Beta(events + a, n - events + a), a the
+    prior's pseudo-events."""
 
     def __new__(cls, events: int, n: int) -> ProportionEstimate:
         self = super().__new__(cls, events / n)
@@ -48,11 +55,13 @@ class ProportionEstimate(Estimate):
     def __repr__(self) -> str:
         return f"ProportionEstimate(events={self.events}, n={self.n})"
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return special.betaincinv(self.events + 1, self.n - self.events + 1, u)
+    def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        a = PRIOR_EVENTS[prior]
+        return special.betaincinv(self.events + a, self.n - self.events + a, u)
 
-    def posterior_mean(self) -> float:
-        return (self.events + 1) / (self.n + 2)
+    def posterior_mean(self, prior: Prior = "jeffreys") -> float:
+        a = PRIOR_EVENTS[prior]
+        return (self.events + a) / (self.n + 2 * a)
 
     def evidence(self) -> dict[str, float]:
         return {"events": self.events, "n": self.n}
@@ -60,7 +69,7 @@ class ProportionEstimate(Estimate):
 
 class RateEstimate(Estimate):
     """`events` over `person_years`: point estimate per year events / person_years, posterior
-    Gamma(shape events + 1, rate person_years)."""
+    Gamma(shape events + a, rate person_years), a the prior's pseudo-events."""
 
     def __new__(cls, events: int, person_years: float) -> RateEstimate:
         self = super().__new__(cls, events / person_years)
@@ -73,11 +82,11 @@ class RateEstimate(Estimate):
     def __repr__(self) -> str:
         return f"RateEstimate(events={self.events}, person_years={self.person_years:g})"
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return special.gammaincinv(self.events + 1, u) / self.person_years
+    def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        return special.gammaincinv(self.events + PRIOR_EVENTS[prior], u) / self.person_years
 
-    def posterior_mean(self) -> float:
-        return (self.events + 1) / self.person_years
+    def posterior_mean(self, prior: Prior = "jeffreys") -> float:
+        return (self.events + PRIOR_EVENTS[prior]) / self.person_years
 
     def evidence(self) -> dict[str, float]:
         return {"events": self.events, "person_years": self.person_years}

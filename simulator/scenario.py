@@ -26,7 +26,7 @@ from pydantic import (
 
 from .distributions import Distribution
 from .errors import UserError
-from .evidence import ProbabilityOrEvidence, estimates
+from .evidence import Prior, ProbabilityOrEvidence, estimates
 from .validation_messages import allowed_keys, describe_validation_error
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -115,6 +115,7 @@ class Simulation(_Model):
         default=False,
         description="draw each parameter given with its evidence from its posterior, once per replication",
     )
+    prior: Prior = Field(default="jeffreys", description="prior of the posteriors drawn with parameter_uncertainty")
 
     @field_validator("landmarks_years")
     @classmethod

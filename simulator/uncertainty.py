@@ -25,6 +25,7 @@ from .scenario import Scenario
 if TYPE_CHECKING:
     from .results import RunResult
 
+PRIOR_WORDS = {"jeffreys": "Jeffreys prior, half an event added", "uniform": "flat prior, one event added"}
 PARAMETER_STREAM = 0x505341  # "PSA": first spawn-key word of parameter draws, apart from any arm substreams
 
 
@@ -39,7 +40,7 @@ def parameter_draws(scenario: Scenario, seed: int, replications: range) -> dict[
     for path, estimate in estimated_parameters(scenario).items():
         key = (PARAMETER_STREAM, zlib.crc32(path.encode()))
         u = np.array([replication_generator(seed, r, key).random() for r in replications])
-        draws[path] = estimate.ppf(u)
+        draws[path] = estimate.ppf(u, scenario.simulation.prior)
     return draws
 
 
@@ -100,7 +101,8 @@ class UncertaintyComparison:
         for path, estimate in estimated_parameters(result.scenario).items():
             lower, upper = np.percentile(draws[path], [2.5, 97.5])
             evidence = ", ".join(f"{k} = {v:g}" for k, v in estimate.evidence().items())
-            rows.append((path, evidence, float(estimate), estimate.posterior_mean(), lower, upper))
+            rows.append((path, evidence, float(estimate), estimate.posterior_mean(result.scenario.simulation.prior),
+                         lower, upper))
         return pd.DataFrame(rows, columns=["parameter", "evidence", "point_estimate", "posterior_mean",
                                            "lower", "upper"])
 
@@ -117,7 +119,7 @@ class UncertaintyComparison:
         lines = [
             f"{s.metadata.name}: {r.replications} simulated studies of {s.cohort.label} (seed {r.seed}), "
             "with and without parameter uncertainty (same patients' random numbers)",
-            "Uncertain parameters (posterior 95% interval, flat prior):",
+            f"Uncertain parameters (posterior 95% interval, {PRIOR_WORDS[s.simulation.prior]}):",
         ]
         for row in self.parameters().itertuples():
             lines.append(f"  {row.parameter} = {row.point_estimate:.4g} from {row.evidence}: "

@@ -10,7 +10,7 @@ from scipy import stats
 
 from simulator import load_scenario, run
 from simulator.cli import main
-from simulator.evidence import ProportionEstimate, RateEstimate
+from simulator.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate
 from simulator.uncertainty import UncertaintyComparison, parameter_draws
 
 from helpers import OFF_PATHWAY, SCENARIOS, tiny
@@ -18,7 +18,7 @@ from helpers import OFF_PATHWAY, SCENARIOS, tiny
 N_PATIENTS, EVENTS, N_EVIDENCE = 50, 2, 40
 
 
-def trm_scenario(uncertainty: bool, replications: int = 4000):
+def trm_scenario(uncertainty: bool, replications: int = 4000, prior: str = "jeffreys"):
     stages = {
         "conditioning": {"duration": {"dist": "fixed", "value": 5},
                          "death_probability": {"events": EVENTS, "n": N_EVIDENCE}},
@@ -28,7 +28,7 @@ def trm_scenario(uncertainty: bool, replications: int = 4000):
         stages=stages,
         cohort={"size": N_PATIENTS, "accrual_years": 0.0, "followup_after_accrual_years": 2.0},
         simulation={"replications": replications, "seed": 7, "horizon_years": 1.0, "landmarks_years": [1.0],
-                    "parameter_uncertainty": uncertainty},
+                    "parameter_uncertainty": uncertainty, "prior": prior},
         outcomes={"trm_stages": ["conditioning"]},
     )
 
@@ -44,23 +44,26 @@ def mean_and_variance_within_4_se(x, exact):
     assert abs(m2 - exact.var()) <= 4 * se_var, (m2, exact.var(), se_var)
 
 
-def test_evidence_widens_study_level_trm_to_the_beta_binomial():
-    """Deaths per study: Binomial(50, 2/40) at the point estimate; BetaBinomial(50, 3, 39) when each
-    study draws the probability from its posterior Beta(events + 1, n - events + 1)."""
-    point = run(trm_scenario(False)).values["trm"] * N_PATIENTS
-    uncertain = run(trm_scenario(True)).values["trm"] * N_PATIENTS
+@pytest.mark.parametrize("prior", ["jeffreys", "uniform"])
+def test_evidence_widens_study_level_trm_to_the_beta_binomial(prior):
+    """Deaths per study: Binomial(50, 2/40) at the point estimate; BetaBinomial(50, 2 + a, 38 + a) when each
+    study draws the probability from its posterior Beta(events + a, n - events + a), a = 1/2 (Jeffreys)
+    or 1 (flat)."""
+    a = PRIOR_EVENTS[prior]
+    point = run(trm_scenario(False, prior=prior)).values["trm"] * N_PATIENTS
+    uncertain = run(trm_scenario(True, prior=prior)).values["trm"] * N_PATIENTS
     binomial = stats.binom(N_PATIENTS, EVENTS / N_EVIDENCE)
-    beta_binomial = stats.betabinom(N_PATIENTS, EVENTS + 1, N_EVIDENCE - EVENTS + 1)
+    beta_binomial = stats.betabinom(N_PATIENTS, EVENTS + a, N_EVIDENCE - EVENTS + a)
     mean_and_variance_within_4_se(point, binomial)
     mean_and_variance_within_4_se(uncertain, beta_binomial)
 
-    k = beta_binomial.ppf(0.975)  # 10 deaths: the exact upper end of the 95% range of studies
+    k = beta_binomial.ppf(0.975)  # the exact upper end of the 95% range of studies
     share = np.mean(uncertain >= k)
     se = np.sqrt(share * (1 - share) / len(uncertain))
     assert abs(share - beta_binomial.sf(k - 1)) <= 4 * se
-    assert np.mean(point >= k) < 0.001  # a study reporting 10 deaths is implausible without uncertainty
+    assert np.mean(point >= k) < 0.002  # a study reporting k deaths is implausible without uncertainty
 
-    comparison = UncertaintyComparison(run(trm_scenario(True)), run(trm_scenario(False))).summary
+    comparison = UncertaintyComparison(run(trm_scenario(True, prior=prior)), run(trm_scenario(False))).summary
     row = comparison.set_index("outcome").loc["trm"]
     assert abs(row["upper"] - k / N_PATIENTS) <= 1 / N_PATIENTS
     assert abs(row["point_upper"] - binomial.ppf(0.975) / N_PATIENTS) <= 1 / N_PATIENTS
@@ -69,7 +72,7 @@ def test_evidence_widens_study_level_trm_to_the_beta_binomial():
 
 def test_rate_evidence_mixes_survival_over_the_gamma_posterior():
     """Death rate from 10 deaths in 80 person-years: S(1 y) = exp(-0.125) at the point estimate; averaged
-    over the posterior Gamma(11, rate 80), E[exp(-lambda t)] = (80 / (80 + t))^11."""
+    over the posterior Gamma(10.5, rate 80) (Jeffreys), E[exp(-lambda t)] = (80 / (80 + t))^10.5."""
     def scenario(uncertainty):
         return tiny(
             followup={"death_before_relapse": {"dist": "exponential",
@@ -77,7 +80,7 @@ def test_rate_evidence_mixes_survival_over_the_gamma_posterior():
             simulation={"replications": 1000, "seed": 5, "horizon_years": 3.0, "landmarks_years": [1.0, 3.0],
                         "parameter_uncertainty": uncertainty},
         )
-    for uncertainty, exact in ((False, lambda t: np.exp(-0.125 * t)), (True, lambda t: (80 / (80 + t)) ** 11)):
+    for uncertainty, exact in ((False, lambda t: np.exp(-0.125 * t)), (True, lambda t: (80 / (80 + t)) ** 10.5)):
         values = run(scenario(uncertainty)).values
         for t in (1, 3):
             v = values[f"os_{t}y"]
@@ -92,9 +95,9 @@ def test_draws_follow_the_posterior_and_do_not_depend_on_other_parameters():
     b = parameter_draws(two, 7, range(3000))
     path = "stages.conditioning.death_probability"
     assert np.array_equal(a[path], b[path])
-    assert stats.kstest(a[path], stats.beta(EVENTS + 1, N_EVIDENCE - EVENTS + 1).cdf).pvalue > 0.001
+    assert stats.kstest(a[path], stats.beta(EVENTS + 0.5, N_EVIDENCE - EVENTS + 0.5).cdf).pvalue > 0.001
     rate = b["followup.relapse.rate_per_year"]
-    assert stats.kstest(rate, stats.gamma(4, scale=1 / 20).cdf).pvalue > 0.001
+    assert stats.kstest(rate, stats.gamma(3.5, scale=1 / 20).cdf).pvalue > 0.001
 
 
 def test_uncertain_results_do_not_depend_on_chunking_and_keep_patients_random_numbers():
@@ -113,17 +116,19 @@ def test_uncertain_results_do_not_depend_on_chunking_and_keep_patients_random_nu
 def test_evidence_is_point_estimate_without_uncertainty_and_is_recorded_as_written():
     scenario = load_scenario(SCENARIOS / "burt2006.toml")
     p = scenario.stages["isolation"].death_probability
-    assert isinstance(p, ProportionEstimate) and p == 1 / 48 and p.posterior_mean() == 2 / 50
+    assert isinstance(p, ProportionEstimate) and p == 1 / 48 and p.posterior_mean() == 1.5 / 49
+    assert p.posterior_mean("uniform") == 2 / 50
     dumped = scenario.model_dump(mode="json")
     assert dumped["stages"]["isolation"]["death_probability"] == {"events": 1, "n": 48}
     rate = RateEstimate(10, 80.0)
-    assert rate == 0.125 and rate.posterior_mean() == 11 / 80
+    assert rate == 0.125 and rate.posterior_mean() == 10.5 / 80 and rate.posterior_mean("uniform") == 11 / 80
 
 
 def test_run_with_uncertainty_reports_both_widths(in_tmp_cwd, capsys):
     assert main(["run", str(SCENARIOS / "burt2006.toml"), "--uncertainty", "--replications", "30", "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "with parameter uncertainty" in printed and "at point estimates" in printed
+    assert "Jeffreys prior" in printed  # the prior behind the posteriors is said with the results
     assert "stages.isolation.death_probability = 0.02083 from events = 1, n = 48" in printed
     (folder,) = (in_tmp_cwd / "outputs").iterdir()
     table = pd.read_csv(folder / "uncertainty.csv")
@@ -169,14 +174,14 @@ def test_bad_evidence_is_a_user_error(capsys, in_tmp_cwd, argv, expected):
 
 
 def test_failure_probability_evidence_averages_over_its_posterior():
-    """Failed collection in 4 of 20: transplanted = 1 - 4/20 at the point estimate, and 1 - 5/22 (the
-    posterior mean of Beta(5, 17)) with uncertainty."""
+    """Failed collection in 4 of 20: transplanted = 1 - 4/20 at the point estimate, and 1 - 4.5/21 (the
+    posterior mean of Beta(4.5, 16.5), Jeffreys) with uncertainty."""
     def scenario(uncertainty):
         stages = {"apheresis": {"duration": {"dist": "fixed", "value": 2}, "failure_probability": {"events": 4, "n": 20}},
                   "reinfusion": {"duration": {"dist": "fixed", "value": 0}}}
         return tiny(stages=stages, off_pathway=OFF_PATHWAY,
                     simulation={"replications": 1000, "seed": 8, "horizon_years": 1.0, "landmarks_years": [1.0],
                                 "parameter_uncertainty": uncertainty})
-    for uncertainty, exact in ((False, 1 - 4 / 20), (True, 1 - 5 / 22)):
+    for uncertainty, exact in ((False, 1 - 4 / 20), (True, 1 - 4.5 / 21)):
         v = run(scenario(uncertainty)).values["transplanted"]
         assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), (uncertainty, v.mean(), exact)
