@@ -18,7 +18,6 @@ import numpy as np
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
 from scipy import special
 
-
 PRIOR_EVENTS = {"jeffreys": 0.5, "uniform": 1.0}  # pseudo-events each prior adds to events and to non-events
 Prior = Literal["jeffreys", "uniform"]
 

@@ -15,13 +15,13 @@ from tqdm import tqdm
 
 from .capacity import occupancy_grid_days
 from .execution import map_chunks
+from .heterogeneity import study_scenario
 from .outcomes import curve_grid, study_outcomes
 from .pathway import Histories, simulate_pathway
 from .patients import patient_log
 from .randomness import StreamLayout, uniforms
 from .results import RunResult
 from .scenario import Scenario
-from .uncertainty import with_drawn_parameters
 
 CHUNK_REPLICATIONS = 250
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
@@ -41,7 +41,7 @@ class Chunk:
 
 def simulate_chunk(scenario: Scenario, seed: int, replications: range, patients_log: bool = False) -> Chunk:
     layout = StreamLayout.for_scenario(scenario)
-    engine_scenario = with_drawn_parameters(scenario, seed, replications)  # per-study draws with --uncertainty
+    engine_scenario = study_scenario(scenario, seed, replications)  # per-study draws (uncertainty, heterogeneity)
     histories: Histories = simulate_pathway(engine_scenario, uniforms(seed, replications, layout, scenario.cohort.max_patients), layout)
     outcomes = study_outcomes(scenario, histories)
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}

@@ -146,11 +146,17 @@ class Stage(_Model):
         default=None, description="the patient leaves the pathway at the stage's end (e.g. failed collection)"
     )
     resource: Name | None = None
+    death_probability_icc: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        default=None, description="intra-class correlation of deaths within a study: each study draws its own "
+        "death probability from a Beta with mean death_probability (centres differ, e.g. by experience)",
+    )
 
     @model_validator(mode="after")
     def _one_death_risk(self) -> Stage:
         if self.death_probability is not None and self.death_hazard is not None:
             raise ValueError("give death_probability or death_hazard, not both")
+        if self.death_probability_icc is not None and self.death_probability is None:
+            raise ValueError("death_probability_icc varies death_probability between studies: give death_probability")
         return self
 
 

@@ -20,12 +20,12 @@ from functools import lru_cache
 import numpy as np
 
 from .distributions import DAYS_PER_YEAR
+from .heterogeneity import study_scenario
 from .logrank import cox_hazard_ratio, logrank_from, risk_sets
 from .outcomes import _treatment_related
 from .pathway import Histories, simulate_pathway
 from .randomness import StreamLayout, uniforms
 from .scenario import Cohort, Scenario
-from .uncertainty import with_drawn_parameters
 
 ENDPOINTS = {
     "os": "Overall survival from enrolment",
@@ -59,7 +59,7 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -
     """Histories of one arm in the trials `replications`; `scenario` already has the trial's cohort."""
     layout = StreamLayout.for_scenario(scenario)
     n = scenario.cohort.size
-    drawn = with_drawn_parameters(scenario, seed, replications)  # per-trial parameter draws with --uncertainty
+    drawn = study_scenario(scenario, seed, replications)  # per-trial draws (uncertainty, heterogeneity)
     return simulate_pathway(drawn, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)
 
 
