@@ -201,7 +201,8 @@ class _Objective:
             return self.cache[key]
         values = self.values(np.array(key))
         result = run(self.source.scenario(values), self.replications, self.seed, **self.run_options)
-        _check_evaluable(result, self.targets, values)
+        if phase == "start":  # the fit is checked again at its end (see calibrate)
+            _check_evaluable(result, self.targets, values)
         means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
         if not self.sd:  # the first evaluation fixes the weights for the whole search
             self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
@@ -217,7 +218,8 @@ class _Objective:
 
 def _check_evaluable(result: RunResult, targets: list[Target], values: dict[str, float]) -> None:
     """Refuse a target that too few simulated studies can estimate: a mean over the few that follow someone
-    to the landmark is not what a study of this design reports, so fitting to it would be fitting noise."""
+    to the landmark is not what a study of this design reports, so fitting to it would be fitting noise.
+    Checked at the start of the search and at the fit; points in between may dip below the limit."""
     for t in targets:
         share = float(np.isfinite(result.values[t.outcome]).mean())
         if share < MIN_EVALUABLE:
@@ -271,9 +273,10 @@ def calibrate(
     options = {**run_options, "progress": False}
     with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:
         objective = _Objective(source, targets, free, replications, seed, options, bar)
-        _search(objective, len(free))
+        _search(objective, _start(base, free))
         assert objective.best is not None
         best_evaluation, best = objective.best
+        _check_evaluable(best, targets, best_evaluation.values)
         mc_se, se = _precision(objective, best_evaluation.values, best)
     return CalibrationResult(
         source=source, targets=targets, free=free, fitted=best_evaluation.values, best=best,
@@ -322,9 +325,23 @@ def target_covariance(across: np.ndarray, published_se: list[float | None]) -> n
     return correlation * np.outer(scale, scale)
 
 
-def _search(objective: Callable[[np.ndarray, str], float], dimensions: int) -> None:
+def _start(scenario: Scenario, free: list[FreeParameter]) -> np.ndarray:
+    """Where the search starts (scaled to [0, 1]): the scenario's own value of each free parameter when it
+    lies within the bounds, else the middle of the bounds."""
+    start = []
+    for p in free:
+        value: Any = scenario
+        for key in p.path.split("."):
+            value = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        start.append((value - p.low) / (p.high - p.low) if number and p.low <= value <= p.high else 0.5)
+    return np.array(start, dtype=float)
+
+
+def _search(objective: Callable[[np.ndarray, str], float], start: np.ndarray) -> None:
     """Grid, then refine from the best grid point; the objective keeps the best evaluation itself."""
-    objective(np.full(dimensions, 0.5), "start")
+    dimensions = len(start)
+    objective(start, "start")
     points = _start_points(dimensions)
     scores = [objective(point, "grid") for point in points]
     best = points[int(np.argmin(scores))]

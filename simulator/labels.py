@@ -16,6 +16,7 @@ SUBTITLE_WIDTH = 105  # characters that fit on one line of a figure's title
 _FIXED = {
     "trm": "Treatment-related mortality (deaths / enrolled)",
     "deaths_before_reinfusion": "Deaths before reinfusion (deaths / enrolled)",
+    "deaths": "Deaths of any cause by the data cut-off (deaths / enrolled)",
     "transplanted": "Patients reinfused (share of enrolled)",
     "transplants_per_year": "Transplants per year of referrals",
     "deaths_waiting_per_100": "Deaths while waiting (per 100 enrolled)",
@@ -100,7 +101,8 @@ def short_outcome_label(outcome: str) -> str:
         kind, years, itt = m.groups()
         name = {"os": "OS", "dfs": "DFS", "relapse": "relapse (cum. incidence)", "nrm": "NRM"}[kind]
         return f"{years}-year {name}{' (ITT)' if itt else ''}"
-    return {"trm": "TRM", "deaths_before_reinfusion": "Deaths before reinfusion", "transplanted": "Reinfused"}.get(
+    return {"trm": "TRM", "deaths_before_reinfusion": "Deaths before reinfusion", "transplanted": "Reinfused",
+            "deaths": "Deaths by the cut-off"}.get(
         outcome, outcome
     )
 

@@ -80,6 +80,7 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
         early = died & transplanted & _treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
         values[f"trm_{window}d"] = early.sum(axis=1) / transplanted.sum(axis=1)
+    values["deaths"] = (died & everyone).sum(axis=1) / enrolled  # every cause, as a series counts them
     values.update(followup_months(since_reinfusion, died, transplanted))
     on_pathway = h.death_stage != h.stage_labels.index(OFF_PATHWAY)  # not those who had left it
     values["deaths_before_reinfusion"] = (died & on_pathway & (h.death < h.reinfusion)).sum(axis=1) / enrolled

@@ -311,7 +311,7 @@ class Scenario(_Model):
             + [f"os_{m}_itt" for m in marks]
             + [f"relapse_{m}" for m in marks]
             + [f"nrm_{m}" for m in marks]
-            + ["trm", f"trm_{self.outcomes.trm_window_days}d", "deaths_before_reinfusion", "transplanted",
+            + ["trm", f"trm_{self.outcomes.trm_window_days}d", "deaths", "deaths_before_reinfusion", "transplanted",
                "transplants_per_year", "followup_mean_months", "followup_median_months"]
             + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
             + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])

@@ -117,7 +117,7 @@ def test_enough_beds_means_no_waits_and_unconstrained_survival():
     assert np.all(plenty.values["wait_isolation_bed_p90_days"] == 0)
     assert np.all(plenty.values["waited_isolation_bed"] == 0)
     for outcome, values in unlimited.values.items():
-        assert np.array_equal(values, plenty.values[outcome]), outcome
+        assert np.array_equal(values, plenty.values[outcome], equal_nan=True), outcome
 
 
 def test_referral_processes_give_the_right_numbers_of_patients():

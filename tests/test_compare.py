@@ -107,7 +107,8 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
     assert published[f"{names[1]}: published 0.132"].get_color() == colour(1)
     forest = result.plot_outcomes().axes[0]
     assert [t.get_text() for t in forest.get_yticklabels()] == [
-        "5-year OS", "5-year DFS", "5-year relapse (cum. incidence)", "TRM", "Deaths before reinfusion"]
+        "5-year OS", "5-year DFS", "5-year relapse (cum. incidence)", "TRM", "Deaths by the cut-off",
+        "Deaths before reinfusion"]
     assert forest.get_xlabel() == "Probability (share of patients)"
     assert [t.get_text() for t in forest.get_legend().get_texts()] == [
         f"{names[0]}: mean (dot), 95% of studies (line)", f"{names[1]}: mean (dot), 95% of studies (line)",

@@ -85,12 +85,15 @@ def test_evidence_arithmetic_gives_the_scenario_values():
     centre = load_scenario(SCENARIOS / "centre_capacity.toml")
     for scenario in (burt, centre):
         assert scenario.followup.death_before_relapse.rate_per_year == derived["d1"]
-        assert round(derived["r"], 4) == scenario.followup.relapse.rate_per_year
-        assert round(derived["d2"], 4) == scenario.followup.death_after_relapse.rate_per_year
+    assert round(derived["r"], 4) == centre.followup.relapse.rate_per_year
+    assert round(derived["d2"], 4) == centre.followup.death_after_relapse.rate_per_year
+    # burt2006 is fitted to the studies that can report 5-year figures: close to the closed form, not equal
+    assert burt.followup.relapse.rate_per_year == pytest.approx(derived["r"], rel=0.03)
+    assert burt.followup.death_after_relapse.rate_per_year == pytest.approx(derived["d2"], rel=0.03)
     for scenario in (burt, ebmt, centre):
         assert round(derived["waiting"], 2) == scenario.waiting.death.rate_per_year
     assert round(derived["isolation"], 4) == ebmt.stages["isolation"].death_probability
-    assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 1, n = 48 }
+    assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 0, n = 48 }
     assert centre.stages["isolation"].death_probability == round(derived["p"], 5)
 
 # The cheapest valid command line of each command: each stops at its run folder's name, before simulating.

@@ -31,13 +31,14 @@ def tail(expression, n, p):
      (0.02083, "trm<2%"), (0.13, "trm>=0.13")],
 )
 def test_share_of_studies_agrees_with_the_binomial_tail(isolation, expression):
-    """True TRM 0.98 * 0.98 * 0.02083 = 0.020 (Burt 2006) and, so that P(trm>=0.13) is not ~0, 0.125.
+    """TRM counts the mobilisation death (0.02) and isolation deaths after surviving mobilisation and rest:
+    0.02 + 0.98 * 0.98 * p, 0.040 for p = 0.02083 and, so that P(trm>=0.13) is not ~0, 0.145.
     Thresholds fall exactly on k/50, so >= against > and <= against < are told apart."""
     scenario = load_scenario(BURT, [UNLIMITED, f"stages.isolation.death_probability={isolation}"])
     replications = 2000
     result = run(scenario, replications=replications).with_probabilities(expression)
     row = result.summary.set_index("outcome").loc[parse_condition(expression, ["trm"]).label]
-    exact = tail(expression, 50, 0.98 * 0.98 * isolation)
+    exact = tail(expression, 50, 0.02 + 0.98 * 0.98 * isolation)
     se = np.sqrt(exact * (1 - exact) / replications)  # the exact MC SE: never 0 unless the tail is
     assert abs(row.estimate - exact) <= 4 * se, (expression, row.estimate, exact, se)
     assert row.mc_se == pytest.approx(np.sqrt(row.estimate * (1 - row.estimate) / replications))

@@ -116,10 +116,10 @@ def test_uncertain_results_do_not_depend_on_chunking_and_keep_patients_random_nu
 def test_evidence_is_point_estimate_without_uncertainty_and_is_recorded_as_written():
     scenario = load_scenario(SCENARIOS / "burt2006.toml")
     p = scenario.stages["isolation"].death_probability
-    assert isinstance(p, ProportionEstimate) and p == 1 / 48 and p.posterior_mean() == 1.5 / 49
-    assert p.posterior_mean("uniform") == 2 / 50
+    assert isinstance(p, ProportionEstimate) and p == 0 and p.posterior_mean() == 0.5 / 49
+    assert p.posterior_mean("uniform") == 1 / 50
     dumped = scenario.model_dump(mode="json")
-    assert dumped["stages"]["isolation"]["death_probability"] == {"events": 1, "n": 48}
+    assert dumped["stages"]["isolation"]["death_probability"] == {"events": 0, "n": 48}
     rate = RateEstimate(10, 80.0)
     assert rate == 0.125 and rate.posterior_mean() == 10.5 / 80 and rate.posterior_mean("uniform") == 11 / 80
 
@@ -129,7 +129,7 @@ def test_run_with_uncertainty_reports_both_widths(in_tmp_cwd, capsys):
     printed = capsys.readouterr().out
     assert "with parameter uncertainty" in printed and "at point estimates" in printed
     assert "Jeffreys prior" in printed  # the prior behind the posteriors is said with the results
-    assert "stages.isolation.death_probability = 0.02083 from events = 1, n = 48" in printed
+    assert "stages.isolation.death_probability = 0 from events = 0, n = 48" in printed
     (folder,) = (in_tmp_cwd / "outputs").iterdir()
     table = pd.read_csv(folder / "uncertainty.csv")
     assert list(table.columns) == ["outcome", "estimate", "mc_se", "lower", "upper", "width", "point_estimate",
