@@ -103,7 +103,9 @@ def build(folder: Path) -> Path:
     """Write folder/report.html from the folder's manifest.json, CSVs and PNGs; return its path."""
     run = _Run(folder)
     sections = [f"<h1>{escape(run.title)}</h1>", f"<p><strong>{escape(run.question())}</strong></p>"]
-    sections += [f'<div class="warning"><p>{escape(w)}</p></div>' for w in run.warnings()]
+    if run.warnings():
+        items = "".join(f"<li>{escape(w)}</li>" for w in run.warnings())
+        sections.append(f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>')
     sections += ["<h2>Results</h2>", *run.tables()]
     figures = [_figure(path) for path in _figure_files(folder)]
     if figures:
@@ -137,8 +139,8 @@ def update_index(folder: Path, outputs: Path) -> None:
         return
     with open(outputs / ".index.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        rows = [_Run(f).index_row() for f in sorted(outputs.iterdir(), key=_created, reverse=True)
-                if not f.name.startswith(".") and (f / "manifest.json").is_file()]
+        folders = [f for f in outputs.iterdir() if not f.name.startswith(".") and (f / "manifest.json").is_file()]
+        rows = [_index_row(f) for f in sorted(folders, key=_created, reverse=True)]
         head = "".join(f"<th>{h}</th>" for h in ("date (UTC)", "command", "scenario", "headline", "report"))
         body = (f"<h1>hsct-sim runs in {escape(str(outputs))}</h1><p>{len(rows)} run folders, newest first.</p>"
                 f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>')
@@ -247,9 +249,9 @@ class _Run:
         if self.command == "sweep":
             return [self._sweep_table()]
         if self.command == "compare":
-            return [self._compare_table(targets), _frame(self._csv("differences.csv"), "differences.csv")]
+            return [self._compare_table(targets)]
         if self.command == "power":
-            return [_frame(self._csv("power.csv"), "power.csv"), _frame(self._csv("sample_size.csv"), "sample_size.csv")]
+            return [self._power_table()]
         if self.command == "calibrate":
             m = self.manifest
             rows = [[p["path"], f"[{p['low']:g}, {p['high']:g}]", f"{m['fitted'][p['path']]:.4g} ± "
@@ -282,19 +284,44 @@ class _Run:
         note = "* not every simulated study can estimate it there; sweep.csv holds every outcome and its range"
         return _table([*paths, *shown], rows, f"Estimate ± MC SE at each grid point. {note}")
 
+    def _power_table(self) -> str:
+        m, power = self.manifest, self._csv("power.csv")
+        effect = "trm_difference" if "trm_difference_median" in power else "hazard_ratio"
+        rows = [[f"{r['patients_per_arm']}", _estimate(r["power"], r["power_mc_se"]),
+                 "" if pd.isna(r["type_s_error"]) else f"{r['type_s_error']:.3f}", f"{r['events_median']:g}",
+                 f"{r[effect + '_median']:.3g} {_interval(r[effect + '_lower'], r[effect + '_upper'])}",
+                 f"{r[effect + '_estimable']:.0%}"] for r in power.to_dict("records")]
+        sizes = [f"{r.target_power:.0%} power: " + (f"{r.patients_per_arm:.0f} per arm ({r.total_patients:.0f} in "
+                 f"total), {r.note}" if pd.notna(r.patients_per_arm) else r.note)
+                 for r in self._csv("sample_size.csv").itertuples()]
+        better = m["truth"]["better_arm"]
+        caption = (f"A: {m['labels'][0]}; B: {m['labels'][1]}. Truly better arm: {better or 'neither'} (pooled z = "
+                   f"{m['truth']['pooled_z']:.1f}). {m['replications_per_size']:,} simulated trials per size.")
+        effect_words = "TRM difference B - A" if effect == "trm_difference" else "hazard ratio B/A"
+        table = _table(["per arm", "power ± MC SE", "type S", "events", f"{effect_words}: median [95% of trials]",
+                        "estimable"], rows, caption)
+        return table + "".join(f"<p>{escape(line)}</p>" for line in sizes)
+
     def _compare_table(self, targets: dict[str, dict[str, float]]) -> str:
         summary = self._csv("compare.csv").set_index(["scenario", "outcome"])
+        differences = self._csv("differences.csv").set_index(["scenario", "outcome"])
         wanted = set(key_outcomes(self.first)).union(*targets.values())
         rows = []
         for outcome in [o for o in dict.fromkeys(summary.index.get_level_values(1)) if o in wanted or o[:2] == "P("]:
             for letter, name in zip("ABCDEFGHIJ", self.scenarios):
-                if (name, outcome) in summary.index:
-                    r = summary.loc[(name, outcome)]
-                    target = targets[name].get(outcome)
-                    rows.append([describe_outcome(outcome), f"{letter}: {name}", _estimate(r.estimate, r.mc_se),
-                                 _interval(r.lower, r.upper), "" if target is None else f"{target:.3f}"])
-        return _table(["outcome", "scenario", "estimate ± MC SE", "95% of studies", "published"], rows,
-                      "Key outcomes per scenario; differences from A below")
+                r = summary.loc[(name, outcome)]
+                target = targets[name].get(outcome)
+                rows.append([describe_outcome(outcome), letter, _estimate(r.estimate, r.mc_se),
+                             _interval(r.lower, r.upper), "" if target is None else f"{target:.3f}"])
+                if (name, outcome) in differences.index:
+                    d = differences.loc[(name, outcome)]
+                    rows.append(["", f"{letter}-A", _estimate(d.difference, d.mc_se, "+"), _interval(d.lower, d.upper, "+"),
+                                 "" if pd.isna(d.published) else f"{d.published:+.3f}"])
+        legend = "; ".join(f"{letter}: {name}" for letter, name in zip("ABCDEFGHIJ", self.scenarios))
+        return _table(["outcome", "", "estimate ± MC SE", "95% of studies", "published"], rows,
+                      f"{legend}. Rows B-A: the difference from A, paired by study, ± MC SE; its range is that of "
+                      "the gap between two independent studies, one of each. compare.csv and differences.csv hold "
+                      "every outcome.")
 
     def scenario_texts(self) -> list[str]:
         """Each scenario file as written (with its source comments) when recorded, else the resolved scenario."""
@@ -349,16 +376,19 @@ class _Run:
         checks = self._csv("validation.csv")
         return f"{int(checks['passed'].sum())} of {len(checks)} checks passed"
 
-    def index_row(self) -> str:
-        """One row of outputs/index.html; a folder that cannot be read says so instead of breaking the index."""
-        name = escape(self.folder.name)
-        try:
-            cells = [self.command, ", ".join(self.scenarios) or "closed forms", self.headline()]
-        except Exception as error:  # noqa: BLE001 - a folder from another version must not hide the others
-            cells = [self.command, "", f"unreadable: {error}"]
-        link = f'<a href="{name}/report.html">{name}</a>' if (self.folder / "report.html").is_file() else name
-        date = _created(self.folder).strftime("%Y-%m-%d %H:%M")
-        return "<tr>" + "".join(f"<td>{c}</td>" for c in [date, *map(escape, cells), link]) + "</tr>"
+
+
+def _index_row(folder: Path) -> str:
+    """One row of outputs/index.html; a folder that cannot be read says so instead of breaking the index."""
+    name = escape(folder.name)
+    try:
+        run = _Run(folder)
+        cells = [run.command, ", ".join(run.scenarios) or "closed forms", run.headline()]
+    except Exception as error:  # noqa: BLE001 - a folder from another version must not hide the others
+        cells = ["", "", f"unreadable: {error}"]
+    link = f'<a href="{name}/report.html">{name}</a>' if (folder / "report.html").is_file() else name
+    date = _created(folder).strftime("%Y-%m-%d %H:%M")
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in [date, *map(escape, cells), link]) + "</tr>"
 
 
 def _created(folder: Path) -> datetime:
@@ -388,22 +418,22 @@ def _figure(path: Path) -> str:
             f"<figcaption><strong>{escape(path.name)}.</strong> {escape(caption)}</figcaption></figure>")
 
 
-def _estimate(estimate: float, se: float) -> str:
+def _estimate(estimate: float, se: float, sign: str = "") -> str:
     if pd.isna(estimate):
         return "not evaluable"
-    return f"{estimate:.3f}" + ("" if pd.isna(se) else f" ± {se:.4f}")
+    return f"{estimate:{sign}.3f}" + ("" if pd.isna(se) else f" ± {se:.4f}")
 
 
-def _interval(lower: float, upper: float) -> str:
-    return "" if pd.isna(lower) else f"[{lower:.3f}, {upper:.3f}]"
+def _interval(lower: float, upper: float, sign: str = "") -> str:
+    return "" if pd.isna(lower) else f"[{lower:{sign}.3f}, {upper:{sign}.3f}]"
 
 
 def _table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
     """An HTML table (text escaped) that scrolls sideways on a phone instead of widening the page."""
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    cap = f"<p>{escape(caption)}</p>" if caption else ""
     header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" if any(head) else ""
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<div class="scroll"><table>{cap}{header}{body}</table></div>'
+    return f'{cap}<div class="scroll"><table>{header}{body}</table></div>'
 
 
 def _frame(table: pd.DataFrame, caption: str) -> str:
