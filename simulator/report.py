@@ -83,7 +83,7 @@ h1{font-size:1.35rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;margin-to
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
 th,td{padding:.2rem .5rem;border-bottom:1px solid #e2e2e2;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}th{background:#f3f5f8}
-figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%;height:auto;display:block}
+dt{font-weight:600}dd{margin:0 0 .5rem 0}figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333}pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.6rem}
 .warning{border-left:4px solid #c0392b;background:#fdf0ee;padding:.4rem .8rem}
 @page{size:A4;margin:14mm}
@@ -233,9 +233,6 @@ class _Run:
         if self.command == "validate":
             failed = self._csv("validation.csv").query("not passed")
             found += [f"Check failed: {r.case}: {r.quantity}." for r in failed.itertuples()]
-        if self.command == "power":
-            found += [f"{r.target_power:.0%} power: {r.note}." for r in self._csv("sample_size.csv").itertuples()
-                      if r.note.startswith("not reached")]
         return found
 
     def tables(self) -> list[str]:
@@ -349,7 +346,7 @@ class _Run:
                 ["platform", m.get("platform", "not recorded")],
                 ["Python, NumPy", f"{m.get('python', '')}, {m.get('numpy', '')}"],
                 ["report built by", f"hsct-sim {__version__}"]]
-        return _table(["", ""], rows)
+        return "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows) + "</dl>"
 
     def headline(self) -> str:
         """A line for the index: the outcomes a reader looks for first."""
@@ -431,7 +428,7 @@ def _interval(lower: float, upper: float, sign: str = "") -> str:
 def _table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
     """An HTML table (text escaped) that scrolls sideways on a phone instead of widening the page."""
     cap = f"<p>{escape(caption)}</p>" if caption else ""
-    header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>" if any(head) else ""
+    header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f'{cap}<div class="scroll"><table>{header}{body}</table></div>'
 
