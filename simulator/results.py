@@ -14,7 +14,7 @@ import matplotlib.figure
 import numpy as np
 import pandas as pd
 
-from . import plots
+from . import plots, report
 from .conditions import Condition, condition_rows, parse_conditions
 from .runfolder import provenance, write_manifest
 from .scenario import Scenario
@@ -90,6 +90,10 @@ class RunResult:
                 + (f"{row.evaluable:>11.0%}" if partial else "")
             )
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary as an HTML table with published targets, titled as `table()` is."""
+        return report.summary_table(self.summary, self.scenario.targets, self.table().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
         """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, report
 from .errors import UserError
 
 OUTPUTS = Path("outputs")
@@ -71,4 +71,6 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 def write_run(folder: Path, save: Callable[[Path], None]) -> Path:
     with writing(folder) as partial:
         save(partial)
+        report.write(partial)
+    report.update_index(folder, OUTPUTS)
     return folder

@@ -146,9 +146,9 @@ def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, mo
     code = main(argv)
     printed = capsys.readouterr().out
     assert code == 0 and "stages.conditioning.death_probability" in printed and "reached" in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("calibrate-one_stage-")
-    assert {p.name for p in folder.iterdir()} == {"calibrated.toml", "trace.csv", "fit.csv", "summary.csv",
+    assert {p.name for p in folder.iterdir()} == {"calibrated.toml", "report.html", "trace.csv", "fit.csv", "summary.csv",
                                                   "fit.png", "manifest.json"}
     text = (folder / "calibrated.toml").read_text()
     assert "#   hsct-sim calibrate one.toml --target trm=0.1 --quiet --free" in text and "# five days" in text and "calibrated (see the header)" in text
@@ -164,7 +164,7 @@ def test_calibrate_command_exits_1_when_a_target_is_out_of_reach(in_tmp_cwd, cap
     code = main(["calibrate", "one.toml", "--target", "trm=0.9", "--quiet", "--replications", "20",
                  "--free", "stages.conditioning.death_probability=0:0.4"])
     assert code == 1 and "NOT REACHED" in capsys.readouterr().out
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert "(NOT REACHED)" in (folder / "calibrated.toml").read_text()
 
 
@@ -227,7 +227,7 @@ def test_without_target_flags_the_scenario_targets_are_used(in_tmp_cwd, capsys):
     (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE + "\n[targets]\ntrm = 0.1\n")
     assert main(["calibrate", "one.toml", "--quiet", "--replications", "50",
                  "--free", "stages.conditioning.death_probability=0:0.5"]) == 0
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert pd.read_csv(folder / "fit.csv")["outcome"].tolist() == ["trm"]
 
 
@@ -240,7 +240,7 @@ def test_a_boolean_override_is_written_into_the_calibrated_scenario(in_tmp_cwd, 
     code = main(["calibrate", "one.toml", "--target", "trm=0.1", "--quiet", "--replications", "20",
                  "--free", "stages.conditioning.death_probability=0:0.5", *flag])
     assert code == 0, capsys.readouterr().err
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert "parameter_uncertainty = true # set on the command line" in (folder / "calibrated.toml").read_text()
     assert load_scenario(folder / "calibrated.toml").simulation.parameter_uncertainty is True
 
@@ -257,5 +257,5 @@ def test_calibrating_open_referrals_describes_the_cohort_by_its_referrals(in_tmp
     printed = capsys.readouterr().out
     assert code == 0 and "None" not in printed
     assert "20 simulated studies of 40 referrals a year for 2 years per evaluation" in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert (folder / "fit.png").exists()

@@ -59,10 +59,10 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
     printed = capsys.readouterr().out
     assert "B: EBMT 2004 (Jayne, European registry), 53 patients per study; common random numbers with A" in printed
     assert "P(trm>=0.13)" in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("compare-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
     assert {p.name for p in folder.iterdir()} == {
-        "manifest.json", "compare.csv", "differences.csv", "replications.csv",
+        "manifest.json", "report.html", "compare.csv", "differences.csv", "replications.csv",
         "km_os.png", "km_dfs.png", "relapse_cif.png", "trm.png", "outcomes.png"}
     assert (folder / "compare.csv").read_text().splitlines()[0] == "scenario,outcome,estimate,mc_se,lower,upper,evaluable"
     table = pd.read_csv(folder / "compare.csv")

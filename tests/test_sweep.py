@@ -118,10 +118,10 @@ def test_sweep_writes_a_run_folder_with_figures(in_tmp_cwd, capsys):
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "sweep over 3 grid points" in printed and "P(trm>=0.13)" in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("sweep-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
-    assert files == {"manifest.json", "sweep.csv", "replications.csv", "sweep_probability_trm_ge_0.13.png",
+    assert files == {"manifest.json", "report.html", "sweep.csv", "replications.csv", "sweep_probability_trm_ge_0.13.png",
                      *(f"sweep_{k}.png" for k in KEYS)}
     assert (folder / "sweep.csv").read_text().splitlines()[0] == (
         "stages.isolation.death_probability,outcome,estimate,mc_se,lower,upper,evaluable")
@@ -230,7 +230,7 @@ def test_sweep_to_unlimited_beds_reports_no_wait_and_undefined_utilisation(in_tm
     assert main(argv) == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
     assert "unlimited: nobody waits for the resource (wait 0), its utilisation is undefined" in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     table = pd.read_csv(folder / "sweep.csv").set_index(["resources.isolation_bed.capacity", "outcome"])
     for outcome in ("wait_isolation_bed_mean_days", "wait_isolation_bed_p90_days", "waited_isolation_bed",
                     "deaths_waiting_per_100", "P(wait_isolation_bed_mean_days>7)"):

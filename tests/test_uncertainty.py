@@ -130,7 +130,7 @@ def test_run_with_uncertainty_reports_both_widths(in_tmp_cwd, capsys):
     assert "with parameter uncertainty" in printed and "at point estimates" in printed
     assert "Jeffreys prior" in printed  # the prior behind the posteriors is said with the results
     assert "stages.isolation.death_probability = 0 from events = 0, n = 48" in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     table = pd.read_csv(folder / "uncertainty.csv")
     assert list(table.columns) == ["outcome", "estimate", "mc_se", "lower", "upper", "width", "point_estimate",
                                    "point_mc_se", "point_lower", "point_upper", "point_width"]

@@ -81,9 +81,9 @@ def test_validate_checks_a_scenario_against_its_published_figure(in_tmp_cwd, cap
     assert main(["validate", write_scenario(in_tmp_cwd, published), "--suite", "scenarios", "--quiet"]) == code
     printed = capsys.readouterr().out
     assert "One stage" in printed and ("1 of 1 checks passed." if code == 0 else "1 FAILED") in printed
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("validate-one_stage-")
-    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json"}
+    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json", "report.html"}
     row = pd.read_csv(folder / "validation.csv").iloc[0]
     assert row["part"] == "scenario" and row["quantity"] == "trm" and row["expected"] == published
     assert row["in_range"] == (published <= 0.18) and row["within_tolerance"] == (published == 0.1)
@@ -95,7 +95,7 @@ def test_validate_command_exits_1_when_a_closed_form_check_fails(in_tmp_cwd, cap
     monkeypatch.setattr(validation_report, "closed_form_cases", lambda: [wrong])
     assert main(["validate", "--suite", "closed-forms", "--quiet"]) == 1
     assert "0 of 4 checks passed; 4 FAILED." in capsys.readouterr().out
-    (folder,) = (in_tmp_cwd / "outputs").iterdir()
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("validate-suite-")
     assert not pd.read_csv(folder / "validation.csv")["passed"].any()
 

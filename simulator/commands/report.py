@@ -1,0 +1,33 @@
+"""`hsct-sim report FOLDER`: rebuild report.html of an existing run folder from its files (and the index)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import report
+from ..errors import UserError
+from ..runfolder import OUTPUTS
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "report", help="rebuild report.html of a run folder from its files",
+        description="Rebuild FOLDER/report.html (one self-contained page: question, tables, figures with "
+                    "captions, warnings, scenario and provenance) from the folder's manifest.json, CSVs and "
+                    "PNGs, and outputs/index.html if the folder is in outputs/.",
+    )
+    parser.add_argument("folder", type=Path, help="a run folder, e.g. outputs/run-burt_2006_northwestern-...")
+    parser.set_defaults(handler=command_report)
+
+
+def command_report(args: argparse.Namespace) -> int:
+    if not (args.folder / "manifest.json").is_file():
+        raise UserError(f"{args.folder}: not a run folder (no manifest.json); give a folder an hsct-sim command wrote")
+    try:
+        path = report.build(args.folder)
+    except (KeyError, ValueError, OSError) as error:
+        raise UserError(f"{args.folder}: cannot read the run folder ({type(error).__name__}: {error})") from None
+    report.update_index(args.folder, OUTPUTS)
+    print(f"Report: {path}")
+    return 0
