@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import itertools
 import time
-import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from .calibration_result import CalibrationResult, Evaluation
 from .errors import UserError
 from .results import RunResult
 from .runner import run
-from .scenario import Scenario, load_scenario, parse_value, scenario_from_dict
+from .scenario import Scenario, load_scenario, parse_toml, parse_value, read_scenario_text, scenario_from_dict
 from .summary import StatisticalWarning
 
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
@@ -118,8 +117,8 @@ class ScenarioSource:
     @classmethod
     def from_file(cls, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
         load_scenario(path, overrides)  # every problem with the file or an override, reported as usual
-        text = Path(path).read_text(encoding="utf-8")
-        return cls(tomllib.loads(text), str(path), tuple(overrides), text)
+        text = read_scenario_text(path)
+        return cls(parse_toml(text, str(path)), str(path), tuple(overrides), text)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:

@@ -7,6 +7,7 @@ everything with pydantic models that forbid unknown keys, so a typo is an error 
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,6 +29,9 @@ from .distributions import Distribution
 from .errors import UserError
 from .evidence import ProbabilityOrEvidence, estimates
 from .validation_messages import allowed_keys, describe_validation_error
+
+MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
+MAX_DEPTH = 32  # nesting of tables and arrays; a scenario needs 4
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
@@ -326,16 +330,70 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
 
     `flag` is the option the overrides came from (`--set`, or `--param` for a sweep), for the messages.
     """
+    raw = parse_toml(read_scenario_text(path), str(path))
+    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file, refusing up front what is not one: a missing path, a folder, a FIFO or
+    device (never opened, so reading cannot block), a file above MAX_FILE_BYTES or not UTF-8. A UTF-8
+    byte-order mark, as some editors write, is dropped."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such scenario file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not valid TOML: {error}") from None
+        status = path.stat()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such scenario file") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UserError(f"{path}: is a folder, not a scenario file; give a .toml file, e.g. scenarios/burt2006.toml")
+    if not stat.S_ISREG(status.st_mode):
+        raise UserError(f"{path}: is not a regular file (a pipe, device or socket); give a scenario .toml file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB, far beyond any scenario; "
+                        "is it the right file?")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    """TOML text as a dict, its values nested at most MAX_DEPTH deep; `where` names the file or flag."""
+    try:
+        return _loads(text, where)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{where}: not valid TOML: {error}") from None
+
+
+def _loads(text: str, where: str) -> dict[str, Any]:
+    """tomllib.loads, refusing values nested deeper than MAX_DEPTH (tomllib recurses once per level)."""
+    too_deep = UserError(f"{where}: values nested too deeply (at most {MAX_DEPTH} levels)")
+    try:
+        raw = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    if _depth(raw) > MAX_DEPTH:
+        raise too_deep
+    return raw
+
+
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in `value` (a number or text: 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            if depth + 1 <= MAX_DEPTH:  # deeper is refused anyway: stop walking
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def scenario_from_dict(
@@ -366,12 +424,14 @@ def apply_override(raw: dict[str, Any], override: str, source: str, flag: str = 
             known = ", ".join(sorted(k for k, v in table.items() if isinstance(v, dict))) or "none"
             raise UserError(f"{flag} {path}: {source} has no table {where!r}; tables there: {known}")
         table = child
-    table[keys[-1]] = parse_value(text.strip())
+    table[keys[-1]] = parse_value(text.strip(), f"{flag} {path}")
 
 
-def parse_value(text: str) -> Any:
-    """A TOML value (`0.05`, `true`, `[1, 3, 5]`, `{ dist = "fixed", value = 3 }`) or, failing that, the text."""
+def parse_value(text: str, where: str = "value") -> Any:
+    """A TOML value (`0.05`, `true`, `[1, 3, 5]`, `{ dist = "fixed", value = 3 }`) or, failing that, the text.
+
+    A value nested more than MAX_DEPTH deep is a `UserError` naming `where` (the flag it came from)."""
     try:
-        return tomllib.loads(f"value = {text}")["value"]
+        return _loads(f"value = {text}", where)["value"]
     except tomllib.TOMLDecodeError:
         return text
