@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UserError
+from .errors import UserError, shown
 from .scenario import Scenario, load_scenario, parse_value, scenario_from_dict
 
 FLAG = "--param"
@@ -55,7 +55,7 @@ def parse_parameter(text: str) -> SweepParameter:
     path, spec = path.strip(), spec.strip()
     keys = path.split(".")
     if not sep or not path or not all(keys) or " " in path:
-        raise UserError(f"{FLAG} {text!r}: expected PATH=START:STOP:STEPS or PATH=v1,v2,... ({EXAMPLE})")
+        raise UserError(f"{FLAG} {shown(text)}: expected PATH=START:STOP:STEPS or PATH=v1,v2,... ({EXAMPLE})")
     if path in NOT_SWEPT:
         raise UserError(f"{FLAG} {path}: not a sweep axis; {NOT_SWEPT[path]}")
     if not spec:
@@ -95,9 +95,9 @@ def _number(where: str, name: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise UserError(f"{where}: {name} must be a number, got {text!r}") from None
+        raise UserError(f"{where}: {name} must be a number, got {shown(text)}") from None
     if not math.isfinite(value):
-        raise UserError(f"{where}: {name} must be a finite number, got {text!r}")
+        raise UserError(f"{where}: {name} must be a finite number, got {shown(text)}")
     return value
 
 

@@ -17,16 +17,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
-    PositiveInt,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from .distributions import Distribution
-from .errors import UserError
+from .distributions import DAYS_PER_YEAR, Distribution
+from .errors import MAX_SHOWN, UserError, shortened, shown
 from .evidence import ProbabilityOrEvidence, estimates
 from .validation_messages import allowed_keys, describe_validation_error
 
@@ -37,8 +34,21 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 
 
+MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
+MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
+MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and TRM windows
+MAX_COUNT = 10**9  # patients, studies, capacity: beyond any study, and safe in the engine's integer arrays
+MAX_RATE = 1e6  # referrals per year
+MAX_SEED = 2**63 - 1  # seeds are written to int64 columns
+Years = Annotated[float, Field(ge=0, le=MAX_YEARS)]
+HorizonYears = Annotated[float, Field(gt=0, le=MAX_HORIZON_YEARS)]
+Days = Annotated[float, Field(ge=0, le=MAX_DAYS)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    """Strict (no text or true for a number), closed (no unknown keys) and finite (no inf or nan)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Metadata(_Model):
@@ -53,17 +63,17 @@ class Referrals(_Model):
     process: Literal["poisson", "fixed"] = Field(
         description="poisson: exponential gaps between referrals; fixed: one every 1/rate years"
     )
-    rate_per_year: PositiveFloat
+    rate_per_year: Annotated[float, Field(gt=0, le=MAX_RATE)]
 
 
 class Cohort(_Model):
     """Who enters: `size` patients enrolled uniformly over the accrual period, or `referrals` arriving as
     a process over it; all are followed to the data cut-off."""
 
-    size: PositiveInt | None = None
+    size: Annotated[int, Field(gt=0, le=MAX_COUNT)] | None = None
     referrals: Referrals | None = None
-    accrual_years: NonNegativeFloat
-    followup_after_accrual_years: NonNegativeFloat = Field(
+    accrual_years: Years
+    followup_after_accrual_years: Years = Field(
         description="time from the end of accrual to the data cut-off"
     )
 
@@ -99,10 +109,12 @@ class Cohort(_Model):
 
 
 class Simulation(_Model):
-    replications: Annotated[int, Field(ge=2, description="at least 2: one study has no Monte Carlo error")] = 1000
-    seed: Annotated[int, Field(ge=0)] = 0
-    horizon_years: PositiveFloat = 10.0
-    landmarks_years: list[PositiveFloat] = Field(default=[1.0, 3.0, 5.0], min_length=1)
+    replications: Annotated[
+        int, Field(ge=2, le=MAX_COUNT, description="at least 2: one study has no Monte Carlo error")
+    ] = 1000
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
+    horizon_years: HorizonYears = 10.0
+    landmarks_years: list[HorizonYears] = Field(default=[1.0, 3.0, 5.0], min_length=1)
     parameter_uncertainty: bool = Field(
         default=False,
         description="draw each parameter given with its evidence from its posterior, once per replication",
@@ -113,14 +125,15 @@ class Simulation(_Model):
     def _distinct_landmarks(cls, landmarks: list[float]) -> list[float]:
         repeated = sorted({x for x in landmarks if landmarks.count(x) > 1})
         if repeated:
-            raise ValueError(f"{', '.join(f'{x:g}' for x in repeated)} given more than once; give each landmark once")
+            raise ValueError(f"{shortened(', '.join(f'{x:g}' for x in repeated), MAX_SHOWN)} given more than once; "
+                             "give each landmark once")
         return landmarks
 
     @model_validator(mode="after")
     def _landmarks_within_horizon(self) -> Simulation:
         late = [x for x in self.landmarks_years if x > self.horizon_years]
         if late:
-            raise ValueError(f"landmarks_years {late} lie beyond horizon_years ({self.horizon_years})")
+            raise ValueError(f"landmarks_years {shown(late)} lie beyond horizon_years ({self.horizon_years})")
         return self
 
 
@@ -161,7 +174,7 @@ class Waiting(_Model):
     death: Distribution | None = None
     death_cause: str = "disease"
     withdrawal: Distribution | None = None
-    max_wait_days: PositiveFloat | None = None
+    max_wait_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] | None = None
     priority: Distribution | None = Field(
         default=None, description="each patient's priority class (lower is served first), e.g. a discrete one"
     )
@@ -204,8 +217,9 @@ class Resource(_Model):
     @field_validator("capacity", mode="before")
     @classmethod
     def _whole_or_unlimited(cls, value: Any) -> Any:
-        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-            raise ValueError(f'must be a whole number of at least 1, or "unlimited" (got {value!r})')
+        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT):
+            raise ValueError(f'must be a whole number (up to {MAX_COUNT:.0e}) of at least 1, or "unlimited" '
+                             f"(got {shown(value)})")
         return value
 
     @property
@@ -218,7 +232,7 @@ class Outcomes(_Model):
 
     reinfusion_stage: Name = "reinfusion"
     trm_stages: list[Name] = Field(min_length=1)
-    trm_followup_days: NonNegativeFloat = Field(
+    trm_followup_days: Days = Field(
         default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
     )
 
