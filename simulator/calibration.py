@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from .calibration_result import CalibrationResult, Evaluation
 from .errors import UserError, shown
+from .memory import check_fits, memory_options, run_need
 from .results import RunResult
 from .runner import run
 from .scenario import Scenario, load_scenario, parse_toml, parse_value, read_scenario_text, scenario_from_dict
@@ -266,6 +267,8 @@ def calibrate(
     base = source.scenario()
     replications = replications or base.simulation.replications
     seed = base.simulation.seed if seed is None else seed
+    need = run_need(base, replications, **memory_options(run_options))
+    check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()
     options = {**run_options, "progress": False}
     with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from .errors import MAX_SHOWN, UserError, shortened, shown
 from .execution import map_chunks
+from .memory import check_fits, trials_need
 from .power_result import PowerResult
 from .runner import CHUNK_REPLICATIONS, chunks_of
 from .scenario import MAX_COUNT, Scenario
@@ -89,6 +90,8 @@ def estimate_power(
     sizes, alpha, endpoint = check_sizes(sizes), check_alpha(alpha), check_endpoint(endpoint)
     replications = replications or scenario_a.simulation.replications
     seed = scenario_a.simulation.seed if seed is None else seed
+    check_fits(trials_need(scenario_a, scenario_b, sizes, replications, chunk_size, workers, scheduler,
+                           PATIENTS_PER_CHUNK), "power", replications * len(sizes))
     _warn_if_cohorts_differ(scenario_a, scenario_b)
     began = time.perf_counter()
     items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(chunk_size, PATIENTS_PER_CHUNK // n)))]
