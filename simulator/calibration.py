@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import itertools
 import time
-import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,16 +27,18 @@ from scipy import optimize, stats
 from tqdm import tqdm
 
 from .calibration_result import CalibrationResult, Evaluation
-from .errors import UserError
+from .errors import UserError, shown
+from .memory import check_fits, memory_options, run_need
 from .results import RunResult
 from .runner import run
-from .scenario import Scenario, load_scenario, parse_value, scenario_from_dict
+from .scenario import Scenario, load_scenario, parse_toml, parse_value, read_scenario_text, scenario_from_dict
 from .summary import StatisticalWarning
 
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
 HALTON_PER_PARAMETER = 16
 REFINE_XATOL = 1e-3  # search tolerance, as a share of each parameter's range
 MIN_EVALUABLE = 0.95  # share of studies that must be able to estimate a target outcome
+MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
 PRECISION_STEP = 0.05  # finite-difference step around the fit, as a share of each parameter's range
 
 
@@ -56,17 +57,17 @@ class Target:
         outcome = outcome.strip()
         value_text, _, se_text = rest.partition(":")
         if not sep or not outcome:
-            raise UserError(f"--target {text!r}: expected OUTCOME=VALUE or OUTCOME=VALUE:SE, e.g. os_5y=0.84")
+            raise UserError(f"--target {shown(text)}: expected OUTCOME=VALUE or OUTCOME=VALUE:SE, e.g. os_5y=0.84")
         if outcome not in outcome_names:
-            raise UserError(f"--target {text!r}: unknown outcome {outcome!r}; outcomes: {', '.join(outcome_names)}")
-        value = _number(value_text, f"--target {text!r}: VALUE")
+            raise UserError(f"--target {shown(text)}: unknown outcome {outcome!r}; outcomes: {', '.join(outcome_names)}")
+        value = _number(value_text, f"--target {shown(text)}: VALUE")
         if not 0 <= value <= 1:
-            raise UserError(f"--target {text!r}: VALUE must be a proportion from 0 to 1 (got {value:g})")
+            raise UserError(f"--target {shown(text)}: VALUE must be a proportion from 0 to 1 (got {value:g})")
         se = None
         if se_text.strip():
-            se = _number(se_text, f"--target {text!r}: SE")
+            se = _number(se_text, f"--target {shown(text)}: SE")
             if se <= 0:
-                raise UserError(f"--target {text!r}: SE must be above 0 (got {se:g})")
+                raise UserError(f"--target {shown(text)}: SE must be above 0 (got {se:g})")
         return cls(outcome, value, se)
 
 
@@ -85,12 +86,12 @@ class FreeParameter:
         low_text, colon, high_text = bounds.partition(":")
         if not sep or not colon or not path.strip() or not all(path.strip().split(".")):
             raise UserError(
-                f"--free {text!r}: expected PATH=LOW:HIGH, e.g. followup.relapse.rate_per_year=0.05:0.3"
+                f"--free {shown(text)}: expected PATH=LOW:HIGH, e.g. followup.relapse.rate_per_year=0.05:0.3"
             )
-        low = _number(low_text, f"--free {text!r}: LOW")
-        high = _number(high_text, f"--free {text!r}: HIGH")
+        low = _number(low_text, f"--free {shown(text)}: LOW")
+        high = _number(high_text, f"--free {shown(text)}: HIGH")
         if not low < high:
-            raise UserError(f"--free {text!r}: LOW must be below HIGH (got {low:g}:{high:g})")
+            raise UserError(f"--free {shown(text)}: LOW must be below HIGH (got {low:g}:{high:g})")
         return cls(path.strip(), low, high)
 
     def at(self, x: float) -> float:
@@ -99,9 +100,11 @@ class FreeParameter:
 
 
 def _number(text: str, what: str) -> float:
-    value = parse_value(text.strip())
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        raise UserError(f"{what} must be a number (got {text.strip()!r})")
+    """A finite number within +-MAX_NUMBER from a flag (an integer too large for a float is refused, not
+    an OverflowError)."""
+    value = parse_value(text.strip(), what)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise UserError(f"{what} must be a finite number within +-{MAX_NUMBER:g} (got {shown(text.strip())})")
     return float(value)
 
 
@@ -118,8 +121,8 @@ class ScenarioSource:
     @classmethod
     def from_file(cls, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
         load_scenario(path, overrides)  # every problem with the file or an override, reported as usual
-        text = Path(path).read_text(encoding="utf-8")
-        return cls(tomllib.loads(text), str(path), tuple(overrides), text)
+        text = read_scenario_text(path)
+        return cls(parse_toml(text, str(path)), str(path), tuple(overrides), text)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
@@ -269,6 +272,8 @@ def calibrate(
     base = source.scenario()
     replications = replications or base.simulation.replications
     seed = base.simulation.seed if seed is None else seed
+    need = run_need(base, replications, **memory_options(run_options))
+    check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()
     options = {**run_options, "progress": False}
     with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:

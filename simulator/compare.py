@@ -26,6 +26,7 @@ from . import compare_plots
 from .conditions import Condition, parse_conditions
 from .errors import UserError
 from .labels import key_outcomes
+from .memory import check_fits, memory_options, runs_need
 from .randomness import StreamLayout
 from .results import RunResult
 from .runfolder import provenance, write_manifest
@@ -215,6 +216,8 @@ def compare(
     conditions = parse_conditions(probabilities, [o for o in scenarios[0].outcome_names if o in common])
     replications = replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if seed is None else seed
+    check_fits(runs_need(scenarios, replications, **memory_options(run_options)), "compare",
+               replications * len(scenarios))
     began = time.perf_counter()
     runs = []
     with tqdm(total=replications * len(scenarios), unit="study", disable=not progress, desc="compare") as bar:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import UserError
+from .errors import UserError, shown
 from .labels import is_proportion
 from .summary import SUMMARY_COLUMNS
 
@@ -72,22 +72,22 @@ def parse_condition(text: str, outcomes: Iterable[str], flag: str = "--probabili
     example = f"e.g. {flag} \"trm>=0.13\" or \"os_5y<0.7\""
     match = _EXPRESSION.match(text)
     if match is None:
-        raise UserError(f"{flag} {text!r}: expected OUTCOME OP NUMBER with OP one of >=, <=, >, < ({example})")
+        raise UserError(f"{flag} {shown(text)}: expected OUTCOME OP NUMBER with OP one of >=, <=, >, < ({example})")
     outcome, op, number = match["outcome"], match["op"], match["number"]
     if op not in OPERATORS:
-        raise UserError(f"{flag} {text!r}: operator {op!r} is not allowed; use one of >=, <=, >, < ({example})")
+        raise UserError(f"{flag} {shown(text)}: operator {op!r} is not allowed; use one of >=, <=, >, < ({example})")
     if outcome not in outcomes:
-        raise UserError(f"{flag} {text!r}: unknown outcome {outcome!r}; outcomes: {', '.join(outcomes)}")
+        raise UserError(f"{flag} {shown(text)}: unknown outcome {outcome!r}; outcomes: {', '.join(outcomes)}")
     percent = number.endswith("%")
     try:
         threshold = float(number.removesuffix("%")) / (100 if percent else 1)
     except ValueError:
-        raise UserError(f"{flag} {text!r}: {number!r} is not a number; give a proportion (0.13) or a percentage (13%)") from None
+        raise UserError(f"{flag} {shown(text)}: {shown(number)} is not a number; give a proportion (0.13) or a percentage (13%)") from None
     if not math.isfinite(threshold):
-        raise UserError(f"{flag} {text!r}: the threshold must be a finite number, got {number!r}")
+        raise UserError(f"{flag} {shown(text)}: the threshold must be a finite number, got {shown(number)}")
     if is_proportion(outcome) and not 0 <= threshold <= 1:
         hint = f"; did you mean {number}%?" if not percent and 1 < threshold <= 100 else ""
-        raise UserError(f"{flag} {text!r}: {outcome} is a proportion between 0 and 1, so a threshold of "
+        raise UserError(f"{flag} {shown(text)}: {outcome} is a proportion between 0 and 1, so a threshold of "
                         f"{threshold:g} would never (or always) be met; give a proportion (0.13) or a percentage "
                         f"(13%){hint}")
     return Condition(outcome, op, threshold)

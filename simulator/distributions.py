@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 from .evidence import RateOrEvidence
@@ -19,9 +19,16 @@ from .evidence import RateOrEvidence
 DAYS_PER_YEAR = 365.25
 Unit = Literal["days", "years"]
 
+MAX_TIME = 1e6  # a time parameter, in days or years: far beyond any horizon (at most 100 years), yet finite
+MAX_GAMMA_SHAPE = 1e12  # (mean / sd)^2: beyond it the quantiles lose all precision and become NaN
+Time = Annotated[float, Field(ge=0, le=MAX_TIME)]
+PositiveTime = Annotated[float, Field(gt=0, le=MAX_TIME)]
+
 
 class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Strict as the rest of the scenario (no text or true for a number) and finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     unit: Unit = "days"
 
     @property
@@ -43,7 +50,7 @@ class _Distribution(BaseModel):
 
 class Fixed(_Distribution):
     dist: Literal["fixed"]
-    value: NonNegativeFloat
+    value: Time
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value * self._days)
@@ -57,7 +64,7 @@ class Exponential(_Distribution):
 
     dist: Literal["exponential"]
     rate_per_year: RateOrEvidence | None = None
-    mean_days: PositiveFloat | None = None
+    mean_days: PositiveTime | None = None
 
     @model_validator(mode="after")
     def _one_parameter(self) -> Exponential:
@@ -83,8 +90,8 @@ class Exponential(_Distribution):
 
 class LogNormal(_Distribution):
     dist: Literal["lognormal"]
-    median: PositiveFloat
-    sigma: NonNegativeFloat
+    median: PositiveTime
+    sigma: Annotated[float, Field(ge=0, le=10, description="log-scale SD; 10 already spans 1e-35 to 1e35")]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.median * self._days * np.exp(self.sigma * special.ndtri(u))
@@ -95,8 +102,14 @@ class LogNormal(_Distribution):
 
 class Gamma(_Distribution):
     dist: Literal["gamma"]
-    mean: PositiveFloat
-    sd: PositiveFloat
+    mean: PositiveTime
+    sd: PositiveTime
+
+    @model_validator(mode="after")
+    def _finite_shape(self) -> Gamma:
+        if (self.mean / self.sd) ** 2 > MAX_GAMMA_SHAPE:
+            raise ValueError(f"sd ({self.sd:g}) must be at least mean / 1e6 ({self.mean / 1e6:g})")
+        return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         shape = (self.mean / self.sd) ** 2
@@ -111,8 +124,8 @@ class Weibull(_Distribution):
     """S(t) = exp(-(t/scale)^shape); shape < 1 a falling hazard, > 1 a rising one."""
 
     dist: Literal["weibull"]
-    shape: PositiveFloat
-    scale: PositiveFloat
+    shape: Annotated[float, Field(ge=0.01, le=100)]
+    scale: PositiveTime
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape)
@@ -123,8 +136,8 @@ class Weibull(_Distribution):
 
 class Uniform(_Distribution):
     dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    low: Time
+    high: Time
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -143,7 +156,7 @@ class Discrete(_Distribution):
     """A finite set of values with probabilities, e.g. the number of apheresis days."""
 
     dist: Literal["discrete"]
-    values: list[NonNegativeFloat] = Field(min_length=1)
+    values: list[Time] = Field(min_length=1)
     probabilities: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -170,8 +183,8 @@ class Piecewise(_Distribution):
     (the first from 0, the last to infinity), e.g. relapses frequent in the first years, rarer later."""
 
     dist: Literal["piecewise"]
-    breaks_years: list[PositiveFloat] = Field(min_length=1)
-    rates_per_year: list[NonNegativeFloat]
+    breaks_years: list[PositiveTime] = Field(min_length=1)
+    rates_per_year: list[Annotated[float, Field(ge=0, le=MAX_TIME)]]
 
     @model_validator(mode="after")
     def _consistent(self) -> Piecewise:

@@ -18,8 +18,12 @@ import numpy as np
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
 from scipy import special
 
+from .errors import shown
+
 PRIOR_EVENTS = {"jeffreys": 0.5, "uniform": 1.0}  # pseudo-events each prior adds to events and to non-events
 Prior = Literal["jeffreys", "uniform"]
+MAX_COUNT = 10**9  # events, patients: beyond any study, and safe for the float arithmetic of the posteriors
+MAX_RATE = 1e6  # per year: an event within a minute
 
 
 class Estimate(float):
@@ -104,10 +108,11 @@ def _proportion(value: dict[str, Any]) -> ProportionEstimate:
     if set(value) != {"events", "n"} or not (_whole(events) and _whole(n)):
         raise ValueError(
             "a probability is a number from 0 to 1 or its evidence { events = E, n = N } in whole numbers "
-            f"(got {value!r})"
+            f"(got {shown(value)})"
         )
-    if n < 1 or not 0 <= events <= n:
-        raise ValueError(f"evidence needs n >= 1 and 0 <= events <= n (got events = {events}, n = {n})")
+    if not 1 <= n <= MAX_COUNT or not 0 <= events <= n:
+        raise ValueError(f"evidence needs n >= 1 and 0 <= events <= n, n at most {MAX_COUNT:.0e} "
+                         f"(got events = {shown(events)}, n = {shown(n)})")
     return ProportionEstimate(events, n)
 
 
@@ -116,12 +121,15 @@ def _rate(value: dict[str, Any]) -> RateEstimate:
     if set(value) != {"events", "person_years"} or not (_whole(events) and _number(person_years)):
         raise ValueError(
             "a rate is a number of at least 0 or its evidence { events = E, person_years = T } "
-            f"(E a whole number) (got {value!r})"
+            f"(E a whole number) (got {shown(value)})"
         )
-    if events < 0 or person_years <= 0:
+    if not 0 <= events <= MAX_COUNT or not 0 < person_years <= MAX_COUNT:  # NaN fails too
         raise ValueError(
-            f"evidence needs events >= 0 and person_years > 0 (got events = {events}, person_years = {person_years})"
+            f"evidence needs events >= 0 and person_years > 0, each at most {MAX_COUNT:.0e} "
+            f"(got events = {shown(events)}, person_years = {shown(person_years)})"
         )
+    if events / person_years > MAX_RATE:
+        raise ValueError(f"a rate of {events / person_years:g} per year is beyond {MAX_RATE:g} (an event within a minute)")
     return RateEstimate(events, float(person_years))
 
 
@@ -141,8 +149,8 @@ ProbabilityOrEvidence = Annotated[
 ]
 """A probability from 0 to 1, or `{ events, n }`."""
 
-RateOrEvidence = Annotated[float, Field(ge=0), _or_evidence(_rate), PlainSerializer(_as_written)]
-"""A rate per year of at least 0, or `{ events, person_years }`."""
+RateOrEvidence = Annotated[float, Field(ge=0, le=MAX_RATE), _or_evidence(_rate), PlainSerializer(_as_written)]
+"""A rate per year from 0 to MAX_RATE, or `{ events, person_years }`."""
 
 
 def estimates(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Estimate]]:

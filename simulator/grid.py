@@ -9,6 +9,7 @@ make the full grid, the first varying slowest.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UserError
+from .errors import MAX_SHOWN, UserError, shortened, shown
 from .scenario import Scenario, load_scenario, parse_value, scenario_from_dict
 
 FLAG = "--param"
+MAX_POINTS = 1000  # grid points of a sweep: each is a full run; more is a mistake or several sweeps
 EXAMPLE = "e.g. --param stages.isolation.death_probability=0:0.2:11 or --param cohort.size=20,50,100"
 # Settings every grid point must share, so they are not sweep axes.
 NOT_SWEPT = {
@@ -39,7 +41,7 @@ class SweepParameter:
 
     @property
     def values(self) -> list[Any]:
-        return [parse_value(text) for text in self.texts]
+        return [parse_value(text, f"{FLAG} {self.path}") for text in self.texts]
 
     @property
     def numeric(self) -> bool:
@@ -55,17 +57,32 @@ def parse_parameter(text: str) -> SweepParameter:
     path, spec = path.strip(), spec.strip()
     keys = path.split(".")
     if not sep or not path or not all(keys) or " " in path:
-        raise UserError(f"{FLAG} {text!r}: expected PATH=START:STOP:STEPS or PATH=v1,v2,... ({EXAMPLE})")
+        raise UserError(f"{FLAG} {shown(text)}: expected PATH=START:STOP:STEPS or PATH=v1,v2,... ({EXAMPLE})")
     if path in NOT_SWEPT:
         raise UserError(f"{FLAG} {path}: not a sweep axis; {NOT_SWEPT[path]}")
     if not spec:
         raise UserError(f"{FLAG} {path}=: empty; give START:STOP:STEPS or a list v1,v2,... ({EXAMPLE})")
     texts = _range(path, spec) if ":" in spec and not spec.startswith(("{", "[", '"', "'")) else _list(path, spec)
-    values = [parse_value(t) for t in texts]
-    repeated = sorted({t for i, t in enumerate(texts) if values[i] in values[:i]})
+    if len(texts) > MAX_POINTS:
+        raise UserError(f"{FLAG} {path}: {len(texts)} values; a sweep has at most {MAX_POINTS} grid points")
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for text in texts:
+        key = _identity(parse_value(text, f"{FLAG} {path}"))
+        if key in seen:
+            repeated.append(text)
+        seen.add(key)
     if repeated:
-        raise UserError(f"{FLAG} {path}={spec}: values repeat ({', '.join(repeated)}); give each value once")
+        listed = shortened(", ".join(sorted(set(repeated))), MAX_SHOWN)
+        raise UserError(f"{FLAG} {path}={shortened(spec, MAX_SHOWN)}: values repeat ({listed}); give each value once")
     return SweepParameter(path, tuple(texts))
+
+
+def _identity(value: Any) -> str:
+    """A key equal for values the scenario cannot tell apart (1 and 1.0), so repeats are found in one pass."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value))
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _range(path: str, spec: str) -> list[str]:
@@ -77,9 +94,11 @@ def _range(path: str, spec: str) -> list[str]:
     try:
         steps = int(parts[2])
     except ValueError:
-        raise UserError(f"{where}: STEPS must be a whole number of at least 1, got {parts[2]!r}") from None
+        raise UserError(f"{where}: STEPS must be a whole number of at least 1, got {shown(parts[2])}") from None
     if steps < 1:
         raise UserError(f"{where}: STEPS must be a whole number of at least 1, got {steps}")
+    if steps > MAX_POINTS:
+        raise UserError(f"{where}: {steps} steps; a sweep has at most {MAX_POINTS} grid points")
     if steps == 1 and start != stop:
         raise UserError(f"{where}: 1 step gives a single value, so START and STOP must be equal; "
                         "give STEPS >= 2 for a range")
@@ -87,7 +106,7 @@ def _range(path: str, spec: str) -> list[str]:
         raise UserError(f"{where}: empty range (START = STOP = {parts[0]}); give different START and STOP, "
                         "or STEPS = 1 for a single value")
     points = np.linspace(start, stop, steps)
-    whole = all(isinstance(parse_value(p), int) for p in parts[:2]) and np.all(points == np.round(points))
+    whole = all(isinstance(parse_value(p, where), int) for p in parts[:2]) and np.all(points == np.round(points))
     return [str(int(v)) if whole else f"{v:.12g}" for v in points]
 
 
@@ -95,9 +114,9 @@ def _number(where: str, name: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise UserError(f"{where}: {name} must be a number, got {text!r}") from None
+        raise UserError(f"{where}: {name} must be a number, got {shown(text)}") from None
     if not math.isfinite(value):
-        raise UserError(f"{where}: {name} must be a finite number, got {text!r}")
+        raise UserError(f"{where}: {name} must be a finite number, got {shown(text)}")
     return value
 
 
@@ -165,6 +184,10 @@ def build_grid(scenario: str | Path | Scenario, specs: Sequence[str], overrides:
     clash = [p for p in paths if p in fixed]
     if clash:
         raise UserError(f"{FLAG} {clash[0]}: also given with --set; a swept path takes its values from {FLAG}")
+    points = math.prod(len(p.texts) for p in parameters)
+    if points > MAX_POINTS:
+        raise UserError(f"{FLAG}: {points} grid points ({' x '.join(str(len(p.texts)) for p in parameters)}); "
+                        f"a sweep has at most {MAX_POINTS}: use fewer values or several sweeps")
 
     def point(assignments: Sequence[str]) -> Scenario:
         return scenario_from_dict(_raw(base), source, list(assignments), flag=FLAG)

@@ -6,6 +6,8 @@ at two-sided level alpha; `PowerResult` turns the per-trial tests into power, ty
 
 from __future__ import annotations
 
+import collections
+import re
 import time
 import warnings
 from collections.abc import Sequence
@@ -15,11 +17,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .errors import UserError
+from .errors import MAX_SHOWN, UserError, shortened, shown
 from .execution import map_chunks
+from .memory import check_fits, trials_need
 from .power_result import PowerResult
 from .runner import CHUNK_REPLICATIONS, chunks_of
-from .scenario import Scenario
+from .scenario import MAX_COUNT, Scenario
 from .trial import ENDPOINTS, StudyTests, simulate_trials
 
 PATIENTS_PER_CHUNK = 100_000  # per arm: bounds memory for large trials (results do not depend on chunking)
@@ -29,11 +32,12 @@ SIZES_HELP = "give patients per arm as whole numbers of at least 2 separated by 
 
 def parse_sizes(text: str) -> list[int]:
     """`--sizes 20,50,100` -> [20, 50, 100]; anything else is a UserError saying what is allowed."""
+    where = f"--sizes {shown(text)}"
     parts = [part.strip() for part in text.split(",")]
-    bad = [part for part in parts if not part.isdigit()]
+    bad = [part for part in parts if not re.fullmatch(r"[0-9]{1,10}", part)]  # str.isdigit() takes '²'
     if bad:
-        raise UserError(f"--sizes {text!r}: {bad[0]!r} is not a whole number; {SIZES_HELP}")
-    return check_sizes([int(part) for part in parts], f"--sizes {text!r}")
+        raise UserError(f"{where}: {shown(bad[0])} is not a whole number; {SIZES_HELP}")
+    return check_sizes([int(part) for part in parts], where)
 
 
 def check_sizes(sizes: Sequence[int], where: str = "sizes") -> list[int]:
@@ -41,11 +45,13 @@ def check_sizes(sizes: Sequence[int], where: str = "sizes") -> list[int]:
     sizes = list(sizes)
     if not sizes:
         raise UserError(f"{where}: no size given; {SIZES_HELP}")
-    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_PER_ARM for n in sizes):
-        raise UserError(f"{where}: {SIZES_HELP} (got {sizes})")
-    repeated = sorted({n for n in sizes if sizes.count(n) > 1})
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not MIN_PER_ARM <= n <= MAX_COUNT
+           for n in sizes):
+        raise UserError(f"{where}: {SIZES_HELP}, at most {MAX_COUNT:.0e} (got {shown(sizes)})")
+    repeated = sorted(n for n, count in collections.Counter(sizes).items() if count > 1)
     if repeated:
-        raise UserError(f"{where}: {', '.join(map(str, repeated))} given more than once; give each size once")
+        raise UserError(f"{where}: {shortened(', '.join(map(str, repeated)), MAX_SHOWN)} given more than once; "
+                        "give each size once")
     return sorted(int(n) for n in sizes)
 
 
@@ -84,6 +90,8 @@ def estimate_power(
     sizes, alpha, endpoint = check_sizes(sizes), check_alpha(alpha), check_endpoint(endpoint)
     replications = replications or scenario_a.simulation.replications
     seed = scenario_a.simulation.seed if seed is None else seed
+    check_fits(trials_need(scenario_a, scenario_b, sizes, replications, chunk_size, workers, scheduler,
+                           PATIENTS_PER_CHUNK), "power", replications * len(sizes))
     _warn_if_cohorts_differ(scenario_a, scenario_b)
     began = time.perf_counter()
     items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(chunk_size, PATIENTS_PER_CHUNK // n)))]

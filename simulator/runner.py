@@ -16,6 +16,7 @@ from tqdm import tqdm
 from .capacity import occupancy_grid_days
 from .execution import map_chunks
 from .heterogeneity import study_scenario
+from .memory import check_fits, run_need
 from .outcomes import curve_grid, study_outcomes
 from .pathway import Histories, simulate_pathway
 from .patients import patient_log
@@ -70,6 +71,7 @@ def run(
     """
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
+    check_fits(run_need(scenario, replications, chunk_size, workers, scheduler, patients_log), "run", replications)
     began = time.perf_counter()
     blocks = chunks_of(replications, chunk_size)
     parts: list[Chunk | None] = [None] * len(blocks)

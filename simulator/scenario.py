@@ -7,6 +7,7 @@ everything with pydantic models that forbid unknown keys, so a typo is an error 
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,25 +17,39 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
-    PositiveInt,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from .distributions import Distribution
-from .errors import UserError
+from .distributions import DAYS_PER_YEAR, Distribution
+from .errors import MAX_SHOWN, UserError, shortened, shown
 from .evidence import Prior, ProbabilityOrEvidence, estimates
 from .validation_messages import allowed_keys, describe_validation_error
+
+MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
+MAX_DEPTH = 32  # nesting of tables and arrays; a scenario needs 4
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 
 
+MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
+MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
+MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and TRM windows
+MAX_COUNT = 10**9  # patients, studies, capacity: beyond any study, and safe in the engine's integer arrays
+MAX_RATE = 1e6  # referrals per year
+MAX_SEED = 2**63 - 1  # seeds are written to int64 columns
+MAX_FRAILTY_VARIANCE = 100.0  # a gamma frailty of variance 100: all but a few patients immune, already absurd
+Years = Annotated[float, Field(ge=0, le=MAX_YEARS)]
+HorizonYears = Annotated[float, Field(gt=0, le=MAX_HORIZON_YEARS)]
+Days = Annotated[float, Field(ge=0, le=MAX_DAYS)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    """Strict (no text or true for a number), closed (no unknown keys) and finite (no inf or nan)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Metadata(_Model):
@@ -49,20 +64,20 @@ class Referrals(_Model):
     process: Literal["poisson", "fixed"] = Field(
         description="poisson: exponential gaps between referrals; fixed: one every 1/rate years"
     )
-    rate_per_year: PositiveFloat
+    rate_per_year: Annotated[float, Field(gt=0, le=MAX_RATE)]
 
 
 class Cohort(_Model):
     """Who enters: `size` patients enrolled uniformly over the accrual period, or `referrals` arriving as
     a process over it; all are followed to the data cut-off."""
 
-    size: PositiveInt | None = None
+    size: Annotated[int, Field(gt=0, le=MAX_COUNT)] | None = None
     referrals: Referrals | None = None
-    accrual_years: NonNegativeFloat
-    followup_after_accrual_years: NonNegativeFloat = Field(
+    accrual_years: Years
+    followup_after_accrual_years: Years = Field(
         description="time from the end of accrual to the data cut-off"
     )
-    accrual_weights: list[NonNegativeFloat] | None = Field(
+    accrual_weights: list[Annotated[float, Field(ge=0, le=MAX_RATE)]] | None = Field(
         default=None, min_length=1,
         description="relative enrolment rate in equal parts of the accrual period (e.g. per calendar year)",
     )
@@ -107,10 +122,12 @@ class Cohort(_Model):
 
 
 class Simulation(_Model):
-    replications: Annotated[int, Field(ge=2, description="at least 2: one study has no Monte Carlo error")] = 1000
-    seed: Annotated[int, Field(ge=0)] = 0
-    horizon_years: PositiveFloat = 10.0
-    landmarks_years: list[PositiveFloat] = Field(default=[1.0, 3.0, 5.0], min_length=1)
+    replications: Annotated[
+        int, Field(ge=2, le=MAX_COUNT, description="at least 2: one study has no Monte Carlo error")
+    ] = 1000
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
+    horizon_years: HorizonYears = 10.0
+    landmarks_years: list[HorizonYears] = Field(default=[1.0, 3.0, 5.0], min_length=1)
     parameter_uncertainty: bool = Field(
         default=False,
         description="draw each parameter given with its evidence from its posterior, once per replication",
@@ -122,14 +139,15 @@ class Simulation(_Model):
     def _distinct_landmarks(cls, landmarks: list[float]) -> list[float]:
         repeated = sorted({x for x in landmarks if landmarks.count(x) > 1})
         if repeated:
-            raise ValueError(f"{', '.join(f'{x:g}' for x in repeated)} given more than once; give each landmark once")
+            raise ValueError(f"{shortened(', '.join(f'{x:g}' for x in repeated), MAX_SHOWN)} given more than once; "
+                             "give each landmark once")
         return landmarks
 
     @model_validator(mode="after")
     def _landmarks_within_horizon(self) -> Simulation:
         late = [x for x in self.landmarks_years if x > self.horizon_years]
         if late:
-            raise ValueError(f"landmarks_years {late} lie beyond horizon_years ({self.horizon_years})")
+            raise ValueError(f"landmarks_years {shown(late)} lie beyond horizon_years ({self.horizon_years})")
         return self
 
 
@@ -171,9 +189,9 @@ class FollowUp(_Model):
         default=None, description="time from discharge to a treatment-related death (e.g. infection), which "
         "can happen only within early_death_window_days of reinfusion",
     )
-    early_death_window_days: PositiveFloat = 100.0
+    early_death_window_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = 100.0
     early_death_cause: str = "treatment-related"
-    frailty_variance: PositiveFloat | None = Field(
+    frailty_variance: Annotated[float, Field(gt=0, le=MAX_FRAILTY_VARIANCE)] | None = Field(
         default=None, description="variance of a gamma frailty (mean 1) multiplying each patient's follow-up "
         "hazards: patients differ in risk beyond the scenario's averages",
     )
@@ -186,7 +204,7 @@ class Waiting(_Model):
     death: Distribution | None = None
     death_cause: str = "disease"
     withdrawal: Distribution | None = None
-    max_wait_days: PositiveFloat | None = None
+    max_wait_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] | None = None
     priority: Distribution | None = Field(
         default=None, description="each patient's priority class (lower is served first), e.g. a discrete one"
     )
@@ -229,8 +247,9 @@ class Resource(_Model):
     @field_validator("capacity", mode="before")
     @classmethod
     def _whole_or_unlimited(cls, value: Any) -> Any:
-        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-            raise ValueError(f'must be a whole number of at least 1, or "unlimited" (got {value!r})')
+        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT):
+            raise ValueError(f'must be a whole number (up to {MAX_COUNT:.0e}) of at least 1, or "unlimited" '
+                             f"(got {shown(value)})")
         return value
 
     @property
@@ -243,10 +262,10 @@ class Outcomes(_Model):
 
     reinfusion_stage: Name = "reinfusion"
     trm_stages: list[Name] = Field(min_length=1)
-    trm_followup_days: NonNegativeFloat = Field(
+    trm_followup_days: Days = Field(
         default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
     )
-    trm_window_days: PositiveInt = Field(
+    trm_window_days: Annotated[int, Field(ge=1, le=int(MAX_DAYS))] = Field(
         default=100, description="D of the outcome trm_<D>d: treatment-related deaths within D days of "
         "reinfusion per transplanted patient",
     )
@@ -361,16 +380,72 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
 
     `flag` is the option the overrides came from (`--set`, or `--param` for a sweep), for the messages.
     """
+    raw = parse_toml(read_scenario_text(path), str(path))
+    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file, refusing up front what is not one: a missing path, a folder, a FIFO or
+    device (never opened, so reading cannot block), a file above MAX_FILE_BYTES or not UTF-8. A UTF-8
+    byte-order mark, as some editors write, is dropped."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such scenario file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not valid TOML: {error}") from None
+        status = path.stat()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such scenario file") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UserError(f"{path}: is a folder, not a scenario file; give a .toml file, e.g. scenarios/burt2006.toml")
+    if not stat.S_ISREG(status.st_mode):
+        raise UserError(f"{path}: is not a regular file (a pipe, device or socket); give a scenario .toml file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB, far beyond any scenario; "
+                        "is it the right file?")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    """TOML text as a dict, its values nested at most MAX_DEPTH deep; `where` names the file or flag."""
+    try:
+        return _loads(text, where)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{where}: not valid TOML: {error}") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits, which Python refuses to convert
+        raise UserError(f"{where}: not valid TOML: {shortened(str(error), MAX_SHOWN)}") from None
+
+
+def _loads(text: str, where: str) -> dict[str, Any]:
+    """tomllib.loads, refusing values nested deeper than MAX_DEPTH (tomllib recurses once per level)."""
+    too_deep = UserError(f"{where}: values nested too deeply (at most {MAX_DEPTH} levels)")
+    try:
+        raw = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    if _depth(raw) > MAX_DEPTH:
+        raise too_deep
+    return raw
+
+
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in `value` (a number or text: 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            if depth + 1 <= MAX_DEPTH:  # deeper is refused anyway: stop walking
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def scenario_from_dict(
@@ -401,12 +476,14 @@ def apply_override(raw: dict[str, Any], override: str, source: str, flag: str = 
             known = ", ".join(sorted(k for k, v in table.items() if isinstance(v, dict))) or "none"
             raise UserError(f"{flag} {path}: {source} has no table {where!r}; tables there: {known}")
         table = child
-    table[keys[-1]] = parse_value(text.strip())
+    table[keys[-1]] = parse_value(text.strip(), f"{flag} {path}")
 
 
-def parse_value(text: str) -> Any:
-    """A TOML value (`0.05`, `true`, `[1, 3, 5]`, `{ dist = "fixed", value = 3 }`) or, failing that, the text."""
+def parse_value(text: str, where: str = "value") -> Any:
+    """A TOML value (`0.05`, `true`, `[1, 3, 5]`, `{ dist = "fixed", value = 3 }`) or, failing that, the text.
+
+    A value nested more than MAX_DEPTH deep is a `UserError` naming `where` (the flag it came from)."""
     try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
+        return _loads(f"value = {text}", where)["value"]
+    except ValueError:  # not TOML (TOMLDecodeError), or a number Python refuses to convert: taken as text
         return text

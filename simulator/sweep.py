@@ -26,6 +26,7 @@ from . import sweep_plots
 from .conditions import Condition, parse_conditions
 from .grid import Grid, SweepParameter, build_grid
 from .labels import key_outcomes
+from .memory import check_fits, memory_options, runs_need
 from .results import RunResult
 from .runfolder import provenance, write_manifest
 from .runner import run
@@ -185,6 +186,8 @@ def run_sweep(
     """Run every point of a validated grid with the same seed and replications."""
     replications = replications or grid.base.simulation.replications
     seed = grid.base.simulation.seed if seed is None else seed
+    check_fits(runs_need(grid.scenarios, replications, **memory_options(run_options)), "sweep",
+               replications * len(grid.scenarios))
     began = time.perf_counter()
     runs = []
     outcomes = grid_outcomes(grid)

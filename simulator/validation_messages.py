@@ -7,6 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import shortened, shown
+
+MAX_OVERRIDE_SHOWN = 120  # characters of an override echoed as the origin of a problem
+
 
 def describe_validation_error(
     error: ValidationError,
@@ -18,12 +22,12 @@ def describe_validation_error(
     """The first problem (and how many more there are), attributed to the override (`flag`) that caused it."""
     problems = error.errors(include_url=False)
     first = problems[0]
-    field = ".".join(str(part) for part in first["loc"])
+    field = ".".join(str(part) for part in user_path(model, first["loc"]))
     origin = source
     for override in overrides:
         path = override.partition("=")[0].strip()
         if field == path or field.startswith(path + ".") or path.startswith(field + ".") or not field:
-            origin = f"{source} (after {flag} {override})"
+            origin = f"{source} (after {flag} {shortened(override, MAX_OVERRIDE_SHOWN)})"
     message = _explain(first, model)
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     return f"{origin}: {field + ': ' if field else ''}{message}{more}"
@@ -41,8 +45,24 @@ def _explain(problem: dict[str, Any], model: type[BaseModel]) -> str:
     if "input" in problem and kind not in ("union_tag_invalid", "model_type", "dict_type", "value_error"):
         given = problem["input"]
         if not isinstance(given, dict):
-            message += f" (got {given!r})"
+            message += f" (got {shown(given)})"
     return message
+
+
+def user_path(model: type[BaseModel], loc: tuple[Any, ...]) -> list[Any]:
+    """pydantic's error location as a user types it: without the tag of a tagged union (`...duration.median`,
+    not `...duration.lognormal.median`) and without validator names."""
+    path: list[Any] = []
+    current: Any = model
+    for part in loc:
+        if isinstance(part, str) and part.startswith(("function-", "lax-or-strict", "json-or-python")):
+            continue
+        if current is not None and _union_tag(current, part) is not None:
+            current = _union_tag(current, part)
+            continue
+        path.append(part)
+        current = None if current is None else _unwrap(current, part)
+    return path
 
 
 def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -68,7 +88,12 @@ def _unwrap(annotation: Any, key: Any) -> Any:
         return _strip(args[1])
     if origin is list:
         return _strip(args[0])
-    for option in args:  # a tagged union: pydantic puts the tag in the location
+    return _union_tag(annotation, key)  # a tagged union: pydantic puts the tag in the location
+
+
+def _union_tag(annotation: Any, key: Any) -> Any:
+    """The member of the tagged union `annotation` whose tag (`dist`) is `key`, or None."""
+    for option in typing.get_args(annotation):
         if isinstance(option, type) and issubclass(option, BaseModel):
             tag = option.model_fields.get("dist")
             if tag is not None and key in typing.get_args(tag.annotation):

@@ -8,27 +8,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import shown
 from ..execution import local_cores
 from ..runner import CHUNK_REPLICATIONS
+from ..scenario import MAX_COUNT, MAX_SEED
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least `minimum`, with a message saying what is allowed."""
+def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
+    """An argparse type: a whole number from `minimum` to `maximum`, with a message saying what is allowed."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {shown(text)}")
         return value
 
     return parse
 
 
 positive_int = whole_number(1)
-seed_value = whole_number(0)
+seed_value = whole_number(0, MAX_SEED)
 
 
 def add_probability_option(parser: argparse.ArgumentParser) -> None:
