@@ -100,6 +100,39 @@ def intention_to_treat() -> ClosedFormCase:
     return ClosedFormCase("Intention to treat with failed collection", scenario, _means(checks))
 
 
+def piecewise_and_cure() -> list[ClosedFormCase]:
+    """Relapse with a piecewise-constant hazard (0.6, then 0.2 after 1 year, 0.4 after 3): DFS = exp(-H(t));
+    death with a cure fraction c around an exponential r: S = c + (1 - c) exp(-r t)."""
+    cumulative = {1: 0.6, 3: 1.0, 5: 1.8}
+    c, r = 0.4, 0.3
+    piecewise = [(f"dfs_{t}y", np.exp(-h), f"exp(-{h:g}), piecewise hazard") for t, h in cumulative.items()]
+    cure = [(f"os_{t}y", c + (1 - c) * np.exp(-r * t), f"{c} + {1 - c:g} exp(-{r} x {t})") for t in (1, 3, 5)]
+    relapse = {"dist": "piecewise", "breaks_years": [1, 3], "rates_per_year": [0.6, 0.2, 0.4]}
+    death = {"dist": "cure", "cured": c, "uncured": _exponential(r)}
+    return [
+        ClosedFormCase("Piecewise-constant hazard", _scenario(
+            "piecewise hazard", simulation={"seed": 11}, followup={"relapse": relapse}), _means(piecewise)),
+        ClosedFormCase("Cure fraction", _scenario(
+            "cure fraction", simulation={"seed": 14}, followup={"death_before_relapse": death}), _means(cure)),
+    ]
+
+
+def frailty_and_early_deaths() -> list[ClosedFormCase]:
+    """Gamma frailty (variance v) on a death rate d: S(t) = (1 + v d t)^(-1/v); an early treatment-related
+    death rate m within 100 days competes: trm_100d = m / (m + d') (1 - exp(-(m + d') D)) without frailty."""
+    v, d, m = 0.5, 0.3, 1.0
+    checks = [(f"os_{t}y", (1 + v * d * t) ** (-1 / v), f"(1 + {v} x {d} x {t})^(-1/{v})") for t in (3, 5)]
+    frail = _scenario("frailty", simulation={"seed": 12}, followup={
+        "death_before_relapse": _exponential(d), "frailty_variance": v})
+    years = 100 / DAYS_PER_YEAR
+    early = [("trm_100d", m / (m + d) * (1 - np.exp(-(m + d) * years)), f"{m}/{m + d:g} (1 - exp(-{m + d:g} x 100 d))"),
+             ("nrm_1y", 1 - np.exp(-(m + d) * years) * np.exp(-d * (1 - years)), "1 - exp(-(m + d) D) exp(-d (1 y - D))")]
+    deaths = _scenario("early deaths", simulation={"seed": 13}, followup={
+        "death_before_relapse": _exponential(d), "early_death": _exponential(m)})
+    return [ClosedFormCase("Gamma frailty", frail, _means(checks)),
+            ClosedFormCase("Early treatment-related deaths", deaths, _means(early))]
+
+
 def stage_probabilities_multiply() -> ClosedFormCase:
     p1, p2 = 0.05, 0.1
     stages = {
@@ -203,6 +236,8 @@ def closed_form_cases() -> list[ClosedFormCase]:
         competing_relapse_and_death(),
         death_after_relapse(),
         intention_to_treat(),
+        *piecewise_and_cure(),
+        *frailty_and_early_deaths(),
         stage_probabilities_multiply(),
         hazard_during_a_stage(),
         weibull_survival(),
