@@ -109,10 +109,10 @@ class _Named(Exception):
 
 
 def _folder_prefix(monkeypatch, name: str) -> str:
-    def default_folder(command: str, scenario_name: str):
+    def run_folder(output, command: str, scenario_name: str):
         raise _Named(command)
 
-    monkeypatch.setattr(getattr(commands, name), "default_folder", default_folder)
+    monkeypatch.setattr(getattr(commands, name), "run_folder", run_folder)
     with pytest.raises(_Named) as named:
         main(COMMAND_LINES[name] + ["--quiet"])
     return named.value.args[0]

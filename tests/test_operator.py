@@ -1,0 +1,94 @@
+"""What an operator running hsct-sim unattended on a shared server expects: runs that never collide, paths
+checked before simulating, clean signals and pipes, distinct exit codes, the umask respected, bounded workers
+and a scheduler address that fails fast. Subprocesses run the real console script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.commands import run as run_command
+
+from helpers import SCENARIOS
+
+BURT = str(SCENARIOS / "burt2006.toml")
+HSCT_SIM = str(Path(sys.executable).with_name("hsct-sim"))
+TINY_RUN = ["run", BURT, "--replications", "2", "--workers", "1", "--quiet"]
+LONG_RUN = ["run", BURT, "--replications", "400000", "--workers", "2", "--quiet"]
+
+
+def start(args: list[str], cwd: Path, **options) -> subprocess.Popen:
+    return subprocess.Popen([HSCT_SIM, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **options)
+
+
+def wait_for_partial(outputs: Path, process: subprocess.Popen, timeout: float = 30) -> Path:
+    """The hidden folder a run writes into, once it exists (the run has started simulating)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        partial = next(outputs.glob(".*.partial-*"), None)
+        if partial is not None:
+            return partial
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("no partial folder appeared")
+
+
+def one_line(text: str) -> str:
+    assert "Traceback" not in text and len(text.strip().splitlines()) == 1, text
+    return text.strip()
+
+
+def test_concurrent_runs_with_the_default_folder_each_get_their_own(in_tmp_cwd):
+    processes = [start(TINY_RUN, in_tmp_cwd) for _ in range(4)]
+    for process in processes:
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+    folders = sorted((in_tmp_cwd / "outputs").iterdir())
+    assert len(folders) == 4 and not any(f.name.startswith(".") for f in folders), folders
+    for folder in folders:
+        assert (folder / "summary.csv").is_file() and (folder / "manifest.json").is_file(), folder
+
+
+def test_concurrent_runs_with_the_same_output_one_wins_the_others_exit_2(in_tmp_cwd):
+    processes = [start([*TINY_RUN, "--output", "same"], in_tmp_cwd) for _ in range(4)]
+    results = [(p, p.communicate(timeout=60)[1]) for p in processes]
+    assert sorted(p.returncode for p, _ in results) == [0, 2, 2, 2], results
+    for process, err in results:
+        if process.returncode == 2:
+            assert "already exists" in one_line(err)
+    assert (in_tmp_cwd / "same" / "summary.csv").is_file()
+    assert sorted(p.name for p in in_tmp_cwd.iterdir()) == ["outputs", "same"]
+
+
+def test_an_existing_output_is_refused_before_simulating(in_tmp_cwd, capsys, monkeypatch):
+    monkeypatch.setattr(run_command, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
+    (in_tmp_cwd / "taken").mkdir()
+    assert main([*TINY_RUN, "--output", "taken"]) == 2
+    assert "already exists" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("where", ["dangling", "dangling/run", "file/run", "/proc/hsct-sim-test", "x" * 300])
+def test_an_unwritable_output_is_refused_before_simulating(in_tmp_cwd, capsys, monkeypatch, where):
+    monkeypatch.setattr(run_command, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
+    (in_tmp_cwd / "dangling").symlink_to(in_tmp_cwd / "missing")
+    (in_tmp_cwd / "file").write_text("a regular file\n")
+    assert main([*TINY_RUN, "--output", where]) == 2
+    assert f"--output {where[:40]}" in one_line(capsys.readouterr().err)
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o755), (0o077, 0o700)])
+def test_run_folders_respect_the_umask(in_tmp_cwd, umask, mode):
+    previous = os.umask(umask)
+    try:
+        assert main([*TINY_RUN, "--output", "run"]) == 0
+    finally:
+        os.umask(previous)
+    assert (in_tmp_cwd / "run").stat().st_mode & 0o777 == mode
