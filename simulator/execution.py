@@ -6,9 +6,13 @@ cannot change the numbers; results are yielded as they complete and put back in 
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -16,6 +20,8 @@ from .errors import UserError
 
 T = TypeVar("T")
 X = TypeVar("X")
+
+PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
 
 
 def local_cores() -> int:
@@ -49,15 +55,33 @@ class _Numbered:
         return item[0], self.task(item[1])
 
 
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them all at once."""
+def _start_worker(parent: int) -> None:
+    """Workers leave Ctrl-C, SIGTERM and SIGHUP to the parent, which stops them all at once (pool.terminate
+    sends SIGTERM: default action, no traceback), and die with it: a parent killed outright (kill -9) leaves
+    neither workers computing on nor their BrokenPipeError tracebacks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.cli), not SIG_IGN
+            signal.signal(signum, signal.SIG_DFL)
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before prctl
+        os._exit(0)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
 
 
 def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
     # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_ignore_interrupt)
+    pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_start_worker,
+                                                    initargs=(os.getpid(),))
     try:
         yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
         pool.close()

@@ -104,7 +104,7 @@ COMMAND_LINES = {
 }
 
 
-class _Named(Exception):
+class _Named(BaseException):  # not an Exception, which main() reports as an internal error
     """Raised in place of naming the run folder, carrying the folder's command prefix."""
 
 

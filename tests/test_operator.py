@@ -5,6 +5,7 @@ and a scheduler address that fails fast. Subprocesses run the real console scrip
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,3 +93,58 @@ def test_run_folders_respect_the_umask(in_tmp_cwd, umask, mode):
     finally:
         os.umask(previous)
     assert (in_tmp_cwd / "run").stat().st_mode & 0o777 == mode
+
+
+def test_sigterm_mid_run_cleans_up_and_exits_143(in_tmp_cwd):
+    process = start(LONG_RUN, in_tmp_cwd)
+    wait_for_partial(in_tmp_cwd / "outputs", process)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 143
+    assert "terminated" in one_line(err)
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_after_kill_9_workers_stay_quiet_and_the_next_run_removes_the_leftovers(in_tmp_cwd, capsys):
+    process = start(LONG_RUN, in_tmp_cwd)
+    partial = wait_for_partial(in_tmp_cwd / "outputs", process)
+    process.kill()
+    _, err = process.communicate(timeout=20)  # returns once the workers, which share stderr, are gone too
+    assert err == ""
+    assert main(TINY_RUN) == 0
+    assert "removed" in capsys.readouterr().err
+    assert not partial.exists()
+    (folder,) = (in_tmp_cwd / "outputs").iterdir()  # the killed run's reservation went with its partial folder
+    assert (folder / "summary.csv").is_file()
+
+
+def test_ctrl_c_during_start_up_is_one_line_and_exit_130(in_tmp_cwd):
+    process = start(TINY_RUN, in_tmp_cwd)
+    time.sleep(0.4)  # inside the imports, which take about a second
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "interrupted" in one_line(err)
+
+
+@pytest.mark.parametrize("args", [TINY_RUN, ["validate", BURT, "--suite", "scenarios", "--replications", "2",
+                                             "--workers", "1", "--quiet"]])
+def test_a_closed_stdout_exits_quietly_like_coreutils(in_tmp_cwd, args):
+    process = start(args, in_tmp_cwd)
+    process.stdout.close()  # as `| head -0` would: every write to stdout now fails with EPIPE
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_an_internal_error_is_exit_70_with_the_traceback_saved(in_tmp_cwd, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(run_command, "run", broken)
+    assert main(TINY_RUN) == 70
+    line = one_line(capsys.readouterr().err)
+    assert "RuntimeError: a bug" in line
+    saved = Path(line.rsplit(" ", 1)[-1].rstrip(")."))
+    assert saved.is_file() and "Traceback" in saved.read_text() and "a bug" in saved.read_text()
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
