@@ -10,6 +10,7 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -21,6 +22,8 @@ from .errors import UserError
 T = TypeVar("T")
 X = TypeVar("X")
 
+SCHEDULER_TIMEOUT_SECONDS = 10.0
+MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
 PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
 
 
@@ -100,10 +103,12 @@ def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterato
             "--scheduler needs dask.distributed, which is not installed; install it with "
             "`pip install 'hsct-sim[cluster]'` (or run without --scheduler to use local cores)"
         ) from None
+    _probe(scheduler)
     try:
-        client = Client(scheduler, timeout=10)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise UserError(f"--scheduler {scheduler}: cannot reach a dask scheduler there ({error})") from None
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_SECONDS)
+    except Exception as error:  # dask's own errors for a server it cannot talk to vary by version
+        raise UserError(f"--scheduler {scheduler}: cannot reach a dask scheduler there "
+                        f"({type(error).__name__}: {error})") from None
     with client:
         futures = client.map(_Numbered(task), list(enumerate(chunks)), pure=False)
         try:
@@ -112,3 +117,25 @@ def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterato
         except BaseException:
             client.cancel(futures)
             raise
+
+
+def _probe(address: str) -> None:
+    """Check that a dask scheduler answers at tcp://HOST:PORT within SCHEDULER_TIMEOUT_SECONDS before dask
+    connects: dask waits forever for a server that never speaks (an HTTP dashboard) and misreads one that
+    speaks another protocol (struct.error, or an attempt to allocate exabytes). A dask server speaks first:
+    its handshake starts with its length in 8 little-endian bytes."""
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=SCHEDULER_TIMEOUT_SECONDS) as sock:
+            header = b""
+            while len(header) < 8 and (data := sock.recv(8 - len(header))):
+                header += data
+    except TimeoutError:
+        raise UserError(f"--scheduler {address}: no dask scheduler answered within {SCHEDULER_TIMEOUT_SECONDS:g} s "
+                        "(is it the dashboard or another service? a scheduler listens on port 8786 by default)"
+                        ) from None
+    except OSError as error:
+        raise UserError(f"--scheduler {address}: cannot reach a dask scheduler there ({error.strerror or error})"
+                        ) from None
+    if len(header) < 8 or not 0 < int.from_bytes(header, "little") <= MAX_HANDSHAKE_BYTES:
+        raise UserError(f"--scheduler {address}: something answered there, but not a dask scheduler")

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from simulator import execution
 from simulator.cli import main
 from simulator.commands import run as run_command
 
@@ -148,3 +151,65 @@ def test_an_internal_error_is_exit_70_with_the_traceback_saved(in_tmp_cwd, capsy
     saved = Path(line.rsplit(" ", 1)[-1].rstrip(")."))
     assert saved.is_file() and "Traceback" in saved.read_text() and "a bug" in saved.read_text()
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_workers_are_capped_at_the_cores(in_tmp_cwd, capsys, monkeypatch):
+    sizes = []
+    pool = execution._on_pool
+    monkeypatch.setattr(execution, "_on_pool", lambda task, chunks, workers: sizes.append(workers) or pool(
+        task, chunks, workers))
+    assert main(["run", BURT, "--replications", "40", "--chunk-size", "2", "--quiet", "--workers", "10000"]) == 0
+    assert sizes == [execution.local_cores()] or (sizes == [] and execution.local_cores() == 1)
+    assert f"--workers 10000: using the {execution.local_cores()}" in capsys.readouterr().err
+
+
+def _http_server(stop: threading.Event) -> int:
+    """A plain HTTP/1.0 responder on 127.0.0.1 that waits for a request (as a dashboard does); ends with `stop`."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.1)
+
+    def serve() -> None:
+        with server:
+            while not stop.is_set():
+                try:
+                    connection, _ = server.accept()
+                except TimeoutError:
+                    continue
+                with connection:
+                    connection.settimeout(5)
+                    try:
+                        connection.recv(4096)
+                        connection.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+                    except OSError:
+                        pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server.getsockname()[1]
+
+
+def test_a_scheduler_that_is_not_dask_fails_within_the_timeout(in_tmp_cwd, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(execution, "SCHEDULER_TIMEOUT_SECONDS", 1.0)
+    stop = threading.Event()
+    port = _http_server(stop)
+    began = time.monotonic()
+    try:
+        assert main([*TINY_RUN, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    finally:
+        stop.set()
+    assert time.monotonic() - began < 5
+    assert "no dask scheduler answered" in one_line(capsys.readouterr().err)
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+@pytest.mark.parametrize("address, says", [
+    ("tls://10.0.0.5:8786", "TLS"), ("ucx://10.0.0.5:8786", "ucx"), ("http://10.0.0.5:8787", "tcp://HOST:PORT"),
+    ("tcp://10.0.0.5", "tcp://HOST:PORT"), ("tcp://10.0.0.5:99999", "port"),
+])
+def test_scheduler_addresses_are_checked_before_connecting(in_tmp_cwd, capsys, address, says):
+    with pytest.raises(SystemExit) as exit:
+        main([*TINY_RUN, "--scheduler", address])
+    assert exit.value.code == 2
+    assert says in capsys.readouterr().err
