@@ -163,8 +163,9 @@ def test_workers_are_capped_at_the_cores(in_tmp_cwd, capsys, monkeypatch):
     assert f"--workers 10000: using the {execution.local_cores()}" in capsys.readouterr().err
 
 
-def _http_server(stop: threading.Event) -> int:
-    """A plain HTTP/1.0 responder on 127.0.0.1 that waits for a request (as a dashboard does); ends with `stop`."""
+def _server(stop: threading.Event, banner: bytes = b"") -> int:
+    """A plain TCP server on 127.0.0.1: it sends `banner` first (as SSH does), then answers a request as HTTP
+    does (a dashboard sends nothing first); it ends with `stop`."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -180,6 +181,7 @@ def _http_server(stop: threading.Event) -> int:
                 with connection:
                     connection.settimeout(5)
                     try:
+                        connection.sendall(banner)
                         connection.recv(4096)
                         connection.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
                     except OSError:
@@ -189,18 +191,20 @@ def _http_server(stop: threading.Event) -> int:
     return server.getsockname()[1]
 
 
-def test_a_scheduler_that_is_not_dask_fails_within_the_timeout(in_tmp_cwd, capsys, monkeypatch):
+@pytest.mark.parametrize("banner, says", [(b"", "no dask scheduler answered"),
+                                          (b"SSH-2.0-OpenSSH_9.6\r\n", "not a dask scheduler")])
+def test_a_scheduler_that_is_not_dask_fails_within_the_timeout(in_tmp_cwd, capsys, monkeypatch, banner, says):
     pytest.importorskip("distributed")
     monkeypatch.setattr(execution, "SCHEDULER_TIMEOUT_SECONDS", 1.0)
     stop = threading.Event()
-    port = _http_server(stop)
+    port = _server(stop, banner)
     began = time.monotonic()
     try:
         assert main([*TINY_RUN, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
     finally:
         stop.set()
     assert time.monotonic() - began < 5
-    assert "no dask scheduler answered" in one_line(capsys.readouterr().err)
+    assert says in one_line(capsys.readouterr().err)
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
 
 
