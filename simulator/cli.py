@@ -8,13 +8,11 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable
 
-from . import __version__
+from . import __version__, stopping
 from .errors import UserError
 
 EXIT_CODES = """exit codes:
@@ -24,17 +22,6 @@ EXIT_CODES = """exit codes:
   70   internal error (a bug): one line on stderr names the file holding the full traceback
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM), 129 hung up (SIGHUP): nothing written
   141  standard output closed early (e.g. piped into head): the run folder is written"""
-
-STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-class Stopped(BaseException):
-    """SIGTERM or SIGHUP, raised in the main thread so that a run cleans up exactly as for Ctrl-C."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
 
 def build_parser() -> argparse.ArgumentParser:
     from .commands import COMMANDS  # numpy, pandas, matplotlib: loaded here, where main() handles Ctrl-C
@@ -56,7 +43,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 
 
 def main(argv: list[str] | None = None) -> int:
-    restore = _handle_stopping_signals()
+    restore = stopping.handle()
     try:
         return _main(argv)
     finally:
@@ -77,7 +64,7 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("hsct-sim: interrupted; no run folder was written", file=sys.stderr)
         return 130
-    except Stopped as stopped:
+    except stopping.Stopped as stopped:
         print(f"hsct-sim: terminated ({signal.Signals(stopped.signum).name}); no run folder was written",
               file=sys.stderr)
         return 128 + stopped.signum
@@ -85,29 +72,6 @@ def _main(argv: list[str] | None) -> int:
         return _stdout_closed()
     except Exception as error:
         return _crashed(error, argv)
-
-
-def _handle_stopping_signals() -> Callable[[], None]:
-    """Raise Stopped on SIGTERM and SIGHUP (unless ignored, as under nohup); return what restores the
-    previous handlers. Pool workers reset these to the default (simulator.execution)."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {s: signal.getsignal(s) for s in STOPPING_SIGNALS if signal.getsignal(s) == signal.SIG_DFL}
-    for signum in previous:
-        signal.signal(signum, _stop)
-
-    def restore() -> None:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-    return restore
-
-
-def _stop(signum: int, frame: object) -> None:
-    for other in STOPPING_SIGNALS:  # a second signal must not interrupt the clean-up
-        if signal.getsignal(other) == _stop:
-            signal.signal(other, signal.SIG_IGN)
-    raise Stopped(signum)
 
 
 def _stdout_closed() -> int:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from . import stopping
 from .errors import UserError
 
 T = TypeVar("T")
@@ -24,6 +25,7 @@ X = TypeVar("X")
 
 SCHEDULER_TIMEOUT_SECONDS = 10.0
 MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
+STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
 PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
 
 
@@ -40,12 +42,14 @@ def map_chunks(
 ) -> Iterator[tuple[int, T]]:
     """Yield (chunk number, task(chunk)) in completion order; `task` must be picklable (module-level)."""
     if scheduler is not None:
-        yield from _on_dask(task, chunks, scheduler)
+        results = _on_dask(task, chunks, scheduler)
     elif workers <= 1 or len(chunks) <= 1:
-        for number, chunk in enumerate(chunks):
-            yield number, task(chunk)
+        results = ((number, task(chunk)) for number, chunk in enumerate(chunks))
     else:
-        yield from _on_pool(task, chunks, workers)
+        results = _on_pool(task, chunks, workers)
+    for result in results:
+        stopping.check()
+        yield result
 
 
 class _Numbered:
@@ -63,9 +67,10 @@ def _start_worker(parent: int) -> None:
     sends SIGTERM: default action, no traceback), and die with it: a parent killed outright (kill -9) leaves
     neither workers computing on nor their BrokenPipeError tracebacks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.cli), not SIG_IGN
+    for signum in stopping.SIGNALS:
+        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.stopping), not SIG_IGN
             signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the parent while forking
     if sys.platform == "linux":
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     else:
@@ -83,9 +88,16 @@ def _exit_with_parent(parent: int) -> None:
 def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
     # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_start_worker,
-                                                    initargs=(os.getpid(),))
+    # Ctrl-C or SIGTERM wait until the workers exist: raised inside fork's callbacks, Python would swallow them
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
+        pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_start_worker,
+                                                        initargs=(os.getpid(),))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
         pool.close()
     except BaseException:

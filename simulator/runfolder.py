@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, stopping
 from .errors import UserError
 
 OUTPUTS = Path("outputs")
@@ -43,6 +43,7 @@ class RunFolder:
     def write(self, save: Callable[[Path], None]) -> None:
         """Write the run with `save(partial)`, then rename the partial folder over the empty reservation."""
         save(self.partial)
+        stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
         self.finished = True
         try:
             os.rename(self.partial, self.path)  # POSIX: replaces an empty directory atomically
