@@ -138,7 +138,9 @@ def _probe(address: str) -> None:
     its handshake starts with its length in 8 little-endian bytes."""
     host, _, port = address.removeprefix("tcp://").rpartition(":")
     try:
+        deadline = time.monotonic() + SCHEDULER_TIMEOUT_SECONDS
         with socket.create_connection((host.strip("[]"), int(port)), timeout=SCHEDULER_TIMEOUT_SECONDS) as sock:
+            sock.settimeout(max(deadline - time.monotonic(), 0.01))  # connecting and answering, together
             header = b""
             while len(header) < 8 and (data := sock.recv(8 - len(header))):
                 header += data
