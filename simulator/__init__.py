@@ -9,10 +9,22 @@ Notebook use::
     result.plot_survival("os")
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
 from .errors import UserError  # noqa: E402
-from .runner import run  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+
+# loaded on first use, so that `hsct-sim` starts handling Ctrl-C before numpy and pandas load (about a second)
+_LAZY = {"run": ".runner", "Scenario": ".scenario", "load_scenario": ".scenario"}
 
 __all__ = ["Scenario", "UserError", "load_scenario", "run", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,20 +1,35 @@
-"""`hsct-sim`: the command line. User errors give one line on stderr and exit code 2, never a traceback."""
+"""`hsct-sim`: the command line. User errors give one line on stderr and exit code 2, never a traceback;
+every other way a run can end has its own exit code (EXIT_CODES, shown by `hsct-sim --help`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import tempfile
+import time
+import traceback
 import warnings
 
-from . import __version__
-from .commands import COMMANDS
+from . import __version__, stopping
 from .errors import UserError
 
+EXIT_CODES = """exit codes:
+  0    done
+  1    a check or calibration target failed (validate, calibrate); the run folder is written
+  2    bad input: scenario file, flag, --output or --scheduler (one line on stderr; nothing written)
+  70   internal error (a bug): one line on stderr names the file holding the full traceback
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM), 129 hung up (SIGHUP): nothing written
+  141  standard output closed early (e.g. piped into head): the run folder is written"""
 
 def build_parser() -> argparse.ArgumentParser:
+    from .commands import COMMANDS  # numpy, pandas, matplotlib: loaded here, where main() handles Ctrl-C
+
     parser = argparse.ArgumentParser(
         prog="hsct-sim",
         description="Monte Carlo simulation of autologous HSCT for refractory lupus: what studies would report.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hsct-sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -28,13 +43,56 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    warnings.showwarning = _show_warning
+    restore = stopping.handle()
     try:
-        return args.handler(args)
+        return _main(argv)
+    finally:
+        restore()
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+            warnings.showwarning = _show_warning
+            return args.handler(args)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
     except UserError as error:
         print(f"hsct-sim: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("hsct-sim: interrupted; no run folder was written", file=sys.stderr)
         return 130
+    except stopping.Stopped as stopped:
+        print(f"hsct-sim: terminated ({signal.Signals(stopped.signum).name}); no run folder was written",
+              file=sys.stderr)
+        return 128 + stopped.signum
+    except BrokenPipeError:
+        return _stdout_closed()
+    except Exception as error:
+        return _crashed(error, argv)
+
+
+def _stdout_closed() -> int:
+    """Whoever read standard output stopped early (`hsct-sim run ... | head -1`). Exit quietly with 141, the
+    status coreutils give (they die of SIGPIPE: 128 + 13), so a script with `set -o pipefail` sees the same
+    as for `seq 9 | head -1`. The run folder is complete: commands print only after writing it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+    return 141
+
+
+def _crashed(error: Exception, argv: list[str] | None) -> int:
+    """An unexpected error is a bug: save the traceback to a file (mode 0600) and say where, in one line."""
+    text = f"hsct-sim {__version__}\ncommand: {argv if argv is not None else sys.argv}\n\n{traceback.format_exc()}"
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"hsct-sim-crash-{time.strftime('%Y%m%dT%H%M%S')}-", suffix=".txt")
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        where = f"please report it with the full traceback, saved in {name}"
+    except OSError as save_error:
+        where = f"the traceback could not be saved ({save_error})"
+    summary = " ".join(str(error).split())[:200]
+    print(f"hsct-sim: internal error: {type(error).__name__}: {summary}; {where}", file=sys.stderr)
+    return 70

@@ -107,15 +107,15 @@ COMMAND_LINES = {
 }
 
 
-class _Named(Exception):
+class _Named(BaseException):  # not an Exception, which main() reports as an internal error
     """Raised in place of naming the run folder, carrying the folder's command prefix."""
 
 
 def _folder_prefix(monkeypatch, name: str) -> str:
-    def default_folder(command: str, scenario_name: str):
+    def run_folder(output, command: str, scenario_name: str):
         raise _Named(command)
 
-    monkeypatch.setattr(getattr(commands, name), "default_folder", default_folder)
+    monkeypatch.setattr(getattr(commands, name), "run_folder", run_folder)
     with pytest.raises(_Named) as named:
         main(COMMAND_LINES[name] + ["--quiet"])
     return named.value.args[0]

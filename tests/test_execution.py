@@ -25,7 +25,7 @@ def test_summary_is_byte_identical_across_workers_chunks_and_dask(in_tmp_cwd):
     assert main(ARGS + ["--workers", "1", "--output", "one"]) == 0
     assert main(ARGS + ["--workers", "2", "--chunk-size", "25", "--output", "two"]) == 0
     assert main(ARGS + ["--workers", "1", "--chunk-size", "7", "--output", "chunks"]) == 0
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://",
                                   dashboard_address=None) as cluster:
         assert main(ARGS + ["--scheduler", cluster.scheduler_address, "--chunk-size", "30", "--output", "dask"]) == 0
     reference = summary_bytes(in_tmp_cwd / "one")

@@ -61,8 +61,9 @@ VALUES = st.one_of(
 KEYS = st.one_of(st.sampled_from(["size", "dist", "value", "rate_per_year", "x", ""]), st.text(min_size=1, max_size=8))
 
 
-class Validated(Exception):
-    """Raised by the stubbed simulation: everything before it (parsing, validation) accepted the input."""
+class Validated(BaseException):
+    """Raised by the stubbed simulation: everything before it (parsing, validation) accepted the input. A
+    BaseException, so that main() does not report it as an internal error (exit 70)."""
 
 
 def _stub(*args: Any, **kwargs: Any) -> Any:

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ..calibration import FreeParameter, ScenarioSource, Target, calibrate
-from ..runfolder import check_free, default_folder, write_run
+from ..runfolder import run_folder
 from .common import add_run_options, execution_options
 
 
@@ -38,12 +38,11 @@ def command_calibrate(args: argparse.Namespace) -> int:
     else:
         targets = [Target(outcome, value) for outcome, value in scenario.targets.items()]
     free = [FreeParameter.parse(text) for text in args.free]
-    folder = args.output or default_folder("calibrate", scenario.short_name)
-    check_free(folder)
     options = execution_options(args)
-    result = calibrate(source, targets, free, args.replications, args.seed,
-                       progress=options.pop("progress"), **options)
-    write_run(folder, result.save)
+    with run_folder(args.output, "calibrate", scenario.short_name) as folder:
+        result = calibrate(source, targets, free, args.replications, args.seed,
+                           progress=options.pop("progress"), **options)
+        folder.write(result.save)
     print(result.table())
     print(f"\nRun folder: {folder} (calibrated.toml holds the scenario with the fitted values)")
     return 0 if result.reached else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,26 @@ def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]
 
 positive_int = whole_number(1)
 seed_value = whole_number(0, MAX_SEED)
+HOST = re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]")
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: tcp://HOST:PORT (or HOST:PORT), the one address form hsct-sim connects to."""
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        scheme, rest = "tcp", text
+    if scheme == "tls":
+        raise argparse.ArgumentTypeError(
+            "tls:// needs a TLS security configuration (certificates and keys), which hsct-sim does not pass to "
+            "dask; use tcp:// on a trusted network or through an SSH tunnel")
+    if scheme == "ucx":
+        raise argparse.ArgumentTypeError("ucx:// is not supported; use tcp://HOST:PORT")
+    host, colon, port = rest.rpartition(":")
+    if scheme != "tcp" or not colon or not HOST.fullmatch(host) or not (port.isascii() and port.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786, got {text!r}")
+    if not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"the port must lie between 1 and 65535, got {port}")
+    return f"tcp://{rest}"
 
 
 def add_probability_option(parser: argparse.ArgumentParser) -> None:
@@ -62,7 +83,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--workers", type=positive_int, default=local_cores(), metavar="N",
                         help=f"local processes (default: all {local_cores()} cores; 1 runs in this process)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
+    parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_REPLICATIONS, metavar="N",
@@ -71,9 +92,14 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def execution_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers, cluster)."""
+    workers = args.workers
+    if args.scheduler is None and workers > local_cores():
+        print(f"hsct-sim: note: --workers {workers}: using the {local_cores()} cores this process may use",
+              file=sys.stderr)
+        workers = local_cores()
     return {
         "progress": not args.quiet and sys.stderr.isatty(),
-        "workers": args.workers,
+        "workers": workers,
         "scheduler": args.scheduler,
         "chunk_size": args.chunk_size,
     }

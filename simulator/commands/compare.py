@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..compare import compare
 from ..errors import UserError
-from ..runfolder import check_free, default_folder, write_run
+from ..runfolder import run_folder
 from ..scenario import load_scenario
 from ..summary import warn_if_not_evaluable
 from .common import add_probability_option, add_run_options, execution_options
@@ -35,12 +35,11 @@ def command_compare(args: argparse.Namespace) -> int:
     names = [f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, args.scenarios)]
     if len(set(names)) < len(names):
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
-    folder = args.output or default_folder(
-        "compare", "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
-    )
-    check_free(folder)
-    result = compare(scenarios, names, args.replications, args.seed, args.probabilities, **execution_options(args))
-    write_run(folder, result.save)
+    name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
+    options = execution_options(args)
+    with run_folder(args.output, "compare", name) as folder:
+        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, **options)
+        folder.write(result.save)
     print(result.table())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..power import check_alpha, check_endpoint, estimate_power, parse_sizes
-from ..runfolder import check_free, default_folder, write_run
+from ..runfolder import run_folder
 from ..scenario import load_scenario
 from .common import add_run_options, execution_options
 
@@ -45,11 +45,11 @@ def command_power(args: argparse.Namespace) -> int:
     scenario_a = load_scenario(args.scenario_a, args.overrides + args.overrides_a)
     scenario_b = load_scenario(args.scenario_b, args.overrides + args.overrides_b)
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))
-    folder = args.output or default_folder("power", f"{scenario_a.short_name}-{scenario_b.short_name}")
-    check_free(folder)
-    result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
-                            labels=labels, **execution_options(args))
-    write_run(folder, result.save)
+    options = execution_options(args)
+    with run_folder(args.output, "power", f"{scenario_a.short_name}-{scenario_b.short_name}") as folder:
+        result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
+                                labels=labels, **options)
+        folder.write(result.save)
     print(result.table())
     print(f"\nRun folder: {folder}")
     return 0

@@ -7,7 +7,8 @@ import dataclasses
 from pathlib import Path
 
 from ..conditions import parse_conditions
-from ..runfolder import check_free, default_folder, write_run
+from ..results import RunResult
+from ..runfolder import run_folder
 from ..runner import run
 from ..scenario import load_scenario
 from ..summary import warn_if_not_evaluable
@@ -28,20 +29,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     conditions = parse_conditions(args.probabilities, scenario.outcome_names)
-    folder = args.output or default_folder("run", scenario.short_name)
-    check_free(folder)
-    result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **execution_options(args))
-    result = dataclasses.replace(result, conditions=conditions)
-    if scenario.simulation.parameter_uncertainty:
-        # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
-        point = load_scenario(args.scenario, [*args.overrides, "simulation.parameter_uncertainty=false"])
-        point_result = run(point, args.replications, args.seed, **execution_options(args))
-        comparison = UncertaintyComparison(result, dataclasses.replace(point_result, conditions=conditions))
-        write_run(folder, comparison.save)
-        print(comparison.table())
-    else:
-        write_run(folder, result.save)
-        print(result.table())
+    options = execution_options(args)
+    with run_folder(args.output, "run", scenario.short_name) as folder:
+        result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **options)
+        result = dataclasses.replace(result, conditions=conditions)
+        if scenario.simulation.parameter_uncertainty:
+            # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
+            point = load_scenario(args.scenario, [*args.overrides, "simulation.parameter_uncertainty=false"])
+            point_result = run(point, args.replications, args.seed, **options)
+            shown: RunResult | UncertaintyComparison = UncertaintyComparison(
+                result, dataclasses.replace(point_result, conditions=conditions))
+        else:
+            shown = result
+        folder.write(shown.save)
+    print(shown.table())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..conditions import parse_conditions
 from ..grid import EXAMPLE, build_grid
-from ..runfolder import check_free, default_folder, write_run
+from ..runfolder import run_folder
 from ..summary import warn_if_not_evaluable
 from ..sweep import run_sweep
 from .common import add_probability_option, add_run_options, execution_options
@@ -29,10 +29,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 def command_sweep(args: argparse.Namespace) -> int:
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.outcome_names)
-    folder = args.output or default_folder("sweep", grid.base.short_name)
-    check_free(folder)
-    result = run_sweep(grid, args.replications, args.seed, conditions, **execution_options(args))
-    write_run(folder, result.save)
+    options = execution_options(args)
+    with run_folder(args.output, "sweep", grid.base.short_name) as folder:
+        result = run_sweep(grid, args.replications, args.seed, conditions, **options)
+        folder.write(result.save)
     print(result.table())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)

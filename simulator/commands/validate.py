@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UserError
-from ..runfolder import check_free, default_folder, write_run
+from ..runfolder import run_folder
 from ..scenario import Scenario, load_scenario
 from ..validation import TOLERANCE
 from ..validation_report import validate
@@ -70,11 +70,11 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
 def command_validate(args: argparse.Namespace) -> int:
     scenarios = _scenarios(args)
     name = "_".join(s.short_name for s in scenarios) if args.scenarios else "suite"
-    folder = args.output or default_folder("validate", name)
-    check_free(folder)
-    report = validate(scenarios, closed_forms=args.suite != "scenarios", replications=args.replications,
-                      seed=args.seed, tolerance=args.tolerance, **execution_options(args))
-    write_run(folder, report.save)
+    options = execution_options(args)
+    with run_folder(args.output, "validate", name) as folder:
+        report = validate(scenarios, closed_forms=args.suite != "scenarios", replications=args.replications,
+                          seed=args.seed, tolerance=args.tolerance, **options)
+        folder.write(report.save)
     print(report.text())
     print(f"\nRun folder: {folder}")
     return 0 if report.passed else 1

@@ -1,0 +1,49 @@
+"""SIGTERM and SIGHUP stop a run as Ctrl-C does: an exception in the main thread, so the run folder is
+cleaned up on the way out. Python may swallow an exception raised by a signal handler (when the handler runs
+inside a finaliser, for example), so the request is also remembered and `check()`, called after every chunk,
+raises it again."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+
+SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_requested: list[int] = []  # the signals received since `handle()`
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP was received: stop, clean up, exit 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def handle() -> Callable[[], None]:
+    """Raise Stopped on SIGTERM and SIGHUP (unless ignored, as under nohup); return what restores the previous
+    handlers. Pool workers reset these to the default (simulator.execution)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {s: signal.getsignal(s) for s in SIGNALS if signal.getsignal(s) == signal.SIG_DFL}
+    for signum in previous:
+        signal.signal(signum, _stop)
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _requested.clear()
+
+    return restore
+
+
+def check() -> None:
+    """Raise Stopped if a stopping signal arrived (its own exception may have been swallowed)."""
+    if _requested:
+        raise Stopped(_requested[0])
+
+
+def _stop(signum: int, frame: object) -> None:
+    _requested.append(signum)
+    raise Stopped(signum)
