@@ -160,7 +160,8 @@ class PowerResult:
                 observed = (f"{shown(row[f'{name}_median'])} [{shown(row[f'{name}_lower'])}, "
                             f"{shown(row[f'{name}_upper'])}]")
                 if estimable < 1:
-                    observed += f" over the {estimable:.0%} of trials where it is estimable"
+                    share = f"{estimable:.0%}" if estimable <= 0.99 else f"{estimable:.1%}"  # never "100%" when below
+                    observed += f" over the {share} of trials where it is estimable"
             lines.append(
                 f"{row['patients_per_arm']:>8}{row['power']:>10.3f} ± {row['power_mc_se']:<5.3f}"
                 f"{type_s:>9}{row['events_median']:>9g}   {observed}"
