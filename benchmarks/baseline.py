@@ -12,8 +12,8 @@ import math
 import numpy as np
 import simpy
 
-from simulator import distributions as d
-from simulator.scenario import Scenario
+from simulator.scenario import distributions as d
+from simulator.scenario.schema import Scenario
 
 DAYS_PER_YEAR = 365.25
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from simulator import load_scenario, run  # noqa: E402
-from simulator.execution import local_cores  # noqa: E402
+from simulator.simulation.execution import local_cores  # noqa: E402
 
 from baseline import simulate_study  # noqa: E402
 
@@ -60,7 +60,7 @@ def million(path: Path, patients: int) -> tuple[float, float]:
     code = (
         "import sys, time, resource, math\n"
         "from simulator import load_scenario, run\n"
-        "from simulator.execution import local_cores\n"
+        "from simulator.simulation.execution import local_cores\n"
         "if __name__ == '__main__':\n"
         f"    s = load_scenario({str(path)!r})\n"
         f"    studies = math.ceil({patients} / s.cohort.size)\n"

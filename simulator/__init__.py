@@ -19,9 +19,16 @@ __version__ = "0.1.0"
 from .errors import UserError  # noqa: E402
 
 # loaded on first use, so that `hsct-sim` starts handling Ctrl-C before numpy and pandas load (about a second)
-_LAZY = {"run": ".runner", "Scenario": ".scenario", "load_scenario": ".scenario"}
+_LAZY = {
+    "run": ".simulation.runner", "Scenario": ".scenario.schema", "load_scenario": ".scenario.loading",
+    "sweep": ".questions.sweep.sweep", "compare": ".questions.compare.compare",
+    "estimate_power": ".questions.power.power", "calibrate": ".questions.calibration.calibration",
+    "FreeParameter": ".questions.calibration.problem", "Target": ".questions.calibration.problem",
+    "validate": ".questions.validation.result",
+}
 
-__all__ = ["Scenario", "UserError", "load_scenario", "run", "__version__"]
+__all__ = ["FreeParameter", "Scenario", "Target", "UserError", "calibrate", "compare", "estimate_power",
+           "load_scenario", "run", "sweep", "validate", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,8 +12,9 @@ import time
 import traceback
 import warnings
 
-from . import __version__, stopping
-from .errors import UserError
+from simulator import __version__
+from simulator.errors import UserError
+from simulator.simulation import stopping
 
 EXIT_CODES = """exit codes:
   0    done
@@ -24,7 +25,7 @@ EXIT_CODES = """exit codes:
   141  standard output closed early (e.g. piped into head): the run folder is written"""
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import COMMANDS  # numpy, pandas, matplotlib: loaded here, where main() handles Ctrl-C
+    from simulator.commands import COMMANDS  # numpy, pandas, matplotlib: loaded here, where main() handles Ctrl-C
 
     parser = argparse.ArgumentParser(
         prog="hsct-sim",

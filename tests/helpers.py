@@ -6,7 +6,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from simulator.scenario import Scenario, scenario_from_dict
+from simulator.scenario.loading import scenario_from_dict
+from simulator.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

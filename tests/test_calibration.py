@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario, run
-from simulator.calibration import FreeParameter, Target, calibrate
 from simulator.cli import main
-from simulator.summary import StatisticalWarning
+from simulator.outcomes.summary import StatisticalWarning
+from simulator.questions.calibration.calibration import calibrate
+from simulator.questions.calibration.problem import FreeParameter, Target
 
 from helpers import tiny
 

@@ -7,9 +7,9 @@ import pytest
 
 from simulator import load_scenario, run
 from simulator.cli import main
-from simulator.distributions import DAYS_PER_YEAR
-from simulator.pathway import simulate_pathway
-from simulator.randomness import StreamLayout, uniforms
+from simulator.engine.pathway import simulate_pathway
+from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.scenario.distributions import DAYS_PER_YEAR
 
 from helpers import OFF_PATHWAY, SCENARIOS, tiny
 
@@ -148,7 +148,7 @@ def test_bad_resource_and_referral_definitions_exit_2(in_tmp_cwd, capsys, overri
 
 def test_simpy_and_vectorised_paths_give_the_same_outcomes():
     """Every patient through SimPy (ample beds, queue forced) against no SimPy at all (unlimited beds)."""
-    from simulator.outcomes import study_outcomes
+    from simulator.outcomes.study import study_outcomes
 
     path = SCENARIOS / "burt2006.toml"
     outcomes = []
@@ -166,8 +166,8 @@ def test_simpy_and_vectorised_paths_give_the_same_outcomes():
 def test_fast_row_statistics_and_occupancy_match_the_obvious_versions():
     import warnings
 
-    from simulator.capacity import occupancy_over_time, row_statistics
-    from simulator.pathway import QueueRecord
+    from simulator.engine.pathway import QueueRecord
+    from simulator.outcomes.capacity import occupancy_over_time, row_statistics
 
     rng = np.random.default_rng(0)
     start = rng.uniform(0, 100, (50, 30))
@@ -201,7 +201,7 @@ def test_referral_slots_exceed_the_poisson_count_with_negligible_probability(exp
 def test_weekly_schedule_by_hand():
     """Open Monday to Friday (day 0 is a Monday): a Saturday arrival starts on Monday; a unit taken on
     Friday stays taken over the weekend, so the next patient waits for it beyond Monday."""
-    from simulator.queueing import Rules, queue_starts
+    from simulator.engine.queueing import Rules, queue_starts
 
     weekdays = Rules(capacity=1, closed=((5.0, 7.0),))
     never = np.full(2, np.inf)
@@ -221,7 +221,7 @@ def test_weekend_closure_gives_the_closed_form_wait():
 
 
 def test_priority_classes_by_hand():
-    from simulator.queueing import Rules, queue_starts
+    from simulator.engine.queueing import Rules, queue_starts
 
     starts = queue_starts(Rules(1), np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), np.full(3, np.inf),
                           priority=np.array([0.0, 2.0, 1.0]))
@@ -251,7 +251,7 @@ def test_priority_classes_match_cobhams_formula():
 
 def load_scenario_from(scenario, tables):
     """The scenario with some tables replaced, validated again."""
-    from simulator.scenario import scenario_from_dict
+    from simulator.scenario.loading import scenario_from_dict
 
     raw = scenario.model_dump(mode="json", exclude_none=True)
     raw.update(tables)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from simulator import run
-from simulator.distributions import DAYS_PER_YEAR
-from simulator.pathway import simulate_pathway
-from simulator.queueing import Rules, queue_starts
-from simulator.randomness import StreamLayout, uniforms
+from simulator.engine.pathway import simulate_pathway
+from simulator.engine.queueing import Rules, queue_starts
+from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.scenario.distributions import DAYS_PER_YEAR
 
 from helpers import OFF_PATHWAY, tiny
 

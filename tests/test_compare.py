@@ -8,8 +8,8 @@ import pytest
 
 from simulator import load_scenario
 from simulator.cli import main
-from simulator.compare import compare
-from simulator.labels import colour
+from simulator.outcomes.vocabulary import colour
+from simulator.questions.compare.compare import compare
 
 from helpers import SCENARIOS, tiny
 
@@ -126,7 +126,7 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
     ids=["one-scenario", "same-file-twice", "missing-file", "bad-set"],
 )
 def test_bad_compare_input_fails_before_simulating(capsys, in_tmp_cwd, monkeypatch, argv, expected):
-    monkeypatch.setattr("simulator.compare.run", lambda *a, **k: pytest.fail("simulated despite bad input"))
+    monkeypatch.setattr("simulator.questions.compare.compare.run", lambda *a, **k: pytest.fail("simulated despite bad input"))
     assert main(argv) == 2
     err = capsys.readouterr().err
     for fragment in expected:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from simulator.distributions import DAYS_PER_YEAR, Distribution
+from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 
 ADAPTER = TypeAdapter(Distribution)
 

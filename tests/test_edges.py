@@ -8,7 +8,7 @@ import pytest
 from simulator import load_scenario, run
 from simulator.cli import main
 from simulator.errors import UserError
-from simulator.trial import ARM_A, simulate_arm, survival_data
+from simulator.questions.power.trial import ARM_A, simulate_arm, survival_data
 
 from helpers import SCENARIOS, tiny
 
@@ -200,7 +200,7 @@ def test_compare_past_the_data_says_not_evaluable(in_tmp_cwd, capsys):
 def test_published_target_errors_keep_the_simulated_correlation():
     """Published SEs replace the spread of one study, but DFS and relapse still move together (r = -0.78
     across studies): zeroing the covariance would understate how loosely two figures pin two hazards."""
-    from simulator.calibration import target_covariance
+    from simulator.questions.calibration.calibration import target_covariance
     across = np.array([[0.01, -0.0078], [-0.0078, 0.01]])  # SD 0.1 each, correlation -0.78
     published = target_covariance(across, [0.08, None])
     np.testing.assert_allclose(np.diag(published), [0.08**2, 0.01])
@@ -214,7 +214,7 @@ def test_published_target_errors_keep_the_simulated_correlation():
     (0.1, float("nan"), 0.01, 1.0, False),
 ])
 def test_weakly_identified_parameters_are_said_to_be_so(value, se, low, high, identified):
-    from simulator.calibration_result import interval_from_targets
+    from simulator.questions.calibration.result import interval_from_targets
     lower, upper = interval_from_targets(value, se, low, high)
     assert np.isfinite(lower) == identified and np.isfinite(upper) == identified
     if identified:
@@ -222,8 +222,8 @@ def test_weakly_identified_parameters_are_said_to_be_so(value, se, low, high, id
 
 
 def test_sweep_table_and_figure_mark_points_studies_cannot_estimate():
-    from simulator.grid import build_grid
-    from simulator.sweep import run_sweep
+    from simulator.questions.sweep.grid import build_grid
+    from simulator.questions.sweep.sweep import run_sweep
     grid = build_grid(BURT, ["cohort.followup_after_accrual_years=0.2,4.3,5"], ["cohort.accrual_years=1"])
     result = run_sweep(grid, replications=30)
     table = result.table()

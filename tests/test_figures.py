@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run
-from simulator.capacity import WAIT_DAYS_COUNTED, wait_histogram
-from simulator.compare import compare
-from simulator.pathway import QueueRecord
-from simulator.plots import wait_bars
-from simulator.power import estimate_power
-from simulator.sweep import sweep
+from simulator.engine.pathway import QueueRecord
+from simulator.outcomes.capacity import WAIT_DAYS_COUNTED, wait_histogram
+from simulator.questions.compare.compare import compare
+from simulator.questions.power.power import estimate_power
+from simulator.questions.sweep.sweep import sweep
+from simulator.report.plots import wait_bars
 
 from helpers import SCENARIOS
 

@@ -6,10 +6,10 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from simulator import run
-from simulator.distributions import DAYS_PER_YEAR
-from simulator.outcomes import followup_months
-from simulator.pathway import simulate_pathway
-from simulator.randomness import StreamLayout, uniforms
+from simulator.engine.pathway import simulate_pathway
+from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.outcomes.study import followup_months
+from simulator.scenario.distributions import DAYS_PER_YEAR
 
 from helpers import tiny
 

@@ -31,7 +31,7 @@ import simulator.commands.power
 import simulator.commands.run
 import simulator.commands.sweep
 from simulator.cli import main
-from simulator.labels import is_proportion
+from simulator.outcomes.vocabulary import is_proportion
 
 from helpers import SCENARIOS
 

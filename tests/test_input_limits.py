@@ -144,8 +144,8 @@ def test_work_that_cannot_fit_in_memory_is_refused_before_it_starts(capsys, in_t
 
 
 def test_memory_estimate_of_a_terabyte_scenario(in_tmp_cwd):
-    from simulator.memory import Need, check_fits, run_need
-    from simulator.scenario import load_scenario
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.memory import Need, check_fits, run_need
 
     scenario = load_scenario(BURT, ["cohort.size=10000000"])
     need = run_need(scenario, replications=1000, chunk_size=250, workers=2).total

@@ -7,8 +7,8 @@ from lifelines import CoxPHFitter
 from lifelines.statistics import logrank_test
 from scipy.stats import fisher_exact
 
-from simulator.logrank import cox_hazard_ratio, logrank, risk_sets
-from simulator.trial import compare_trm
+from simulator.questions.power.logrank import cox_hazard_ratio, logrank, risk_sets
+from simulator.questions.power.trial import compare_trm
 
 
 @pytest.fixture(scope="module")

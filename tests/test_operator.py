@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator import execution
 from simulator.cli import main
 from simulator.commands import run as run_command
+from simulator.simulation import execution
 
 from helpers import SCENARIOS
 

@@ -7,8 +7,8 @@ import pytest
 from scipy.stats import binom, fisher_exact, norm
 
 from simulator import load_scenario
-from simulator.power import estimate_power
-from simulator.power_stats import Truth, interpolated_power, size_for_power
+from simulator.questions.power.power import estimate_power
+from simulator.questions.power.stats import Truth, interpolated_power, size_for_power
 
 from helpers import SCENARIOS, tiny
 

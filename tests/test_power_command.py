@@ -8,7 +8,7 @@ import pytest
 
 from simulator import UserError, load_scenario
 from simulator.cli import main
-from simulator.power import estimate_power
+from simulator.questions.power.power import estimate_power
 
 from helpers import SCENARIOS
 

@@ -7,7 +7,7 @@ from scipy import stats
 
 from simulator import load_scenario, run
 from simulator.cli import main
-from simulator.conditions import Condition, parse_condition
+from simulator.outcomes.conditions import Condition, parse_condition
 
 from helpers import SCENARIOS
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from simulator import load_scenario
-from simulator.randomness import StreamLayout, uniforms
+from simulator.engine.randomness import StreamLayout, uniforms
 
 from helpers import SCENARIOS
 

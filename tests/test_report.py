@@ -14,8 +14,8 @@ import html5lib
 import pandas as pd
 import pytest
 
-from simulator import report
 from simulator.cli import main
+from simulator.report import html as report
 
 from helpers import SCENARIOS
 

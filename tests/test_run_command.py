@@ -7,9 +7,9 @@ import pandas as pd
 
 from simulator import load_scenario, run
 from simulator.cli import main
-from simulator.pathway import simulate_pathway
-from simulator.patients import COLUMNS
-from simulator.randomness import StreamLayout, uniforms
+from simulator.engine.pathway import simulate_pathway
+from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.outcomes.patients import COLUMNS
 
 from helpers import SCENARIOS
 

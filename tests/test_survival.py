@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from simulator.survival import cumulative_incidence, kaplan_meier
+from simulator.outcomes.survival import cumulative_incidence, kaplan_meier
 
 
 def lifelines_km(t: np.ndarray, event: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -10,8 +10,9 @@ from scipy import stats
 
 from simulator import load_scenario, run
 from simulator.cli import main
-from simulator.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate
-from simulator.uncertainty import UncertaintyComparison, parameter_draws
+from simulator.engine.uncertainty import parameter_draws
+from simulator.scenario.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate
+from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 from helpers import OFF_PATHWAY, SCENARIOS, tiny
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator import validation_report
 from simulator.cli import main
-from simulator.closed_forms import closed_form_cases, exponential_survival, single_bed_queue
-from simulator.validation import COLUMNS
+from simulator.questions.validation import result as validation_report
+from simulator.questions.validation.closed_forms import closed_form_cases, exponential_survival, single_bed_queue
+from simulator.questions.validation.validation import COLUMNS
 
 SMALL = 0.2  # a fifth of each case's studies: 400 of the 2000 tiny studies, 16 of the 80 queue studies
 

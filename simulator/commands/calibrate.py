@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..calibration import FreeParameter, ScenarioSource, Target, calibrate
-from ..runfolder import run_folder
-from .common import add_run_options, execution_options
+from simulator.commands.common import add_run_options, execution_options
+from simulator.questions.calibration.calibration import calibrate
+from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target
+from simulator.simulation.runfolder import run_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import shown
-from ..execution import local_cores
-from ..runner import CHUNK_REPLICATIONS
-from ..scenario import MAX_COUNT, MAX_SEED
+from simulator.errors import shown
+from simulator.scenario.schema import MAX_COUNT, MAX_SEED
+from simulator.simulation.execution import CHUNK_REPLICATIONS, local_cores
 
 
 def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:

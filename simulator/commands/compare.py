@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..compare import compare
-from ..errors import UserError
-from ..runfolder import run_folder
-from ..scenario import load_scenario
-from ..summary import warn_if_not_evaluable
-from .common import add_probability_option, add_run_options, execution_options
+from simulator.commands.common import add_probability_option, add_run_options, execution_options
+from simulator.errors import UserError
+from simulator.outcomes.summary import warn_if_not_evaluable
+from simulator.questions.compare.compare import compare
+from simulator.scenario.loading import load_scenario
+from simulator.simulation.runfolder import run_folder
 
 MAX_FOLDER_NAME = 100
 

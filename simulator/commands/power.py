@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import UserError
-from ..power import check_alpha, check_endpoint, estimate_power, parse_sizes
-from ..runfolder import run_folder
-from ..scenario import load_scenario
-from .common import add_run_options, execution_options
+from simulator.commands.common import add_run_options, execution_options
+from simulator.errors import UserError
+from simulator.questions.power.power import check_alpha, check_endpoint, estimate_power, parse_sizes
+from simulator.scenario.loading import load_scenario
+from simulator.simulation.runfolder import run_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:

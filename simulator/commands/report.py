@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import report
-from ..errors import UserError
-from ..runfolder import OUTPUTS
+from simulator.errors import UserError
+from simulator.report import html as report
+from simulator.simulation.runfolder import OUTPUTS
 
 
 def register(commands: argparse._SubParsersAction) -> None:

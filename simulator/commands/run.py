@@ -6,14 +6,14 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ..conditions import parse_conditions
-from ..results import RunResult
-from ..runfolder import run_folder
-from ..runner import run
-from ..scenario import load_scenario
-from ..summary import warn_if_not_evaluable
-from ..uncertainty import UncertaintyComparison
-from .common import add_probability_option, add_run_options, execution_options
+from simulator.commands.common import add_probability_option, add_run_options, execution_options
+from simulator.outcomes.conditions import parse_conditions
+from simulator.outcomes.summary import warn_if_not_evaluable
+from simulator.scenario.loading import load_scenario
+from simulator.simulation.results import RunResult
+from simulator.simulation.runfolder import run_folder
+from simulator.simulation.runner import run
+from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 
 def register(commands: argparse._SubParsersAction) -> None:

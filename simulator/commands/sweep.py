@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..conditions import parse_conditions
-from ..grid import EXAMPLE, build_grid
-from ..runfolder import run_folder
-from ..summary import warn_if_not_evaluable
-from ..sweep import run_sweep
-from .common import add_probability_option, add_run_options, execution_options
+from simulator.commands.common import add_probability_option, add_run_options, execution_options
+from simulator.outcomes.conditions import parse_conditions
+from simulator.outcomes.summary import warn_if_not_evaluable
+from simulator.questions.sweep.grid import EXAMPLE, build_grid
+from simulator.questions.sweep.sweep import run_sweep
+from simulator.simulation.runfolder import run_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import UserError
-from ..runfolder import run_folder
-from ..scenario import Scenario, load_scenario
-from ..validation import TOLERANCE
-from ..validation_report import validate
-from .common import add_run_options, execution_options
+from simulator.commands.common import add_run_options, execution_options
+from simulator.errors import UserError
+from simulator.questions.validation.result import validate
+from simulator.questions.validation.validation import TOLERANCE
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.schema import Scenario
+from simulator.simulation.runfolder import run_folder
 
 SHIPPED = (Path(__file__).resolve().parents[2] / "scenarios", Path("scenarios"))
 SUITES = ("all", "scenarios", "closed-forms")

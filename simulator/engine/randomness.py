@@ -1,0 +1,72 @@
+"""Random numbers: one independent stream per replication, one fixed uniform per patient event.
+
+Replication r of seed s always draws from `SeedSequence(s, spawn_key=(r,))` (the r-th child that
+`SeedSequence(s).spawn` would give), so results depend only on (scenario, seed, replication index):
+not on worker count or chunking. Each patient event (enrolment, each stage's duration, death and
+failure, each wait, relapse, deaths in follow-up) has its own row of uniforms; distributions map them
+by inverse CDF. Scenarios with the same stages therefore share random numbers (common random numbers),
+and raising a death probability can only turn survivors into deaths, never the reverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.scenario.schema import Scenario
+
+STAGE_EVENTS = ("duration", "death", "failure")
+WAITING_EVENTS = ("death", "withdrawal")
+FOLLOWUP_EVENTS = ("relapse", "death_before_relapse", "death_after_relapse")
+
+
+@dataclass(frozen=True)
+class StreamLayout:
+    """Which row of the uniform block feeds which patient event."""
+
+    rows: dict[str, int]
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> StreamLayout:
+        names = ["enrolment"]
+        names += [f"{stage}.{event}" for stage in scenario.stages for event in STAGE_EVENTS]
+        names += [f"waiting.{resource}.{event}" for resource in scenario.resources for event in WAITING_EVENTS]
+        names += [f"followup.{event}" for event in FOLLOWUP_EVENTS]
+        if scenario.waiting.priority is not None:  # only then, so scenarios without keep their numbers
+            names.append("waiting.priority")
+        optional = {  # each only when the scenario has it, so scenarios without keep their numbers
+            "off_pathway.death": scenario.off_pathway is not None,
+            "followup.early_death": scenario.followup.early_death is not None,
+            "followup.frailty": scenario.followup.frailty_variance is not None,
+            "cohort.loss_to_followup": scenario.cohort.loss_to_followup is not None,
+        }
+        names += [name for name, present in optional.items() if present]
+        return cls({name: row for row, name in enumerate(names)})
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def replication_generator(seed: int, replication: int, substream: tuple[int, ...] = ()) -> np.random.Generator:
+    """The generator of one replication: independent of every other replication and of chunking.
+
+    `substream` gives further independent streams within a replication (e.g. the arms of a two-arm study).
+    """
+    key = (replication, *substream)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def uniforms(
+    seed: int, replications: range, layout: StreamLayout, patients: int, substream: tuple[int, ...] = ()
+) -> np.ndarray:
+    """Uniforms of shape (events, replications, patients) for a chunk of replications.
+
+    Drawn patient by patient (all of patient 1's events, then patient 2's, ...), so a study of n patients
+    shares its random numbers with the first n patients of a larger study of the same stages: cohort-size
+    sweeps and comparisons of studies of different sizes keep common random numbers.
+    """
+    block = np.empty((len(layout), len(replications), patients))
+    for column, replication in enumerate(replications):
+        block[:, column, :] = replication_generator(seed, replication, substream).random((patients, len(layout))).T
+    return block

@@ -1,0 +1,68 @@
+"""Parameter uncertainty (probabilistic sensitivity analysis): each simulated study draws the parameters
+given with their evidence from their posteriors, so the spread of studies includes what we do not know
+about the parameters, not only the chance of a finite cohort.
+
+Draws come from their own stream of each replication, one per parameter (keyed by its dotted path), so the
+patients' uniforms, and hence common random numbers, are the same with and without uncertainty, and
+adding a parameter's evidence does not change the draws of the others.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from simulator.engine.randomness import replication_generator
+from simulator.scenario.evidence import Estimate, estimates
+from simulator.scenario.schema import Scenario
+
+PRIOR_WORDS = {"jeffreys": "Jeffreys prior, half an event added", "uniform": "flat prior, one event added"}
+PARAMETER_STREAM = 0x505341  # "PSA": first spawn-key word of parameter draws, apart from any arm substreams
+
+
+def estimated_parameters(scenario: Scenario) -> dict[str, Estimate]:
+    """Dotted path -> estimate, for every parameter the scenario gives with its evidence."""
+    return dict(estimates(scenario))
+
+
+def parameter_draws(scenario: Scenario, seed: int, replications: range) -> dict[str, np.ndarray]:
+    """One posterior draw per replication of every parameter given with its evidence (path -> values)."""
+    draws = {}
+    for path, estimate in estimated_parameters(scenario).items():
+        key = (PARAMETER_STREAM, zlib.crc32(path.encode()))
+        u = np.array([replication_generator(seed, r, key).random() for r in replications])
+        draws[path] = estimate.ppf(u, scenario.simulation.prior)
+    return draws
+
+
+def with_drawn_parameters(scenario: Scenario, seed: int, replications: range) -> Scenario:
+    """The scenario the engine runs for these replications: unchanged without parameter uncertainty;
+    with it, each estimated parameter replaced by a (replications, 1) array of draws, which broadcasts
+    over the patients of each study. The copy is not re-validated: draws lie in the posterior's support."""
+    if not scenario.simulation.parameter_uncertainty:
+        return scenario
+    draws = {path: values[:, np.newaxis] for path, values in parameter_draws(scenario, seed, replications).items()}
+    return _replaced(scenario, "", draws)
+
+
+def _replaced(value: Any, path: str, draws: dict[str, np.ndarray]) -> Any:
+    if path in draws:
+        return draws[path]
+    if isinstance(value, BaseModel):
+        prefix = f"{path}." if path else ""
+        update = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new = _replaced(old, prefix + name, draws)
+            if new is not old:
+                update[name] = new
+        return value.model_copy(update=update) if update else value
+    if isinstance(value, dict):
+        new_items = {key: _replaced(item, f"{path}.{key}", draws) for key, item in value.items()}
+        return new_items if any(new_items[k] is not value[k] for k in value) else value
+    return value
+
+

@@ -1,0 +1,132 @@
+"""What each simulated study would report, defined as the papers define it (README.md, Outcomes).
+
+A study sees events only up to its data cut-off: patients enrolled late are censored early.
+Survival from reinfusion is among transplanted patients; intention-to-treat survival is from enrolment and
+keeps patients who leave the pathway at risk to the cut-off; relapse is a cumulative incidence with death
+competing (Aalen-Johansen), not 1 - KM. A Kaplan-Meier value past a study's last observation is NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.engine.pathway import OFF_PATHWAY, Histories
+from simulator.outcomes.capacity import (
+    occupancy_grid_days,
+    occupancy_over_time,
+    resource_outcomes,
+    wait_histogram,
+    window_days,
+)
+from simulator.outcomes.survival import cumulative_incidence, kaplan_meier
+from simulator.scenario.distributions import DAYS_PER_YEAR
+from simulator.scenario.schema import Scenario, landmark_label
+
+CURVES = ("os", "dfs", "relapse")
+MONTH_YEARS = 1 / 12
+
+
+@dataclass
+class StudyOutcomes:
+    """Per-study outcomes (each an array over replications), curves on `grid_years`, and for each finite
+    resource its occupancy on `occupancy_grid_days` and pooled wait counts (capacity.WAIT_BIN_DAYS)."""
+
+    values: dict[str, np.ndarray]
+    curves: dict[str, np.ndarray]
+    grid_years: np.ndarray
+    occupancy: dict[str, np.ndarray]
+    wait_counts: dict[str, np.ndarray]
+
+
+def curve_grid(scenario: Scenario) -> np.ndarray:
+    """Monthly time points to the horizon, plus the landmarks (years since reinfusion)."""
+    horizon = scenario.simulation.horizon_years
+    months = np.arange(0, horizon + 1e-9, MONTH_YEARS)
+    return np.union1d(months, scenario.simulation.landmarks_years)
+
+
+def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
+    cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
+    grid = curve_grid(scenario)
+    grid_days = grid * DAYS_PER_YEAR
+    end = h.observed_until(cutoff)  # the cut-off, or loss to follow-up
+    died = h.death <= end
+    relapsed = h.relapse <= end
+    transplanted = h.reinfusion <= cutoff
+    last_seen = np.minimum(h.death, end)  # patients who leave the pathway stay followed (see off_pathway)
+    since_reinfusion = last_seen - h.reinfusion
+    to_relapse_or_end = np.minimum(h.relapse, last_seen) - h.reinfusion
+    competing = np.where(relapsed, 1, np.where(died, 2, 0))
+
+    curves = {
+        "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
+        "dfs": kaplan_meier(to_relapse_or_end, relapsed | died, transplanted, grid_days),
+        "relapse": cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days),
+    }
+    everyone = h.enrolment <= cutoff
+    at_landmarks = np.searchsorted(grid, scenario.simulation.landmarks_years)
+    itt = kaplan_meier(last_seen - h.enrolment, died, everyone, grid_days[at_landmarks])
+
+    values: dict[str, np.ndarray] = {}
+    for curve in ("os", "dfs"):
+        for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
+            values[f"{curve}_{landmark_label(landmark)}"] = curves[curve][:, column]
+    for column, landmark in enumerate(scenario.simulation.landmarks_years):
+        values[f"os_{landmark_label(landmark)}_itt"] = itt[:, column]
+    for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
+        values[f"relapse_{landmark_label(landmark)}"] = curves["relapse"][:, column]
+    nrm = cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days[at_landmarks], of_interest=2)
+    for column, landmark in enumerate(scenario.simulation.landmarks_years):
+        values[f"nrm_{landmark_label(landmark)}"] = nrm[:, column]
+    enrolled = everyone.sum(axis=1)
+    values["trm"] = (died & _treatment_related(scenario, h)).sum(axis=1) / enrolled
+    window = scenario.outcomes.trm_window_days
+    with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
+        early = died & transplanted & _treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
+        values[f"trm_{window}d"] = early.sum(axis=1) / transplanted.sum(axis=1)
+    values["deaths"] = (died & everyone).sum(axis=1) / enrolled  # every cause, as a series counts them
+    values.update(followup_months(since_reinfusion, died, transplanted))
+    on_pathway = h.death_stage != h.stage_labels.index(OFF_PATHWAY)  # not those who had left it
+    values["deaths_before_reinfusion"] = (died & on_pathway & (h.death < h.reinfusion)).sum(axis=1) / enrolled
+    values["transplanted"] = transplanted.sum(axis=1) / enrolled
+    values["transplants_per_year"] = transplanted.sum(axis=1) / (window_days(scenario) / DAYS_PER_YEAR)
+    values.update(resource_outcomes(scenario, h))
+    occupancy_grid = occupancy_grid_days(scenario)
+    return StudyOutcomes(
+        values=values,
+        curves=curves,
+        grid_years=grid,
+        occupancy={r: occupancy_over_time(h.queues[r], occupancy_grid) for r in scenario.finite_resources},
+        wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
+    )
+
+
+def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted: np.ndarray) -> dict[str, np.ndarray]:
+    """Follow-up of transplanted patients from reinfusion, as papers report it: the mean time observed (to
+    death or last contact), and the median potential follow-up by reverse Kaplan-Meier (censoring is the
+    event, death censors it), NaN when under half the patients' follow-up has ended."""
+    months = since_reinfusion / (DAYS_PER_YEAR / 12)
+    with np.errstate(invalid="ignore"):
+        mean = np.where(transplanted, months, 0.0).sum(axis=1) / transplanted.sum(axis=1)
+    grid = np.arange(0.0, np.nanmax(np.where(transplanted, months, 0.0), initial=0.0) + 0.2, 0.1)
+    reverse = kaplan_meier(months, ~died, transplanted, grid)
+    reached = reverse <= 0.5
+    median = np.where(reached.any(axis=1), grid[np.argmax(reached, axis=1)], np.nan)
+    return {"followup_mean_months": mean, "followup_median_months": median}
+
+
+def _treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = False) -> np.ndarray:
+    """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion; with
+    `early_deaths`, also deaths from the follow-up's early treatment-related hazard."""
+    in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages])
+    if early_deaths and scenario.followup.early_death is not None:
+        follow_up = h.death_stage == h.stage_labels.index("follow-up")
+        in_stages = in_stages | (follow_up & (h.death_cause == h.cause_labels.index(scenario.followup.early_death_cause)))
+    window = scenario.outcomes.trm_followup_days
+    if window == 0:
+        return in_stages
+    with np.errstate(invalid="ignore"):  # inf - inf for patients never reinfused: not early
+        early = (h.death_stage == h.stage_labels.index("follow-up")) & (h.death - h.reinfusion <= window)
+    return in_stages | early

@@ -1,0 +1,1 @@
+"""calibrate: free scenario parameters fitted to published figures by weighted least squares."""

@@ -1,0 +1,241 @@
+"""Calibration: values of free scenario parameters that make the simulated outcomes match published figures.
+
+Weighted least squares on the mean outcomes over the simulated studies, sum_k ((mean_k - target_k) / sd_k)^2,
+where sd_k is the target's standard error if given, else the spread of the outcome across simulated studies
+at the centre of the bounds (the sampling SD of a study of the scenario's size), so the objective reads as
+a sum of squared z-scores. Every evaluation uses the same seed, hence the same patients' uniforms (common
+random numbers), so the objective changes only through the parameters. It is still a step function (a
+patient dies when u < p), with zero finite-difference gradients, so the search is derivative-free: a grid
+over the bounds, then a bounded Brent search (one free parameter) or bounded Nelder-Mead (several) from the
+best grid point, in coordinates scaled to [0, 1] per parameter. Finally, finite differences around the fit
+give each fitted value's Monte Carlo SE and its precision given the targets' own sampling error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from tqdm import tqdm
+
+from simulator.errors import UserError
+from simulator.outcomes.summary import StatisticalWarning
+from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target, check_problem
+from simulator.questions.calibration.result import CalibrationResult, Evaluation
+from simulator.scenario.schema import Scenario
+from simulator.simulation.memory import check_fits, memory_options, run_need
+from simulator.simulation.results import RunResult
+from simulator.simulation.runner import run
+
+GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
+HALTON_PER_PARAMETER = 16
+REFINE_XATOL = 1e-3  # search tolerance, as a share of each parameter's range
+MIN_EVALUABLE = 0.95  # share of studies that must be able to estimate a target outcome
+PRECISION_STEP = 0.05  # finite-difference step around the fit, as a share of each parameter's range
+
+
+def _start_points(dimensions: int) -> np.ndarray:
+    """The grid (or, for many parameters, a Halton sample) of scaled points searched first."""
+    if dimensions in GRID_PER_AXIS:
+        axis = np.linspace(0.0, 1.0, GRID_PER_AXIS[dimensions])
+        return np.array(list(itertools.product(axis, repeat=dimensions)))
+    sample = stats.qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
+    return np.vstack([np.full(dimensions, 0.5), sample])
+
+
+class _Objective:
+    """Runs the simulation at scaled points, remembering every evaluation and the best run."""
+
+    def __init__(self, source: ScenarioSource, targets: list[Target], free: list[FreeParameter], replications: int,
+                 seed: int, run_options: dict[str, Any], bar: tqdm) -> None:
+        self.source, self.targets, self.free = source, targets, free
+        self.replications, self.seed, self.run_options, self.bar = replications, seed, run_options, bar
+        self.trace: list[Evaluation] = []
+        self.cache: dict[tuple[float, ...], float] = {}
+        self.means: dict[tuple[float, ...], dict[str, float]] = {}
+        self.sd: dict[str, float] = {}
+        self.best: tuple[Evaluation, RunResult] | None = None
+
+    def values(self, x: np.ndarray) -> dict[str, float]:
+        return {p.path: p.at(xi) for p, xi in zip(self.free, x)}
+
+    def achieved(self, x: np.ndarray, phase: str) -> dict[str, float]:
+        """Mean of each target outcome at scaled point x."""
+        self(x, phase)
+        return self.means[self._key(x)]
+
+    @staticmethod
+    def _key(x: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(np.clip(xi, 0.0, 1.0)) for xi in np.atleast_1d(x))
+
+    def __call__(self, x: np.ndarray, phase: str) -> float:
+        key = self._key(x)
+        if key in self.cache:
+            return self.cache[key]
+        values = self.values(np.array(key))
+        result = run(self.source.scenario(values), self.replications, self.seed, **self.run_options)
+        if phase == "start":  # the fit is checked again at its end (see calibrate)
+            _check_evaluable(result, self.targets, values)
+        means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
+        if not self.sd:  # the first evaluation fixes the weights for the whole search
+            self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
+        objective = sum(((means[t.outcome] - t.value) / self.sd[t.outcome]) ** 2 for t in self.targets)
+        evaluation = Evaluation(len(self.trace) + 1, phase, values, means, objective)
+        self.trace.append(evaluation)
+        self.cache[key], self.means[key] = objective, means
+        if phase != "precision" and (self.best is None or objective < self.best[0].objective):
+            self.best = (evaluation, result)
+        self.bar.update(1)
+        return objective
+
+
+def _check_evaluable(result: RunResult, targets: list[Target], values: dict[str, float]) -> None:
+    """Refuse a target that too few simulated studies can estimate: a mean over the few that follow someone
+    to the landmark is not what a study of this design reports, so fitting to it would be fitting noise.
+    Checked at the start of the search and at the fit; points in between may dip below the limit."""
+    for t in targets:
+        share = float(np.isfinite(result.values[t.outcome]).mean())
+        if share < MIN_EVALUABLE:
+            at = ", ".join(f"{path}={value:.4g}" for path, value in values.items())
+            raise UserError(
+                f"--target {t.outcome}: only {share:.0%} of simulated studies can estimate it (at {at}); "
+                f"calibration needs at least {MIN_EVALUABLE:.0%}: a study with nobody still followed at the "
+                "landmark reports nothing. Lengthen follow-up (cohort.followup_after_accrual_years) or target "
+                "an earlier landmark"
+            )
+
+
+def _study_sd(result: RunResult, outcome: str) -> float:
+    """Spread of the outcome across simulated studies, at least one patient's share of the cohort (for open
+    referrals, of the patients a study expects: referral rate x accrual)."""
+    v = result.values[outcome]
+    cohort = result.scenario.cohort
+    patients = cohort.size if cohort.referrals is None else cohort.referrals.rate_per_year * cohort.accrual_years
+    return max(float(np.nanstd(v, ddof=1)), 1.0 / patients)
+
+
+def calibrate(
+    source: ScenarioSource | Scenario | str | Path,
+    targets: list[Target],
+    free: list[FreeParameter],
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    progress: bool = False,
+    **run_options: Any,
+) -> CalibrationResult:
+    """Fit the free parameters to the targets; `run_options` go to every `run` (workers, ...).
+
+    Give the scenario as a file path (calibrated.toml then keeps the file's comments), a `ScenarioSource`
+    (a file with `--set` overrides) or a `Scenario`."""
+    if isinstance(source, Scenario):
+        source = ScenarioSource.from_scenario(source)
+    elif not isinstance(source, ScenarioSource):
+        source = ScenarioSource.from_file(source)
+    check_problem(source, targets, free)
+    if len(targets) < len(free):
+        warnings.warn(
+            f"the fit is not identified: {len(targets)} target(s) for {len(free)} free parameters, so many "
+            "combinations of values match equally well; the one reported depends on the search",
+            StatisticalWarning, stacklevel=2,
+        )
+    base = source.scenario()
+    replications = replications or base.simulation.replications
+    seed = base.simulation.seed if seed is None else seed
+    need = run_need(base, replications, **memory_options(run_options))
+    check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
+    began = time.perf_counter()
+    options = {**run_options, "progress": False}
+    with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:
+        objective = _Objective(source, targets, free, replications, seed, options, bar)
+        _search(objective, _start(base, free))
+        assert objective.best is not None
+        best_evaluation, best = objective.best
+        _check_evaluable(best, targets, best_evaluation.values)
+        mc_se, se = _precision(objective, best_evaluation.values, best)
+    return CalibrationResult(
+        source=source, targets=targets, free=free, fitted=best_evaluation.values, best=best,
+        trace=objective.trace, sd=objective.sd, mc_se=mc_se, se=se, wall_seconds=time.perf_counter() - began,
+    )
+
+
+def _precision(objective: _Objective, fitted: dict[str, float], best: RunResult) -> tuple[dict[str, float], dict[str, float]]:
+    """Delta-method standard errors of the fitted values, as the fit moves with the targets: theta(y) with
+    d theta = A dy, A = (J' W J)^-1 J' W, J the Jacobian of the mean outcomes (central differences with the
+    same random numbers) and W the weights. `mc_se`: dy is the Monte Carlo error of the simulated means
+    (covariance across studies / studies). `se`: dy is the sampling error of the targets themselves, each a
+    figure from one study of the scenario's size (covariance across studies) or with its given SE.
+    NaN where the fit is not identified."""
+    free, outcomes = objective.free, [t.outcome for t in objective.targets]
+    x = np.array([(fitted[p.path] - p.low) / (p.high - p.low) for p in free])
+    jacobian = np.empty((len(outcomes), len(free)))
+    for i, parameter in enumerate(free):
+        up, down = x.copy(), x.copy()
+        up[i], down[i] = min(1.0, x[i] + PRECISION_STEP), max(0.0, x[i] - PRECISION_STEP)
+        high, low = objective.achieved(up, "precision"), objective.achieved(down, "precision")
+        step = parameter.at(up[i]) - parameter.at(down[i])
+        jacobian[:, i] = [(high[o] - low[o]) / step for o in outcomes]
+    weights = np.diag([1 / objective.sd[o] ** 2 for o in outcomes])
+    information = jacobian.T @ weights @ jacobian
+    nan = {p.path: float("nan") for p in free}
+    if len(outcomes) < len(free) or np.linalg.cond(information) > 1e12:
+        return nan, dict(nan)
+    a = np.linalg.solve(information, jacobian.T @ weights)
+    across = pd.DataFrame({o: best.values[o] for o in outcomes}).cov().to_numpy()
+    published = target_covariance(across, [t.se for t in objective.targets])
+    mc = np.sqrt(np.diag(a @ (across / best.replications) @ a.T))
+    se = np.sqrt(np.diag(a @ published @ a.T))
+    return ({p.path: float(v) for p, v in zip(free, mc)}, {p.path: float(v) for p, v in zip(free, se)})
+
+
+def target_covariance(across: np.ndarray, published_se: list[float | None]) -> np.ndarray:
+    """Covariance of the targets' sampling errors: each target's published SE where given, else the spread of
+    one simulated study, combined with the correlation between the outcomes across simulated studies (the
+    figures of one paper come from the same patients: DFS and relapse move together)."""
+    spread = np.sqrt(np.diag(across))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.where(np.outer(spread, spread) > 0, across / np.outer(spread, spread), 0.0)
+    np.fill_diagonal(correlation, 1.0)
+    scale = np.array([spread[k] if se is None else se for k, se in enumerate(published_se)])
+    return correlation * np.outer(scale, scale)
+
+
+def _start(scenario: Scenario, free: list[FreeParameter]) -> np.ndarray:
+    """Where the search starts (scaled to [0, 1]): the scenario's own value of each free parameter when it
+    lies within the bounds, else the middle of the bounds."""
+    start = []
+    for p in free:
+        value: Any = scenario
+        for key in p.path.split("."):
+            value = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        start.append((value - p.low) / (p.high - p.low) if number and p.low <= value <= p.high else 0.5)
+    return np.array(start, dtype=float)
+
+
+def _search(objective: Callable[[np.ndarray, str], float], start: np.ndarray) -> None:
+    """Grid, then refine from the best grid point; the objective keeps the best evaluation itself."""
+    dimensions = len(start)
+    objective(start, "start")
+    points = _start_points(dimensions)
+    scores = [objective(point, "grid") for point in points]
+    best = points[int(np.argmin(scores))]
+    if dimensions == 1:
+        spacing = 1.0 / (GRID_PER_AXIS[1] - 1)
+        low, high = max(0.0, best[0] - spacing), min(1.0, best[0] + spacing)
+        optimize.minimize_scalar(lambda x: objective(np.array([x]), "refine"), bounds=(low, high),
+                                 method="bounded", options={"xatol": REFINE_XATOL / 10})
+        return
+    step = 0.5 / (GRID_PER_AXIS.get(dimensions, 4) - 1)
+    simplex = [best] + [np.clip(best + step * np.sign(0.5 - best[i] or 1) * np.eye(dimensions)[i], 0, 1)
+                        for i in range(dimensions)]
+    optimize.minimize(lambda x: objective(x, "refine"), best, method="Nelder-Mead",
+                      bounds=[(0.0, 1.0)] * dimensions,
+                      options={"initial_simplex": np.array(simplex), "xatol": REFINE_XATOL, "fatol": 1e-6,
+                               "maxfev": 60 * dimensions})

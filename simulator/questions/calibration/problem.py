@@ -1,0 +1,138 @@
+"""What calibrate is asked: targets, free parameters within bounds, and the scenario text they change."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulator.errors import UserError, shown
+from simulator.scenario.loading import load_scenario, parse_toml, parse_value, read_scenario_text, scenario_from_dict
+from simulator.scenario.schema import Scenario
+
+MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure to reproduce: the mean of `outcome` over simulated studies should equal `value`."""
+
+    outcome: str
+    value: float
+    se: float | None = None  # the published figure's standard error, if known (sets its weight)
+
+    @classmethod
+    def parse(cls, text: str, outcome_names: list[str]) -> Target:
+        """`OUTCOME=VALUE` or `OUTCOME=VALUE:SE`, e.g. `os_5y=0.84` or `os_5y=0.84:0.05`."""
+        outcome, sep, rest = text.partition("=")
+        outcome = outcome.strip()
+        value_text, _, se_text = rest.partition(":")
+        if not sep or not outcome:
+            raise UserError(f"--target {shown(text)}: expected OUTCOME=VALUE or OUTCOME=VALUE:SE, e.g. os_5y=0.84")
+        if outcome not in outcome_names:
+            raise UserError(f"--target {shown(text)}: unknown outcome {outcome!r}; outcomes: {', '.join(outcome_names)}")
+        value = _number(value_text, f"--target {shown(text)}: VALUE")
+        if not 0 <= value <= 1:
+            raise UserError(f"--target {shown(text)}: VALUE must be a proportion from 0 to 1 (got {value:g})")
+        se = None
+        if se_text.strip():
+            se = _number(se_text, f"--target {shown(text)}: SE")
+            if se <= 0:
+                raise UserError(f"--target {shown(text)}: SE must be above 0 (got {se:g})")
+        return cls(outcome, value, se)
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A scenario value (dotted path, as for --set) to fit within [low, high]."""
+
+    path: str
+    low: float
+    high: float
+
+    @classmethod
+    def parse(cls, text: str) -> FreeParameter:
+        """`PATH=LOW:HIGH`, e.g. `followup.relapse.rate_per_year=0.05:0.3`."""
+        path, sep, bounds = text.partition("=")
+        low_text, colon, high_text = bounds.partition(":")
+        if not sep or not colon or not path.strip() or not all(path.strip().split(".")):
+            raise UserError(
+                f"--free {shown(text)}: expected PATH=LOW:HIGH, e.g. followup.relapse.rate_per_year=0.05:0.3"
+            )
+        low = _number(low_text, f"--free {shown(text)}: LOW")
+        high = _number(high_text, f"--free {shown(text)}: HIGH")
+        if not low < high:
+            raise UserError(f"--free {shown(text)}: LOW must be below HIGH (got {low:g}:{high:g})")
+        return cls(path.strip(), low, high)
+
+    def at(self, x: float) -> float:
+        """The parameter's value at scaled coordinate x in [0, 1]."""
+        return self.low + float(np.clip(x, 0.0, 1.0)) * (self.high - self.low)
+
+
+def _number(text: str, what: str) -> float:
+    """A finite number within +-MAX_NUMBER from a flag (an integer too large for a float is refused, not
+    an OverflowError)."""
+    value = parse_value(text.strip(), what)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise UserError(f"{what} must be a finite number within +-{MAX_NUMBER:g} (got {shown(text.strip())})")
+    return float(value)
+
+
+@dataclass
+class ScenarioSource:
+    """The scenario as written (raw TOML, and its text when it came from a file) plus `--set` overrides:
+    what each evaluation re-validates with the free values, and what calibrated.toml is written from."""
+
+    raw: dict[str, Any]
+    name: str
+    overrides: tuple[str, ...] = ()
+    text: str | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
+        load_scenario(path, overrides)  # every problem with the file or an override, reported as usual
+        text = read_scenario_text(path)
+        return cls(parse_toml(text, str(path)), str(path), tuple(overrides), text)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
+        raw = _without_none(scenario.model_dump(mode="json"))
+        return cls(raw, scenario.metadata.name, tuple(overrides))
+
+    def scenario(self, values: dict[str, float] | None = None) -> Scenario:
+        """The validated scenario with the free parameters at `values`."""
+        extra = [f"{path}={value!r}" for path, value in (values or {}).items()]
+        return scenario_from_dict(copy.deepcopy(self.raw), self.name, [*self.overrides, *extra])
+
+
+def _without_none(value: Any) -> Any:
+    """The dumped scenario without unset values (None, empty tables), as a file would be written."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None and v != {}}
+    return value
+
+
+def check_problem(source: ScenarioSource, targets: list[Target], free: list[FreeParameter]) -> None:
+    """Every mistake in targets and free parameters, as a UserError, before anything is simulated."""
+    if not free:
+        raise UserError("--free: give at least one parameter to fit, e.g. --free followup.relapse.rate_per_year=0.05:0.3")
+    if not targets:
+        raise UserError("--target: give at least one, e.g. --target os_5y=0.84 (the scenario has no [targets] table)")
+    for label, names in (("--target", [t.outcome for t in targets]), ("--free", [f.path for f in free])):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise UserError(f"{label}: {', '.join(repeated)} given more than once")
+    fixed = {o.partition("=")[0].strip() for o in source.overrides}
+    for parameter in free:
+        if parameter.path in fixed:
+            raise UserError(f"--free {parameter.path}: also fixed by --set; drop one of them")
+        for bound in (parameter.low, parameter.high):
+            try:
+                source.scenario({parameter.path: bound})
+            except UserError as error:
+                raise UserError(f"--free {parameter.path}={parameter.low:g}:{parameter.high:g}: "
+                                + str(error).replace("--set ", "--free ")) from None

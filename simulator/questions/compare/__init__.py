@@ -1,0 +1,1 @@
+"""compare: several scenarios side by side, with differences against the first."""

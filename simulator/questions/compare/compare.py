@@ -1,0 +1,227 @@
+"""Comparisons: several scenarios simulated with the same seed and number of studies.
+
+Scenarios with the same stages and resources draw the same uniforms for the same patient events
+(common random numbers), so replication r of each scenario is "the same study" under each protocol
+and paired differences have a small Monte Carlo error. Differences are always paired by replication:
+replications are independent, so their standard error is honest whether or not the streams align.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from simulator.engine.randomness import StreamLayout
+from simulator.errors import UserError
+from simulator.outcomes.conditions import Condition, parse_conditions
+from simulator.outcomes.summary import SUMMARY_COLUMNS
+from simulator.outcomes.vocabulary import key_outcomes
+from simulator.questions.compare import plots as compare_plots
+from simulator.scenario.schema import Scenario
+from simulator.simulation.memory import check_fits, memory_options, runs_need
+from simulator.simulation.results import RunResult
+from simulator.simulation.runfolder import provenance, write_manifest
+from simulator.simulation.runner import run
+
+DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published",
+                      "evaluable"]
+
+
+@dataclass
+class CompareResult:
+    """One run per scenario, in the order given; the first is the reference for differences."""
+
+    runs: list[RunResult]
+    names: list[str]
+    seed: int
+    conditions: tuple[Condition, ...] = ()
+    wall_seconds: float = 0.0
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+
+    @property
+    def replications(self) -> int:
+        return self.runs[0].replications
+
+    @property
+    def outcomes(self) -> list[str]:
+        """Outcomes every scenario reports, in the first scenario's order."""
+        common = set.intersection(*(set(r.values) for r in self.runs))
+        return [name for name in self.runs[0].values if name in common]
+
+    @property
+    def key_outcomes(self) -> list[str]:
+        """The first scenario's key outcomes and every scenario's published ones, if all report them."""
+        wanted = set(key_outcomes(self.runs[0].scenario)).union(*(r.scenario.targets for r in self.runs))
+        return [name for name in self.outcomes if name in wanted]
+
+    @property
+    def shares_streams(self) -> list[bool]:
+        """Whether each scenario draws the same patient events from the same uniforms as the first."""
+        first = StreamLayout.for_scenario(self.runs[0].scenario)
+        return [StreamLayout.for_scenario(r.scenario) == first for r in self.runs]
+
+    def _per_study(self, result: RunResult, name: str) -> np.ndarray:
+        """An outcome, or 0/1 for a `P(...)` condition, for each simulated study."""
+        for condition in self.conditions:
+            if condition.label == name:
+                return condition.met(result.values)
+        return result.values[name]
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """scenario, outcome, estimate, mc_se, lower, upper: common outcomes, then `P(...)` rows."""
+        labels = [c.label for c in self.conditions]
+        tables = []
+        for name, result in zip(self.names, self.runs):
+            table = result.summary[result.summary.outcome.isin(self.outcomes + labels)]
+            tables.append(table.assign(scenario=name)[["scenario", *SUMMARY_COLUMNS]])
+        return pd.concat(tables, ignore_index=True)
+
+    @cached_property
+    def differences(self) -> pd.DataFrame:
+        """Each scenario minus the first, per outcome.
+
+        `difference` is the mean paired difference over replications and `mc_se` its Monte Carlo error;
+        `lower`/`upper` the 2.5-97.5% range of the gap between two independent studies, one of each
+        (replication r of one against replication r - 1 of the other); `published` the gap in the papers;
+        `evaluable` the share of replications in which both studies can estimate the outcome.
+        """
+        reference, rows = self.runs[0], []
+        for name, result in zip(self.names[1:], self.runs[1:]):
+            for outcome in self.outcomes + [c.label for c in self.conditions]:
+                a, b = self._per_study(reference, outcome), self._per_study(result, outcome)
+                both = np.isfinite(a) & np.isfinite(b)
+                paired = (b - a)[both]
+                mean = paired.mean() if len(paired) else math.nan
+                se = paired.std(ddof=1) / math.sqrt(len(paired)) if len(paired) > 1 else math.nan
+                lower = upper = math.nan
+                independent = np.roll(b, 1) - a
+                independent = independent[np.isfinite(independent)]
+                if not outcome.startswith("P(") and self.replications > 1 and len(independent):
+                    lower, upper = np.percentile(independent, [2.5, 97.5])
+                targets = (reference.scenario.targets.get(outcome), result.scenario.targets.get(outcome))
+                published = targets[1] - targets[0] if None not in targets else math.nan
+                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
+        return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+    def table(self) -> str:
+        """Key outcomes and `--probability` shares per scenario, with the difference from the first."""
+        lines = [f"Comparison: {self.replications} simulated studies per scenario (seed {self.seed})"]
+        for letter, name, result, shared in zip("ABCDEFGHIJ", self.names, self.runs, self.shares_streams):
+            note = "" if letter == "A" else (
+                "; common random numbers with A" if shared else "; stages differ from A, so no common random numbers"
+            )
+            lines.append(f"  {letter}: {name}, {result.scenario.cohort.label} per study{note}")
+        lines.append(f"{'outcome':<26}{'scenario':<8}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}")
+        summary = self.summary.set_index(["scenario", "outcome"])
+        differences = self.differences.set_index(["scenario", "outcome"])
+        for outcome in self.key_outcomes + [c.label for c in self.conditions]:
+            for number, (letter, name, result) in enumerate(zip("ABCDEFGHIJ", self.names, self.runs)):
+                row = summary.loc[(name, outcome)]
+                target = result.scenario.targets.get(outcome)
+                lines.append(_line(outcome if number == 0 else "", letter, row.estimate, row.mc_se, row.lower,
+                                   row.upper, math.nan if target is None else target))
+                if number:
+                    gap = differences.loc[(name, outcome)]
+                    lines.append(_line("", f"{letter}-A", gap.difference, gap.mc_se, gap.lower, gap.upper,
+                                       gap.published, signed=True))
+        lines.append("B-A rows: the difference from A (paired by study) ± MC SE; its range is that of the gap between "
+                     "two independent studies, one of each.\ncompare.csv and differences.csv hold every outcome.")
+        return "\n".join(lines)
+
+    def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
+        """`curve` "os", "dfs" or "relapse": each scenario's median study and 95% band, overlaid."""
+        return compare_plots.curve_overlay(self, curve)
+
+    def plot_trm(self) -> matplotlib.figure.Figure:
+        return compare_plots.trm_overlay(self)
+
+    def plot_outcomes(self) -> matplotlib.figure.Figure:
+        return compare_plots.forest(self)
+
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        """File name -> how to draw it."""
+        return {
+            "km_os.png": partial(self.plot_survival, "os"),
+            "km_dfs.png": partial(self.plot_survival, "dfs"),
+            "relapse_cif.png": partial(self.plot_survival, "relapse"),
+            "trm.png": self.plot_trm,
+            "outcomes.png": self.plot_outcomes,
+        }
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "scenarios": {name: r.scenario.model_dump(mode="json") for name, r in zip(self.names, self.runs)},
+            "common_random_numbers_with_first": dict(zip(self.names, self.shares_streams)),
+            "seed": self.seed,
+            "replications": self.replications,
+            "probabilities": [c.label for c in self.conditions],
+            **provenance(self.command, self.wall_seconds),
+        }
+
+    def save(self, folder: str | Path) -> None:
+        """Write manifest.json, compare.csv, differences.csv, replications.csv and the figures."""
+        folder = Path(folder)
+        write_manifest(folder, self.manifest())
+        self.summary.to_csv(folder / "compare.csv", index=False)
+        self.differences.to_csv(folder / "differences.csv", index=False)
+        studies = pd.concat([r.studies.assign(scenario=n) for n, r in zip(self.names, self.runs)], ignore_index=True)
+        studies[["scenario", "replication", *self.outcomes]].to_csv(folder / "replications.csv", index=False)
+        for name, draw in self.figure_files().items():
+            draw().savefig(folder / name, dpi=120)
+
+
+def _line(outcome: str, who: str, estimate: float, se: float, lower: float, upper: float, published: float,
+          signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    interval = "" if math.isnan(lower) else f"[{lower:{sign}.3f}, {upper:{sign}.3f}]"
+    target = "" if math.isnan(published) else f"{published:{sign}.3f}"
+    if math.isnan(estimate):  # no study can estimate it (see the evaluable columns and the warning)
+        shown = f"{'not evaluable':>20}"
+    else:
+        shown = f"{estimate:>{sign}11.3f} ± {'' if math.isnan(se) else f'{se:.4f}':<7}"
+    return f"{outcome:<26}{who:<8}{shown}{interval:>20}{target:>11}"
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    names: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    probabilities: Sequence[str] = (),
+    progress: bool = False,
+    **run_options: Any,
+) -> CompareResult:
+    """Simulate each scenario with one seed and one number of studies (by default the first scenario's).
+
+    `names` label the scenarios in tables and legends (default: their metadata names).
+    """
+    names = list(names or [s.metadata.name for s in scenarios])
+    if len(scenarios) < 2:
+        raise UserError(f"compare needs at least two scenarios, got {len(scenarios)}")
+    if len(set(names)) < len(names):
+        raise UserError(f"compare: scenario names must differ to tell them apart, got {names}")
+    common = set.intersection(*(set(s.outcome_names) for s in scenarios))
+    conditions = parse_conditions(probabilities, [o for o in scenarios[0].outcome_names if o in common])
+    replications = replications or scenarios[0].simulation.replications
+    seed = scenarios[0].simulation.seed if seed is None else seed
+    check_fits(runs_need(scenarios, replications, **memory_options(run_options)), "compare",
+               replications * len(scenarios))
+    began = time.perf_counter()
+    runs = []
+    with tqdm(total=replications * len(scenarios), unit="study", disable=not progress, desc="compare") as bar:
+        for scenario in scenarios:
+            runs.append(replace(run(scenario, replications, seed, progress=False, **run_options), conditions=conditions))
+            bar.update(replications)
+    return CompareResult(runs, names, seed, conditions, time.perf_counter() - began)

@@ -1,0 +1,113 @@
+"""Figures of a comparison: the scenarios overlaid, scenario i always in colour i and named by its
+metadata name, published values marked in the scenario's colour."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from simulator.outcomes.vocabulary import colour, short_outcome_label, subtitle
+from simulator.report.plots import published_points, study_band
+
+if TYPE_CHECKING:
+    from simulator.questions.compare.compare import CompareResult
+
+CURVES = {
+    "os": ("Overall survival after reinfusion", "Probability of being alive"),
+    "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
+    "relapse": ("Cumulative incidence of relapse after reinfusion (death as a competing risk)",
+                "Probability of having relapsed"),
+}
+
+
+def _title(result: CompareResult, what: str) -> str:
+    crn = ", common random numbers" if all(result.shares_streams) else ""
+    return (f"{what}\n{' vs '.join(result.names)}\n"
+            + subtitle(result.replications, [r.scenario.cohort for r in result.runs], per=" per scenario",
+                       note=f"seed {result.seed}{crn}"))
+
+
+def curve_overlay(result: CompareResult, curve: str) -> Figure:
+    """Each scenario's median study curve with the band where 95% of its simulated studies lie."""
+    title, ylabel = CURVES[curve]
+    figure = Figure(figsize=(8, 7))
+    ax = figure.add_subplot()
+    for number, (name, run) in enumerate(zip(result.names, result.runs)):
+        lower, median, upper, _ = study_band(run.curves[curve])
+        line_colour = colour(number)
+        ax.fill_between(run.grid_years, lower, upper, step="post", color=line_colour, alpha=0.15,
+                        label=f"{name}: 95% of simulated studies")
+        ax.step(run.grid_years, median, where="post", color=line_colour, lw=2, label=f"{name}: median simulated study")
+        points = published_points(run, curve)
+        if points:
+            x, y = zip(*points)
+            ax.plot(x, y, "D", color=line_colour, mec="black", ms=8, label=f"{name}: published")
+    horizon = max(r.grid_years[-1] for r in result.runs)
+    ax.set(xlim=(0, horizon), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
+    ax.set_title(_title(result, title), fontsize=9.5)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2 if len(result.runs) > 2 else 1, fontsize=8,
+              title="Bands: 2.5-97.5 percentiles of simulated studies", title_fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def trm_overlay(result: CompareResult) -> Figure:
+    """How often a study of each protocol would report each treatment-related mortality."""
+    figure = Figure(figsize=(8, 5.5))
+    ax = figure.add_subplot()
+    count = len(result.runs)
+    width = 0.8 / max(r.scenario.cohort.max_patients for r in result.runs) / count
+    right = 0.0
+    for number, (name, run) in enumerate(zip(result.names, result.runs)):
+        trm = run.values["trm"]
+        levels, counts = np.unique(trm[np.isfinite(trm)], return_counts=True)
+        shift = (number - (count - 1) / 2) * width
+        ax.bar(levels + shift, counts / counts.sum(), width=width, color=colour(number), alpha=0.85,
+               label=f"{name}: simulated studies")
+        target = run.scenario.targets.get("trm")
+        if target is not None:
+            ax.axvline(target, color=colour(number), ls="--", lw=2, label=f"{name}: published {target:.3f}")
+        right = max(right, levels.max(initial=0), target or 0)
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
+           ylabel="Share of simulated studies", xlim=(-3 * width, right + 3 * width * count))
+    ax.set_title(_title(result, "Treatment-related mortality a study would report"), fontsize=9.5)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def forest(result: CompareResult) -> Figure:
+    """Every key outcome per scenario: mean over studies (dot), 95% of studies (line), published (diamond)."""
+    outcomes = result.key_outcomes
+    summary = result.summary.set_index(["scenario", "outcome"])
+    count = len(result.runs)
+    figure = Figure(figsize=(8.5, 2.5 + 0.45 * len(outcomes) * count))
+    ax = figure.add_subplot()
+    step = 0.8 / count
+    for number, (name, run) in enumerate(zip(result.names, result.runs)):
+        y = np.arange(len(outcomes)) + (number - (count - 1) / 2) * step
+        rows = summary.loc[[(name, o) for o in outcomes]]
+        ax.hlines(y, rows.lower, rows.upper, color=colour(number), lw=2.5)
+        ax.plot(rows.estimate, y, "o", color=colour(number), ms=7, label=f"{name}: mean (dot), 95% of studies (line)")
+        published = [(run.scenario.targets[o], y[i]) for i, o in enumerate(outcomes) if o in run.scenario.targets]
+        if published:
+            x_pub, y_pub = zip(*published)
+            ax.plot(x_pub, y_pub, "D", mfc="none", mec=colour(number), mew=2, ms=9)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], ls="none", marker="D", mfc="none", mec="black", mew=2, ms=9))
+    labels.append("Published value (in the scenario's colour)")
+    ax.set_yticks(range(len(outcomes)), [short_outcome_label(o) for o in outcomes])
+    ax.invert_yaxis()
+    ax.set(xlim=(-0.02, 1.02), xlabel="Probability (share of patients)")
+    worst = result.summary[result.summary.outcome.isin(outcomes)].mc_se.max()
+    ax.set_title(_title(result, "Key outcomes: what a study of each protocol would report")
+                 + f"\nMonte Carlo SE of every mean at most {worst:.4f} (smaller than the dots)", fontsize=9.5)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,1 @@
+"""sweep: outcomes across a grid of scenario values, with common random numbers."""

@@ -1,0 +1,253 @@
+"""Sweeps: one run per grid point, all with the same seed and replications (common random numbers).
+
+Every event of every patient comes from a fixed uniform through an inverse CDF and a stage death is
+`u < death_probability`, so replication by replication, raising a death probability only turns
+survivors into deaths and curves across the grid are smooth at modest replication counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from simulator.outcomes.conditions import Condition, parse_conditions
+from simulator.outcomes.vocabulary import key_outcomes
+from simulator.questions.sweep import plots as sweep_plots
+from simulator.questions.sweep.grid import Grid, SweepParameter, build_grid
+from simulator.scenario.schema import Scenario
+from simulator.simulation.memory import check_fits, memory_options, runs_need
+from simulator.simulation.results import RunResult
+from simulator.simulation.runfolder import provenance, write_manifest
+from simulator.simulation.runner import run
+
+
+@dataclass
+class SweepResult:
+    """The runs of a sweep in grid order (the first parameter varying slowest)."""
+
+    grid: Grid
+    runs: list[RunResult]
+    seed: int
+    conditions: tuple[Condition, ...] = ()
+    wall_seconds: float = 0.0
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+
+    @property
+    def parameters(self) -> tuple[SweepParameter, ...]:
+        return self.grid.parameters
+
+    @property
+    def paths(self) -> list[str]:
+        return [p.path for p in self.parameters]
+
+    @property
+    def replications(self) -> int:
+        return self.runs[0].replications
+
+    @cached_property
+    def outcome_names(self) -> list[str]:
+        return grid_outcomes(self.grid)
+
+    @property
+    def key_outcomes(self) -> list[str]:
+        key = {name for s in self.grid.scenarios for name in key_outcomes(s, self.paths)}
+        return [name for name in self.outcome_names if name in key]
+
+    @cached_property
+    def point_summaries(self) -> list[pd.DataFrame]:
+        """Each point's summary indexed by outcome, with a NaN row for an outcome it does not report."""
+        rows = self.outcome_names + [c.label for c in self.conditions]
+        return [r.summary.set_index("outcome").reindex(rows) for r in self.runs]
+
+    def unreported(self, outcome: str) -> list[str]:
+        """Grid points (as written on the command line) where the outcome is undefined: its resource is
+        unlimited there."""
+        return [", ".join(point) for point, r in zip(self.grid.point_texts, self.runs)
+                if outcome in self.outcome_names and outcome not in r.values]
+
+    def _with_point(self, table: pd.DataFrame, point: tuple[Any, ...]) -> pd.DataFrame:
+        for position, (path, value) in enumerate(zip(self.paths, point)):
+            table.insert(position, path, [value] * len(table))
+        return table
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per grid point and outcome: the swept paths, then outcome, estimate, mc_se, lower, upper
+        (NaN where the outcome is undefined at that point)."""
+        return pd.concat(
+            [self._with_point(s.reset_index(), point) for s, point in zip(self.point_summaries, self.grid.points)],
+            ignore_index=True,
+        )
+
+    @property
+    def studies(self) -> pd.DataFrame:
+        """One row per grid point and simulated study, with every outcome."""
+        return pd.concat(
+            [self._with_point(r.studies, point) for r, point in zip(self.runs, self.grid.points)], ignore_index=True
+        )
+
+    def study_values(self, outcome: str) -> np.ndarray:
+        """(points, replications) values of an outcome, e.g. to follow one simulated study across the grid."""
+        return np.stack([r.values[outcome] for r in self.runs])
+
+    def table(self) -> str:
+        """Key outcomes (and `--probability` shares) per grid point: estimate ± MC SE."""
+        base = self.grid.base
+        columns = self.key_outcomes + [c.label for c in self.conditions]
+        widths = [max(len(c), 13) + 2 for c in columns]
+        path_width = [max(len(p.path), *(len(t) for t in p.texts)) + 2 for p in self.parameters]
+        lines = [
+            f"{base.metadata.name}: sweep over {len(self.runs)} grid points, {self.replications} simulated studies "
+            f"per point (seed {self.seed}, common random numbers)",
+            "".join(f"{p:<{w}}" for p, w in zip(self.paths, path_width))
+            + "".join(f"{c:>{w}}" for c, w in zip(columns, widths)),
+        ]
+        part_evaluable = False
+        for point, result, summary in zip(self.grid.point_texts, self.runs, self.point_summaries):
+            cells = [_cell(summary, c) if c in result.summary.outcome.values else "unlimited" for c in columns]
+            part_evaluable |= any(c.endswith("*") for c in cells)
+            lines.append("".join(f"{v:<{w}}" for v, w in zip(point, path_width))
+                         + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
+        targets = {k: v for k, v in base.targets.items() if k in columns}
+        if targets:
+            lines.append("published: " + ", ".join(f"{k} {v:.3f}" for k, v in targets.items()))
+        if any(self.unreported(c) for c in columns):
+            lines.append("unlimited: nobody waits for the resource (wait 0), its utilisation is undefined and its "
+                         "occupancy not recorded")
+        if part_evaluable:
+            lines.append("*: not every simulated study can estimate it at that point; the estimate is over those that "
+                         "can (their share: sweep.csv's evaluable column)")
+        lines.append("sweep.csv adds lower/upper: the range (2.5-97.5%) of what one study would report")
+        return "\n".join(lines)
+
+    def plot_outcome(self, outcome: str) -> matplotlib.figure.Figure:
+        """The outcome against the first swept parameter (one line per value of the others)."""
+        return sweep_plots.outcome_curve(self, outcome)
+
+    def plot_heatmap(self, outcome: str) -> matplotlib.figure.Figure:
+        """The outcome over a two-parameter grid."""
+        return sweep_plots.heatmap(self, outcome)
+
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        """File name -> how to draw it: one per key outcome and probability, heatmaps for two parameters."""
+        out = {f"sweep_{o}.png": partial(self.plot_outcome, o) for o in self.key_outcomes}
+        out |= {f"sweep_{_file_name(c)}.png": partial(self.plot_outcome, c.label) for c in self.conditions}
+        if len(self.parameters) == 2:
+            out |= {f"heatmap_{o}.png": partial(self.plot_heatmap, o) for o in self.key_outcomes}
+        return out
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "scenario": self.grid.base.model_dump(mode="json"),
+            "parameters": {p.path: p.values for p in self.parameters},
+            "points": len(self.runs),
+            "seed": self.seed,
+            "replications": self.replications,
+            "probabilities": [c.label for c in self.conditions],
+            **provenance(self.command, self.wall_seconds),
+        }
+
+    def save(self, folder: str | Path) -> None:
+        """Write manifest.json, sweep.csv, replications.csv and the figures into an existing folder."""
+        folder = Path(folder)
+        write_manifest(folder, self.manifest())
+        self.summary.to_csv(folder / "sweep.csv", index=False)
+        self.studies.to_csv(folder / "replications.csv", index=False)
+        for name, draw in self.figure_files().items():
+            draw().savefig(folder / name, dpi=120)
+
+
+def _file_name(condition: Condition) -> str:
+    """`trm>=0.13` -> `probability_trm_ge_0.13`."""
+    words = {">=": "ge", "<=": "le", ">": "gt", "<": "lt"}
+    return f"probability_{condition.outcome}_{words[condition.op]}_{condition.threshold:g}"
+
+
+def run_sweep(
+    grid: Grid,
+    replications: int | None = None,
+    seed: int | None = None,
+    conditions: tuple[Condition, ...] = (),
+    progress: bool = False,
+    **run_options: Any,
+) -> SweepResult:
+    """Run every point of a validated grid with the same seed and replications."""
+    replications = replications or grid.base.simulation.replications
+    seed = grid.base.simulation.seed if seed is None else seed
+    check_fits(runs_need(grid.scenarios, replications, **memory_options(run_options)), "sweep",
+               replications * len(grid.scenarios))
+    began = time.perf_counter()
+    runs = []
+    outcomes = grid_outcomes(grid)
+    total = replications * len(grid.scenarios)
+    with tqdm(total=total, unit="study", disable=not progress, desc=f"sweep {grid.base.metadata.name}") as bar:
+        for scenario in grid.scenarios:
+            result = run(scenario, replications, seed, progress=False, **run_options)
+            values = with_no_waits(result.values, outcomes)
+            runs.append(dataclasses.replace(result, values=values,
+                                            conditions=tuple(c for c in conditions if c.outcome in values)))
+            bar.update(replications)
+    return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began)
+
+
+def grid_outcomes(grid: Grid) -> list[str]:
+    """Every outcome some grid point reports: a point where a resource is unlimited reports fewer."""
+    scenarios = sorted(grid.scenarios, key=lambda s: -len(s.outcome_names))
+    return list(dict.fromkeys(name for s in scenarios for name in s.outcome_names))
+
+
+NO_WAIT = re.compile(r"^(wait_\w+_(mean|median|p90)_days|waited_\w+|deaths_waiting_per_100|withdrawals_waiting_per_100)$")
+
+
+def with_no_waits(values: dict[str, np.ndarray], outcomes: list[str]) -> dict[str, np.ndarray]:
+    """A point's outcomes, with 0 in every study for the waiting outcomes of a resource unlimited there.
+
+    Other points of the sweep report these outcomes, and an unlimited resource means something definite:
+    the engine gives it to every patient on arrival (whatever its open days), so nobody waits for it and
+    nobody dies or withdraws waiting for it. Its waits are known to be 0, not missing, and the curve of
+    waits against capacity ends at its true value. Its utilisation (use over capacity) is undefined and its
+    occupancy is not recorded, so those stay unreported and read as NaN in the sweep's tables and figures.
+    """
+    length = len(next(iter(values.values())))
+    zero = {name: np.zeros(length) for name in outcomes if name not in values and NO_WAIT.match(name)}
+    return {**values, **zero}
+
+
+def sweep(
+    scenario: str | Path | Scenario,
+    parameters: Sequence[str],
+    overrides: Sequence[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    probabilities: Sequence[str] = (),
+    progress: bool = False,
+    **run_options: Any,
+) -> SweepResult:
+    """Sweep a scenario (file or `Scenario`) over `parameters` ("PATH=START:STOP:STEPS" or "PATH=v1,v2,...").
+
+    Example: `sweep("scenarios/burt2006.toml", ["stages.isolation.death_probability=0:0.2:5"])`.
+    """
+    grid = build_grid(scenario, parameters, overrides)
+    conditions = parse_conditions(probabilities, grid.base.outcome_names)
+    return run_sweep(grid, replications, seed, conditions, progress, **run_options)
+
+
+def _cell(summary: pd.DataFrame, outcome: str) -> str:
+    """`estimate ± MC SE` of one grid point, `*` when some studies cannot estimate it, or "not evaluable"."""
+    estimate, se, share = summary.estimate[outcome], summary.mc_se[outcome], summary.evaluable[outcome]
+    if np.isnan(estimate):
+        return "not evaluable"
+    text = f"{estimate:.3f} ± {'n/a' if np.isnan(se) else f'{se:.3f}'}"
+    return text + "*" if share < 1 else text

@@ -1,0 +1,1 @@
+"""validate: the simulator checked against closed forms and published figures."""

@@ -1,0 +1,157 @@
+"""`validate()` and its report: a table on the terminal, validation.csv, and a figure of z-scores."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulator.questions.validation.closed_forms import closed_form_cases
+from simulator.questions.validation.validation import TOLERANCE, Z_PASS, scenario_checks
+from simulator.report.plots import LINE_COLOUR
+from simulator.scenario.schema import Scenario
+from simulator.simulation.runfolder import provenance, write_manifest
+
+FAIL_COLOUR = "#c0392b"
+
+
+@dataclass
+class ValidationReport:
+    """All checks of one `validate` run: `.table` (validation.csv), `.text()`, `.plot()`, `.passed`."""
+
+    table: pd.DataFrame
+    tolerance: float = TOLERANCE
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.table["passed"].all())
+
+    def text(self) -> str:
+        closed = self.table[self.table["part"] == "closed form"]
+        scenarios = self.table[self.table["part"] == "scenario"]
+        lines: list[str] = []
+        if len(closed):
+            c, q = _width(closed["case"]), _width(closed["quantity"])
+            lines += [f"Closed-form checks: z = (simulated - exact) / MC SE, pass if |z| <= {Z_PASS:g}",
+                      f"{'case':<{c}}{'quantity':<{q}}{'exact':>9}{'simulated ± MC SE':>22}{'z':>7}"
+                      f"{'studies x patients':>20}"]
+            for r in closed.itertuples():
+                lines.append(f"{r.case:<{c}}{r.quantity:<{q}}{r.expected:>9.4f}{r.simulated:>12.4f} ± {r.mc_se:<7.4f}"
+                             f"{r.z:>+7.2f}{f'{r.studies} x {r.patients}':>20}  {'pass' if r.passed else 'FAIL'}")
+        if len(scenarios):
+            c, q = _width(scenarios["case"]), _width(scenarios["quantity"])
+            lines += [*([""] if lines else []),
+                      "Scenarios against published figures: pass if the published figure lies inside the 95% "
+                      f"range of studies and within {self.tolerance:g} of the mean",
+                      f"{'scenario':<{c}}{'outcome':<{q}}{'published':>10}{'simulated ± MC SE':>20}"
+                      f"{'95% of studies':>18}{'in range':>10}{'close':>7}"]
+            for r in scenarios.itertuples():
+                lines.append(f"{r.case:<{c}}{r.quantity:<{q}}{r.expected:>10.3f}{r.simulated:>11.3f} ± {r.mc_se:<6.4f}"
+                             f"{f'[{r.lower:.3f}, {r.upper:.3f}]':>18}{'yes' if r.in_range else 'NO':>10}"
+                             f"{'yes' if r.within_tolerance else 'NO':>7}  {'pass' if r.passed else 'FAIL'}")
+        failed = int((~self.table["passed"].astype(bool)).sum())
+        lines += ["", f"{len(self.table) - failed} of {len(self.table)} checks passed"
+                  + ("." if not failed else f"; {failed} FAILED.")]
+        return "\n".join(lines)
+
+    def plot(self) -> Figure:
+        """Closed-form z-scores against the |z| <= 4 band; shipped scenarios' published figures against the
+        range of 95% of simulated studies."""
+        closed = self.table[self.table["part"] == "closed form"]
+        scenarios = self.table[self.table["part"] == "scenario"]
+        panels = [p for p in (closed, scenarios) if len(p)]
+        heights = [max(len(p), 2) for p in panels]
+        figure = Figure(figsize=(12, 1.6 + 0.3 * sum(heights) + 1.2 * len(panels)), layout="constrained")
+        axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
+        panel = iter(axes)
+        if len(closed):
+            _z_panel(next(panel), closed)
+        if len(scenarios):
+            _scenario_panel(next(panel), scenarios, self.tolerance)
+        failed = int((~self.table["passed"].astype(bool)).sum())
+        figure.suptitle(f"hsct-sim validation: {len(self.table) - failed} of {len(self.table)} checks passed\n"
+                        "Each row: case or scenario: quantity (simulated studies x patients per study), "
+                        "each simulated with its own fixed seed", fontsize=10)
+        return figure
+
+    def save(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        self.table.to_csv(folder / "validation.csv", index=False)
+        write_manifest(folder, self.manifest)
+        self.plot().savefig(folder / "validation.png", dpi=120)
+
+
+def _width(column: pd.Series) -> int:
+    return int(column.str.len().max()) + 2
+
+
+def _labels(rows: pd.DataFrame) -> list[str]:
+    return [f"{r.case}: {r.quantity} ({r.studies} x {r.patients})" for r in rows.itertuples()]
+
+
+def _z_panel(ax: Any, rows: pd.DataFrame) -> None:
+    y = np.arange(len(rows))[::-1]
+    z = rows["z"].to_numpy(dtype=float)
+    shown = np.clip(z, -2 * Z_PASS, 2 * Z_PASS)  # a wildly wrong value is drawn at the edge
+    passed = rows["passed"].to_numpy(dtype=bool)
+    ax.axvspan(-Z_PASS, Z_PASS, color=LINE_COLOUR, alpha=0.1, label=f"Pass band |z| <= {Z_PASS:g}")
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.plot(shown[passed], y[passed], "o", color=LINE_COLOUR, label="Passed")
+    if (~passed).any():
+        ax.plot(shown[~passed], y[~passed], "X", color=FAIL_COLOUR, ms=9, label="Failed")
+    ax.set_yticks(y, _labels(rows), fontsize=7)
+    ax.set(xlim=(-2 * Z_PASS - 0.5, 2 * Z_PASS + 0.5), ylim=(-0.8, len(rows) - 0.2),
+           xlabel="z = (simulated - exact) / Monte Carlo standard error")
+    ax.set_title("Closed-form cases: simulated against exact values", fontsize=10)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
+def _scenario_panel(ax: Any, rows: pd.DataFrame, tolerance: float) -> None:
+    y = np.arange(len(rows))[::-1]
+    band = ax.hlines(y, rows["lower"], rows["upper"], color=LINE_COLOUR, alpha=0.25, lw=10,
+                     label="95% of simulated studies")
+    (mean,) = ax.plot(rows["simulated"], y, "o", color=LINE_COLOUR, label="Simulated mean")
+    passed = rows["passed"].to_numpy(dtype=bool)
+    (published,) = ax.plot(rows["expected"], y, "D", color="black", mfc="none", ms=10, mew=1.5,
+                           label=f"Published (passes: in the band and within {tolerance:g} of the mean)")
+    handles = [band, mean, published]
+    if (~passed).any():
+        (failed,) = ax.plot(rows["expected"][~passed], y[~passed], "X", color=FAIL_COLOUR, ms=9,
+                            label="Published figure that fails")
+        handles.append(failed)
+    ax.set_yticks(y, _labels(rows), fontsize=7)
+    ax.set(xlim=(0, 1), ylim=(-0.8, len(rows) - 0.2), xlabel="Proportion of patients (outcome a study reports)")
+    ax.set_title("Scenarios: published figures against what simulated studies report", fontsize=10)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2)
+
+
+def validate(
+    scenarios: list[Scenario],
+    closed_forms: bool = True,
+    scale: float = 1.0,
+    replications: int | None = None,
+    seed: int | None = None,
+    tolerance: float = TOLERANCE,
+    **run_options: Any,
+) -> ValidationReport:
+    """Run the closed-form suite (at `scale` x its sizes) and check each scenario's [targets]."""
+    began = time.perf_counter()
+    parts = [case.evaluate(scale, run_options) for case in closed_form_cases()] if closed_forms else []
+    parts += [scenario_checks(s, replications, seed, tolerance, run_options) for s in scenarios]
+    table = pd.concat(parts, ignore_index=True)
+    manifest = {
+        "scenarios": [s.model_dump(mode="json") for s in scenarios],
+        "closed_forms": closed_forms, "scale": scale, "replications": replications, "seed": seed,
+        "tolerance": tolerance, "z_pass": Z_PASS,
+        **provenance(list(sys.argv), time.perf_counter() - began),
+    }
+    return ValidationReport(table, tolerance, manifest)

@@ -1,0 +1,106 @@
+"""report.html: one self-contained page per run folder (figures embedded, no scripts, no network), built
+from the folder's own files so that `hsct-sim report FOLDER` and the automatic report share one code path;
+and outputs/index.html, the list of every run folder."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import platform
+import tempfile
+import warnings
+from html import escape
+from pathlib import Path
+
+from simulator.report.folder_page import FolderPage
+from simulator.report.html_parts import created, figure_files, figure_html
+
+# The file that tells each command's folder apart, in the order checked (a calibrate folder also has summary.csv).
+CSS = """
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:62rem;padding:0 .8rem;
+color:#1a1a1a;overflow-wrap:anywhere}
+h1{font-size:1.35rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;margin-top:2rem}
+.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
+th,td{padding:.2rem .5rem;border-bottom:1px solid #e2e2e2;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}th{background:#f3f5f8}
+dt{font-weight:600}dd{margin:0 0 .5rem 0}figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%;height:auto;display:block}
+figcaption{font-size:.9rem;color:#333}pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.6rem}
+.warning{border-left:4px solid #c0392b;background:#fdf0ee;padding:.4rem .8rem}
+@page{size:A4;margin:14mm}
+@media print{body{max-width:none;font-size:11pt}.scroll{overflow:visible}img{max-height:24cm;width:auto}
+h2{break-after:avoid}table{font-size:8pt}a{color:inherit;text-decoration:none}}
+"""
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>{css}</style></head>
+<body>
+{body}
+</body></html>
+"""
+
+
+def build(folder: Path) -> Path:
+    """Write folder/report.html from the folder's manifest.json, CSVs and PNGs; return its path."""
+    run = FolderPage(folder)
+    sections = [f"<h1>{escape(run.title)}</h1>", f"<p><strong>{escape(run.question())}</strong></p>"]
+    if run.warnings():
+        items = "".join(f"<li>{escape(w)}</li>" for w in run.warnings())
+        sections.append(f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>')
+    sections += ["<h2>Results</h2>", *run.tables()]
+    figures = [figure_html(path) for path in figure_files(folder)]
+    if figures:
+        sections += ["<h2>Figures</h2>", *figures]
+    sections += ["<h2>The scenario as run</h2>", *run.scenario_texts(), "<h2>Provenance</h2>", run.provenance()]
+    path = folder / "report.html"
+    path.write_text(PAGE.format(title=escape(run.title), css=CSS, body="\n".join(sections)), encoding="utf-8")
+    return path
+
+
+def write(folder: Path) -> None:
+    """At the end of a run: record the scenario files' text and the platform in manifest.json (a later
+    `hsct-sim report` may not find the files), then build the report. A failure here must not cost the run's
+    results, so it becomes a warning."""
+    try:
+        manifest_path = folder / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = [arg for arg in manifest.get("command", [])[1:] if arg.endswith(".toml") and Path(arg).is_file()]
+        manifest.setdefault("scenario_files", {arg: Path(arg).read_text(encoding="utf-8") for arg in files})
+        manifest.setdefault("platform", platform.platform())
+        manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        build(folder)
+    except Exception as error:  # noqa: BLE001 - the run folder is worth more than its report
+        warnings.warn(f"report.html not written: {error}", stacklevel=2)
+
+
+def update_index(folder: Path, outputs: Path) -> None:
+    """If `folder` is in `outputs`, rewrite outputs/index.html from every run folder there. Two runs finishing
+    together take turns (a lock file), and readers never see a half-written page (temporary file, os.replace)."""
+    if folder.resolve().parent != outputs.resolve():
+        return
+    with open(outputs / ".index.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folders = [f for f in outputs.iterdir() if not f.name.startswith(".") and (f / "manifest.json").is_file()]
+        rows = [_index_row(f) for f in sorted(folders, key=created, reverse=True)]
+        head = "".join(f"<th>{h}</th>" for h in ("date (UTC)", "command", "scenario", "headline", "report"))
+        body = (f"<h1>hsct-sim runs in {escape(str(outputs))}</h1><p>{len(rows)} run folders, newest first.</p>"
+                f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>')
+        with tempfile.NamedTemporaryFile("w", dir=outputs, prefix=".index-", suffix=".html", delete=False,
+                                         encoding="utf-8") as temporary:
+            temporary.write(PAGE.format(title="hsct-sim runs", css=CSS, body=body))
+        os.replace(temporary.name, outputs / "index.html")
+
+
+def _index_row(folder: Path) -> str:
+    """One row of outputs/index.html; a folder that cannot be read says so instead of breaking the index."""
+    name = escape(folder.name)
+    try:
+        run = FolderPage(folder)
+        cells = [run.command, ", ".join(run.scenarios) or "closed forms", run.headline()]
+    except Exception as error:  # noqa: BLE001 - a folder from another version must not hide the others
+        cells = ["", "", f"unreadable: {error}"]
+    link = f'<a href="{name}/report.html">{name}</a>' if (folder / "report.html").is_file() else name
+    date = created(folder).strftime("%Y-%m-%d %H:%M")
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in [date, *map(escape, cells), link]) + "</tr>"
+
+

@@ -1,0 +1,140 @@
+"""Pieces of report.html: captions, which file marks each command's folder, HTML tables and figures."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.outcomes.vocabulary import describe_outcome
+
+COMMAND_FILES = {"validate": "validation.csv", "calibrate": "fit.csv", "power": "power.csv",
+                 "compare": "compare.csv", "sweep": "sweep.csv", "run": "summary.csv"}
+BAND = "the shaded band holds 95% of simulated studies (2.5-97.5 percentiles)"
+GREY = (" A grey area, if any, is past some studies' follow-up: there the curve is over the studies still following "
+        "a patient, and it is not drawn where fewer than half are.")
+CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
+    (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the median study, "
+               f"{BAND}; a diamond is the published figure. A diamond inside the band is a result these studies "
+               "could plausibly have reported." + GREY),
+    (r"km_dfs", f"Disease-free survival (alive without relapse). The line is the median study, {BAND}; a diamond "
+                "is the published figure." + GREY),
+    (r"relapse_cif", f"Cumulative incidence of relapse, with death as a competing risk, one colour per scenario. "
+                     f"Each line is the scenario's median study; {BAND}. Where bands overlap, single studies of "
+                     "the two protocols could report the same relapse rate."),
+    (r"trm", "Treatment-related mortality a study would report: each bar is the share of simulated studies with "
+             "that number of deaths (as a percentage of patients enrolled). The dashed line is the simulated mean, "
+             "the solid red line the published figure."),
+    (r"outcomes", "Key outcomes per scenario: the dot is the mean over simulated studies, the line spans 95% of "
+                  "studies, and an open diamond (in the scenario's colour) is the published value."),
+    (r"occupancy_(.+)", "Units of {0} in use over the study: the line is the mean over simulated studies (3-month "
+                        "moving average), the band holds 95% of studies; the red dashed line is the capacity and "
+                        "the dotted vertical line the end of accrual. A band reaching the capacity means queues."),
+    (r"waits_(.+)", "How long patients waited for {0}, all simulated studies pooled: each bar is the share of "
+                    "patients who obtained one after that wait (a part day counts as a day)."),
+    (r"sweep_(.+)", "{0} against the first swept parameter, one line per value of the others: the line is the mean "
+                    "over simulated studies with bars of +/-1.96 Monte Carlo SE, the shaded band holds 95% of "
+                    "studies; the red dashed line is the published value and the dotted vertical line the value "
+                    "in the scenario file. Every point uses the same random numbers, so differences between "
+                    "points are due to the parameter, not to chance."),
+    (r"heatmap_(.+)", "{0} over the two swept parameters: each cell is the mean over simulated studies (its "
+                      "Monte Carlo SE is in the title); the colour scale is on the right."),
+    (r"power", "Power (share of simulated trials with p below alpha in favour of the better arm) against patients "
+               "per arm: dots with 95% Monte Carlo bars, the line interpolates between simulated sizes; grey "
+               "dashed and dotted lines mark 80% and 90% power; red crosses are trials significant in favour of "
+               "the worse arm (type S error)."),
+    (r"hazard_ratio", "Hazard ratio (B vs A, log scale) each simulated trial would observe, per trial size: the "
+                      "shape is the distribution over trials, the dot the median trial and the bar 95% of trials. "
+                      "The solid line at 1 is no difference; below it B is better."),
+    (r"trm_difference", "Difference in treatment-related mortality (B minus A, percentage points) each simulated "
+                        "trial would observe, per trial size: the shape is the distribution over trials, the dot the "
+                        "median trial and the bar 95% of trials; the line at 0 is no difference."),
+    (r"fit", "Left: each target outcome at the fitted values: the band holds 95% of simulated studies, the dot with "
+             "bars is the simulated mean +/-2 Monte Carlo SE and the open diamond the target; a target inside the "
+             "bars is reached. Right: the objective (sum of squared standardised residuals) at each evaluation of "
+             "the search, by phase; lower is a closer fit."),
+    (r"validation", "Closed-form panel: each dot is a simulated quantity's z-score against its exact value; "
+                    "the shaded band is the pass range |z| <= 4. Scenario panel: the band holds 95% of simulated "
+                    "studies, the dot is their mean and the open diamond the published figure; a red cross marks a "
+                    "published figure that fails."),
+]
+
+
+def summary_table(summary: pd.DataFrame, targets: dict[str, float], caption: str = "") -> str:
+    """A summary (outcome, estimate, mc_se, lower, upper[, evaluable]) as an HTML table with published values,
+    as the terminal shows it; also the notebook view of a result (`_repr_html_`)."""
+    partial = "evaluable" in summary and bool((summary["evaluable"] < 1).any())
+    head = ["outcome", "estimate ± MC SE", "95% of studies", "published", *(["evaluable"] if partial else [])]
+    rows = []
+    for row in summary.to_dict("records"):
+        target = targets.get(row["outcome"])
+        cells = [describe_outcome(row["outcome"]), estimate_cell(row["estimate"], row["mc_se"]),
+                 interval_cell(row["lower"], row["upper"]), "" if target is None else f"{target:.3f}"]
+        rows.append(cells + ([f"{row['evaluable']:.0%}"] if partial else []))
+    return html_table(head, rows, caption)
+
+
+
+
+def figure_files(folder: Path) -> list[Path]:
+    """The folder's PNGs, in the order of CAPTIONS (unknown ones last)."""
+    def rank(path: Path) -> tuple[int, str]:
+        order = [i for i, (pattern, _) in enumerate(CAPTIONS) if re.fullmatch(pattern, path.stem)]
+        return (order[0] if order else len(CAPTIONS), path.name)
+
+    return sorted(folder.glob("*.png"), key=rank)
+
+
+def figure_html(path: Path) -> str:
+    """An embedded figure with its file name and a caption that says how to read it."""
+    caption = "Figure written by the run."
+    for pattern, text in CAPTIONS:
+        match = re.fullmatch(pattern, path.stem)
+        if match:
+            caption = text.format(*(describe_outcome(g).replace("_", " ") for g in match.groups()))
+            break
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(path.name)}">'
+            f"<figcaption><strong>{escape(path.name)}.</strong> {escape(caption)}</figcaption></figure>")
+
+
+def estimate_cell(estimate: float, se: float, sign: str = "") -> str:
+    if pd.isna(estimate):
+        return "not evaluable"
+    return f"{estimate:{sign}.3f}" + ("" if pd.isna(se) else f" ± {se:.4f}")
+
+
+def interval_cell(lower: float, upper: float, sign: str = "") -> str:
+    return "" if pd.isna(lower) else f"[{lower:{sign}.3f}, {upper:{sign}.3f}]"
+
+
+def html_table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
+    """An HTML table (text escaped) that scrolls sideways on a phone instead of widening the page."""
+    cap = f"<p>{escape(caption)}</p>" if caption else ""
+    header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'{cap}<div class="scroll"><table>{header}{body}</table></div>'
+
+
+def frame_table(table: pd.DataFrame, caption: str) -> str:
+    """Any CSV of the folder, numbers to 4 significant digits."""
+    rows = [["" if pd.isna(v) else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
+            for row in table.itertuples(index=False)]
+    return html_table(list(table.columns), rows, caption)
+
+
+def without_none(value: Any) -> Any:
+    """The resolved scenario without unset values, which TOML cannot hold."""
+    if isinstance(value, dict):
+        return {k: without_none(v) for k, v in value.items() if v is not None and v != {}}
+    return value
+
+
+def created(folder: Path) -> datetime:
+    """When the run was written: its manifest's modification time."""
+    return datetime.fromtimestamp((folder / "manifest.json").stat().st_mtime, timezone.utc)

@@ -1,0 +1,189 @@
+"""Figures a clinician can read without the code: what is compared in the title, units on the axes,
+what the line and band mean in the legend, how many studies of how many patients in the subtitle.
+
+Figures are built on `matplotlib.figure.Figure` directly (no pyplot state), so they are safe in workers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from simulator.outcomes.vocabulary import PUBLISHED_COLOUR, subtitle
+from simulator.scenario.distributions import DAYS_PER_YEAR
+
+if TYPE_CHECKING:
+    from simulator.simulation.results import RunResult
+
+CURVE_TITLES = {
+    "os": ("Overall survival after reinfusion", "Probability of being alive"),
+    "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
+}
+LINE_COLOUR = "#1f5f9e"
+MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
+QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
+WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
+MAX_WAIT_BARS = 12
+
+
+def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """2.5, 50 and 97.5 percentiles across studies at each time, over the studies that can estimate the curve
+    there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies."""
+    curves = curves.astype(float)
+    evaluable = np.isfinite(curves).mean(axis=0)
+    shown = evaluable >= MIN_EVALUABLE_SHOWN
+    lower, median, upper = np.full((3, curves.shape[1]), np.nan)
+    if shown.any():
+        lower[shown], median[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 50, 97.5], axis=0)
+    return lower, median, upper, evaluable
+
+
+def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
+    """(years, value) of the scenario's targets for this curve, e.g. os_5y = 0.84 -> (5, 0.84)."""
+    pattern = re.compile(rf"^{curve}_(\d+(?:\.\d+)?)y$")
+    return [(float(m.group(1)), v) for k, v in result.scenario.targets.items() if (m := pattern.match(k))]
+
+
+def survival_band(result: RunResult, curve: str) -> Figure:
+    title, ylabel = CURVE_TITLES[curve]
+    lower, median, upper, evaluable = study_band(result.curves[curve])
+    figure = Figure(figsize=(7.5, 5))
+    ax = figure.add_subplot()
+    if np.isnan(median).all():
+        ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody reinfused and followed before the cut-off",
+                transform=ax.transAxes, ha="center", va="center", fontsize=11)
+    partial = np.flatnonzero(evaluable < 1)
+    if partial.size:
+        start = result.grid_years[partial[0]]
+        ax.axvspan(start, result.grid_years[-1], color="0.85", zorder=0,
+                   label=f"Past some studies' follow-up (from {start:.1f} y): over studies still\n"
+                         f"following a patient; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} of studies are")
+    ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (2.5-97.5 percentiles)")
+    ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,
+            label="Median simulated study (Kaplan-Meier)")
+    points = published_points(result, curve)
+    if points:
+        x, y = zip(*points)
+        ax.plot(x, y, "D", color="#c0392b", ms=8, label=f"Published: {result.scenario.metadata.name}")
+    ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
+    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def trm_distribution(result: RunResult) -> Figure:
+    """How often a study of this size would report each treatment-related mortality. A study of N patients
+    reports k/N, so each bar sits on its k/N; with open referrals N varies, so bars are whole percentages.
+    The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
+    published line, so both stay visible."""
+    trm = result.values["trm"]
+    trm = trm[np.isfinite(trm)]
+    size = result.scenario.cohort.size
+    if size is not None:  # a fixed cohort reports k / size: one bar per k
+        levels, counts = np.unique(trm, return_counts=True)
+        width, what = 0.8 / size, "Simulated studies (one bar per number of deaths)"
+    else:  # open referrals: the denominator varies, so bars are TRM rounded to the nearest whole percent
+        levels, counts = np.unique(np.round(trm, 2), return_counts=True)
+        width, what = 0.008, "Simulated studies (TRM rounded to the nearest percent)"
+    mean = float(np.nanmean(trm))
+    figure = Figure(figsize=(7.5, 5))
+    ax = figure.add_subplot()
+    ax.axvline(mean, color="black", ls="--", lw=1.5, zorder=3, label=f"Simulated mean: {mean:.1%}")
+    target = result.scenario.targets.get("trm")
+    if target is not None:
+        ax.axvline(target, color=PUBLISHED_COLOUR, lw=4, alpha=0.8, zorder=2,
+                   label=f"Published: {target:.1%} ({result.scenario.metadata.name})")
+    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8, label=what)
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
+           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 2 * width))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_title(f"Treatment-related mortality a study would report: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=9, loc="upper right")
+    figure.tight_layout()
+    return figure
+
+
+def occupancy_band(result: RunResult, resource: str) -> Figure:
+    """Units in use over time, as 3-month (13-week) moving averages, centred: their mean over studies and the
+    range of 95% of studies. Both on the one time scale, since weekly snapshots of single studies jump
+    between whole numbers of units."""
+    capacity = result.scenario.resources[resource].capacity
+    weekly = result.occupancy[resource].astype(float)
+    window = min(QUARTER_WEEKS, weekly.shape[1])
+    running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
+    smoothed = (running[:, window:] - running[:, :-window]) / window
+    lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
+    years = result.occupancy_grid_days / DAYS_PER_YEAR
+    centres = (years[window - 1 :] + years[: len(years) - window + 1]) / 2  # middle of each window
+    figure = Figure(figsize=(8, 5.6))
+    ax = figure.add_subplot()
+    ax.fill_between(centres, lower, upper, color=LINE_COLOUR, alpha=0.2,
+                    label="95% of simulated studies (3-month moving average, centred)")
+    ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
+            label="Mean over simulated studies (3-month moving average, centred)")
+    ax.axhline(capacity, color=PUBLISHED_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")
+    ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
+    name = _readable(resource)
+    ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",
+           xlim=(0, years[-1]), ylim=(0, capacity * 1.25))
+    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def wait_bars(counts: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Pooled day-by-day wait counts (capacity.WAIT_BIN_DAYS) grouped into at most MAX_WAIT_BARS ranges of
+    whole days that end at the longest wait observed: "no wait", "1-7 days", "8-14 days", ..., and an open
+    "over N days" bar only if some wait was longer than the days counted."""
+    by_day, beyond = counts[1:-1], counts[-1]
+    longest = int(np.flatnonzero(by_day)[-1]) + 1 if by_day.any() else 0
+    width = next(w for w in WAIT_BAR_DAYS if longest <= w * MAX_WAIT_BARS)
+    ranges = -(-longest // width)  # ceiling division
+    grouped = np.add.reduceat(by_day[: ranges * width], np.arange(0, ranges * width, width)) if ranges else by_day[:0]
+    labels = ["no wait"] + [f"{d} day{'s' if d > 1 else ''}" if width == 1 else f"{d - width + 1}-{d} days"
+                            for d in range(width, ranges * width + 1, width)]
+    bars = np.concatenate([[counts[0]], grouped])
+    if beyond:
+        labels.append(f"over {len(by_day)} days")
+        bars = np.append(bars, beyond)
+    return labels, bars
+
+
+def wait_distribution(result: RunResult, resource: str) -> Figure:
+    """Share of patients by wait for the resource, pooled over all simulated studies, each bar labelled with
+    its share so that the small bars beside a large 'no wait' stay readable."""
+    labels, bars = wait_bars(result.wait_counts[resource])
+    share = bars / max(bars.sum(), 1)
+    name = _readable(resource)
+    figure = Figure(figsize=(8, 5))
+    ax = figure.add_subplot()
+    drawn = ax.bar(range(len(share)), share, color=LINE_COLOUR, alpha=0.8)
+    ax.bar_label(drawn, [f"{s:.1%}" if s >= 0.001 or s == 0 else "<0.1%" for s in share], fontsize=8, padding=2)
+    crowded = sum(len(label) + 3 for label in labels) > 80  # characters that fit side by side
+    ax.set_xticks(range(len(share)), labels, rotation=30 if crowded else 0, ha="right" if crowded else "center",
+                  fontsize=9)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set(xlabel=f"Wait for {name} (whole days: a part day counts as a day)",
+           ylabel="Share of patients (among those who obtained one)", ylim=(0, 1.08))
+    ax.set_title(f"How long patients wait for {name}s: {result.scenario.metadata.name}\n"
+                 f"{subtitle(result.replications, [result.scenario.cohort], note='all studies pooled')}", fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
+    figure.tight_layout()
+    return figure
+
+
+def _readable(resource: str) -> str:
+    """isolation_bed -> isolation bed."""
+    return resource.replace("_", " ")

@@ -1,0 +1,259 @@
+"""Duration and time-to-event distributions in clinical units.
+
+Each distribution is a small validated value object (as in Ciw): it turns uniforms into days by its
+inverse CDF (`ppf`), so that every random event of a patient comes from one fixed uniform and
+scenarios that differ only in a parameter share their random numbers; and it knows its exact mean,
+so tests can compare simulated means with it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
+
+from simulator.scenario.evidence import RateOrEvidence
+
+DAYS_PER_YEAR = 365.25
+Unit = Literal["days", "years"]
+
+MAX_TIME = 1e6  # a time parameter, in days or years: far beyond any horizon (at most 100 years), yet finite
+MAX_GAMMA_SHAPE = 1e12  # (mean / sd)^2: beyond it the quantiles lose all precision and become NaN
+Time = Annotated[float, Field(ge=0, le=MAX_TIME)]
+PositiveTime = Annotated[float, Field(gt=0, le=MAX_TIME)]
+
+
+class _Distribution(BaseModel):
+    """Strict as the rest of the scenario (no text or true for a number) and finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    unit: Unit = "days"
+
+    @property
+    def _days(self) -> float:
+        """Factor turning this distribution's parameters into days."""
+        return DAYS_PER_YEAR if self.unit == "years" else 1.0
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function: days for uniforms `u` in [0, 1)."""
+        raise NotImplementedError
+
+    def expected_days(self) -> float:
+        """Exact mean in days."""
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
+        return self.ppf(rng.random(size))
+
+
+class Fixed(_Distribution):
+    dist: Literal["fixed"]
+    value: Time
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value * self._days)
+
+    def expected_days(self) -> float:
+        return self.value * self._days
+
+
+class Exponential(_Distribution):
+    """Constant hazard, given as `rate_per_year` (or its evidence) or as `mean_days` (exactly one)."""
+
+    dist: Literal["exponential"]
+    rate_per_year: RateOrEvidence | None = None
+    mean_days: PositiveTime | None = None
+
+    @model_validator(mode="after")
+    def _one_parameter(self) -> Exponential:
+        if (self.rate_per_year is None) == (self.mean_days is None):
+            raise ValueError("give exactly one of rate_per_year or mean_days")
+        if self.unit != "days":
+            raise ValueError("exponential takes its unit from rate_per_year or mean_days; drop 'unit'")
+        return self
+
+    @property
+    def rate_per_day(self) -> float:
+        if self.mean_days is not None:
+            return 1.0 / self.mean_days
+        return self.rate_per_year / DAYS_PER_YEAR  # type: ignore[operator]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return -np.log1p(-u) / self.rate_per_day
+
+    def expected_days(self) -> float:
+        return np.inf if self.rate_per_day == 0 else 1.0 / self.rate_per_day
+
+
+class LogNormal(_Distribution):
+    dist: Literal["lognormal"]
+    median: PositiveTime
+    sigma: Annotated[float, Field(ge=0, le=10, description="log-scale SD; 10 already spans 1e-35 to 1e35")]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.median * self._days * np.exp(self.sigma * special.ndtri(u))
+
+    def expected_days(self) -> float:
+        return self.median * self._days * float(np.exp(self.sigma**2 / 2))
+
+
+class Gamma(_Distribution):
+    dist: Literal["gamma"]
+    mean: PositiveTime
+    sd: PositiveTime
+
+    @model_validator(mode="after")
+    def _finite_shape(self) -> Gamma:
+        if (self.mean / self.sd) ** 2 > MAX_GAMMA_SHAPE:
+            raise ValueError(f"sd ({self.sd:g}) must be at least mean / 1e6 ({self.mean / 1e6:g})")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        shape = (self.mean / self.sd) ** 2
+        scale = self.sd**2 / self.mean
+        return special.gammaincinv(shape, u) * scale * self._days
+
+    def expected_days(self) -> float:
+        return self.mean * self._days
+
+
+class Weibull(_Distribution):
+    """S(t) = exp(-(t/scale)^shape); shape < 1 a falling hazard, > 1 a rising one."""
+
+    dist: Literal["weibull"]
+    shape: Annotated[float, Field(ge=0.01, le=100)]
+    scale: PositiveTime
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape)
+
+    def expected_days(self) -> float:
+        return self.scale * self._days * float(special.gamma(1 + 1 / self.shape))
+
+
+class Uniform(_Distribution):
+    dist: Literal["uniform"]
+    low: Time
+    high: Time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return (self.low + (self.high - self.low) * u) * self._days
+
+    def expected_days(self) -> float:
+        return (self.low + self.high) / 2 * self._days
+
+
+class Discrete(_Distribution):
+    """A finite set of values with probabilities, e.g. the number of apheresis days."""
+
+    dist: Literal["discrete"]
+    values: list[Time] = Field(min_length=1)
+    probabilities: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Discrete:
+        if len(self.values) != len(self.probabilities):
+            raise ValueError(
+                f"values ({len(self.values)}) and probabilities ({len(self.probabilities)}) differ in length"
+            )
+        if abs(sum(self.probabilities) - 1.0) > 1e-9:
+            raise ValueError(f"probabilities must sum to 1 (they sum to {sum(self.probabilities):.6g})")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        cumulative = np.cumsum(self.probabilities)
+        index = np.searchsorted(cumulative, u, side="right").clip(max=len(self.values) - 1)
+        return np.asarray(self.values)[index] * self._days
+
+    def expected_days(self) -> float:
+        return float(np.dot(self.values, self.probabilities)) * self._days
+
+
+class Piecewise(_Distribution):
+    """A hazard constant between breaks: `rates_per_year[i]` from `breaks_years[i - 1]` to `breaks_years[i]`
+    (the first from 0, the last to infinity), e.g. relapses frequent in the first years, rarer later."""
+
+    dist: Literal["piecewise"]
+    breaks_years: list[PositiveTime] = Field(min_length=1)
+    rates_per_year: list[Annotated[float, Field(ge=0, le=MAX_TIME)]]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Piecewise:
+        if len(self.rates_per_year) != len(self.breaks_years) + 1:
+            raise ValueError(f"rates_per_year needs one rate more than breaks_years ({len(self.breaks_years)} "
+                             f"breaks, so {len(self.breaks_years) + 1} rates; got {len(self.rates_per_year)})")
+        if any(b <= a for a, b in zip(self.breaks_years, self.breaks_years[1:])):
+            raise ValueError(f"breaks_years must increase (got {self.breaks_years})")
+        if self.unit != "days":
+            raise ValueError("piecewise takes its units from breaks_years and rates_per_year; drop 'unit'")
+        return self
+
+    def _pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Start (days), rate (per day) and cumulative hazard at the start of each piece."""
+        starts = np.concatenate([[0.0], self.breaks_years]) * DAYS_PER_YEAR
+        rates = np.asarray(self.rates_per_year) / DAYS_PER_YEAR
+        cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(starts))])
+        return starts, rates, cumulative
+
+    def cumulative_hazard(self, days: np.ndarray) -> np.ndarray:
+        starts, rates, cumulative = self._pieces()
+        piece = np.searchsorted(starts, days, side="right") - 1
+        return cumulative[piece] + rates[piece] * (days - starts[piece])
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        starts, rates, cumulative = self._pieces()
+        with np.errstate(divide="ignore"):
+            target = -np.log1p(-np.asarray(u, dtype=float))
+        piece = np.searchsorted(cumulative, target, side="right") - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            days = starts[piece] + (target - cumulative[piece]) / rates[piece]
+        return np.where(rates[piece] > 0, days, np.inf)  # a zero rate in the last piece: never
+
+    def expected_days(self) -> float:
+        starts, rates, cumulative = self._pieces()
+        if rates[-1] == 0:
+            return np.inf
+        ends = np.append(starts[1:], np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):  # integral of S over each piece
+            spans = np.where(rates > 0, np.exp(-cumulative) * -np.expm1(-rates * (ends - starts)) / rates,
+                             np.exp(-cumulative) * (ends - starts))
+        return float(np.sum(spans))
+
+
+class Cure(_Distribution):
+    """A cure (mixture) fraction: a share `cured` never has the event; the others follow `uncured`, so
+    S(t) = cured + (1 - cured) S_uncured(t), a plateau as seen after transplant for autoimmune disease."""
+
+    dist: Literal["cure"]
+    cured: Annotated[float, Field(ge=0, lt=1)]
+    uncured: Distribution
+
+    @model_validator(mode="after")
+    def _no_unit(self) -> Cure:
+        if self.unit != "days":
+            raise ValueError("cure takes its unit from the uncured distribution; drop 'unit'")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        share = 1.0 - self.cured  # the lowest uniforms are the uncured: more cure only removes events
+        return np.where(u < share, self.uncured.ppf(np.minimum(u / share, 1.0)), np.inf)
+
+    def expected_days(self) -> float:
+        return np.inf if self.cured > 0 else self.uncured.expected_days()
+
+
+Distribution = Annotated[
+    Union[Fixed, Exponential, LogNormal, Gamma, Weibull, Uniform, Discrete, Piecewise, Cure],
+    Field(discriminator="dist"),
+]
+Cure.model_rebuild()

@@ -1,0 +1,169 @@
+"""Parameters given with their evidence, for probabilistic sensitivity analysis.
+
+A scenario probability may be written as the data it was estimated from, `{ events = 1, n = 50 }`, and
+a rate per year as `{ events = 10, person_years = 80 }`. The scenario then holds an `Estimate`: a float
+equal to the point estimate (events / n, events / person-years), so the engine uses it like any number,
+that also remembers its evidence and the posterior distribution of the parameter under the scenario's
+prior. Jeffreys' prior (the default) adds half an event: Beta(events + 1/2, n - events + 1/2) for a
+probability, Gamma(events + 1/2, rate = person-years) for a rate; the flat ("uniform") prior adds one,
+which with one event in 50 nearly doubles the mean (2/52 against 1/50).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Callable, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
+from scipy import special
+
+from simulator.errors import shown
+
+PRIOR_EVENTS = {"jeffreys": 0.5, "uniform": 1.0}  # pseudo-events each prior adds to events and to non-events
+Prior = Literal["jeffreys", "uniform"]
+MAX_COUNT = 10**9  # events, patients: beyond any study, and safe for the float arithmetic of the posteriors
+MAX_RATE = 1e6  # per year: an event within a minute
+
+
+class Estimate(float):
+    """A parameter estimated from data: behaves as its point estimate; `ppf` maps uniforms to posterior draws."""
+
+    events: int
+
+    def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        """Posterior quantiles for uniforms `u` (inverse CDF, so draws can share random numbers)."""
+        raise NotImplementedError
+
+    def posterior_mean(self, prior: Prior = "jeffreys") -> float:
+        raise NotImplementedError
+
+    def evidence(self) -> dict[str, float]:
+        """The evidence as written in the scenario file."""
+        raise NotImplementedError
+
+
+class ProportionEstimate(Estimate):
+    """`events` of `n` patients: point estimate events / n, posterior Beta(events + a, n - events + a), a the
+    prior's pseudo-events."""
+
+    def __new__(cls, events: int, n: int) -> ProportionEstimate:
+        self = super().__new__(cls, events / n)
+        self.events, self.n = events, n
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable for worker processes
+        return (ProportionEstimate, (self.events, self.n))
+
+    def __repr__(self) -> str:
+        return f"ProportionEstimate(events={self.events}, n={self.n})"
+
+    def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        a = PRIOR_EVENTS[prior]
+        return special.betaincinv(self.events + a, self.n - self.events + a, u)
+
+    def posterior_mean(self, prior: Prior = "jeffreys") -> float:
+        a = PRIOR_EVENTS[prior]
+        return (self.events + a) / (self.n + 2 * a)
+
+    def evidence(self) -> dict[str, float]:
+        return {"events": self.events, "n": self.n}
+
+
+class RateEstimate(Estimate):
+    """`events` over `person_years`: point estimate per year events / person_years, posterior
+    Gamma(shape events + a, rate person_years), a the prior's pseudo-events."""
+
+    def __new__(cls, events: int, person_years: float) -> RateEstimate:
+        self = super().__new__(cls, events / person_years)
+        self.events, self.person_years = events, person_years
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RateEstimate, (self.events, self.person_years))
+
+    def __repr__(self) -> str:
+        return f"RateEstimate(events={self.events}, person_years={self.person_years:g})"
+
+    def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        return special.gammaincinv(self.events + PRIOR_EVENTS[prior], u) / self.person_years
+
+    def posterior_mean(self, prior: Prior = "jeffreys") -> float:
+        return (self.events + PRIOR_EVENTS[prior]) / self.person_years
+
+    def evidence(self) -> dict[str, float]:
+        return {"events": self.events, "person_years": self.person_years}
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _proportion(value: dict[str, Any]) -> ProportionEstimate:
+    events, n = value.get("events"), value.get("n")
+    if set(value) != {"events", "n"} or not (_whole(events) and _whole(n)):
+        raise ValueError(
+            "a probability is a number from 0 to 1 or its evidence { events = E, n = N } in whole numbers "
+            f"(got {shown(value)})"
+        )
+    if not 1 <= n <= MAX_COUNT or not 0 <= events <= n:
+        raise ValueError(f"evidence needs n >= 1 and 0 <= events <= n, n at most {MAX_COUNT:.0e} "
+                         f"(got events = {shown(events)}, n = {shown(n)})")
+    return ProportionEstimate(events, n)
+
+
+def _rate(value: dict[str, Any]) -> RateEstimate:
+    events, person_years = value.get("events"), value.get("person_years")
+    if set(value) != {"events", "person_years"} or not (_whole(events) and _number(person_years)):
+        raise ValueError(
+            "a rate is a number of at least 0 or its evidence { events = E, person_years = T } "
+            f"(E a whole number) (got {shown(value)})"
+        )
+    if not 0 <= events <= MAX_COUNT or not 0 < person_years <= MAX_COUNT:  # NaN fails too
+        raise ValueError(
+            f"evidence needs events >= 0 and person_years > 0, each at most {MAX_COUNT:.0e} "
+            f"(got events = {shown(events)}, person_years = {shown(person_years)})"
+        )
+    if events / person_years > MAX_RATE:
+        raise ValueError(f"a rate of {events / person_years:g} per year is beyond {MAX_RATE:g} (an event within a minute)")
+    return RateEstimate(events, float(person_years))
+
+
+def _or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
+    def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
+        return read(value) if isinstance(value, dict) else handler(value)
+
+    return WrapValidator(validate)
+
+
+def _as_written(value: Any) -> Any:
+    return value.evidence() if isinstance(value, Estimate) else value
+
+
+ProbabilityOrEvidence = Annotated[
+    float, Field(ge=0, le=1), _or_evidence(_proportion), PlainSerializer(_as_written)
+]
+"""A probability from 0 to 1, or `{ events, n }`."""
+
+RateOrEvidence = Annotated[float, Field(ge=0, le=MAX_RATE), _or_evidence(_rate), PlainSerializer(_as_written)]
+"""A rate per year from 0 to MAX_RATE, or `{ events, person_years }`."""
+
+
+def estimates(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Estimate]]:
+    """Every parameter of a (scenario) model given with its evidence, by dotted path, in schema order."""
+    for name in type(model).model_fields:
+        yield from _estimates_in(getattr(model, name), f"{prefix}{name}")
+
+
+def _estimates_in(value: Any, path: str) -> Iterator[tuple[str, Estimate]]:
+    if isinstance(value, Estimate):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from estimates(value, f"{path}.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _estimates_in(item, f"{path}.{key}")

@@ -1,0 +1,130 @@
+"""Reading a scenario file: size and nesting limits, TOML, --set overrides, then the schema."""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    ValidationError,
+)
+
+from simulator.errors import MAX_SHOWN, UserError, shortened
+from simulator.scenario.messages import allowed_keys, describe_validation_error
+from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), flag: str = "--set") -> Scenario:
+    """Read, override and validate a scenario file; every problem is a `UserError` naming file and field.
+
+    `flag` is the option the overrides came from (`--set`, or `--param` for a sweep), for the messages.
+    """
+    raw = parse_toml(read_scenario_text(path), str(path))
+    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file, refusing up front what is not one: a missing path, a folder, a FIFO or
+    device (never opened, so reading cannot block), a file above MAX_FILE_BYTES or not UTF-8. A UTF-8
+    byte-order mark, as some editors write, is dropped."""
+    path = Path(path)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such scenario file") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UserError(f"{path}: is a folder, not a scenario file; give a .toml file, e.g. scenarios/burt2006.toml")
+    if not stat.S_ISREG(status.st_mode):
+        raise UserError(f"{path}: is not a regular file (a pipe, device or socket); give a scenario .toml file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB, far beyond any scenario; "
+                        "is it the right file?")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a text file (expected UTF-8 TOML)") from None
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    """TOML text as a dict, its values nested at most MAX_DEPTH deep; `where` names the file or flag."""
+    try:
+        return _loads(text, where)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{where}: not valid TOML: {error}") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits, which Python refuses to convert
+        raise UserError(f"{where}: not valid TOML: {shortened(str(error), MAX_SHOWN)}") from None
+
+
+def _loads(text: str, where: str) -> dict[str, Any]:
+    """tomllib.loads, refusing values nested deeper than MAX_DEPTH (tomllib recurses once per level)."""
+    too_deep = UserError(f"{where}: values nested too deeply (at most {MAX_DEPTH} levels)")
+    try:
+        raw = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    if _depth(raw) > MAX_DEPTH:
+        raise too_deep
+    return raw
+
+
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in `value` (a number or text: 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            if depth + 1 <= MAX_DEPTH:  # deeper is refused anyway: stop walking
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def scenario_from_dict(
+    raw: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = (), flag: str = "--set"
+) -> Scenario:
+    """Validate a scenario given as a dict (e.g. parsed TOML), after applying `--set` overrides."""
+    for override in overrides:
+        apply_override(raw, override, source, flag)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise UserError(describe_validation_error(error, source, Scenario, overrides, flag)) from None
+
+
+def apply_override(raw: dict[str, Any], override: str, source: str, flag: str = "--set") -> None:
+    """Set `dotted.path=value` in the raw scenario; the value is read as a TOML value, else as text."""
+    path, sep, text = override.partition("=")
+    keys = path.strip().split(".")
+    if not sep or not all(keys):
+        raise UserError(f"{flag} {override!r}: expected PATH=VALUE, e.g. stages.conditioning.death_probability=0.05")
+    table = raw
+    for depth, key in enumerate(keys[:-1]):
+        if key not in table and key in allowed_keys(Scenario, tuple(keys[:depth])):
+            table[key] = {}  # a table left to its defaults in the file, e.g. [simulation]
+        child = table.get(key)
+        if not isinstance(child, dict):
+            where = ".".join(keys[: depth + 1])
+            known = ", ".join(sorted(k for k, v in table.items() if isinstance(v, dict))) or "none"
+            raise UserError(f"{flag} {path}: {source} has no table {where!r}; tables there: {known}")
+        table = child
+    table[keys[-1]] = parse_value(text.strip(), f"{flag} {path}")
+
+
+def parse_value(text: str, where: str = "value") -> Any:
+    """A TOML value (`0.05`, `true`, `[1, 3, 5]`, `{ dist = "fixed", value = 3 }`) or, failing that, the text.
+
+    A value nested more than MAX_DEPTH deep is a `UserError` naming `where` (the flag it came from)."""
+    try:
+        return _loads(f"value = {text}", where)["value"]
+    except ValueError:  # not TOML (TOMLDecodeError), or a number Python refuses to convert: taken as text
+        return text

@@ -1,0 +1,372 @@
+"""Scenario files: one TOML file describes one transplant protocol (README.md, Scenario files).
+
+`load_scenario` reads the file with tomllib, applies `--set dotted.path=value` overrides, and validates
+everything with pydantic models that forbid unknown keys, so a typo is an error and not a silent default.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from simulator.errors import MAX_SHOWN, shortened, shown
+from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
+from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, estimates
+
+MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
+MAX_DEPTH = 32  # nesting of tables and arrays; a scenario needs 4
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+
+MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
+MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
+MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and TRM windows
+MAX_COUNT = 10**9  # patients, studies, capacity: beyond any study, and safe in the engine's integer arrays
+MAX_RATE = 1e6  # referrals per year
+MAX_SEED = 2**63 - 1  # seeds are written to int64 columns
+MAX_FRAILTY_VARIANCE = 100.0  # a gamma frailty of variance 100: all but a few patients immune, already absurd
+Years = Annotated[float, Field(ge=0, le=MAX_YEARS)]
+HorizonYears = Annotated[float, Field(gt=0, le=MAX_HORIZON_YEARS)]
+Days = Annotated[float, Field(ge=0, le=MAX_DAYS)]
+
+
+class _Model(BaseModel):
+    """Strict (no text or true for a number), closed (no unknown keys) and finite (no inf or nan)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class Metadata(_Model):
+    name: str
+    citation: str = ""
+    description: str = ""
+
+
+class Referrals(_Model):
+    """Open arrivals: referrals over the accrual window, instead of a fixed number of patients."""
+
+    process: Literal["poisson", "fixed"] = Field(
+        description="poisson: exponential gaps between referrals; fixed: one every 1/rate years"
+    )
+    rate_per_year: Annotated[float, Field(gt=0, le=MAX_RATE)]
+
+
+class Cohort(_Model):
+    """Who enters: `size` patients enrolled uniformly over the accrual period, or `referrals` arriving as
+    a process over it; all are followed to the data cut-off."""
+
+    size: Annotated[int, Field(gt=0, le=MAX_COUNT)] | None = None
+    referrals: Referrals | None = None
+    accrual_years: Years
+    followup_after_accrual_years: Years = Field(
+        description="time from the end of accrual to the data cut-off"
+    )
+    accrual_weights: list[Annotated[float, Field(ge=0, le=MAX_RATE)]] | None = Field(
+        default=None, min_length=1,
+        description="relative enrolment rate in equal parts of the accrual period (e.g. per calendar year)",
+    )
+    loss_to_followup: Distribution | None = Field(
+        default=None, description="time from reinfusion to loss to follow-up (censored from then on)"
+    )
+
+    @model_validator(mode="after")
+    def _size_or_referrals(self) -> Cohort:
+        if (self.size is None) == (self.referrals is None):
+            raise ValueError("give exactly one of size (a fixed cohort) or referrals (open arrivals)")
+        if self.referrals is not None and self.accrual_years == 0:
+            raise ValueError("referrals need accrual_years > 0: the window over which they arrive")
+        if self.accrual_weights is not None:
+            if self.referrals is not None:
+                raise ValueError("accrual_weights shape a fixed cohort's enrolment; referrals have their own rate")
+            if sum(self.accrual_weights) <= 0:
+                raise ValueError("accrual_weights need at least one part with a weight above 0")
+        return self
+
+    @property
+    def cutoff_years(self) -> float:
+        return self.accrual_years + self.followup_after_accrual_years
+
+    @property
+    def max_patients(self) -> int:
+        """Patients a study can hold: the size, or for referrals a bound exceeded with probability < 1e-12
+        (checked against scipy in the tests; scipy.stats itself is too slow to import for this)."""
+        if self.referrals is None:
+            return self.size  # type: ignore[return-value]
+        expected = self.referrals.rate_per_year * self.accrual_years
+        if self.referrals.process == "fixed":
+            return int(np.ceil(expected)) + 1
+        return int(expected + 8 * np.sqrt(expected) + 20)  # Poisson tail beyond it < 1e-12 (tested)
+
+    @property
+    def label(self) -> str:
+        """How a study's cohort is described in tables and figures."""
+        if self.referrals is None:
+            return f"{self.size} patients"
+        return f"{self.referrals.rate_per_year:g} referrals a year for {self.accrual_years:g} years"
+
+
+class Simulation(_Model):
+    replications: Annotated[
+        int, Field(ge=2, le=MAX_COUNT, description="at least 2: one study has no Monte Carlo error")
+    ] = 1000
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
+    horizon_years: HorizonYears = 10.0
+    landmarks_years: list[HorizonYears] = Field(default=[1.0, 3.0, 5.0], min_length=1)
+    parameter_uncertainty: bool = Field(
+        default=False,
+        description="draw each parameter given with its evidence from its posterior, once per replication",
+    )
+    prior: Prior = Field(default="jeffreys", description="prior of the posteriors drawn with parameter_uncertainty")
+
+    @field_validator("landmarks_years")
+    @classmethod
+    def _distinct_landmarks(cls, landmarks: list[float]) -> list[float]:
+        repeated = sorted({x for x in landmarks if landmarks.count(x) > 1})
+        if repeated:
+            raise ValueError(f"{shortened(', '.join(f'{x:g}' for x in repeated), MAX_SHOWN)} given more than once; "
+                             "give each landmark once")
+        return landmarks
+
+    @model_validator(mode="after")
+    def _landmarks_within_horizon(self) -> Simulation:
+        late = [x for x in self.landmarks_years if x > self.horizon_years]
+        if late:
+            raise ValueError(f"landmarks_years {shown(late)} lie beyond horizon_years ({self.horizon_years})")
+        return self
+
+
+class Stage(_Model):
+    """One step of the pathway: how long it lasts, whether it can kill or fail, what it holds."""
+
+    duration: Distribution
+    death_probability: ProbabilityOrEvidence | None = None
+    death_hazard: Distribution | None = Field(
+        default=None, description="time from the stage's start to death, competing with its completion"
+    )
+    death_cause: str = "treatment-related"
+    failure_probability: ProbabilityOrEvidence | None = Field(
+        default=None, description="the patient leaves the pathway at the stage's end (e.g. failed collection)"
+    )
+    resource: Name | None = None
+    death_probability_icc: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        default=None, description="intra-class correlation of deaths within a study: each study draws its own "
+        "death probability from a Beta with mean death_probability (centres differ, e.g. by experience)",
+    )
+
+    @model_validator(mode="after")
+    def _one_death_risk(self) -> Stage:
+        if self.death_probability is not None and self.death_hazard is not None:
+            raise ValueError("give death_probability or death_hazard, not both")
+        if self.death_probability_icc is not None and self.death_probability is None:
+            raise ValueError("death_probability_icc varies death_probability between studies: give death_probability")
+        return self
+
+
+class FollowUp(_Model):
+    """Hazards after the pathway: relapse and death compete; death may be faster after relapse."""
+
+    relapse: Distribution | None = None
+    death_before_relapse: Distribution | None = None
+    death_after_relapse: Distribution | None = None
+    death_cause: str = "disease"
+    early_death: Distribution | None = Field(
+        default=None, description="time from discharge to a treatment-related death (e.g. infection), which "
+        "can happen only within early_death_window_days of reinfusion",
+    )
+    early_death_window_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = 100.0
+    early_death_cause: str = "treatment-related"
+    frailty_variance: Annotated[float, Field(gt=0, le=MAX_FRAILTY_VARIANCE)] | None = Field(
+        default=None, description="variance of a gamma frailty (mean 1) multiplying each patient's follow-up "
+        "hazards: patients differ in risk beyond the scenario's averages",
+    )
+
+
+class Waiting(_Model):
+    """What can happen to a patient waiting for a resource (e.g. an isolation bed): death from the disease,
+    withdrawal (e.g. to another centre or treatment), or leaving after a maximum wait."""
+
+    death: Distribution | None = None
+    death_cause: str = "disease"
+    withdrawal: Distribution | None = None
+    max_wait_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] | None = None
+    priority: Distribution | None = Field(
+        default=None, description="each patient's priority class (lower is served first), e.g. a discrete one"
+    )
+
+
+class OffPathway(_Model):
+    """Patients who leave the pathway (a failed stage such as stem-cell collection, withdrawal, or the maximum
+    wait) stay at risk: intention to treat follows every enrolled patient to the cut-off. They are followed
+    for death only (relapse is not modelled off the pathway)."""
+
+    death: Distribution = Field(description="time from leaving the pathway to death")
+    death_cause: str = "disease"
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Resource(_Model):
+    """A shared resource: `capacity` units, taken only on `open_days` if given (the study's first day is a
+    Monday), e.g. apheresis slots on weekdays; a unit taken stays taken over closed days."""
+
+    capacity: int | Literal["unlimited"]
+    open_days: list[Weekday] | None = Field(default=None, min_length=1)
+
+    @property
+    def closed_spans(self) -> tuple[tuple[float, float], ...]:
+        """Closed days as [start, end) day spans within a week, adjacent days merged."""
+        if self.open_days is None:
+            return ()
+        spans: list[tuple[float, float]] = []
+        for day, name in enumerate(WEEKDAYS):
+            if name not in self.open_days:
+                if spans and spans[-1][1] == day:
+                    spans[-1] = (spans[-1][0], day + 1.0)
+                else:
+                    spans.append((float(day), day + 1.0))
+        return tuple(spans)
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _whole_or_unlimited(cls, value: Any) -> Any:
+        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT):
+            raise ValueError(f'must be a whole number (up to {MAX_COUNT:.0e}) of at least 1, or "unlimited" '
+                             f"(got {shown(value)})")
+        return value
+
+    @property
+    def is_finite(self) -> bool:
+        return self.capacity != "unlimited"
+
+
+class Outcomes(_Model):
+    """How outcomes are defined, as the papers define them."""
+
+    reinfusion_stage: Name = "reinfusion"
+    trm_stages: list[Name] = Field(min_length=1)
+    trm_followup_days: Days = Field(
+        default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
+    )
+    trm_window_days: Annotated[int, Field(ge=1, le=int(MAX_DAYS))] = Field(
+        default=100, description="D of the outcome trm_<D>d: treatment-related deaths within D days of "
+        "reinfusion per transplanted patient",
+    )
+
+
+class Scenario(_Model):
+    metadata: Metadata
+    cohort: Cohort
+    simulation: Simulation = Simulation()
+    stages: dict[Name, Stage] = Field(min_length=1)
+    followup: FollowUp = FollowUp()
+    waiting: Waiting = Waiting()
+    off_pathway: OffPathway | None = None
+    resources: dict[Name, Resource] = {}
+    outcomes: Outcomes
+    targets: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        stage_names = list(self.stages)
+        for name, stage in self.stages.items():
+            if stage.resource is not None and stage.resource not in self.resources:
+                raise ValueError(
+                    f"stages.{name}.resource: unknown resource {stage.resource!r}; "
+                    f"declared resources: {sorted(self.resources) or 'none'}"
+                )
+        for resource in {s.resource for s in self.stages.values() if s.resource}:
+            held = [i for i, s in enumerate(self.stages.values()) if s.resource == resource]
+            if held != list(range(held[0], held[-1] + 1)):
+                raise ValueError(f"resource {resource!r} must be held by consecutive stages, not {held}")
+        if self.outcomes.reinfusion_stage not in self.stages:
+            raise ValueError(f"outcomes.reinfusion_stage: {self.outcomes.reinfusion_stage!r} is not a stage; stages: {stage_names}")
+        unknown = [s for s in self.outcomes.trm_stages if s not in self.stages]
+        if unknown:
+            raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")
+        leaving = self.ways_to_leave
+        if leaving and self.off_pathway is None:
+            raise ValueError(
+                f"patients can leave the pathway ({', '.join(leaving)}), so intention-to-treat survival needs "
+                "their death hazard afterwards: add [off_pathway] with death = { dist = \"exponential\", "
+                "rate_per_year = ... } and death_cause (or --set off_pathway.death=...); without it they "
+                "could only be censored, which is not intention to treat"
+            )
+        bad_targets = sorted(set(self.targets) - set(self.outcome_names))
+        if bad_targets:
+            raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
+        if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
+            raise ValueError(
+                "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
+                "e.g. death_probability = { events = 1, n = 50 } or rate_per_year = { events = 10, "
+                "person_years = 80 }; this scenario has none"
+            )
+        return self
+
+    @property
+    def outcome_names(self) -> list[str]:
+        """Names of the per-study outcomes `run` reports, in the order it reports them."""
+        marks = [landmark_label(x) for x in self.simulation.landmarks_years]
+        return (
+            [f"os_{m}" for m in marks]
+            + [f"dfs_{m}" for m in marks]
+            + [f"os_{m}_itt" for m in marks]
+            + [f"relapse_{m}" for m in marks]
+            + [f"nrm_{m}" for m in marks]
+            + ["trm", f"trm_{self.outcomes.trm_window_days}d", "deaths", "deaths_before_reinfusion", "transplanted",
+               "transplants_per_year", "followup_mean_months", "followup_median_months"]
+            + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
+            + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])
+        )
+
+    @property
+    def ways_to_leave(self) -> list[str]:
+        """The scenario fields through which a patient can leave the pathway alive."""
+        uncertain = self.simulation.parameter_uncertainty
+        ways = [f"stages.{name}.failure_probability" for name, stage in self.stages.items()
+                if stage.failure_probability is not None and (stage.failure_probability > 0 or uncertain)]
+        if self.finite_resources:
+            ways += [f"waiting.{key}" for key in ("withdrawal", "max_wait_days") if getattr(self.waiting, key) is not None]
+        return ways
+
+    @property
+    def finite_resources(self) -> list[str]:
+        """Resources with a finite capacity that some stage holds: where patients can wait."""
+        held = {stage.resource for stage in self.stages.values()}
+        return [name for name, r in self.resources.items() if r.is_finite and name in held]
+
+    @property
+    def short_name(self) -> str:
+        """A name for folders and legends' keys."""
+        return re.sub(r"[^A-Za-z0-9]+", "_", self.metadata.name).strip("_").lower() or "scenario"
+
+
+def resource_outcome_names(resource: str) -> list[str]:
+    """Per-study capacity outcomes of one resource."""
+    return [
+        f"wait_{resource}_mean_days",
+        f"wait_{resource}_median_days",
+        f"wait_{resource}_p90_days",
+        f"waited_{resource}",
+        f"utilisation_{resource}",
+        f"occupancy_{resource}_mean",
+    ]
+
+
+def landmark_label(years: float) -> str:
+    """`5.0` -> `5y`, `2.5` -> `2.5y`."""
+    return f"{years:g}y"
+
+

@@ -1,0 +1,160 @@
+"""Where chunks of replications run: in this process, on a local process pool, or on a dask cluster.
+
+Each chunk is a pure function of its replication indices, so the place and order in which chunks run
+cannot change the numbers; results are yielded as they complete and put back in order by the caller.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from simulator.errors import UserError
+from simulator.simulation import stopping
+
+T = TypeVar("T")
+X = TypeVar("X")
+
+CHUNK_REPLICATIONS = 250  # studies per task (--chunk-size); results do not depend on it
+SCHEDULER_TIMEOUT_SECONDS = 10.0
+MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
+STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
+PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
+
+
+def local_cores() -> int:
+    """Cores this process may use (respects CPU affinity, e.g. in containers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_chunks(
+    task: Callable[[X], T], chunks: list[X], workers: int = 1, scheduler: str | None = None
+) -> Iterator[tuple[int, T]]:
+    """Yield (chunk number, task(chunk)) in completion order; `task` must be picklable (module-level)."""
+    if scheduler is not None:
+        results = _on_dask(task, chunks, scheduler)
+    elif workers <= 1 or len(chunks) <= 1:
+        results = ((number, task(chunk)) for number, chunk in enumerate(chunks))
+    else:
+        results = _on_pool(task, chunks, workers)
+    for result in results:
+        stopping.check()
+        yield result
+
+
+class _Numbered:
+    """Picklable wrapper running the task on (number, chunk) pairs."""
+
+    def __init__(self, task: Callable[[X], T]) -> None:
+        self.task = task
+
+    def __call__(self, item: tuple[int, X]) -> tuple[int, T]:
+        return item[0], self.task(item[1])
+
+
+def _start_worker(parent: int) -> None:
+    """Workers leave Ctrl-C, SIGTERM and SIGHUP to the parent, which stops them all at once (pool.terminate
+    sends SIGTERM: default action, no traceback), and die with it: a parent killed outright (kill -9) leaves
+    neither workers computing on nor their BrokenPipeError tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in stopping.SIGNALS:
+        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.stopping), not SIG_IGN
+            signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the parent while forking
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before prctl
+        os._exit(0)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
+
+
+def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
+    # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # Ctrl-C or SIGTERM wait until the workers exist: raised inside fork's callbacks, Python would swallow them
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_start_worker,
+                                                        initargs=(os.getpid(),))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterator[tuple[int, T]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise UserError(
+            "--scheduler needs dask.distributed, which is not installed; install it with "
+            "`pip install 'hsct-sim[cluster]'` (or run without --scheduler to use local cores)"
+        ) from None
+    _probe(scheduler)
+    try:
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_SECONDS)
+    except Exception as error:  # dask's own errors for a server it cannot talk to vary by version
+        raise UserError(f"--scheduler {scheduler}: cannot reach a dask scheduler there "
+                        f"({type(error).__name__}: {error})") from None
+    with client:
+        futures = client.map(_Numbered(task), list(enumerate(chunks)), pure=False)
+        try:
+            for _, result in as_completed(futures, with_results=True):
+                yield result
+        except BaseException:
+            client.cancel(futures)
+            raise
+
+
+def _probe(address: str) -> None:
+    """Check that a dask scheduler answers at tcp://HOST:PORT within SCHEDULER_TIMEOUT_SECONDS before dask
+    connects: dask waits forever for a server that never speaks (an HTTP dashboard) and misreads one that
+    speaks another protocol (struct.error, or an attempt to allocate exabytes). A dask server speaks first:
+    its handshake starts with its length in 8 little-endian bytes."""
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    try:
+        deadline = time.monotonic() + SCHEDULER_TIMEOUT_SECONDS
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=SCHEDULER_TIMEOUT_SECONDS) as sock:
+            sock.settimeout(max(deadline - time.monotonic(), 0.01))  # connecting and answering, together
+            header = b""
+            while len(header) < 8 and (data := sock.recv(8 - len(header))):
+                header += data
+    except TimeoutError:
+        raise UserError(f"--scheduler {address}: no dask scheduler answered within {SCHEDULER_TIMEOUT_SECONDS:g} s "
+                        "(is it the dashboard or another service? a scheduler listens on port 8786 by default)"
+                        ) from None
+    except OSError as error:
+        raise UserError(f"--scheduler {address}: cannot reach a dask scheduler there ({error.strerror or error})"
+                        ) from None
+    if len(header) < 8 or not 0 < int.from_bytes(header, "little") <= MAX_HANDSHAKE_BYTES:
+        raise UserError(f"--scheduler {address}: something answered there, but not a dask scheduler")
+
+
+def chunks_of(replications: int, size: int = CHUNK_REPLICATIONS) -> list[range]:
+    return [range(start, min(start + size, replications)) for start in range(0, replications, size)]

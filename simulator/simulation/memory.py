@@ -1,0 +1,170 @@
+"""Memory a simulation will need, estimated before it starts, so work that cannot fit is refused with the
+estimate and the way around instead of growing until the machine is out of memory.
+
+Per chunk of studies (held at once by each local worker): the uniforms block, events x studies x patients
+float64, and the engine's arrays derived from it (together PATIENT_FACTOR times the block, measured with
+tracemalloc on the shipped scenarios), plus the survival curves on the monthly grid and the occupancy of
+each finite resource on the weekly grid. Kept in the parent for the whole run: every study's outcomes,
+curves and occupancy (and the patients' log if asked for), which grow with the number of studies; they are
+held about KEPT_FACTOR times over while chunks are joined and tables written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.engine.randomness import StreamLayout
+from simulator.errors import UserError
+from simulator.outcomes.capacity import occupancy_grid_days
+from simulator.outcomes.study import curve_grid
+from simulator.scenario.schema import Scenario
+from simulator.simulation.execution import CHUNK_REPLICATIONS
+
+PATIENT_FACTOR = 3.0  # engine arrays per uniforms block (measured: 2.4)
+GRID_POINT_BYTES = 32  # per study and curve or occupancy grid point while a chunk is computed (measured: 24-30)
+CURVES = 3  # survival curves kept per study (os, dfs, relapse), float32
+OCCUPANCY_BYTES = 2  # per study and weekly occupancy point, int16
+PATIENT_LOG_BYTES = 200  # per patient row of patients.parquet while kept and written
+KEPT_FACTOR = 3  # chunks, their concatenation and the tables written from it
+TRIAL_BYTES = 64 * KEPT_FACTOR  # one row of a power trial table (8 columns) while kept and joined
+USABLE_SHARE = 0.8  # of the memory available now: leave room for the interpreter, plots and other users
+
+
+@dataclass(frozen=True)
+class Need:
+    """Bytes a piece of work needs: `chunk` per chunk in flight, `concurrent` chunks at once, `kept` results."""
+
+    chunk: int
+    concurrent: int
+    kept: int
+
+    @property
+    def total(self) -> int:
+        return self.chunk * self.concurrent + self.kept
+
+    def __add__(self, other: Need) -> Need:
+        """Two runs one after the other: their results are all kept, their chunks do not overlap."""
+        return Need(max(self.chunk, other.chunk), max(self.concurrent, other.concurrent), self.kept + other.kept)
+
+
+def _in_flight(chunks: int, workers: int, scheduler: str | None) -> int:
+    """Chunks computed at once on this machine: none on a dask cluster, else one per busy worker."""
+    return 0 if scheduler else max(1, min(workers, chunks))
+
+
+def chunk_bytes(scenario: Scenario, studies: int, patients: int | None = None) -> int:
+    """Peak bytes to simulate `studies` studies of the scenario (or of `patients` each) in one chunk."""
+    patients = scenario.cohort.max_patients if patients is None else patients
+    events = len(StreamLayout.for_scenario(scenario))
+    grids = len(curve_grid(scenario)) + len(occupancy_grid_days(scenario)) * len(scenario.finite_resources)
+    return int(PATIENT_FACTOR * events * studies * patients * 8 + GRID_POINT_BYTES * studies * grids)
+
+
+def study_bytes(scenario: Scenario, patients_log: bool = False) -> int:
+    """Bytes kept in the parent per simulated study."""
+    kept = len(scenario.outcome_names) * 8 + CURVES * len(curve_grid(scenario)) * 4
+    kept += OCCUPANCY_BYTES * len(occupancy_grid_days(scenario)) * len(scenario.finite_resources)
+    if patients_log:
+        kept += PATIENT_LOG_BYTES * scenario.cohort.max_patients
+    return KEPT_FACTOR * kept
+
+
+def _chunks(replications: int, chunk_size: int) -> int:
+    return -(-replications // chunk_size)
+
+
+def run_need(
+    scenario: Scenario,
+    replications: int,
+    chunk_size: int,
+    workers: int = 1,
+    scheduler: str | None = None,
+    patients_log: bool = False,
+) -> Need:
+    """What `runner.run` needs for these arguments."""
+    chunks = _chunks(replications, chunk_size)
+    return Need(
+        chunk_bytes(scenario, min(chunk_size, replications)),
+        _in_flight(chunks, workers, scheduler),
+        replications * study_bytes(scenario, patients_log),
+    )
+
+
+def runs_need(
+    scenarios: Sequence[Scenario], replications: int, chunk_size: int, workers: int = 1, scheduler: str | None = None
+) -> Need:
+    """Several runs one after the other, all kept (sweep, compare)."""
+    needs = [run_need(s, replications, chunk_size, workers, scheduler) for s in scenarios]
+    total = needs[0]
+    for need in needs[1:]:
+        total = total + need
+    return total
+
+
+def memory_options(run_options: dict[str, Any]) -> dict[str, Any]:
+    """The options of `runner.run` that change the memory needed, with its defaults."""
+
+    return {"chunk_size": run_options.get("chunk_size", CHUNK_REPLICATIONS),
+            "workers": run_options.get("workers", 1), "scheduler": run_options.get("scheduler")}
+
+
+def trials_need(
+    scenario_a: Scenario,
+    scenario_b: Scenario,
+    sizes: Sequence[int],
+    replications: int,
+    chunk_size: int,
+    workers: int,
+    scheduler: str | None,
+    patients_per_chunk: int,
+) -> Need:
+    """What `power.estimate_power` needs: two arms of n patients per trial, chunks bounded in patients."""
+    largest = max(sizes)
+    studies = max(1, min(chunk_size, patients_per_chunk // largest, replications))
+    chunk = chunk_bytes(scenario_a, studies, largest) + chunk_bytes(scenario_b, studies, largest)
+    chunks = sum(_chunks(replications, max(1, min(chunk_size, patients_per_chunk // n))) for n in sizes)
+    return Need(chunk, _in_flight(chunks, workers, scheduler), TRIAL_BYTES * replications * len(sizes))
+
+
+def available_bytes() -> int:
+    """Memory available to a new process now (MemAvailable on Linux, else free physical pages)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 2**63 - 1  # unknown (not Linux or a BSD): do not refuse
+
+
+def size_text(count: float) -> str:
+    """Bytes for people: `3.2 GiB`, `87 TiB`."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if count < 1024 or unit == "PiB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.3g} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_fits(need: Need, what: str, replications: int | None = None) -> None:
+    """A UserError with the estimate and the ways around it when `need` exceeds the usable memory."""
+    usable = int(available_bytes() * USABLE_SHARE)
+    if need.total <= usable:
+        return
+    studies = f" for {replications} studies" if replications else ""
+    parts = []
+    if need.concurrent:
+        parts.append(f"{size_text(need.chunk)} per chunk x {need.concurrent} at once")
+    parts.append(f"{size_text(need.kept)} of results kept{studies}")
+    raise UserError(
+        f"{what}: needs about {size_text(need.total)} of memory ({', '.join(parts)}), but {size_text(usable)} "
+        "is usable on this machine now; use fewer --replications, a smaller --chunk-size or cohort, fewer "
+        "--workers, or run the chunks on a cluster with --scheduler"
+    )

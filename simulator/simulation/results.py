@@ -1,0 +1,144 @@
+"""The result of a run: tables for notebooks, figures, and the run folder (lifelines-style: one object,
+`.summary`, `.plot_*()`, `.save(folder)`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+
+from simulator.outcomes.conditions import Condition, condition_rows, parse_conditions
+from simulator.outcomes.summary import summarise
+from simulator.report import plots
+from simulator.report.html_parts import summary_table
+from simulator.scenario.schema import Scenario
+from simulator.simulation.runfolder import provenance, write_manifest
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    seed: int
+    values: dict[str, np.ndarray]  # outcome -> one value per simulated study
+    curves: dict[str, np.ndarray]  # "os", "dfs", "relapse" -> (studies, grid) curves
+    grid_years: np.ndarray
+    occupancy: dict[str, np.ndarray] = field(default_factory=dict)  # resource -> (studies, days) units in use
+    occupancy_grid_days: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    wait_counts: dict[str, np.ndarray] = field(default_factory=dict)  # resource -> pooled wait histogram
+    patients: dict[str, np.ndarray] | None = None
+    wall_seconds: float = 0.0
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+    conditions: tuple[Condition, ...] = ()  # `--probability` conditions reported as extra summary rows
+
+    @property
+    def replications(self) -> int:
+        return len(next(iter(self.values.values())))
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """outcome, estimate, mc_se, lower, upper; then one `P(...)` row per condition (no interval)."""
+        table = summarise(self.values)
+        if not self.conditions:
+            return table
+        return pd.concat([table, condition_rows(self.conditions, self.values)], ignore_index=True)
+
+    def with_probabilities(self, *expressions: str) -> RunResult:
+        """A copy whose summary adds the share of studies meeting each condition, e.g. "trm>=0.13"."""
+        conditions = self.conditions + parse_conditions(expressions, self.values)
+        return dataclasses.replace(self, conditions=tuple(dict.fromkeys(conditions)))
+
+    @property
+    def studies(self) -> pd.DataFrame:
+        """One row per simulated study (replication) with its outcomes."""
+        table = pd.DataFrame(self.values)
+        table.insert(0, "replication", np.arange(len(table)))
+        return table
+
+    def table(self) -> str:
+        """The summary as text for the terminal, with published targets beside the estimates; when some
+        studies cannot estimate an outcome, a last column gives the share that can."""
+        s = self.scenario
+        summary = self.summary
+        width = max(len(name) for name in summary.outcome) + 2
+        partial = bool((summary.evaluable < 1).any())
+        lines = [
+            f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.label} "
+            f"(seed {self.seed})",
+            f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}"
+            + (f"{'evaluable':>11}" if partial else ""),
+        ]
+        counts = {c.label: c.count(self.values) for c in self.conditions}
+        for row in summary.itertuples():
+            target = s.targets.get(row.outcome)
+            if row.outcome in counts:
+                interval = "{}/{} studies".format(*counts[row.outcome])
+            else:
+                interval = "" if math.isnan(row.lower) else f"[{row.lower:.3f}, {row.upper:.3f}]"
+            if math.isnan(row.estimate):
+                estimate = f"{'not evaluable':>20}"
+            else:
+                mc_se = "" if math.isnan(row.mc_se) else f"{row.mc_se:.4f}"
+                estimate = f"{row.estimate:>11.3f} ± {mc_se:<7}"
+            lines.append(
+                f"{row.outcome:<{width}}{estimate}{interval:>20}{'' if target is None else f'{target:.3f}':>11}"
+                + (f"{row.evaluable:>11.0%}" if partial else "")
+            )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary as an HTML table with published targets, titled as `table()` is."""
+        return summary_table(self.summary, self.scenario.targets, self.table().splitlines()[0])
+
+    def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
+        """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""
+        return plots.survival_band(self, curve)
+
+    def plot_trm(self) -> matplotlib.figure.Figure:
+        return plots.trm_distribution(self)
+
+    def plot_occupancy(self, resource: str) -> matplotlib.figure.Figure:
+        """Units of the resource in use over the study: median and 95% band across studies."""
+        return plots.occupancy_band(self, resource)
+
+    def plot_waits(self, resource: str) -> matplotlib.figure.Figure:
+        return plots.wait_distribution(self, resource)
+
+    def figures(self) -> dict[str, matplotlib.figure.Figure]:
+        """Every figure of the run, by file name."""
+        figures = {
+            "km_os.png": self.plot_survival("os"),
+            "km_dfs.png": self.plot_survival("dfs"),
+            "trm.png": self.plot_trm(),
+        }
+        for resource in self.occupancy:
+            figures[f"occupancy_{resource}.png"] = self.plot_occupancy(resource)
+            figures[f"waits_{resource}.png"] = self.plot_waits(resource)
+        return figures
+
+    def manifest(self) -> dict:
+        return {
+            "scenario": self.scenario.model_dump(mode="json"),
+            "seed": self.seed,
+            "replications": self.replications,
+            "probabilities": [c.label for c in self.conditions],
+            **provenance(self.command, self.wall_seconds),
+        }
+
+    def save(self, folder: str | Path) -> None:
+        """Write the run's files into an existing (empty) folder."""
+        folder = Path(folder)
+        write_manifest(folder, self.manifest())
+        self.summary.to_csv(folder / "summary.csv", index=False)
+        (folder / "summary.json").write_text(self.summary.to_json(orient="records", indent=2) + "\n")
+        self.studies.to_csv(folder / "replications.csv", index=False)
+        if self.patients is not None:
+            pd.DataFrame(self.patients).to_parquet(folder / "patients.parquet", index=False)
+        for name, figure in self.figures().items():
+            figure.savefig(folder / name, dpi=120)

@@ -1,0 +1,185 @@
+"""Run folders under outputs/: reserved when a run starts, written in a hidden partial sibling and moved
+into place when complete, so concurrent runs never collide and an error, Ctrl-C or SIGTERM never leaves a
+half-written run behind. A run killed outright (kill -9) leaves its partial folder, named after its host and
+process id; the next run in the same place removes it once that process is gone."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulator import __version__
+from simulator.errors import UserError
+from simulator.report import html as report
+from simulator.simulation import stopping
+
+OUTPUTS = Path("outputs")
+HOST = hashlib.sha1(platform.node().encode()).hexdigest()[:8]  # short: the partial name must fit in 255 bytes
+PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{6}$")
+STALE_SECONDS = 24 * 3600  # a partial folder of another host or an older version is reported after a day
+
+
+class RunFolder:
+    """A reserved (empty) run folder and the hidden partial sibling its files are written into."""
+
+    def __init__(self, path: Path, partial: Path) -> None:
+        self.path = path
+        self.partial = partial
+        self.finished = False  # the run's files are in place (or, if they could not be moved, kept in partial)
+
+    def write(self, save: Callable[[Path], None]) -> None:
+        """Write the run with `save(partial)`, then rename the partial folder over the empty reservation."""
+        save(self.partial)
+        report.write(self.partial)  # report.html, built from the files just written
+        stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
+        self.finished = True
+        try:
+            os.rename(self.partial, self.path)  # POSIX: replaces an empty directory atomically
+        except OSError as error:  # something else wrote into the reservation: keep the results where they are
+            raise UserError(f"{self.path}: cannot move the finished run into place ({error.strerror}); "
+                            f"its files are in {self.partial}") from None
+        report.update_index(self.path, OUTPUTS)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+@contextmanager
+def run_folder(output: Path | None, command: str, name: str) -> Iterator[RunFolder]:
+    """Reserve the run folder before any work: `output`, or outputs/<command>-<name>-<UTC time>/ made unique.
+    A destination that exists or cannot be written is a UserError now, not after the simulation; if the run
+    does not complete, the partial folder and the reservation are removed."""
+    parent = output.parent if output is not None else OUTPUTS
+    label = f"--output {output}" if output is not None else f"run folder in {parent}"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(parent)
+        path = _reserve(output) if output is not None else _reserve_default(command, name)
+    except OSError as error:
+        raise UserError(f"{label}: {_reason(error)}") from None
+    try:
+        partial = _make_partial(path)
+    except OSError as error:
+        os.rmdir(path)
+        raise UserError(f"{label}: {_reason(error)}") from None
+    folder = RunFolder(path, partial)
+    try:
+        yield folder
+    finally:
+        if not folder.finished:  # the run failed or was stopped
+            shutil.rmtree(folder.partial, ignore_errors=True)
+            _remove_if_empty(folder.path)
+
+
+def _reserve(output: Path) -> Path:
+    try:
+        os.mkdir(output)
+    except FileExistsError:
+        what = "a symbolic link" if output.is_symlink() else "already exists"
+        raise UserError(f"--output {output}: {what}; choose a new folder (runs are never overwritten)") from None
+    return output
+
+
+def _reserve_default(command: str, name: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = OUTPUTS / f"{command}-{name}-{stamp}"
+    for suffix in range(1, 1000):
+        folder = base if suffix == 1 else base.with_name(f"{base.name}-{suffix}")
+        try:
+            os.mkdir(folder)
+            return folder
+        except FileExistsError:
+            continue
+    raise UserError(f"{OUTPUTS}: 999 run folders named {base.name}-N already exist; remove some")
+
+
+def _make_partial(folder: Path) -> Path:
+    """A new hidden sibling, created with the user's umask (tempfile.mkdtemp would force mode 0700)."""
+    while True:
+        partial = folder.with_name(f".{folder.name}.partial-{HOST}-{os.getpid()}-{secrets.token_hex(3)}")
+        try:
+            os.mkdir(partial)
+            return partial
+        except FileExistsError:
+            continue
+
+
+def _reason(error: OSError) -> str:
+    """What is wrong with a destination, in words (the path is named by the caller)."""
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        return f"{error.filename} exists and is not a folder (a file, or a symbolic link to nothing)"
+    if error.errno == errno.ENAMETOOLONG:
+        return "name too long for the file system (run folders also need a hidden sibling ~30 characters longer)"
+    where = f" ({error.filename})" if error.filename else ""
+    return f"cannot create the run folder: {error.strerror or error}{where}"
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass  # gone already, or not empty: then it is not ours to remove
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _age_seconds(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:  # removed meanwhile by the run that owned it
+        return 0.0
+
+
+def remove_stale_partials(parent: Path) -> None:
+    """Remove partial folders left in `parent` by killed runs of this host (their process is gone), with their
+    empty reservations; report those of other hosts or older versions once they are a day old."""
+    for partial in parent.glob(".*.partial-*"):
+        match = PARTIAL.match(partial.name)
+        if match and match["host"] == HOST:
+            if not _alive(int(match["pid"])):
+                shutil.rmtree(partial, ignore_errors=True)
+                _remove_if_empty(partial.with_name(match["name"]))
+                print(f"hsct-sim: note: removed {partial}, left by a run that was killed (process "
+                      f"{match['pid']})", file=sys.stderr)
+        elif _age_seconds(partial) > STALE_SECONDS:
+            print(f"hsct-sim: note: {partial} is over a day old, left by a killed run on another host or of an "
+                  "older version; remove it if no run is writing there", file=sys.stderr)
+
+
+def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:
+    """What every manifest records besides its results: version, command line, wall time, platform."""
+    return {
+        "version": __version__,
+        "command": command,
+        "wall_seconds": round(wall_seconds, 3),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """manifest.json: what was run and how, beside its results."""
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")

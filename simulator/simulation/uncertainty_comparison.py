@@ -1,0 +1,89 @@
+"""The same studies with and without parameter uncertainty, side by side (run --uncertainty)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine.uncertainty import PRIOR_WORDS, estimated_parameters, parameter_draws
+from simulator.simulation.results import RunResult
+
+
+@dataclass
+class UncertaintyComparison:
+    """The same studies (same seed, same patients' random numbers) with and without parameter uncertainty."""
+
+    with_uncertainty: RunResult
+    at_point_estimates: RunResult
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per outcome: estimate and 95%-of-studies interval with parameter uncertainty and at the point
+        estimates, and both widths."""
+        a = self.with_uncertainty.summary.set_index("outcome")
+        b = self.at_point_estimates.summary.set_index("outcome")
+        table = pd.DataFrame({
+            "estimate": a["estimate"], "mc_se": a["mc_se"], "lower": a["lower"], "upper": a["upper"],
+            "width": a["upper"] - a["lower"],
+            "point_estimate": b["estimate"], "point_mc_se": b["mc_se"], "point_lower": b["lower"],
+            "point_upper": b["upper"], "point_width": b["upper"] - b["lower"],
+        })
+        return table.reset_index()
+
+    def parameters(self) -> pd.DataFrame:
+        """Evidence, point estimate and posterior of each uncertain parameter."""
+        result = self.with_uncertainty
+        draws = parameter_draws(result.scenario, result.seed, range(result.replications))
+        rows = []
+        for path, estimate in estimated_parameters(result.scenario).items():
+            lower, upper = np.percentile(draws[path], [2.5, 97.5])
+            evidence = ", ".join(f"{k} = {v:g}" for k, v in estimate.evidence().items())
+            rows.append((path, evidence, float(estimate), estimate.posterior_mean(result.scenario.simulation.prior),
+                         lower, upper))
+        return pd.DataFrame(rows, columns=["parameter", "evidence", "point_estimate", "posterior_mean",
+                                           "lower", "upper"])
+
+    def draws(self) -> pd.DataFrame:
+        """One row per simulated study: the parameter values it drew."""
+        result = self.with_uncertainty
+        table = pd.DataFrame(parameter_draws(result.scenario, result.seed, range(result.replications)))
+        table.insert(0, "replication", np.arange(len(table)))
+        return table
+
+    def table(self) -> str:
+        """Terminal summary: the two 95%-of-studies intervals and their widths side by side."""
+        s, r = self.with_uncertainty.scenario, self.with_uncertainty
+        lines = [
+            f"{s.metadata.name}: {r.replications} simulated studies of {s.cohort.label} (seed {r.seed}), "
+            "with and without parameter uncertainty (same patients' random numbers)",
+            f"Uncertain parameters (posterior 95% interval, {PRIOR_WORDS[s.simulation.prior]}):",
+        ]
+        for row in self.parameters().itertuples():
+            lines.append(f"  {row.parameter} = {row.point_estimate:.4g} from {row.evidence}: "
+                         f"[{row.lower:.4g}, {row.upper:.4g}], posterior mean {row.posterior_mean:.4g}")
+        lines += [
+            f"{'':<26}{'with parameter uncertainty':^44}{'at point estimates':^44}",
+            f"{'outcome':<26}" + f"{'estimate ± MC SE':>18}{'95% of studies':>18}{'width':>8}" * 2
+            + f"{'published':>11}",
+        ]
+        for row in self.summary.itertuples():
+            target = s.targets.get(row.outcome)
+            lines.append(
+                f"{row.outcome:<26}"
+                f"{row.estimate:>9.3f} ± {row.mc_se:<6.4f}{f'[{row.lower:.3f}, {row.upper:.3f}]':>18}{row.width:>8.3f}"
+                f"{row.point_estimate:>9.3f} ± {row.point_mc_se:<6.4f}"
+                f"{f'[{row.point_lower:.3f}, {row.point_upper:.3f}]':>18}{row.point_width:>8.3f}"
+                f"{'' if target is None else f'{target:.3f}':>11}"
+            )
+        return "\n".join(lines)
+
+    def save(self, folder: str | Path) -> None:
+        """The run's files (with uncertainty), plus the side-by-side summary and each study's draws."""
+        folder = Path(folder)
+        self.with_uncertainty.save(folder)
+        self.summary.to_csv(folder / "uncertainty.csv", index=False)
+        self.parameters().to_csv(folder / "parameters.csv", index=False)
+        self.draws().to_csv(folder / "parameter_draws.csv", index=False)
