@@ -7,7 +7,7 @@ Figures are built on `matplotlib.figure.Figure` directly (no pyplot state), so t
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -15,9 +15,29 @@ from matplotlib.ticker import PercentFormatter
 
 from simulator.outcomes.vocabulary import PUBLISHED_COLOUR, subtitle
 from simulator.scenario.distributions import DAYS_PER_YEAR
+from simulator.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    from simulator.simulation.results import RunResult
+
+class PlottedRun(Protocol):
+    """What the figures read of a run (simulation.results.PlottedRun has it); a protocol, so that this module does
+    not import the result that imports it."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def values(self) -> dict[str, np.ndarray]: ...
+    @property
+    def curves(self) -> dict[str, np.ndarray]: ...
+    @property
+    def grid_years(self) -> np.ndarray: ...
+    @property
+    def occupancy(self) -> dict[str, np.ndarray]: ...
+    @property
+    def occupancy_grid_days(self) -> np.ndarray: ...
+    @property
+    def wait_counts(self) -> dict[str, np.ndarray]: ...
+    @property
+    def replications(self) -> int: ...
 
 CURVE_TITLES = {
     "os": ("Overall survival after reinfusion", "Probability of being alive"),
@@ -42,13 +62,13 @@ def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return lower, median, upper, evaluable
 
 
-def published_points(result: RunResult, curve: str) -> list[tuple[float, float]]:
+def published_points(result: PlottedRun, curve: str) -> list[tuple[float, float]]:
     """(years, value) of the scenario's targets for this curve, e.g. os_5y = 0.84 -> (5, 0.84)."""
     pattern = re.compile(rf"^{curve}_(\d+(?:\.\d+)?)y$")
     return [(float(m.group(1)), v) for k, v in result.scenario.targets.items() if (m := pattern.match(k))]
 
 
-def survival_band(result: RunResult, curve: str) -> Figure:
+def survival_band(result: PlottedRun, curve: str) -> Figure:
     title, ylabel = CURVE_TITLES[curve]
     lower, median, upper, evaluable = study_band(result.curves[curve])
     figure = Figure(figsize=(7.5, 5))
@@ -78,7 +98,7 @@ def survival_band(result: RunResult, curve: str) -> Figure:
     return figure
 
 
-def trm_distribution(result: RunResult) -> Figure:
+def trm_distribution(result: PlottedRun) -> Figure:
     """How often a study of this size would report each treatment-related mortality. A study of N patients
     reports k/N, so each bar sits on its k/N; with open referrals N varies, so bars are whole percentages.
     The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
@@ -112,7 +132,7 @@ def trm_distribution(result: RunResult) -> Figure:
     return figure
 
 
-def occupancy_band(result: RunResult, resource: str) -> Figure:
+def occupancy_band(result: PlottedRun, resource: str) -> Figure:
     """Units in use over time, as 3-month (13-week) moving averages, centred: their mean over studies and the
     range of 95% of studies. Both on the one time scale, since weekly snapshots of single studies jump
     between whole numbers of units."""
@@ -161,7 +181,7 @@ def wait_bars(counts: np.ndarray) -> tuple[list[str], np.ndarray]:
     return labels, bars
 
 
-def wait_distribution(result: RunResult, resource: str) -> Figure:
+def wait_distribution(result: PlottedRun, resource: str) -> Figure:
     """Share of patients by wait for the resource, pooled over all simulated studies, each bar labelled with
     its share so that the small bars beside a large 'no wait' stay readable."""
     labels, bars = wait_bars(result.wait_counts[resource])

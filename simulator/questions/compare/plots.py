@@ -3,17 +3,36 @@ metadata name, published values marked in the scenario's colour."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulator.outcomes.vocabulary import colour, short_outcome_label, subtitle
-from simulator.report.plots import published_points, study_band
+from simulator.report.plots import PlottedRun, published_points, study_band
 
-if TYPE_CHECKING:
-    from simulator.questions.compare.compare import CompareResult
+
+class PlottedComparison(Protocol):
+    """What the figures read of a comparison (compare.PlottedComparison has it); a protocol, so that this module does
+    not import the result that imports it."""
+
+    @property
+    def runs(self) -> Sequence[PlottedRun]: ...
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def replications(self) -> int: ...
+    @property
+    def key_outcomes(self) -> list[str]: ...
+    @property
+    def shares_streams(self) -> list[bool]: ...
+    @property
+    def summary(self) -> pd.DataFrame: ...
 
 CURVES = {
     "os": ("Overall survival after reinfusion", "Probability of being alive"),
@@ -23,14 +42,14 @@ CURVES = {
 }
 
 
-def _title(result: CompareResult, what: str) -> str:
+def _title(result: PlottedComparison, what: str) -> str:
     crn = ", common random numbers" if all(result.shares_streams) else ""
     return (f"{what}\n{' vs '.join(result.names)}\n"
             + subtitle(result.replications, [r.scenario.cohort for r in result.runs], per=" per scenario",
                        note=f"seed {result.seed}{crn}"))
 
 
-def curve_overlay(result: CompareResult, curve: str) -> Figure:
+def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
     """Each scenario's median study curve with the band where 95% of its simulated studies lie."""
     title, ylabel = CURVES[curve]
     figure = Figure(figsize=(8, 7))
@@ -55,7 +74,7 @@ def curve_overlay(result: CompareResult, curve: str) -> Figure:
     return figure
 
 
-def trm_overlay(result: CompareResult) -> Figure:
+def trm_overlay(result: PlottedComparison) -> Figure:
     """How often a study of each protocol would report each treatment-related mortality."""
     figure = Figure(figsize=(8, 5.5))
     ax = figure.add_subplot()
@@ -81,7 +100,7 @@ def trm_overlay(result: CompareResult) -> Figure:
     return figure
 
 
-def forest(result: CompareResult) -> Figure:
+def forest(result: PlottedComparison) -> Figure:
     """Every key outcome per scenario: mean over studies (dot), 95% of studies (line), published (diamond)."""
     outcomes = result.key_outcomes
     summary = result.summary.set_index(["scenario", "outcome"])

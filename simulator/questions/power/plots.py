@@ -3,23 +3,51 @@ power against patients per arm, and the spread of the effect a trial of each siz
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.questions.power.stats import interpolated_power
 from simulator.report.plots import LINE_COLOUR
 
-if TYPE_CHECKING:
-    from simulator.questions.power.result import PowerResult
+
+class PlottedPower(Protocol):
+    """What the figures read of a power study (result.PlottedPower has it); a protocol, so that this module does
+    not import the result that imports it."""
+
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def better_label(self) -> str | None: ...
+    @property
+    def effect_name(self) -> str: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def labels(self) -> tuple[str, str]: ...
+    @property
+    def pooled_trm_difference(self) -> float: ...
+    @property
+    def replications(self) -> int: ...
+    @property
+    def sample_sizes(self) -> pd.DataFrame: ...
+    @property
+    def sizes(self) -> list[int]: ...
+    @property
+    def studies(self) -> pd.DataFrame: ...
+    @property
+    def summary(self) -> pd.DataFrame: ...
+
+    def design_lines(self) -> list[str]: ...
 
 WRONG_COLOUR = "#c0392b"
 HR_TICKS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20, 50)
 
 
-def _title(ax, what: str, arms: str, result: PowerResult) -> None:  # type: ignore[no-untyped-def]
+def _title(ax, what: str, arms: str, result: PlottedPower) -> None:  # type: ignore[no-untyped-def]
     ax.set_title("\n".join([what, arms, *result.design_lines()]), fontsize=9.5)
 
 
@@ -33,7 +61,7 @@ def _legend_below(ax, handles: list, labels: list[str]) -> None:  # type: ignore
     ax.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
 
 
-def power_curve(result: PowerResult) -> Figure:
+def power_curve(result: PlottedPower) -> Figure:
     """Power (with 95% Monte Carlo intervals) against patients per arm, 80% and 90% lines, sample sizes."""
     s = result.summary
     figure = Figure(figsize=(8, 7.5))
@@ -74,7 +102,7 @@ def power_curve(result: PowerResult) -> Figure:
     return figure
 
 
-def effect_distribution(result: PowerResult) -> Figure:
+def effect_distribution(result: PlottedPower) -> Figure:
     """Violins of the hazard ratio (log scale) or TRM difference a trial of each size would observe."""
     trm = result.endpoint == "trm"
 

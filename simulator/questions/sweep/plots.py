@@ -7,9 +7,10 @@ the range a single study of the scenario's size would report (shaded), and the p
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -23,11 +24,31 @@ from simulator.outcomes.vocabulary import (
     parameter_words,
     subtitle,
 )
+from simulator.questions.sweep.grid import Grid, SweepParameter
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from simulator.questions.sweep.sweep import SweepResult
+
+
+
+class PlottedSweep(Protocol):
+    """What the figures read of a sweep (sweep.PlottedSweep has it); a protocol, so that this module does not
+    import the result that imports it."""
+
+    @property
+    def grid(self) -> Grid: ...
+    @property
+    def parameters(self) -> tuple[SweepParameter, ...]: ...
+    @property
+    def point_summaries(self) -> list[pd.DataFrame]: ...
+    @property
+    def replications(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+
+    def unreported(self, outcome: str) -> list[str]: ...
+
 
 BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
 MEAN_LABEL = "Mean over simulated studies (bars: ±1.96 Monte Carlo SE)"
@@ -35,18 +56,18 @@ SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # with SERIES_STYLES, each
 SERIES_STYLES = ("-", "--", ":", "-.")
 
 
-def _subtitle(result: SweepResult) -> str:
+def _subtitle(result: PlottedSweep) -> str:
     """Scenario, studies and design at each point, and the shared random numbers."""
     return subtitle(result.replications, [s.cohort for s in result.grid.scenarios], per=" at each point", swept=True,
                     note=f"{result.grid.base.metadata.name}, the same random numbers at every point (seed {result.seed})")
 
 
-def _column(result: SweepResult, outcome: str, column: str) -> np.ndarray:
+def _column(result: PlottedSweep, outcome: str, column: str) -> np.ndarray:
     """One summary column of an outcome at every grid point, in grid order."""
     return np.array([s.loc[outcome, column] for s in result.point_summaries], dtype=float)
 
 
-def _base_value(result: SweepResult, path: str) -> Any:
+def _base_value(result: PlottedSweep, path: str) -> Any:
     """The swept path's value in the scenario file (after --set), or None."""
     value: Any = result.grid.base  # walked as objects, so a value given as evidence is its point estimate
     for key in path.split("."):
@@ -56,7 +77,7 @@ def _base_value(result: SweepResult, path: str) -> Any:
     return value
 
 
-def outcome_curve(result: SweepResult, outcome: str) -> Figure:
+def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
     """Outcome against the first swept parameter; one coloured series per value of the other parameters."""
     first, others = result.parameters[0], result.parameters[1:]
     x = np.asarray(first.values, dtype=float) if first.numeric else np.arange(len(first.texts), dtype=float)
@@ -144,7 +165,7 @@ def _mark_not_evaluable(ax: Axes, x: np.ndarray, estimate: np.ndarray, evaluable
     ax.set_xlim(min(low, x.min() - pad), max(high, x.max() + pad))
 
 
-def heatmap(result: SweepResult, outcome: str) -> Figure:
+def heatmap(result: PlottedSweep, outcome: str) -> Figure:
     """Mean outcome over a two-parameter grid, each cell annotated with its value."""
     if len(result.parameters) != 2:
         raise ValueError(f"a heatmap needs exactly two swept parameters, this sweep has {len(result.parameters)}")

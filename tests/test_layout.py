@@ -1,0 +1,98 @@
+"""The package's shape: every module imports alone in a fresh interpreter, no module imports one that imports it
+back (type-only and function-level imports included), and the public API names resolve."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import simulator
+
+PACKAGE = Path(simulator.__file__).parent
+MAX_LINES = 400
+
+
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    return modules
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every module of the package that `name` imports, anywhere in its text."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                found.add(candidate if candidate in modules else base)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {m for m in found if m in modules and m != name}
+
+
+def import_cycles() -> list[list[str]]:
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    cycles, state = [], {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, stack + [nxt])
+        state[node] = "done"
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    return cycles
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:3] if parts[1:2] == ["questions"] else parts[:2])
+
+
+def test_no_import_cycles() -> None:
+    assert import_cycles() == []
+
+
+def test_no_sub_package_imports_one_that_imports_it_back() -> None:
+    """scenario <- engine <- outcomes <- report <- simulation <- questions <- commands, never the other way."""
+    modules = _modules()
+    edges = {(_package(name), _package(other)) for name, path in modules.items()
+             for other in _imports(name, path, modules) if _package(name) != _package(other)}
+    both_ways = {tuple(sorted(edge)) for edge in edges if edge[::-1] in edges}
+    assert both_ways == set()
+
+
+def test_every_module_imports_alone() -> None:
+    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    for name in _modules():
+        if name.endswith("__main__"):  # runs the command line
+            continue
+        done = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+
+
+def test_no_module_is_too_long() -> None:
+    long = {name: n for name, path in _modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_public_api_resolves() -> None:
+    for name in simulator.__all__:
+        assert getattr(simulator, name) is not None
