@@ -6,6 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from simulator.engine.queueing import Rules, Ward
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
 
@@ -30,3 +33,15 @@ def tiny(**tables: Any) -> Scenario:
     for key, value in tables.items():
         raw[key] = value
     return scenario_from_dict(raw)
+
+
+
+def queue_starts(
+    rules: Rules, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray, priority: np.ndarray | None = None
+) -> np.ndarray:
+    """The queueing engine alone: when each patient of one study starts holding the resource, or NaN if they left the queue."""
+    start = np.full(len(arrival), np.nan)
+    ward = Ward(rules, start, priority)
+    ward.admit(np.argsort(arrival, kind="stable"), arrival, hold, patience)
+    ward.run()
+    return start

@@ -11,7 +11,7 @@ from simulator.engine.pathway import simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.scenario.distributions import DAYS_PER_YEAR
 
-from helpers import OFF_PATHWAY, SCENARIOS, tiny
+from helpers import OFF_PATHWAY, SCENARIOS, queue_starts, tiny
 
 
 def queue_scenario(capacity, service, days=3000.0, arrivals_per_day=1.0, **tables):
@@ -201,7 +201,7 @@ def test_referral_slots_exceed_the_poisson_count_with_negligible_probability(exp
 def test_weekly_schedule_by_hand():
     """Open Monday to Friday (day 0 is a Monday): a Saturday arrival starts on Monday; a unit taken on
     Friday stays taken over the weekend, so the next patient waits for it beyond Monday."""
-    from simulator.engine.queueing import Rules, queue_starts
+    from simulator.engine.queueing import Rules
 
     weekdays = Rules(capacity=1, closed=((5.0, 7.0),))
     never = np.full(2, np.inf)
@@ -221,7 +221,7 @@ def test_weekend_closure_gives_the_closed_form_wait():
 
 
 def test_priority_classes_by_hand():
-    from simulator.engine.queueing import Rules, queue_starts
+    from simulator.engine.queueing import Rules
 
     starts = queue_starts(Rules(1), np.array([0.0, 1.0, 2.0]), np.full(3, 5.0), np.full(3, np.inf),
                           priority=np.array([0.0, 2.0, 1.0]))

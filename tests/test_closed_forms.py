@@ -5,11 +5,11 @@ import pytest
 
 from simulator import run
 from simulator.engine.pathway import simulate_pathway
-from simulator.engine.queueing import Rules, queue_starts
+from simulator.engine.queueing import Rules
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.scenario.distributions import DAYS_PER_YEAR
 
-from helpers import OFF_PATHWAY, tiny
+from helpers import OFF_PATHWAY, queue_starts, tiny
 
 
 def within_4_se(result, outcome, exact):

@@ -180,14 +180,3 @@ class Ward:
                 else:
                     request.cancel()
         self.closing = None
-
-
-def queue_starts(
-    rules: Rules, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray, priority: np.ndarray | None = None
-) -> np.ndarray:
-    """When each patient of one study starts holding the resource, or NaN if they left the queue."""
-    start = np.full(len(arrival), np.nan)
-    ward = Ward(rules, start, priority)
-    ward.admit(np.argsort(arrival, kind="stable"), arrival, hold, patience)
-    ward.run()
-    return start

@@ -81,10 +81,10 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     for column, landmark in enumerate(scenario.simulation.landmarks_years):
         values[f"nrm_{landmark_label(landmark)}"] = nrm[:, column]
     enrolled = everyone.sum(axis=1)
-    values["trm"] = (died & _treatment_related(scenario, h)).sum(axis=1) / enrolled
+    values["trm"] = (died & treatment_related(scenario, h)).sum(axis=1) / enrolled
     window = scenario.outcomes.trm_window_days
     with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
-        early = died & transplanted & _treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
+        early = died & transplanted & treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
         values[f"trm_{window}d"] = early.sum(axis=1) / transplanted.sum(axis=1)
     values["deaths"] = (died & everyone).sum(axis=1) / enrolled  # every cause, as a series counts them
     values.update(followup_months(since_reinfusion, died, transplanted))
@@ -117,7 +117,7 @@ def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted
     return {"followup_mean_months": mean, "followup_median_months": median}
 
 
-def _treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = False) -> np.ndarray:
+def treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = False) -> np.ndarray:
     """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion; with
     `early_deaths`, also deaths from the follow-up's early treatment-related hazard."""
     in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages])

@@ -13,7 +13,8 @@ from simulator.scenario.schema import Cohort, Scenario, landmark_label
 
 # Colour-blind-safe (Okabe-Ito order after the package's own blue); scenario i always gets colour i.
 SCENARIO_COLOURS = ("#1f5f9e", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
-PUBLISHED_COLOUR = "#c0392b"
+# The one red: published figures and calibration targets, failed checks, wrong-sign trials, capacity, warnings.
+REFERENCE_COLOUR = "#c0392b"
 SUBTITLE_WIDTH = 105  # characters that fit on one line of a figure's title
 
 _FIXED = {

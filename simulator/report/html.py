@@ -13,6 +13,7 @@ import warnings
 from html import escape
 from pathlib import Path
 
+from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.report.folder_page import FolderPage
 from simulator.report.html_parts import created, figure_files, figure_html
 
@@ -26,11 +27,11 @@ th,td{padding:.2rem .5rem;border-bottom:1px solid #e2e2e2;text-align:right;white
 th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}th{background:#f3f5f8}
 dt{font-weight:600}dd{margin:0 0 .5rem 0}figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333}pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.6rem}
-.warning{border-left:4px solid #c0392b;background:#fdf0ee;padding:.4rem .8rem}
+.warning{border-left:4px solid {REFERENCE_COLOUR};background:#fdf0ee;padding:.4rem .8rem}
 @page{size:A4;margin:14mm}
 @media print{body{max-width:none;font-size:11pt}.scroll{overflow:visible}img{max-height:24cm;width:auto}
 h2{break-after:avoid}table{font-size:8pt}a{color:inherit;text-decoration:none}}
-"""
+""".replace("{REFERENCE_COLOUR}", REFERENCE_COLOUR)
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>{css}</style></head>

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.outcomes.vocabulary import PUBLISHED_COLOUR, subtitle
+from simulator.outcomes.vocabulary import REFERENCE_COLOUR, subtitle
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
 
@@ -89,7 +89,7 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     points = published_points(result, curve)
     if points:
         x, y = zip(*points)
-        ax.plot(x, y, "D", color="#c0392b", ms=8, label=f"Published: {result.scenario.metadata.name}")
+        ax.plot(x, y, "D", color=REFERENCE_COLOUR, ms=8, label=f"Published: {result.scenario.metadata.name}")
     ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
     ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
@@ -118,7 +118,7 @@ def trm_distribution(result: PlottedRun) -> Figure:
     ax.axvline(mean, color="black", ls="--", lw=1.5, zorder=3, label=f"Simulated mean: {mean:.1%}")
     target = result.scenario.targets.get("trm")
     if target is not None:
-        ax.axvline(target, color=PUBLISHED_COLOUR, lw=4, alpha=0.8, zorder=2,
+        ax.axvline(target, color=REFERENCE_COLOUR, lw=4, alpha=0.8, zorder=2,
                    label=f"Published: {target:.1%} ({result.scenario.metadata.name})")
     ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8, label=what)
     ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
@@ -150,7 +150,7 @@ def occupancy_band(result: PlottedRun, resource: str) -> Figure:
                     label="95% of simulated studies (3-month moving average, centred)")
     ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
             label="Mean over simulated studies (3-month moving average, centred)")
-    ax.axhline(capacity, color=PUBLISHED_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")
+    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")
     ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
     name = _readable(resource)
     ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",

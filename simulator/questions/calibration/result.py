@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator import __version__
-from simulator.outcomes.vocabulary import command_line, describe_outcome
+from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line, describe_outcome
 from simulator.questions.calibration.calibrated_toml import calibrated_toml
 from simulator.report.plots import LINE_COLOUR
 from simulator.simulation.results import RunResult
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 MAX_LOG_SE = 1.0  # beyond this SE on the log scale a fitted value is reported as not identified
 AT_BOUND = 1e-3  # a fitted value within this share of its range from a bound is "at the bound"
 REACHED_MC_SE = 2.0  # a target is reached when the achieved mean is within this many MC SE of it
-TARGET_COLOUR = "#c0392b"
 PHASES = {
     "start": "Start: centre of the bounds (sets the weights)",
     "grid": "Grid over the bounds",
@@ -169,7 +168,7 @@ class CalibrationResult:
                          label="95% of simulated studies at the fitted values")
         mean = ax.errorbar(fit["achieved"], y, xerr=2 * fit["mc_se"], fmt="o", color=LINE_COLOUR, capsize=4,
                            label="Simulated mean ± 2 MC SE")
-        (target,) = ax.plot(fit["target"], y, "D", color=TARGET_COLOUR, ms=12, mfc="none", mew=2, label="Target")
+        (target,) = ax.plot(fit["target"], y, "D", color=REFERENCE_COLOUR, ms=12, mfc="none", mew=2, label="Target")
         ax.set_yticks(y, [f"{describe_outcome(o)}{'' if r else chr(10) + '(NOT REACHED)'}"
                           for o, r in zip(fit["outcome"], fit["reached"])], fontsize=8)
         ax.set(xlim=(-0.02, 1.02), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")

@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.questions.power.stats import interpolated_power
 from simulator.report.plots import LINE_COLOUR
 
@@ -43,7 +44,6 @@ class PlottedPower(Protocol):
 
     def design_lines(self) -> list[str]: ...
 
-WRONG_COLOUR = "#c0392b"
 HR_TICKS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20, 50)
 
 
@@ -77,10 +77,10 @@ def power_curve(result: PlottedPower) -> Figure:
             color=LINE_COLOUR, lw=2, label="Interpolated between simulated sizes (probit of power linear in "
                                            "the square root of the size)")
     if better:
-        ax.plot(s["patients_per_arm"], s["type_s_error"], "x--", color=WRONG_COLOUR,
+        ax.plot(s["patients_per_arm"], s["type_s_error"], "x--", color=REFERENCE_COLOUR,
                 label="Significant in favour of the worse arm (type S error)")
     else:
-        ax.axhline(result.alpha, color=WRONG_COLOUR, ls="--",
+        ax.axhline(result.alpha, color=REFERENCE_COLOUR, ls="--",
                    label=f"Nominal false-positive rate (alpha = {result.alpha:g})")
     styles = {0.8: "--", 0.9: ":"}
     for target, style in styles.items():
@@ -138,7 +138,7 @@ def effect_distribution(result: PlottedPower) -> Figure:
                                                               else " (HR = 1; below: B better)"))
     if trm:
         pooled = result.pooled_trm_difference
-        ax.axhline(100 * pooled, color=WRONG_COLOUR, ls="--",
+        ax.axhline(100 * pooled, color=REFERENCE_COLOUR, ls="--",
                    label=f"True difference (all simulated patients pooled): {100 * pooled:+.1f} points")
     ax.set_xticks(positions, [str(n) for n in result.sizes])
     ax.set_xlabel("Patients per arm")

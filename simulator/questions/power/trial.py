@@ -22,7 +22,7 @@ import numpy as np
 from simulator.engine.heterogeneity import study_scenario
 from simulator.engine.pathway import Histories, simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
-from simulator.outcomes.study import _treatment_related
+from simulator.outcomes.study import treatment_related
 from simulator.questions.power.logrank import cox_hazard_ratio, logrank_from, risk_sets
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Cohort, Scenario
@@ -76,7 +76,7 @@ def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.n
 def trm_deaths(scenario: Scenario, h: Histories) -> np.ndarray:
     """Treatment-related deaths (the scenario's own definition) before the cut-off, per trial."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
-    return ((h.death <= cutoff) & _treatment_related(scenario, h)).sum(axis=1)
+    return ((h.death <= cutoff) & treatment_related(scenario, h)).sum(axis=1)
 
 
 def compare_survival(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> StudyTests:

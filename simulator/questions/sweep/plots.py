@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from simulator.outcomes.vocabulary import (
-    PUBLISHED_COLOUR,
+    REFERENCE_COLOUR,
     colour,
     is_proportion,
     outcome_label,
@@ -56,7 +56,7 @@ SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # with SERIES_STYLES, each
 SERIES_STYLES = ("-", "--", ":", "-.")
 
 
-def _subtitle(result: PlottedSweep) -> str:
+def _grid_subtitle(result: PlottedSweep) -> str:
     """Scenario, studies and design at each point, and the shared random numbers."""
     return subtitle(result.replications, [s.cohort for s in result.grid.scenarios], per=" at each point", swept=True,
                     note=f"{result.grid.base.metadata.name}, the same random numbers at every point (seed {result.seed})")
@@ -107,7 +107,7 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
                     label=name or MEAN_LABEL)
     target = result.grid.base.targets.get(outcome)
     if target is not None:
-        ax.axhline(target, color=PUBLISHED_COLOUR, ls="--", lw=1.5,
+        ax.axhline(target, color=REFERENCE_COLOUR, ls="--", lw=1.5,
                    label=f"Published, {result.grid.base.metadata.name}: {target:.3f}")
     base = _base_value(result, first.path)
     if first.numeric and isinstance(base, (int, float)) and not isinstance(base, bool):
@@ -132,7 +132,7 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
         ax.set_ylim(max(low, -0.02), min(high, 1.02))
     else:  # days, counts per year or per 100: from zero
         ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
-    ax.set_title(f"{outcome_words(outcome)} against {parameter_words(first.path).lower()}\n{_subtitle(result)}",
+    ax.set_title(f"{outcome_words(outcome)} against {parameter_words(first.path).lower()}\n{_grid_subtitle(result)}",
                  fontsize=9.5)
     ax.grid(alpha=0.3)
     if others:  # one line per combination of the other parameters: say once what lines and shading are
@@ -185,7 +185,7 @@ def heatmap(result: PlottedSweep, outcome: str) -> Figure:
     ax.set_yticks(range(len(second.texts)), second.texts)
     ax.set(xlabel=parameter_label(first.path), ylabel=parameter_label(second.path))
     ax.set_title(f"{outcome_words(outcome)} by {parameter_words(first.path).lower()} and "
-                 f"{parameter_words(second.path).lower()}\n{_subtitle(result)}\n"
+                 f"{parameter_words(second.path).lower()}\n{_grid_subtitle(result)}\n"
                  f"Cells: mean over simulated studies (Monte Carlo SE at most {worst_se:.4f})", fontsize=9.5)
     figure.tight_layout()
     return figure

@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.questions.validation.closed_forms import closed_form_cases
 from simulator.questions.validation.validation import TOLERANCE, Z_PASS, scenario_checks
 from simulator.report.plots import LINE_COLOUR
 from simulator.scenario.schema import Scenario
 from simulator.simulation.runfolder import provenance, write_manifest
-
-FAIL_COLOUR = "#c0392b"
 
 
 @dataclass
@@ -105,7 +104,7 @@ def _z_panel(ax: Any, rows: pd.DataFrame) -> None:
     ax.axvline(0, color="grey", lw=0.8)
     ax.plot(shown[passed], y[passed], "o", color=LINE_COLOUR, label="Passed")
     if (~passed).any():
-        ax.plot(shown[~passed], y[~passed], "X", color=FAIL_COLOUR, ms=9, label="Failed")
+        ax.plot(shown[~passed], y[~passed], "X", color=REFERENCE_COLOUR, ms=9, label="Failed")
     ax.set_yticks(y, _labels(rows), fontsize=7)
     ax.set(xlim=(-2 * Z_PASS - 0.5, 2 * Z_PASS + 0.5), ylim=(-0.8, len(rows) - 0.2),
            xlabel="z = (simulated - exact) / Monte Carlo standard error")
@@ -124,7 +123,7 @@ def _scenario_panel(ax: Any, rows: pd.DataFrame, tolerance: float) -> None:
                            label=f"Published (passes: in the band and within {tolerance:g} of the mean)")
     handles = [band, mean, published]
     if (~passed).any():
-        (failed,) = ax.plot(rows["expected"][~passed], y[~passed], "X", color=FAIL_COLOUR, ms=9,
+        (failed,) = ax.plot(rows["expected"][~passed], y[~passed], "X", color=REFERENCE_COLOUR, ms=9,
                             label="Published figure that fails")
         handles.append(failed)
     ax.set_yticks(y, _labels(rows), fontsize=7)
