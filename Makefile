@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench docs clean
+.PHONY: run test lint bench docs clean
 
 run: $(VENV)/.installed
 	$(BIN)/hsct-sim run scenarios/burt2006.toml
 
-test: $(VENV)/.installed-test
+test: lint
 	$(BIN)/python -m pytest
+
+# ruff (style, imports, likely bugs) over the whole tree and mypy over the package; `make test` runs it first
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/engine.py

@@ -139,9 +139,10 @@ class Ward:
         if self.rules.closed and self.closing is None:
             self.closing = self.env.process(self._close_weekly())
 
-    def _request(self, index: int) -> simpy.Event:
+    def _request(self, index: int) -> simpy.resources.resource.Request:
         if isinstance(self.resource, simpy.PriorityResource):
-            return self.resource.request(priority=0 if self.priority is None else float(self.priority[index]))
+            priority = 0 if self.priority is None else float(self.priority[index])
+            return self.resource.request(priority=priority)  # type: ignore[arg-type]  # simpy orders any number
         return self.resource.request()
 
     def _patient(self, index: int, arrive: float, hold: float, patience: float):  # type: ignore[no-untyped-def]
@@ -172,7 +173,8 @@ class Ward:
             opens_from, opens_at = self.rules.next_closure(env.now)
             if opens_from > env.now:
                 yield env.timeout(opens_from - env.now)
-            held = [self.resource.request(priority=-1) for _ in range(self.rules.capacity)]
+            held = [self.resource.request(priority=-1)  # type: ignore[call-arg]  # closing wards are PriorityResources
+                    for _ in range(self.rules.capacity)]
             yield env.timeout(opens_at - env.now)
             for request in held:
                 if request.triggered:

@@ -150,11 +150,12 @@ def occupancy_band(result: PlottedRun, resource: str) -> Figure:
                     label="95% of simulated studies (3-month moving average, centred)")
     ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
             label="Mean over simulated studies (3-month moving average, centred)")
-    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")
+    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5,  # type: ignore[arg-type]  # drawn for limited ones
+               label=f"Capacity: {capacity}")
     ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
     name = _readable(resource)
     ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",
-           xlim=(0, years[-1]), ylim=(0, capacity * 1.25))
+           xlim=(0, years[-1]), ylim=(0, capacity * 1.25))  # type: ignore[operator]
     ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
                  f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)

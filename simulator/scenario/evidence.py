@@ -12,7 +12,7 @@ which with one event in 50 nearly doubles the mean (2/52 against 1/50).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal, TypeGuard
 
 import numpy as np
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
@@ -47,6 +47,8 @@ class ProportionEstimate(Estimate):
     """`events` of `n` patients: point estimate events / n, posterior Beta(events + a, n - events + a), a the
     prior's pseudo-events."""
 
+    n: int
+
     def __new__(cls, events: int, n: int) -> ProportionEstimate:
         self = super().__new__(cls, events / n)
         self.events, self.n = events, n
@@ -74,6 +76,8 @@ class RateEstimate(Estimate):
     """`events` over `person_years`: point estimate per year events / person_years, posterior
     Gamma(shape events + a, rate person_years), a the prior's pseudo-events."""
 
+    person_years: float
+
     def __new__(cls, events: int, person_years: float) -> RateEstimate:
         self = super().__new__(cls, events / person_years)
         self.events, self.person_years = events, person_years
@@ -95,11 +99,11 @@ class RateEstimate(Estimate):
         return {"events": self.events, "person_years": self.person_years}
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

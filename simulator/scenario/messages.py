@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +28,7 @@ def describe_validation_error(
         path = override.partition("=")[0].strip()
         if field == path or field.startswith(path + ".") or path.startswith(field + ".") or not field:
             origin = f"{source} (after {flag} {shortened(override, MAX_OVERRIDE_SHOWN)})"
-    message = _explain(first, model)
+    message = _explain(cast(dict[str, Any], first), model)
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     return f"{origin}: {field + ': ' if field else ''}{message}{more}"
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from simulator.errors import UserError
 from simulator.simulation import stopping
@@ -53,7 +53,7 @@ def map_chunks(
         yield result
 
 
-class _Numbered:
+class _Numbered(Generic[X, T]):
     """Picklable wrapper running the task on (number, chunk) pairs."""
 
     def __init__(self, task: Callable[[X], T]) -> None:
@@ -123,7 +123,7 @@ def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterato
         raise UserError(f"--scheduler {scheduler}: cannot reach a dask scheduler there "
                         f"({type(error).__name__}: {error})") from None
     with client:
-        futures = client.map(_Numbered(task), list(enumerate(chunks)), pure=False)
+        futures: list[Any] = client.map(_Numbered(task), list(enumerate(chunks)), pure=False)
         try:
             for _, result in as_completed(futures, with_results=True):
                 yield result

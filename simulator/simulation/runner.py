@@ -85,7 +85,7 @@ def run(
         occupancy={k: np.concatenate([p.occupancy[k] for p in done]) for k in done[0].occupancy},
         occupancy_grid_days=occupancy_grid_days(scenario),
         wait_counts={k: np.sum([p.wait_counts[k] for p in done], axis=0) for k in done[0].wait_counts},
-        patients={k: np.concatenate([p.patients[k] for p in done]) for k in done[0].patients}
+        patients={k: np.concatenate([p.patients[k] for p in done]) for k in done[0].patients}  # type: ignore[index, union-attr]
         if patients_log
         else None,
         wall_seconds=time.perf_counter() - began,

@@ -117,7 +117,7 @@ def _study_sd(result: RunResult, outcome: str) -> float:
     v = result.values[outcome]
     cohort = result.scenario.cohort
     patients = cohort.size if cohort.referrals is None else cohort.referrals.rate_per_year * cohort.accrual_years
-    return max(float(np.nanstd(v, ddof=1)), 1.0 / patients)
+    return max(float(np.nanstd(v, ddof=1)), 1.0 / patients)  # type: ignore[operator]  # size or referrals
 
 
 def calibrate(

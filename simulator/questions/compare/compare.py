@@ -111,7 +111,7 @@ class CompareResult:
                 if not outcome.startswith("P(") and self.replications > 1 and len(independent):
                     lower, upper = np.percentile(independent, [2.5, 97.5])
                 targets = (reference.scenario.targets.get(outcome), result.scenario.targets.get(outcome))
-                published = targets[1] - targets[0] if None not in targets else math.nan
+                published = targets[1] - targets[0] if None not in targets else math.nan  # type: ignore[operator]
                 rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 

@@ -3,7 +3,7 @@ power against patients per arm, and the spread of the effect a trial of each siz
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -128,9 +128,10 @@ def effect_distribution(result: PlottedPower) -> Figure:
     if drawn:
         violins = ax.violinplot([v for _, v in drawn], positions=[i for i, _ in drawn], widths=0.8,
                                 showextrema=False)
-        for body in violins["bodies"]:
+        bodies = cast(list[Any], violins["bodies"])  # matplotlib types it as a Collection
+        for body in bodies:
             body.set(facecolor=LINE_COLOUR, alpha=0.25)
-        violins["bodies"][0].set_label(f"Observed {spread} across simulated trials{note}")
+        bodies[0].set_label(f"Observed {spread} across simulated trials{note}")
     median, low, high = (_finite(scale(s[f"{name}_{k}"])) for k in ("median", "lower", "upper"))
     ax.errorbar(positions, median, yerr=[median - low, high - median], fmt="o", color=LINE_COLOUR, capsize=5,
                 label="Median trial, bars: 95% of trials (2.5-97.5 percentiles)")

@@ -60,7 +60,7 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -
     layout = StreamLayout.for_scenario(scenario)
     n = scenario.cohort.size
     drawn = study_scenario(scenario, seed, replications)  # per-trial draws (uncertainty, heterogeneity)
-    return simulate_pathway(drawn, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)
+    return simulate_pathway(drawn, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)  # type: ignore[arg-type]  # trial arms have a size
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:

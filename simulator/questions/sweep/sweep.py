@@ -142,7 +142,7 @@ class SweepResult:
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
         """File name -> how to draw it: one per key outcome and probability, heatmaps for two parameters."""
-        out = {f"sweep_{o}.png": partial(self.plot_outcome, o) for o in self.key_outcomes}
+        out: dict[str, Callable[[], matplotlib.figure.Figure]] = {f"sweep_{o}.png": partial(self.plot_outcome, o) for o in self.key_outcomes}
         out |= {f"sweep_{_file_name(c)}.png": partial(self.plot_outcome, c.label) for c in self.conditions}
         if len(self.parameters) == 2:
             out |= {f"heatmap_{o}.png": partial(self.plot_heatmap, o) for o in self.key_outcomes}
