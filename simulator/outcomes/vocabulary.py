@@ -159,7 +159,6 @@ def parameter_words(path: str) -> str:
 
 
 # Outcome names in words for tables (describe_outcome) and the command as typed, for reports and manifests.
-_DESCRIBED_LANDMARK = re.compile(r"^(os|dfs|relapse|nrm)_(\d+(?:\.\d+)?)y(_itt)?$")
 _DESCRIBED_WORDS = {
     "os": "Overall survival",
     "dfs": "Disease-free survival",
@@ -175,7 +174,7 @@ _DESCRIBED_FIXED = {
 
 def describe_outcome(name: str) -> str:
     """`os_5y` -> `Overall survival at 5 y after reinfusion (os_5y)`; unknown names are returned as they are."""
-    match = _DESCRIBED_LANDMARK.match(name)
+    match = _AT_LANDMARK.match(name)
     if match:
         curve, years, itt = match.groups()
         since = "enrolment" if itt else "reinfusion"
