@@ -169,6 +169,9 @@ _DESCRIBED_FIXED = {
     "trm": "Treatment-related mortality",
     "deaths_before_reinfusion": "Deaths before reinfusion",
     "transplanted": "Share transplanted",
+    "deaths": "Deaths of any cause by the cut-off",
+    "followup_mean_months": "Mean follow-up after reinfusion, months",
+    "followup_median_months": "Median follow-up after reinfusion (reverse Kaplan-Meier), months",
 }
 
 
@@ -179,6 +182,8 @@ def describe_outcome(name: str) -> str:
         curve, years, itt = match.groups()
         since = "enrolment" if itt else "reinfusion"
         return f"{_DESCRIBED_WORDS[curve]} at {years} y after {since} ({name})"
+    if early := _EARLY_TRM.match(name):
+        return f"Treatment-related deaths within {early.group(1)} days of reinfusion ({name})"
     return f"{_DESCRIBED_FIXED[name]} ({name})" if name in _DESCRIBED_FIXED else name
 
 

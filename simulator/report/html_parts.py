@@ -16,8 +16,8 @@ from simulator.outcomes.vocabulary import describe_outcome
 COMMAND_FILES = {"validate": "validation.csv", "calibrate": "fit.csv", "power": "power.csv",
                  "compare": "compare.csv", "sweep": "sweep.csv", "run": "summary.csv"}
 BAND = "the shaded band holds 95% of simulated studies (2.5-97.5 percentiles)"
-GREY = (" A grey area, if any, is past some studies' follow-up: there the curve is over the studies still following "
-        "a patient, and it is not drawn where fewer than half are.")
+GREY = (" A grey area, if any, is where fewer than 95% of studies still follow a patient: there the curve is over "
+        "the studies that do, and it is not drawn where fewer than half do.")
 CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
     (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the median study, "
                f"{BAND}; a diamond is the published figure. A diamond inside the band is a result these studies "

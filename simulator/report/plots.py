@@ -44,6 +44,7 @@ CURVE_TITLES = {
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
 }
 LINE_COLOUR = "#1f5f9e"
+MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (as calibrate refuses)
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
 QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
 WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
@@ -76,12 +77,12 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     if np.isnan(median).all():
         ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody reinfused and followed before the cut-off",
                 transform=ax.transAxes, ha="center", va="center", fontsize=11)
-    partial = np.flatnonzero(evaluable < 1)
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
     if partial.size:
         start = result.grid_years[partial[0]]
         ax.axvspan(start, result.grid_years[-1], color="0.85", zorder=0,
-                   label=f"Past some studies' follow-up (from {start:.1f} y): over studies still\n"
-                         f"following a patient; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} of studies are")
+                   label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
+                         f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
     ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
                     label="95% of simulated studies (2.5-97.5 percentiles)")
     ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,
