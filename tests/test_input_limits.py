@@ -235,3 +235,15 @@ def test_shipped_scenarios_still_validate(capsys, in_tmp_cwd):
         shutil.copy(path, in_tmp_cwd / path.name)
         code, err = run_cli(capsys, "run", in_tmp_cwd / path.name, "--output", f"outputs/{path.stem}", *FAST)
         assert code == 0, err
+
+
+def test_a_long_run_says_roughly_how_long_before_it_starts(monkeypatch):
+    """Work expected to take over a minute says so (and how to shorten it) before any simulation."""
+    from simulator import load_scenario, run
+    from simulator.simulation import memory
+    scenario = load_scenario(BURT)
+    assert memory.expected_seconds(20_000_000, workers=2) == pytest.approx(20_000_000 * memory.SECONDS_PER_PATIENT / 2)
+    assert memory.expected_seconds(10, scheduler="tcp://x:1") is None
+    monkeypatch.setattr(memory, "SAY_DURATION_SECONDS", 0.0)
+    with pytest.warns(RuntimeWarning, match=r"100 simulated patients, roughly .* minutes on 1 worker"):
+        run(scenario, replications=2)

@@ -12,6 +12,7 @@ held about KEPT_FACTOR times over while chunks are joined and tables written.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ PATIENT_LOG_BYTES = 200  # per patient row of patients.parquet while kept and wr
 KEPT_FACTOR = 3  # chunks, their concatenation and the tables written from it
 TRIAL_BYTES = 64 * KEPT_FACTOR  # one row of a power trial table (8 columns) while kept and joined
 USABLE_SHARE = 0.8  # of the memory available now: leave room for the interpreter, plots and other users
+SECONDS_PER_PATIENT = 6e-6  # per core: benchmarks/engine.py measures 4-7 us with a shared bed on a 2-core machine
+SAY_DURATION_SECONDS = 60.0  # runs expected to take longer say so before they start
 
 
 @dataclass(frozen=True)
@@ -167,4 +170,22 @@ def check_fits(need: Need, what: str, replications: int | None = None) -> None:
         f"{what}: needs about {size_text(need.total)} of memory ({', '.join(parts)}), but {size_text(usable)} "
         "is usable on this machine now; use fewer --replications, a smaller --chunk-size or cohort, fewer "
         "--workers, or run the chunks on a cluster with --scheduler"
+    )
+
+
+def expected_seconds(patients: int, workers: int = 1, scheduler: str | None = None) -> float | None:
+    """A rough wall time for simulating `patients` patients in all (None on a cluster, whose size is unknown)."""
+    return None if scheduler else patients * SECONDS_PER_PATIENT / max(1, workers)
+
+
+def say_duration(what: str, patients: int, workers: int = 1, scheduler: str | None = None) -> None:
+    """A one-line note on stderr before a run expected to take over a minute, with the way to shorten it."""
+    seconds = expected_seconds(patients, workers, scheduler)
+    if seconds is None or seconds < SAY_DURATION_SECONDS:
+        return
+    warnings.warn(
+        f"{what}: {patients:,} simulated patients, roughly {seconds / 60:.0f} minutes on {workers} worker(s) "
+        f"(about {SECONDS_PER_PATIENT * 1e6:.0f} us per patient per core); fewer --replications or a cluster "
+        "(--scheduler) make it shorter",
+        RuntimeWarning, stacklevel=3,
     )

@@ -21,7 +21,7 @@ from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
 from simulator.simulation.execution import CHUNK_REPLICATIONS, chunks_of, map_chunks
-from simulator.simulation.memory import check_fits, run_need
+from simulator.simulation.memory import check_fits, run_need, say_duration
 from simulator.simulation.results import RunResult
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
@@ -67,6 +67,7 @@ def run(
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     check_fits(run_need(scenario, replications, chunk_size, workers, scheduler, patients_log), "run", replications)
+    say_duration(scenario.metadata.name, replications * scenario.cohort.max_patients, workers, scheduler)
     began = time.perf_counter()
     blocks = chunks_of(replications, chunk_size)
     parts: list[Chunk | None] = [None] * len(blocks)
