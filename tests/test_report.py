@@ -177,3 +177,17 @@ def test_reports_render_in_a_browser_at_phone_width(outputs: Path, browser, tmp_
                                        "[i.getBoundingClientRect().width, i.getBoundingClientRect().height])")
         assert all(w <= 687 and h <= 1016 for w, h in boxes), (name, boxes)
     print(f"screenshots: {shots}")
+
+
+def test_every_result_shows_its_table_in_a_notebook() -> None:
+    """Notebooks call `_repr_html_`: each result type shows the table its command prints, escaped."""
+    from simulator import compare, load_scenario, run
+    from simulator.questions.sweep.grid import build_grid
+    from simulator.questions.sweep.sweep import run_sweep
+    burt, ebmt = load_scenario(SCENARIOS / "burt2006.toml"), load_scenario(SCENARIOS / "ebmt2004.toml")
+    results = [run(burt, replications=20), compare([burt, ebmt], replications=20),
+               run_sweep(build_grid(burt, ["stages.isolation.death_probability=0,0.1"]), replications=20)]
+    for result in results:
+        page = result._repr_html_()
+        assert page.startswith("<") and "Burt 2006" in page
+    assert "± " in results[1]._repr_html_() and "<pre" in results[2]._repr_html_()

@@ -65,6 +65,11 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
 ]
 
 
+def preformatted(text: str) -> str:
+    """A result's terminal table as notebook HTML (`_repr_html_`): the same text, in a fixed-width block."""
+    return f'<pre style="font-size:0.85em;line-height:1.3">{escape(text)}</pre>'
+
+
 def summary_table(summary: pd.DataFrame, targets: dict[str, float], caption: str = "") -> str:
     """A summary (outcome, estimate, mc_se, lower, upper[, evaluable]) as an HTML table with published values,
     as the terminal shows it; also the notebook view of a result (`_repr_html_`)."""

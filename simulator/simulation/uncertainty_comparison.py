@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.uncertainty import PRIOR_WORDS, estimated_parameters, parameter_draws
+from simulator.report.html_parts import preformatted
 from simulator.simulation.results import RunResult
 
 
@@ -52,6 +53,10 @@ class UncertaintyComparison:
         table = pd.DataFrame(parameter_draws(result.scenario, result.seed, range(result.replications)))
         table.insert(0, "replication", np.arange(len(table)))
         return table
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.table())
 
     def table(self) -> str:
         """Terminal summary: the two 95%-of-studies intervals and their widths side by side."""

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from simulator import __version__
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line, describe_outcome
 from simulator.questions.calibration.calibrated_toml import calibrated_toml
+from simulator.report.html_parts import preformatted
 from simulator.report.plots import LINE_COLOUR
 from simulator.simulation.results import RunResult
 from simulator.simulation.runfolder import provenance, write_manifest
@@ -126,6 +127,10 @@ class CalibrationResult:
                     "reached within the bounds (widen them if such values are plausible).")
         return (f"NOT REACHED: {missed}. No free parameter is at a bound: the targets conflict, and the fit "
                 "is the weighted least-squares compromise.")
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.table())
 
     def table(self) -> str:
         s = self.best.scenario

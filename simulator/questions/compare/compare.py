@@ -28,6 +28,7 @@ from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.compare import plots as compare_plots
+from simulator.report.html_parts import preformatted
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, memory_options, runs_need
 from simulator.simulation.results import RunResult
@@ -114,6 +115,10 @@ class CompareResult:
                 published = targets[1] - targets[0] if None not in targets else math.nan  # type: ignore[operator]
                 rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.table())
 
     def table(self) -> str:
         """Key outcomes and `--probability` shares per scenario, with the difference from the first."""

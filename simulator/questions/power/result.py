@@ -16,6 +16,7 @@ from simulator.outcomes.vocabulary import timeline
 from simulator.questions.power import plots as power_plots
 from simulator.questions.power.stats import Truth, pooled_truth, size_for_power
 from simulator.questions.power.trial import ENDPOINTS, TESTS
+from simulator.report.html_parts import preformatted
 from simulator.scenario.schema import Scenario
 from simulator.simulation.runfolder import provenance, write_manifest
 
@@ -134,6 +135,10 @@ class PowerResult:
             f"{self.replications:,} simulated trials per size, {sizes} patients per arm,",
             timeline(self.scenario_a.cohort),
         ]
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.table())
 
     def table(self) -> str:
         """The power table and sample sizes as text for the terminal."""

@@ -26,6 +26,7 @@ from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.sweep import plots as sweep_plots
 from simulator.questions.sweep.grid import Grid, SweepParameter, build_grid
+from simulator.report.html_parts import preformatted
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, memory_options, runs_need
 from simulator.simulation.results import RunResult
@@ -101,6 +102,10 @@ class SweepResult:
     def study_values(self, outcome: str) -> np.ndarray:
         """(points, replications) values of an outcome, e.g. to follow one simulated study across the grid."""
         return np.stack([r.values[outcome] for r in self.runs])
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.table())
 
     def table(self) -> str:
         """Key outcomes (and `--probability` shares) per grid point: estimate ± MC SE."""

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.questions.validation.closed_forms import closed_form_cases
 from simulator.questions.validation.validation import TOLERANCE, Z_PASS, scenario_checks
+from simulator.report.html_parts import preformatted
 from simulator.report.plots import LINE_COLOUR
 from simulator.scenario.schema import Scenario
 from simulator.simulation.runfolder import provenance, write_manifest
@@ -31,6 +32,10 @@ class ValidationReport:
     @property
     def passed(self) -> bool:
         return bool(self.table["passed"].all())
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.text())
 
     def text(self) -> str:
         closed = self.table[self.table["part"] == "closed form"]
