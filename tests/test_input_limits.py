@@ -246,4 +246,4 @@ def test_a_long_run_says_roughly_how_long_before_it_starts(monkeypatch):
     assert memory.expected_seconds(10, scheduler="tcp://x:1") is None
     monkeypatch.setattr(memory, "SAY_DURATION_SECONDS", 0.0)
     with pytest.warns(RuntimeWarning, match=r"100 simulated patients, roughly .* minutes on 1 worker"):
-        run(scenario, replications=2)
+        run(scenario, replications=2, progress=True)

@@ -67,7 +67,8 @@ def run(
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     check_fits(run_need(scenario, replications, chunk_size, workers, scheduler, patients_log), "run", replications)
-    say_duration(scenario.metadata.name, replications * scenario.cohort.max_patients, workers, scheduler)
+    if progress:  # said with the progress bar, to a person at a terminal (not with --quiet or in a pipe)
+        say_duration(scenario.metadata.name, replications * scenario.cohort.max_patients, workers, scheduler)
     began = time.perf_counter()
     blocks = chunks_of(replications, chunk_size)
     parts: list[Chunk | None] = [None] * len(blocks)
