@@ -52,6 +52,7 @@ def test_ctrl_c_stops_workers_promptly_and_writes_nothing(in_tmp_cwd):
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "run", BURT, "--replications", "400000", "--workers", "2", "--quiet"],
         cwd=in_tmp_cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal (see test_operator)
     )
     time.sleep(5)  # past start-up, well inside the run
     process.send_signal(signal.SIGINT)

@@ -27,9 +27,15 @@ TINY_RUN = ["run", BURT, "--replications", "2", "--workers", "1", "--quiet"]
 LONG_RUN = ["run", BURT, "--replications", "400000", "--workers", "2", "--quiet"]
 
 
+def as_at_a_terminal() -> None:
+    """Ctrl-C reaches a command typed at a terminal; a job started in the background of a script (as CI may
+    start this suite) inherits SIGINT ignored, and Python then rightly keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(args: list[str], cwd: Path, **options) -> subprocess.Popen:
     return subprocess.Popen([HSCT_SIM, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **options)
+                            text=True, preexec_fn=as_at_a_terminal, **options)
 
 
 def wait_for_partial(outputs: Path, process: subprocess.Popen, timeout: float = 30) -> Path:
