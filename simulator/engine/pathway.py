@@ -272,19 +272,20 @@ def _follow_up(
     relapse_to_death = after(f.death_after_relapse, "death_after_relapse")
     relapses = on_pathway & (to_relapse < to_death)
     death = np.where(relapses, now + to_relapse + relapse_to_death, now + to_death)
-    early = np.full(now.shape, NEVER)
-    if f.early_death is not None:
+    early_first = np.zeros(now.shape, dtype=bool)
+    if f.early_death is not None:  # a treatment-related death within its window after reinfusion competes
         early = now + after(f.early_death, "early_death")
         early = np.where(early - h.reinfusion <= f.early_death_window_days, early, NEVER)
-    relapses &= now + to_relapse < early
+        relapses &= now + to_relapse < early
+        early_first = early < death
+        death = np.minimum(death, early)
     h.relapse = np.where(relapses, now + to_relapse, h.relapse)
-    dies = on_pathway & np.isfinite(np.minimum(death, early))
-    early_first = dies & (early < death)
-    h.death = np.where(dies, np.minimum(death, early), h.death)
+    dies = on_pathway & np.isfinite(death)
+    h.death = np.where(dies, death, h.death)
     h.death_stage[dies] = h.stage_labels.index("follow-up")
     h.death_cause[dies] = h.cause_labels.index(f.death_cause)
     if f.early_death is not None:
-        h.death_cause[early_first] = h.cause_labels.index(f.early_death_cause)
+        h.death_cause[dies & early_first] = h.cause_labels.index(f.early_death_cause)
     if scenario.cohort.loss_to_followup is not None:
         loss = scenario.cohort.loss_to_followup.ppf(u[layout.rows["cohort.loss_to_followup"]])
         h.lost = np.where(np.isfinite(h.reinfusion), h.reinfusion + loss, NEVER)
