@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from simulator import load_scenario, run  # noqa: E402
 from simulator.simulation.execution import local_cores  # noqa: E402
+from simulator.simulation.options import RunOptions
 
 from baseline import simulate_study  # noqa: E402
 
@@ -39,7 +40,7 @@ def ours(path: Path, patients: int, overrides: list[str], workers: int = 1) -> f
     best = math.inf
     for _ in range(2):
         began = time.perf_counter()
-        run(scenario, replications=studies, workers=workers)
+        run(scenario, replications=studies, options=RunOptions(workers=workers))
         best = min(best, time.perf_counter() - began)
     return best / (studies * scenario.cohort.size) * 1e6
 
@@ -61,10 +62,11 @@ def million(path: Path, patients: int) -> tuple[float, float]:
         "import sys, time, resource, math\n"
         "from simulator import load_scenario, run\n"
         "from simulator.simulation.execution import local_cores\n"
+        "from simulator.simulation.options import RunOptions\n"
         "if __name__ == '__main__':\n"
         f"    s = load_scenario({str(path)!r})\n"
         f"    studies = math.ceil({patients} / s.cohort.size)\n"
-        "    t = time.perf_counter(); run(s, replications=studies, workers=local_cores())\n"
+        "    t = time.perf_counter(); run(s, replications=studies, options=RunOptions(workers=local_cores()))\n"
         "    wall = time.perf_counter() - t\n"
         "    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "    print(wall, peak / 1024)\n"

@@ -7,16 +7,23 @@ Notebook use::
     result = run(load_scenario("scenarios/burt2006.toml"))
     result.summary            # outcome, estimate, mc_se, lower, upper
     result.plot_survival("os")
+
+Every function takes `options=RunOptions(workers=..., scheduler=..., chunk_size=..., progress=...)` to say
+where the studies run; the numbers do not depend on it.
 """
 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-__version__ = "0.1.0"
+from .errors import UserError
 
-from .errors import UserError  # noqa: E402
+try:
+    __version__ = version("hsct-sim")  # one home: pyproject.toml
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 # loaded on first use, so that `hsct-sim` starts handling Ctrl-C before numpy and pandas load (about a second)
 _LAZY = {
@@ -24,10 +31,14 @@ _LAZY = {
     "sweep": ".questions.sweep.sweep", "compare": ".questions.compare.compare",
     "estimate_power": ".questions.power.power", "calibrate": ".questions.calibration.calibration",
     "FreeParameter": ".questions.calibration.problem", "Target": ".questions.calibration.problem",
-    "validate": ".questions.validation.result",
+    "validate": ".questions.validation.result", "RunOptions": ".simulation.options",
+    "RunResult": ".simulation.results", "SweepResult": ".questions.sweep.sweep",
+    "CompareResult": ".questions.compare.compare", "PowerResult": ".questions.power.result",
+    "CalibrationResult": ".questions.calibration.result", "ValidationReport": ".questions.validation.result",
 }
 
-__all__ = ["FreeParameter", "Scenario", "Target", "UserError", "calibrate", "compare", "estimate_power",
+__all__ = ["CalibrationResult", "CompareResult", "FreeParameter", "PowerResult", "RunOptions", "RunResult", "Scenario",
+           "SweepResult", "Target", "UserError", "ValidationReport", "calibrate", "compare", "estimate_power",
            "load_scenario", "run", "sweep", "validate", "__version__"]
 
 

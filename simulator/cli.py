@@ -55,6 +55,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         try:
             args = build_parser().parse_args(argv)
+            args.command_line = ["hsct-sim", *(sys.argv[1:] if argv is None else argv)]  # for run manifests
             warnings.showwarning = _show_warning
             return args.handler(args)
         finally:

@@ -36,6 +36,21 @@ def tiny(**tables: Any) -> Scenario:
 
 
 
+MC_SE_MULTIPLE = 4  # a correct simulator fails a test at this many Monte Carlo SE about once in 16,000
+
+
+def assert_within_mc_se(per_study: np.ndarray, exact: float, what: str = "", se: float | None = None,
+                        k: float = MC_SE_MULTIPLE, drop_missing: bool = False) -> None:
+    """The mean of the per-study values lies within `k` Monte Carlo standard errors of the exact value; `se`
+    replaces the SE estimated from their spread. A NaN fails, unless `drop_missing` (studies that cannot
+    estimate the outcome, left out on purpose)."""
+    values = np.asarray(per_study, dtype=float)
+    if drop_missing:
+        values = values[np.isfinite(values)]
+    se = values.std(ddof=1) / np.sqrt(len(values)) if se is None else se
+    assert abs(values.mean() - exact) <= k * se, f"{what}: {values.mean():.5g} vs exact {exact:.5g} (MC SE {se:.3g})"
+
+
 def queue_starts(
     rules: Rules, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray, priority: np.ndarray | None = None
 ) -> np.ndarray:

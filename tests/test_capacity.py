@@ -11,7 +11,7 @@ from simulator.engine.pathway import simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.scenario.distributions import DAYS_PER_YEAR
 
-from helpers import OFF_PATHWAY, SCENARIOS, queue_starts, tiny
+from helpers import OFF_PATHWAY, SCENARIOS, assert_within_mc_se, queue_starts, tiny
 
 
 def queue_scenario(capacity, service, days=3000.0, arrivals_per_day=1.0, **tables):
@@ -38,11 +38,6 @@ def mean_wait_after_warm_up(scenario, warm_up_days=300.0):
     return np.nanmean(wait, axis=1)
 
 
-def assert_within_4_se(per_study, exact):
-    se = per_study.std(ddof=1) / np.sqrt(len(per_study))
-    assert abs(per_study.mean() - exact) <= 4 * se, (per_study.mean(), exact, se)
-
-
 def erlang_c_wait(servers, arrival_rate, mean_service):
     """Mean wait in queue of M/M/c (Erlang C)."""
     a = arrival_rate * mean_service
@@ -55,13 +50,13 @@ def erlang_c_wait(servers, arrival_rate, mean_service):
 @pytest.mark.parametrize("servers, mean_service", [(1, 0.6), (2, 1.2), (3, 2.1)])
 def test_mm_c_mean_wait_matches_erlang_c(servers, mean_service):
     scenario = queue_scenario(servers, {"dist": "exponential", "mean_days": mean_service})
-    assert_within_4_se(mean_wait_after_warm_up(scenario), erlang_c_wait(servers, 1.0, mean_service))
+    assert_within_mc_se(mean_wait_after_warm_up(scenario), erlang_c_wait(servers, 1.0, mean_service))
 
 
 def test_md1_mean_wait_matches_pollaczek_khinchine():
     service = 0.6
     scenario = queue_scenario(1, {"dist": "fixed", "value": service})
-    assert_within_4_se(mean_wait_after_warm_up(scenario), 1.0 * service**2 / (2 * (1 - 1.0 * service)))
+    assert_within_mc_se(mean_wait_after_warm_up(scenario), 1.0 * service**2 / (2 * (1 - 1.0 * service)))
 
 
 def test_utilisation_is_arrival_rate_times_service_over_capacity():
@@ -69,7 +64,7 @@ def test_utilisation_is_arrival_rate_times_service_over_capacity():
     result = run(scenario)
     for name, exact in (("utilisation_bed", 1.0 * 1.2 / 2), ("occupancy_bed_mean", 1.0 * 1.2)):
         v = result.values[name]
-        assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), name
+        assert_within_mc_se(v, exact, str(name))
     assert result.values["transplants_per_year"].mean() == pytest.approx(DAYS_PER_YEAR, rel=0.02)
 
 
@@ -99,14 +94,14 @@ def test_deaths_while_waiting_follow_competing_exponentials():
     result = run(two_patients_one_bed(death={"dist": "exponential", "mean_days": 20}))
     per_100 = result.values["deaths_waiting_per_100"]
     exact = 100 * (d / (d + w)) / 2  # one of the two patients waits
-    assert abs(per_100.mean() - exact) <= 4 * per_100.std(ddof=1) / np.sqrt(len(per_100))
+    assert_within_mc_se(per_100, exact)
 
 
 def test_maximum_wait_withdraws_patients():
     """With a 5-day limit the second patient leaves when the first holds the bed longer: P = exp(-5/10)."""
     result = run(two_patients_one_bed(max_wait_days=5.0))
     per_100 = result.values["withdrawals_waiting_per_100"]
-    assert abs(per_100.mean() - 100 * np.exp(-0.5) / 2) <= 4 * per_100.std(ddof=1) / np.sqrt(len(per_100))
+    assert_within_mc_se(per_100, 100 * np.exp(-0.5) / 2)
     assert np.all(result.values["deaths_waiting_per_100"] == 0)
 
 
@@ -217,7 +212,7 @@ def test_weekend_closure_gives_the_closed_form_wait():
     result = run(scenario)
     for name, exact in (("wait_bed_mean_days", 2 / 7), ("waited_bed", 2 / 7)):
         v = result.values[name]
-        assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), (name, v.mean())
+        assert_within_mc_se(v, exact, str((name, v.mean())))
 
 
 def test_priority_classes_by_hand():
@@ -246,7 +241,7 @@ def test_priority_classes_match_cobhams_formula():
     s1, s2 = share * m, m
     for in_class, exact in ((urgent, w0 / (1 - s1)), (~urgent, w0 / ((1 - s1) * (1 - s2)))):
         per_study = np.nanmean(np.where(late & in_class, queue.wait, np.nan), axis=1)
-        assert_within_4_se(per_study, exact)
+        assert_within_mc_se(per_study, exact)
 
 
 def load_scenario_from(scenario, tables):

@@ -9,13 +9,11 @@ from simulator.engine.queueing import Rules
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.scenario.distributions import DAYS_PER_YEAR
 
-from helpers import OFF_PATHWAY, queue_starts, tiny
+from helpers import OFF_PATHWAY, assert_within_mc_se, queue_starts, tiny
 
 
 def within_4_se(result, outcome, exact):
-    v = result.values[outcome]
-    se = v.std(ddof=1) / np.sqrt(len(v))
-    assert abs(v.mean() - exact) <= 4 * se, f"{outcome}: {v.mean():.4f} vs exact {exact:.4f} (SE {se:.4f})"
+    assert_within_mc_se(result.values[outcome], exact, outcome)
 
 
 def exponential(rate_per_year):

@@ -51,7 +51,7 @@ def test_scenarios_of_different_structure_do_not_claim_common_random_numbers():
     other = tiny(metadata={"name": "one stage"})
     result = compare([isolation(0.05, "two stages"), other], replications=20)
     assert result.shares_streams == [True, False]
-    assert "stages differ from A, so no common random numbers" in result.table()
+    assert "stages differ from A, so no common random numbers" in result.text()
 
 
 def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
@@ -126,7 +126,7 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
     ids=["one-scenario", "same-file-twice", "missing-file", "bad-set"],
 )
 def test_bad_compare_input_fails_before_simulating(capsys, in_tmp_cwd, monkeypatch, argv, expected):
-    monkeypatch.setattr("simulator.questions.compare.compare.run", lambda *a, **k: pytest.fail("simulated despite bad input"))
+    monkeypatch.setattr("simulator.questions.compare.compare.run_all", lambda *a, **k: pytest.fail("simulated despite bad input"))
     assert main(argv) == 2
     err = capsys.readouterr().err
     for fragment in expected:

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,16 @@ def test_unreachable_scheduler_is_a_clear_error(in_tmp_cwd, capsys):
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
 
 
+def wait_for_workers(pid: int, count: int, timeout: float = 60) -> None:
+    """Return once the process has `count` child processes (its worker pool), polling Linux's /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while len(children.read_text().split()) < count:
+        assert time.monotonic() < deadline, "the run never started its workers"
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from Linux's /proc")
 def test_ctrl_c_stops_workers_promptly_and_writes_nothing(in_tmp_cwd):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
@@ -54,7 +65,7 @@ def test_ctrl_c_stops_workers_promptly_and_writes_nothing(in_tmp_cwd):
         cwd=in_tmp_cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal (see test_operator)
     )
-    time.sleep(5)  # past start-up, well inside the run
+    wait_for_workers(process.pid, 2)  # the run is simulating: its pool has started
     process.send_signal(signal.SIGINT)
     began = time.monotonic()
     _, err = process.communicate(timeout=20)

@@ -4,6 +4,7 @@ deaths per study (mean n p, variance n p (1 - p) (1 + (n - 1) rho)); the draws k
 import numpy as np
 
 from simulator import run
+from simulator.simulation.options import RunOptions
 
 from helpers import tiny
 
@@ -33,4 +34,4 @@ def test_deaths_per_study_are_beta_binomial():
 
 def test_study_draws_do_not_depend_on_chunking():
     scenario = varied(replications=60)
-    assert np.array_equal(run(scenario, chunk_size=60).values["trm"], run(scenario, chunk_size=7).values["trm"])
+    assert np.array_equal(run(scenario, options=RunOptions(chunk_size=60)).values["trm"], run(scenario, options=RunOptions(chunk_size=7)).values["trm"])

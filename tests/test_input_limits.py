@@ -11,6 +11,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.errors import UserError
+from simulator.simulation.options import RunOptions
 
 from helpers import SCENARIOS
 
@@ -148,12 +149,12 @@ def test_memory_estimate_of_a_terabyte_scenario(in_tmp_cwd):
     from simulator.simulation.memory import Need, check_fits, run_need
 
     scenario = load_scenario(BURT, ["cohort.size=10000000"])
-    need = run_need(scenario, replications=1000, chunk_size=250, workers=2).total
+    need = run_need(scenario, 1000, RunOptions(chunk_size=250, workers=2)).total
     assert need > 1e12
     with pytest.raises(UserError, match=r"TiB|GiB"):
         check_fits(Need(need, 1, 0), "run")
     small = load_scenario(BURT)
-    assert run_need(small, replications=1000, chunk_size=250, workers=2).total < 2e9  # the shipped scenario fits
+    assert run_need(small, 1000, RunOptions(chunk_size=250, workers=2)).total < 2e9  # the shipped scenario fits
 
 
 @pytest.mark.parametrize("where", ["file", "set"])
@@ -246,4 +247,4 @@ def test_a_long_run_says_roughly_how_long_before_it_starts(monkeypatch):
     assert memory.expected_seconds(10, scheduler="tcp://x:1") is None
     monkeypatch.setattr(memory, "SAY_DURATION_SECONDS", 0.0)
     with pytest.warns(RuntimeWarning, match=r"100 simulated patients, roughly .* minutes on 1 worker"):
-        run(scenario, replications=2, progress=True)
+        run(scenario, replications=2, options=RunOptions(progress=True))

@@ -201,12 +201,11 @@ def _server(stop: threading.Event, banner: bytes = b"") -> int:
                                           (b"SSH-2.0-OpenSSH_9.6\r\n", "not a dask scheduler")])
 def test_a_scheduler_that_is_not_dask_fails_within_the_timeout(in_tmp_cwd, capsys, monkeypatch, banner, says):
     pytest.importorskip("distributed")
-    monkeypatch.setattr(execution, "SCHEDULER_TIMEOUT_SECONDS", 1.0)
     stop = threading.Event()
     port = _server(stop, banner)
     began = time.monotonic()
     try:
-        assert main([*TINY_RUN, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+        assert main([*TINY_RUN, "--scheduler", f"tcp://127.0.0.1:{port}", "--scheduler-timeout", "1"]) == 2
     finally:
         stop.set()
     assert time.monotonic() - began < 5

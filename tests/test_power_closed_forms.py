@@ -10,12 +10,12 @@ from simulator import load_scenario
 from simulator.questions.power.power import estimate_power
 from simulator.questions.power.stats import Truth, interpolated_power, size_for_power
 
-from helpers import SCENARIOS, tiny
+from helpers import SCENARIOS, assert_within_mc_se, tiny
 
 
 def within_4_se(result, exact):
     row = result.summary.iloc[0]
-    assert abs(row.power - exact) <= 4 * row.power_mc_se, f"power {row.power:.4f} vs exact {exact:.4f} (SE {row.power_mc_se:.4f})"
+    assert_within_mc_se(np.array([row.power]), exact, "power", se=row.power_mc_se)
 
 
 def exponential(rate_per_year):

@@ -9,6 +9,7 @@ import pytest
 from simulator import UserError, load_scenario
 from simulator.cli import main
 from simulator.questions.power.power import estimate_power
+from simulator.simulation.options import RunOptions
 
 from helpers import SCENARIOS
 
@@ -62,8 +63,8 @@ def test_one_file_two_arms_with_set_b(in_tmp_cwd, capsys):
 def test_each_trial_depends_only_on_scenarios_seed_size_and_replication():
     """Chunking and the other sizes asked for change nothing; the arms of identical scenarios differ."""
     burt = load_scenario(BURT)
-    whole = estimate_power(burt, burt, [8, 15], "dfs", replications=30, seed=4, chunk_size=30).studies
-    pieces = estimate_power(burt, burt, [15], "dfs", replications=30, seed=4, chunk_size=7).studies
+    whole = estimate_power(burt, burt, [8, 15], "dfs", replications=30, seed=4, options=RunOptions(chunk_size=30)).studies
+    pieces = estimate_power(burt, burt, [15], "dfs", replications=30, seed=4, options=RunOptions(chunk_size=7)).studies
     pd.testing.assert_frame_equal(whole[whole["patients_per_arm"] == 15].reset_index(drop=True), pieces)
     assert (whole["events_a"] != whole["events_b"]).any()  # independent patients in the two arms
     other_seed = estimate_power(burt, burt, [15], "dfs", replications=30, seed=5).studies

@@ -11,6 +11,7 @@ moves the numbers on purpose, run `make docs` and commit the README.
 
 from __future__ import annotations
 
+import doctest
 import math
 import re
 import sys
@@ -189,3 +190,25 @@ def test_figure_paths_exist():
     for path in re.findall(r"\]\((docs/[^)]+\.png)\)", readme_examples.README.read_text()):
         assert (ROOT / path).is_file(), path
     assert Path(readme_examples.hsct_sim()).name == "hsct-sim"
+
+
+def test_python_examples_run_as_doctests(monkeypatch, tmp_path):
+    """The README's Python section runs as written (from the repository root: it names scenario files)."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr("simulator.simulation.runfolder.OUTPUTS", tmp_path / "outputs")  # in case one saves
+    outcome = doctest.testfile(str(ROOT / "README.md"), module_relative=False, verbose=False, report=True,
+                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert outcome.attempted >= 15 and outcome.failed == 0
+
+
+def test_public_api_examples_run_as_doctests(monkeypatch):
+    """Each public function's docstring example runs and shows what it says."""
+    import simulator
+
+    monkeypatch.chdir(ROOT)
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    objects = [getattr(simulator, name) for name in simulator.__all__ if name != "__version__"]
+    tests = [t for obj in objects for t in finder.find(obj) if t.examples]
+    for test in tests:
+        runner.run(test)
+    assert len(tests) >= 6 and runner.failures == 0

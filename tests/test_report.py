@@ -16,6 +16,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.report import html as report
+from simulator.simulation.options import RunOptions
 
 from helpers import SCENARIOS
 
@@ -125,7 +126,7 @@ def test_index_survives_runs_finishing_together(outputs: Path, tmp_path: Path) -
 def test_notebook_shows_the_summary_table() -> None:
     from simulator import load_scenario, run
 
-    result = run(load_scenario(BURT), replications=5, workers=1)
+    result = run(load_scenario(BURT), replications=5, options=RunOptions(workers=1))
     page = html5lib.parse(result._repr_html_(), namespaceHTMLElements=True)
     rows = page.findall(f".//{NS}tr")
     assert len(rows) == len(result.summary) + 1

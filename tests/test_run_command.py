@@ -10,6 +10,7 @@ from simulator.cli import main
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.outcomes.patients import COLUMNS
+from simulator.simulation.options import RunOptions
 
 from helpers import SCENARIOS
 
@@ -58,8 +59,8 @@ def test_same_scenario_and_seed_give_identical_summary(in_tmp_cwd):
 
 def test_results_do_not_depend_on_chunking():
     scenario = load_scenario(BURT)
-    whole = run(scenario, replications=60, chunk_size=60)
-    pieces = run(scenario, replications=60, chunk_size=7)
+    whole = run(scenario, replications=60, options=RunOptions(chunk_size=60))
+    pieces = run(scenario, replications=60, options=RunOptions(chunk_size=7))
     for outcome in whole.values:
         assert np.array_equal(whole.values[outcome], pieces.values[outcome], equal_nan=True), outcome
     assert whole.summary.equals(pieces.summary)

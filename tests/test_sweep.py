@@ -202,7 +202,7 @@ def test_two_parameter_sweep_figures_have_one_line_per_value_and_a_heatmap():
          "empty-list-value", "repeated-value", "path-twice", "seed", "malformed", "no-param"],
 )
 def test_bad_params_fail_before_simulating(capsys, in_tmp_cwd, monkeypatch, params, expected):
-    monkeypatch.setattr("simulator.questions.sweep.sweep.run", lambda *a, **k: pytest.fail("simulated despite a bad --param"))
+    monkeypatch.setattr("simulator.questions.sweep.sweep.run_all", lambda *a, **k: pytest.fail("simulated despite a bad --param"))
     argv = ["sweep", BURT, *(token for p in params for token in ("--param", p))]
     assert main(argv) == 2
     err = capsys.readouterr().err

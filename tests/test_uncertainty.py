@@ -12,6 +12,7 @@ from simulator import load_scenario, run
 from simulator.cli import main
 from simulator.engine.uncertainty import parameter_draws
 from simulator.scenario.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate
+from simulator.simulation.options import RunOptions
 from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 from helpers import OFF_PATHWAY, SCENARIOS, tiny
@@ -103,7 +104,7 @@ def test_draws_follow_the_posterior_and_do_not_depend_on_other_parameters():
 
 def test_uncertain_results_do_not_depend_on_chunking_and_keep_patients_random_numbers():
     scenario = trm_scenario(True, replications=60)
-    whole, pieces = run(scenario, chunk_size=60), run(scenario, chunk_size=7)
+    whole, pieces = run(scenario, options=RunOptions(chunk_size=60)), run(scenario, options=RunOptions(chunk_size=7))
     assert np.array_equal(whole.values["trm"], pieces.values["trm"])
     # a drawn probability of 1 would kill every patient; draws only move the threshold, so studies whose
     # draw is below the point estimate can only have fewer deaths (same uniforms, common random numbers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_run_options, execution_options
+from simulator.commands.common import add_run_options, run_options
 from simulator.questions.calibration.calibration import calibrate
 from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target
 from simulator.simulation.runfolder import run_folder
@@ -39,11 +39,10 @@ def command_calibrate(args: argparse.Namespace) -> int:
     else:
         targets = [Target(outcome, value) for outcome, value in scenario.targets.items()]
     free = [FreeParameter.parse(text) for text in args.free]
-    options = execution_options(args)
-    with run_folder(args.output, "calibrate", scenario.short_name) as folder:
-        result = calibrate(source, targets, free, args.replications, args.seed,
-                           progress=options.pop("progress"), **options)
-        folder.write(result.save)
-    print(result.table())
+    options = run_options(args)
+    with run_folder(args.output, "calibrate", scenario.short_name, args.command_line) as folder:
+        result = calibrate(source, targets, free, args.replications, args.seed, options=options)
+        folder.write(result)
+    print(result.text())
     print(f"\nRun folder: {folder} (calibrated.toml holds the scenario with the fitted values)")
     return 0 if result.reached else 1

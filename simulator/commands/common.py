@@ -7,11 +7,11 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from simulator.errors import shown
 from simulator.scenario.schema import MAX_COUNT, MAX_SEED
-from simulator.simulation.execution import CHUNK_REPLICATIONS, local_cores
+from simulator.simulation.execution import local_cores
+from simulator.simulation.options import CHUNK_REPLICATIONS, SCHEDULER_TIMEOUT_SECONDS, RunOptions
 
 
 def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
@@ -32,6 +32,18 @@ def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]
 
 
 positive_int = whole_number(1)
+MAX_TIMEOUT_SECONDS = 3600.0
+
+
+def seconds(text: str) -> float:
+    """An argparse type: seconds above 0 and at most an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {shown(text)}") from None
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds, got {shown(text)}")
+    return value
 seed_value = whole_number(0, MAX_SEED)
 HOST = re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]")
 
@@ -85,20 +97,18 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")
+    parser.add_argument("--scheduler-timeout", type=seconds, default=SCHEDULER_TIMEOUT_SECONDS, metavar="S",
+                        help=f"seconds a --scheduler has to answer (default {SCHEDULER_TIMEOUT_SECONDS:g})")
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_REPLICATIONS, metavar="N",
                         help=f"studies per task (default {CHUNK_REPLICATIONS}); results do not depend on it")
 
 
-def execution_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers, cluster)."""
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """How to execute (progress bar, workers, cluster), from --quiet, --workers, --scheduler, --chunk-size."""
     workers = args.workers
     if args.scheduler is None and workers > local_cores():
         print(f"hsct-sim: note: --workers {workers}: using the {local_cores()} cores this process may use",
               file=sys.stderr)
         workers = local_cores()
-    return {
-        "progress": not args.quiet and sys.stderr.isatty(),
-        "workers": workers,
-        "scheduler": args.scheduler,
-        "chunk_size": args.chunk_size,
-    }
+    return RunOptions(workers=workers, scheduler=args.scheduler, chunk_size=args.chunk_size,
+                      progress=not args.quiet and sys.stderr.isatty(), scheduler_timeout=args.scheduler_timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_probability_option, add_run_options, execution_options
+from simulator.commands.common import add_probability_option, add_run_options, run_options
 from simulator.errors import UserError
 from simulator.outcomes.summary import warn_if_not_evaluable
 from simulator.questions.compare.compare import compare
@@ -36,11 +36,11 @@ def command_compare(args: argparse.Namespace) -> int:
     if len(set(names)) < len(names):
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
-    options = execution_options(args)
-    with run_folder(args.output, "compare", name) as folder:
-        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, **options)
-        folder.write(result.save)
-    print(result.table())
+    options = run_options(args)
+    with run_folder(args.output, "compare", name, args.command_line) as folder:
+        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options)
+        folder.write(result)
+    print(result.text())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_run_options, execution_options
+from simulator.commands.common import add_run_options, run_options
 from simulator.errors import UserError
 from simulator.questions.power.power import check_alpha, check_endpoint, estimate_power, parse_sizes
 from simulator.scenario.loading import load_scenario
@@ -45,12 +45,12 @@ def command_power(args: argparse.Namespace) -> int:
     scenario_a = load_scenario(args.scenario_a, args.overrides + args.overrides_a)
     scenario_b = load_scenario(args.scenario_b, args.overrides + args.overrides_b)
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))
-    options = execution_options(args)
-    with run_folder(args.output, "power", f"{scenario_a.short_name}-{scenario_b.short_name}") as folder:
+    options = run_options(args)
+    with run_folder(args.output, "power", f"{scenario_a.short_name}-{scenario_b.short_name}", args.command_line) as folder:
         result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
-                                labels=labels, **options)
-        folder.write(result.save)
-    print(result.table())
+                                labels=labels, options=options)
+        folder.write(result)
+    print(result.text())
     print(f"\nRun folder: {folder}")
     return 0
 

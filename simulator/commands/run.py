@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from simulator.commands.common import add_probability_option, add_run_options, execution_options
+from simulator.commands.common import add_probability_option, add_run_options, run_options
 from simulator.outcomes.conditions import parse_conditions
 from simulator.outcomes.summary import warn_if_not_evaluable
 from simulator.scenario.loading import load_scenario
@@ -29,20 +29,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     conditions = parse_conditions(args.probabilities, scenario.outcome_names)
-    options = execution_options(args)
-    with run_folder(args.output, "run", scenario.short_name) as folder:
-        result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **options)
+    options = run_options(args)
+    with run_folder(args.output, "run", scenario.short_name, args.command_line) as folder:
+        result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
         result = dataclasses.replace(result, conditions=conditions)
         if scenario.simulation.parameter_uncertainty:
             # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
-            point = load_scenario(args.scenario, [*args.overrides, "simulation.parameter_uncertainty=false"])
-            point_result = run(point, args.replications, args.seed, **options)
+            point = scenario.with_values({"simulation.parameter_uncertainty": False})
+            point_result = run(point, args.replications, args.seed, options=options)
             shown: RunResult | UncertaintyComparison = UncertaintyComparison(
                 result, dataclasses.replace(point_result, conditions=conditions))
         else:
             shown = result
-        folder.write(shown.save)
-    print(shown.table())
+        folder.write(shown)
+    print(shown.text())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)
     return 0

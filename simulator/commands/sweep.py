@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_probability_option, add_run_options, execution_options
+from simulator.commands.common import add_probability_option, add_run_options, run_options
 from simulator.outcomes.conditions import parse_conditions
 from simulator.outcomes.summary import warn_if_not_evaluable
 from simulator.questions.sweep.grid import EXAMPLE, build_grid
@@ -29,11 +29,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def command_sweep(args: argparse.Namespace) -> int:
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.outcome_names)
-    options = execution_options(args)
-    with run_folder(args.output, "sweep", grid.base.short_name) as folder:
-        result = run_sweep(grid, args.replications, args.seed, conditions, **options)
-        folder.write(result.save)
-    print(result.table())
+    options = run_options(args)
+    with run_folder(args.output, "sweep", grid.base.short_name, args.command_line) as folder:
+        result = run_sweep(grid, args.replications, args.seed, conditions, options)
+        folder.write(result)
+    print(result.text())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)
     return 0

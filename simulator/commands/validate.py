@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_run_options, execution_options
+from simulator.commands.common import add_run_options, run_options
 from simulator.errors import UserError
 from simulator.questions.validation.result import validate
 from simulator.questions.validation.validation import TOLERANCE
@@ -71,11 +71,11 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
 def command_validate(args: argparse.Namespace) -> int:
     scenarios = _scenarios(args)
     name = "_".join(s.short_name for s in scenarios) if args.scenarios else "suite"
-    options = execution_options(args)
-    with run_folder(args.output, "validate", name) as folder:
+    options = run_options(args)
+    with run_folder(args.output, "validate", name, args.command_line) as folder:
         report = validate(scenarios, closed_forms=args.suite != "scenarios", replications=args.replications,
-                          seed=args.seed, tolerance=args.tolerance, **options)
-        folder.write(report.save)
+                          seed=args.seed, tolerance=args.tolerance, options=options)
+        folder.write(report)
     print(report.text())
     print(f"\nRun folder: {folder}")
     return 0 if report.passed else 1

@@ -7,12 +7,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    ValidationError,
-)
-
 from simulator.errors import MAX_SHOWN, UserError, shortened
-from simulator.scenario.messages import allowed_keys, describe_validation_error
+from simulator.scenario.changes import set_value, validated
 from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
 
 
@@ -20,6 +16,9 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     """Read, override and validate a scenario file; every problem is a `UserError` naming file and field.
 
     `flag` is the option the overrides came from (`--set`, or `--param` for a sweep), for the messages.
+
+    >>> load_scenario("scenarios/burt2006.toml", ["cohort.size=100"]).cohort.size
+    100
     """
     raw = parse_toml(read_scenario_text(path), str(path))
     return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
@@ -95,10 +94,7 @@ def scenario_from_dict(
     """Validate a scenario given as a dict (e.g. parsed TOML), after applying `--set` overrides."""
     for override in overrides:
         apply_override(raw, override, source, flag)
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as error:
-        raise UserError(describe_validation_error(error, source, Scenario, overrides, flag)) from None
+    return validated(Scenario, raw, source, overrides, flag)
 
 
 def apply_override(raw: dict[str, Any], override: str, source: str, flag: str = "--set") -> None:
@@ -107,17 +103,7 @@ def apply_override(raw: dict[str, Any], override: str, source: str, flag: str = 
     keys = path.strip().split(".")
     if not sep or not all(keys):
         raise UserError(f"{flag} {override!r}: expected PATH=VALUE, e.g. stages.conditioning.death_probability=0.05")
-    table = raw
-    for depth, key in enumerate(keys[:-1]):
-        if key not in table and key in allowed_keys(Scenario, tuple(keys[:depth])):
-            table[key] = {}  # a table left to its defaults in the file, e.g. [simulation]
-        child = table.get(key)
-        if not isinstance(child, dict):
-            where = ".".join(keys[: depth + 1])
-            known = ", ".join(sorted(k for k, v in table.items() if isinstance(v, dict))) or "none"
-            raise UserError(f"{flag} {path}: {source} has no table {where!r}; tables there: {known}")
-        table = child
-    table[keys[-1]] = parse_value(text.strip(), f"{flag} {path}")
+    set_value(raw, Scenario, ".".join(keys), parse_value(text.strip(), f"{flag} {path}"), source, flag)
 
 
 def parse_value(text: str, where: str = "value") -> Any:

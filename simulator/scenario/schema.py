@@ -7,6 +7,7 @@ everything with pydantic models that forbid unknown keys, so a typo is an error 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from simulator.errors import MAX_SHOWN, shortened, shown
+from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, estimates
 
@@ -314,6 +316,17 @@ class Scenario(_Model):
                 "person_years = 80 }; this scenario has none"
             )
         return self
+
+    def with_values(self, values: Mapping[str, Any], source: str | None = None, flag: str = "--set") -> Scenario:
+        """This scenario with each dotted path set to its value, validated once; a bad path or value is a
+        UserError naming it (as coming from `flag`, in `source`: default the scenario's name).
+
+        >>> from simulator import load_scenario
+        >>> burt = load_scenario("scenarios/burt2006.toml")
+        >>> burt.with_values({"stages.isolation.death_probability": 0.13}).stages["isolation"].death_probability
+        0.13
+        """
+        return with_values(self, values, source or self.metadata.name, flag)
 
     @property
     def outcome_names(self) -> list[str]:

@@ -19,12 +19,11 @@ from typing import Any, Generic, TypeVar
 
 from simulator.errors import UserError
 from simulator.simulation import stopping
+from simulator.simulation.options import CHUNK_REPLICATIONS, RunOptions
 
 T = TypeVar("T")
 X = TypeVar("X")
 
-CHUNK_REPLICATIONS = 250  # studies per task (--chunk-size); results do not depend on it
-SCHEDULER_TIMEOUT_SECONDS = 10.0
 MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
 STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
 PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
@@ -38,16 +37,15 @@ def local_cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_chunks(
-    task: Callable[[X], T], chunks: list[X], workers: int = 1, scheduler: str | None = None
-) -> Iterator[tuple[int, T]]:
-    """Yield (chunk number, task(chunk)) in completion order; `task` must be picklable (module-level)."""
-    if scheduler is not None:
-        results = _on_dask(task, chunks, scheduler)
-    elif workers <= 1 or len(chunks) <= 1:
+def map_chunks(task: Callable[[X], T], chunks: list[X], options: RunOptions) -> Iterator[tuple[int, T]]:
+    """Yield (chunk number, task(chunk)) in completion order, where `options` say; `task` must be picklable
+    (module-level)."""
+    if options.scheduler is not None:
+        results = _on_dask(task, chunks, options.scheduler, options.scheduler_timeout)
+    elif options.workers <= 1 or len(chunks) <= 1:
         results = ((number, task(chunk)) for number, chunk in enumerate(chunks))
     else:
-        results = _on_pool(task, chunks, workers)
+        results = _on_pool(task, chunks, options.workers)
     for result in results:
         stopping.check()
         yield result
@@ -108,7 +106,7 @@ def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[
         pool.join()
 
 
-def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterator[tuple[int, T]]:
+def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str, timeout: float) -> Iterator[tuple[int, T]]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -116,9 +114,9 @@ def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterato
             "--scheduler needs dask.distributed, which is not installed; install it with "
             "`pip install 'hsct-sim[cluster]'` (or run without --scheduler to use local cores)"
         ) from None
-    _probe(scheduler)
+    _probe(scheduler, timeout)
     try:
-        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_SECONDS)
+        client = Client(scheduler, timeout=timeout)
     except Exception as error:  # dask's own errors for a server it cannot talk to vary by version
         raise UserError(f"--scheduler {scheduler}: cannot reach a dask scheduler there "
                         f"({type(error).__name__}: {error})") from None
@@ -132,21 +130,21 @@ def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str) -> Iterato
             raise
 
 
-def _probe(address: str) -> None:
-    """Check that a dask scheduler answers at tcp://HOST:PORT within SCHEDULER_TIMEOUT_SECONDS before dask
+def _probe(address: str, timeout: float) -> None:
+    """Check that a dask scheduler answers at tcp://HOST:PORT within `timeout` seconds before dask
     connects: dask waits forever for a server that never speaks (an HTTP dashboard) and misreads one that
     speaks another protocol (struct.error, or an attempt to allocate exabytes). A dask server speaks first:
     its handshake starts with its length in 8 little-endian bytes."""
     host, _, port = address.removeprefix("tcp://").rpartition(":")
     try:
-        deadline = time.monotonic() + SCHEDULER_TIMEOUT_SECONDS
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=SCHEDULER_TIMEOUT_SECONDS) as sock:
+        deadline = time.monotonic() + timeout
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as sock:
             sock.settimeout(max(deadline - time.monotonic(), 0.01))  # connecting and answering, together
             header = b""
             while len(header) < 8 and (data := sock.recv(8 - len(header))):
                 header += data
     except TimeoutError:
-        raise UserError(f"--scheduler {address}: no dask scheduler answered within {SCHEDULER_TIMEOUT_SECONDS:g} s "
+        raise UserError(f"--scheduler {address}: no dask scheduler answered within {timeout:g} s "
                         "(is it the dashboard or another service? a scheduler listens on port 8786 by default)"
                         ) from None
     except OSError as error:

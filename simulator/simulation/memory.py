@@ -15,14 +15,13 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from simulator.engine.randomness import StreamLayout
 from simulator.errors import UserError
 from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.study import curve_grid
 from simulator.scenario.schema import Scenario
-from simulator.simulation.execution import CHUNK_REPLICATIONS
+from simulator.simulation.options import RunOptions
 
 PATIENT_FACTOR = 3.0  # engine arrays per uniforms block (measured: 2.4)
 GRID_POINT_BYTES = 32  # per study and curve or occupancy grid point while a chunk is computed (measured: 24-30)
@@ -79,39 +78,23 @@ def _chunks(replications: int, chunk_size: int) -> int:
     return -(-replications // chunk_size)
 
 
-def run_need(
-    scenario: Scenario,
-    replications: int,
-    chunk_size: int,
-    workers: int = 1,
-    scheduler: str | None = None,
-    patients_log: bool = False,
-) -> Need:
+def run_need(scenario: Scenario, replications: int, options: RunOptions, patients_log: bool = False) -> Need:
     """What `runner.run` needs for these arguments."""
-    chunks = _chunks(replications, chunk_size)
+    chunks = _chunks(replications, options.chunk_size)
     return Need(
-        chunk_bytes(scenario, min(chunk_size, replications)),
-        _in_flight(chunks, workers, scheduler),
+        chunk_bytes(scenario, min(options.chunk_size, replications)),
+        _in_flight(chunks, options.workers, options.scheduler),
         replications * study_bytes(scenario, patients_log),
     )
 
 
-def runs_need(
-    scenarios: Sequence[Scenario], replications: int, chunk_size: int, workers: int = 1, scheduler: str | None = None
-) -> Need:
-    """Several runs one after the other, all kept (sweep, compare)."""
-    needs = [run_need(s, replications, chunk_size, workers, scheduler) for s in scenarios]
+def runs_need(scenarios: Sequence[Scenario], replications: int, options: RunOptions) -> Need:
+    """Several runs on one pool, all kept (sweep, compare)."""
+    needs = [run_need(s, replications, options) for s in scenarios]
     total = needs[0]
     for need in needs[1:]:
         total = total + need
     return total
-
-
-def memory_options(run_options: dict[str, Any]) -> dict[str, Any]:
-    """The options of `runner.run` that change the memory needed, with its defaults."""
-
-    return {"chunk_size": run_options.get("chunk_size", CHUNK_REPLICATIONS),
-            "workers": run_options.get("workers", 1), "scheduler": run_options.get("scheduler")}
 
 
 def trials_need(
@@ -119,17 +102,16 @@ def trials_need(
     scenario_b: Scenario,
     sizes: Sequence[int],
     replications: int,
-    chunk_size: int,
-    workers: int,
-    scheduler: str | None,
+    options: RunOptions,
     patients_per_chunk: int,
 ) -> Need:
     """What `power.estimate_power` needs: two arms of n patients per trial, chunks bounded in patients."""
     largest = max(sizes)
+    chunk_size = options.chunk_size
     studies = max(1, min(chunk_size, patients_per_chunk // largest, replications))
     chunk = chunk_bytes(scenario_a, studies, largest) + chunk_bytes(scenario_b, studies, largest)
     chunks = sum(_chunks(replications, max(1, min(chunk_size, patients_per_chunk // n))) for n in sizes)
-    return Need(chunk, _in_flight(chunks, workers, scheduler), TRIAL_BYTES * replications * len(sizes))
+    return Need(chunk, _in_flight(chunks, options.workers, options.scheduler), TRIAL_BYTES * replications * len(sizes))
 
 
 def available_bytes() -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
+from typing import Any
 
 import matplotlib.figure
 import numpy as np
@@ -19,11 +20,13 @@ from simulator.outcomes.summary import summarise
 from simulator.report import plots
 from simulator.report.html_parts import summary_table
 from simulator.scenario.schema import Scenario
-from simulator.simulation.runfolder import provenance, write_manifest
+from simulator.simulation.result_base import Result
 
 
-@dataclass
-class RunResult:
+@dataclass(repr=False)
+class RunResult(Result):
+    """The simulated studies of one scenario: per-study outcomes, curves and occupancy."""
+
     scenario: Scenario
     seed: int
     values: dict[str, np.ndarray]  # outcome -> one value per simulated study
@@ -34,7 +37,6 @@ class RunResult:
     wait_counts: dict[str, np.ndarray] = field(default_factory=dict)  # resource -> pooled wait histogram
     patients: dict[str, np.ndarray] | None = None
     wall_seconds: float = 0.0
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
     conditions: tuple[Condition, ...] = ()  # `--probability` conditions reported as extra summary rows
 
     @property
@@ -61,7 +63,7 @@ class RunResult:
         table.insert(0, "replication", np.arange(len(table)))
         return table
 
-    def table(self) -> str:
+    def text(self) -> str:
         """The summary as text for the terminal, with published targets beside the estimates; when some
         studies cannot estimate an outcome, a last column gives the share that can."""
         s = self.scenario
@@ -94,7 +96,7 @@ class RunResult:
 
     def _repr_html_(self) -> str:
         """In a notebook: the summary as an HTML table with published targets, titled as `table()` is."""
-        return summary_table(self.summary, self.scenario.targets, self.table().splitlines()[0])
+        return summary_table(self.summary, self.scenario.targets, self.text().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
         """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""
@@ -110,35 +112,32 @@ class RunResult:
     def plot_waits(self, resource: str) -> matplotlib.figure.Figure:
         return plots.wait_distribution(self, resource)
 
-    def figures(self) -> dict[str, matplotlib.figure.Figure]:
-        """Every figure of the run, by file name."""
-        figures = {
-            "km_os.png": self.plot_survival("os"),
-            "km_dfs.png": self.plot_survival("dfs"),
-            "trm.png": self.plot_trm(),
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        """Survival (os, dfs) and TRM; occupancy and waits of each finite resource."""
+        files: dict[str, Callable[[], matplotlib.figure.Figure]] = {
+            "km_os.png": partial(self.plot_survival, "os"),
+            "km_dfs.png": partial(self.plot_survival, "dfs"),
+            "trm.png": self.plot_trm,
         }
         for resource in self.occupancy:
-            figures[f"occupancy_{resource}.png"] = self.plot_occupancy(resource)
-            figures[f"waits_{resource}.png"] = self.plot_waits(resource)
-        return figures
+            files[f"occupancy_{resource}.png"] = partial(self.plot_occupancy, resource)
+            files[f"waits_{resource}.png"] = partial(self.plot_waits, resource)
+        return files
 
-    def manifest(self) -> dict:
+    def manifest(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario.model_dump(mode="json"),
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
-            **provenance(self.command, self.wall_seconds),
         }
 
-    def save(self, folder: str | Path) -> None:
-        """Write the run's files into an existing (empty) folder."""
-        folder = Path(folder)
-        write_manifest(folder, self.manifest())
-        self.summary.to_csv(folder / "summary.csv", index=False)
-        (folder / "summary.json").write_text(self.summary.to_json(orient="records", indent=2) + "\n")
-        self.studies.to_csv(folder / "replications.csv", index=False)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"summary.csv": self.summary, "replications.csv": self.studies}
+
+    def other_files(self) -> dict[str, Callable[[Path], None]]:
+        """summary.json (the summary for other programs) and, if kept, patients.parquet."""
+        files = {"summary.json": lambda path: path.write_text(self.summary.to_json(orient="records", indent=2) + "\n")}
         if self.patients is not None:
-            pd.DataFrame(self.patients).to_parquet(folder / "patients.parquet", index=False)
-        for name, figure in self.figures().items():
-            figure.savefig(folder / name, dpi=120)
+            files["patients.parquet"] = lambda path: pd.DataFrame(self.patients).to_parquet(path, index=False)
+        return files

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import platform
 import re
@@ -15,15 +14,12 @@ import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-import numpy as np
-
-from simulator import __version__
 from simulator.errors import UserError
 from simulator.report import html as report
 from simulator.simulation import stopping
@@ -34,17 +30,23 @@ PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<host>[0-9a-f]{8})-(?P<pid>\d
 STALE_SECONDS = 24 * 3600  # a partial folder of another host or an older version is reported after a day
 
 
-class RunFolder:
-    """A reserved (empty) run folder and the hidden partial sibling its files are written into."""
+class Saveable(Protocol):
+    def save(self, folder: str | Path, command: Sequence[str] = ()) -> None: ...
 
-    def __init__(self, path: Path, partial: Path) -> None:
+
+class RunFolder:
+    """A reserved (empty) run folder, the hidden partial sibling its files are written into, and the command
+    line recorded in its manifest."""
+
+    def __init__(self, path: Path, partial: Path, command: Sequence[str]) -> None:
         self.path = path
         self.partial = partial
+        self.command = command
         self.finished = False  # the run's files are in place (or, if they could not be moved, kept in partial)
 
-    def write(self, save: Callable[[Path], None]) -> None:
-        """Write the run with `save(partial)`, then rename the partial folder over the empty reservation."""
-        save(self.partial)
+    def write(self, result: Saveable) -> None:
+        """Save the result into the partial folder, then rename it over the empty reservation."""
+        result.save(self.partial, self.command)
         report.write(self.partial)  # report.html, built from the files just written
         stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
         self.finished = True
@@ -60,10 +62,11 @@ class RunFolder:
 
 
 @contextmanager
-def run_folder(output: Path | None, command: str, name: str) -> Iterator[RunFolder]:
+def run_folder(output: Path | None, command: str, name: str, command_line: Sequence[str] = ()) -> Iterator[RunFolder]:
     """Reserve the run folder before any work: `output`, or outputs/<command>-<name>-<UTC time>/ made unique.
     A destination that exists or cannot be written is a UserError now, not after the simulation; if the run
-    does not complete, the partial folder and the reservation are removed."""
+    does not complete, the partial folder and the reservation are removed. `command_line` goes in its
+    manifest."""
     parent = output.parent if output is not None else OUTPUTS
     label = f"--output {output}" if output is not None else f"run folder in {parent}"
     try:
@@ -77,7 +80,7 @@ def run_folder(output: Path | None, command: str, name: str) -> Iterator[RunFold
     except OSError as error:
         os.rmdir(path)
         raise UserError(f"{label}: {_reason(error)}") from None
-    folder = RunFolder(path, partial)
+    folder = RunFolder(path, partial, command_line)
     try:
         yield folder
     finally:
@@ -167,19 +170,3 @@ def remove_stale_partials(parent: Path) -> None:
         elif _age_seconds(partial) > STALE_SECONDS:
             print(f"hsct-sim: note: {partial} is over a day old, left by a killed run on another host or of an "
                   "older version; remove it if no run is writing there", file=sys.stderr)
-
-
-def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:
-    """What every manifest records besides its results: version, command line, wall time, platform."""
-    return {
-        "version": __version__,
-        "command": command,
-        "wall_seconds": round(wall_seconds, 3),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-    }
-
-
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    """manifest.json: what was run and how, beside its results."""
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")

@@ -7,6 +7,7 @@ in any process, and give the same numbers.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -20,8 +21,9 @@ from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
-from simulator.simulation.execution import CHUNK_REPLICATIONS, chunks_of, map_chunks
+from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, run_need, say_duration
+from simulator.simulation.options import RunOptions
 from simulator.simulation.results import RunResult
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
@@ -54,30 +56,78 @@ def run(
     replications: int | None = None,
     seed: int | None = None,
     patients_log: bool = False,
-    progress: bool = False,
-    chunk_size: int = CHUNK_REPLICATIONS,
-    workers: int = 1,
-    scheduler: str | None = None,
+    options: RunOptions = RunOptions(),
 ) -> RunResult:
     """Simulate `replications` studies of the scenario (defaults from its [simulation] table).
 
-    Chunks of `chunk_size` studies run on `workers` local processes, or on the dask scheduler at
-    `scheduler`; the result is the same whatever these are.
+    `options` say where chunks of studies run (this process, local workers, a dask cluster); the result is
+    the same whatever they are.
+
+    >>> from simulator import load_scenario, run
+    >>> result = run(load_scenario("scenarios/burt2006.toml"), replications=200)
+    >>> result.replications
+    200
     """
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
-    check_fits(run_need(scenario, replications, chunk_size, workers, scheduler, patients_log), "run", replications)
-    if progress:  # said with the progress bar, to a person at a terminal (not with --quiet or in a pipe)
-        say_duration(scenario.metadata.name, replications * scenario.cohort.max_patients, workers, scheduler)
+    check_fits(run_need(scenario, replications, options, patients_log), "run", replications)
+    if options.progress:  # said with the progress bar, to a person at a terminal (not with --quiet or in a pipe)
+        say_duration(scenario.metadata.name, replications * scenario.cohort.max_patients, options.workers,
+                     options.scheduler)
+    [(_, result)] = iterate_runs([scenario], replications, seed, options, scenario.metadata.name, patients_log)
+    return result
+
+
+def run_all(
+    scenarios: Sequence[Scenario], replications: int, seed: int, options: RunOptions, description: str
+) -> list[RunResult]:
+    """Each scenario simulated with the same studies (seed and replications), in the order given."""
+    results: list[RunResult | None] = [None] * len(scenarios)
+    for number, result in iterate_runs(scenarios, replications, seed, options, description):
+        results[number] = result
+    return results  # type: ignore[return-value]  # every scenario's result has arrived
+
+
+def iterate_runs(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    options: RunOptions,
+    description: str,
+    patients_log: bool = False,
+) -> Iterator[tuple[int, RunResult]]:
+    """(scenario number, its result) as each scenario's last chunk arrives.
+
+    The chunks of every scenario form one task list on one pool (or cluster), so the workers stay busy
+    across the scenarios of a sweep, compare or calibration grid, and the pool starts once. One progress bar
+    counts the studies of all of them.
+    """
+    blocks = chunks_of(replications, options.chunk_size)
+    tasks = [(scenario, block) for scenario in scenarios for block in blocks]
+    parts: list[list[Chunk | None]] = [[None] * len(blocks) for _ in scenarios]
+    missing = [len(blocks)] * len(scenarios)
+    task = partial(_simulate_task, seed, patients_log)
+    total = replications * len(scenarios)
     began = time.perf_counter()
-    blocks = chunks_of(replications, chunk_size)
-    parts: list[Chunk | None] = [None] * len(blocks)
-    task = partial(simulate_chunk, scenario, seed, patients_log=patients_log)
-    with tqdm(total=replications, unit="study", disable=not progress, desc=scenario.metadata.name) as bar:
-        for number, chunk in map_chunks(task, blocks, workers, scheduler):
-            parts[number] = chunk
+    with tqdm(total=total, unit="study", disable=not options.progress, desc=description) as bar:
+        for position, chunk in map_chunks(task, tasks, options):
+            number = position // len(blocks)
+            parts[number][position % len(blocks)] = chunk
+            missing[number] -= 1
             bar.update(len(chunk.replications))
-    done: list[Chunk] = parts  # type: ignore[assignment]
+            if not missing[number]:
+                done: list[Chunk] = parts[number]  # type: ignore[assignment]
+                parts[number] = []  # its chunks are joined now: do not keep them twice
+                yield number, _joined(scenarios[number], seed, done, patients_log, time.perf_counter() - began)
+
+
+def _simulate_task(seed: int, patients_log: bool, task: tuple[Scenario, range]) -> Chunk:
+    scenario, block = task
+    return simulate_chunk(scenario, seed, block, patients_log)
+
+
+def _joined(scenario: Scenario, seed: int, done: list[Chunk], patients_log: bool, wall_seconds: float) -> RunResult:
+    """One scenario's chunks, in study order, as a RunResult."""
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -90,5 +140,5 @@ def run(
         patients={k: np.concatenate([p.patients[k] for p in done]) for k in done[0].patients}  # type: ignore[index, union-attr]
         if patients_log
         else None,
-        wall_seconds=time.perf_counter() - began,
+        wall_seconds=wall_seconds,
     )

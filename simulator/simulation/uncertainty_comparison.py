@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import matplotlib.figure
 import numpy as np
 import pandas as pd
 
 from simulator.engine.uncertainty import PRIOR_WORDS, estimated_parameters, parameter_draws
-from simulator.report.html_parts import preformatted
+from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
 
 
-@dataclass
-class UncertaintyComparison:
-    """The same studies (same seed, same patients' random numbers) with and without parameter uncertainty."""
+@dataclass(repr=False)
+class UncertaintyComparison(Result):
+    """The same studies (same seed, same patients' random numbers) with and without parameter uncertainty.
+    Its run folder is the uncertain run's, plus the side-by-side summary and each study's draws."""
 
     with_uncertainty: RunResult
     at_point_estimates: RunResult
+
+    @property
+    def wall_seconds(self) -> float:  # type: ignore[override]  # both runs
+        return self.with_uncertainty.wall_seconds + self.at_point_estimates.wall_seconds
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -54,11 +62,7 @@ class UncertaintyComparison:
         table.insert(0, "replication", np.arange(len(table)))
         return table
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the table the terminal prints."""
-        return preformatted(self.table())
-
-    def table(self) -> str:
+    def text(self) -> str:
         """Terminal summary: the two 95%-of-studies intervals and their widths side by side."""
         s, r = self.with_uncertainty.scenario, self.with_uncertainty
         lines = [
@@ -85,10 +89,15 @@ class UncertaintyComparison:
             )
         return "\n".join(lines)
 
-    def save(self, folder: str | Path) -> None:
-        """The run's files (with uncertainty), plus the side-by-side summary and each study's draws."""
-        folder = Path(folder)
-        self.with_uncertainty.save(folder)
-        self.summary.to_csv(folder / "uncertainty.csv", index=False)
-        self.parameters().to_csv(folder / "parameters.csv", index=False)
-        self.draws().to_csv(folder / "parameter_draws.csv", index=False)
+    def manifest(self) -> dict[str, Any]:
+        return self.with_uncertainty.manifest()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {**self.with_uncertainty.tables(), "uncertainty.csv": self.summary,
+                "parameters.csv": self.parameters(), "parameter_draws.csv": self.draws()}
+
+    def other_files(self) -> dict[str, Callable[[Path], None]]:
+        return self.with_uncertainty.other_files()
+
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        return self.with_uncertainty.figure_files()

@@ -16,8 +16,9 @@ from __future__ import annotations
 import itertools
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,10 @@ from simulator.outcomes.summary import StatisticalWarning
 from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target, check_problem
 from simulator.questions.calibration.result import CalibrationResult, Evaluation
 from simulator.scenario.schema import Scenario
-from simulator.simulation.memory import check_fits, memory_options, run_need
+from simulator.simulation.memory import check_fits, run_need
+from simulator.simulation.options import RunOptions
 from simulator.simulation.results import RunResult
-from simulator.simulation.runner import run
+from simulator.simulation.runner import iterate_runs
 
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
 HALTON_PER_PARAMETER = 16
@@ -50,12 +52,15 @@ def _start_points(dimensions: int) -> np.ndarray:
 
 
 class _Objective:
-    """Runs the simulation at scaled points, remembering every evaluation and the best run."""
+    """Runs the simulation at scaled points, remembering every evaluation and the best run.
+
+    The points of one phase (the grid, the finite differences) run as one task list on one pool; their
+    evaluations are recorded in the order the points were given, as if run one after the other."""
 
     def __init__(self, source: ScenarioSource, targets: list[Target], free: list[FreeParameter], replications: int,
-                 seed: int, run_options: dict[str, Any], bar: tqdm) -> None:
+                 seed: int, options: RunOptions, bar: tqdm) -> None:
         self.source, self.targets, self.free = source, targets, free
-        self.replications, self.seed, self.run_options, self.bar = replications, seed, run_options, bar
+        self.replications, self.seed, self.options, self.bar = replications, seed, options, bar
         self.trace: list[Evaluation] = []
         self.cache: dict[tuple[float, ...], float] = {}
         self.means: dict[tuple[float, ...], dict[str, float]] = {}
@@ -65,9 +70,8 @@ class _Objective:
     def values(self, x: np.ndarray) -> dict[str, float]:
         return {p.path: p.at(xi) for p, xi in zip(self.free, x)}
 
-    def achieved(self, x: np.ndarray, phase: str) -> dict[str, float]:
-        """Mean of each target outcome at scaled point x."""
-        self(x, phase)
+    def achieved(self, x: np.ndarray) -> dict[str, float]:
+        """Mean of each target outcome at an evaluated scaled point x."""
         return self.means[self._key(x)]
 
     @staticmethod
@@ -75,24 +79,37 @@ class _Objective:
         return tuple(float(np.clip(xi, 0.0, 1.0)) for xi in np.atleast_1d(x))
 
     def __call__(self, x: np.ndarray, phase: str) -> float:
-        key = self._key(x)
-        if key in self.cache:
-            return self.cache[key]
-        values = self.values(np.array(key))
-        result = run(self.source.scenario(values), self.replications, self.seed, **self.run_options)
-        if phase == "start":  # the fit is checked again at its end (see calibrate)
-            _check_evaluable(result, self.targets, values)
-        means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
-        if not self.sd:  # the first evaluation fixes the weights for the whole search
-            self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
-        objective = sum(((means[t.outcome] - t.value) / self.sd[t.outcome]) ** 2 for t in self.targets)
-        evaluation = Evaluation(len(self.trace) + 1, phase, values, means, objective)
-        self.trace.append(evaluation)
-        self.cache[key], self.means[key] = objective, means
-        if phase != "precision" and (self.best is None or objective < self.best[0].objective):
-            self.best = (evaluation, result)
-        self.bar.update(1)
-        return objective
+        return self.evaluate([x], phase)[0]
+
+    def evaluate(self, points: Sequence[np.ndarray], phase: str) -> list[float]:
+        """The objective at each scaled point; points not evaluated before are simulated together."""
+        keys = [self._key(x) for x in points]
+        new = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        scenarios = [self.source.scenario(self.values(np.array(k))) for k in new]
+        found: dict[int, tuple[dict[str, float], float]] = {}
+        best: tuple[int, RunResult] | None = None
+        for number, result in iterate_runs(scenarios, self.replications, self.seed, self.options, "calibrating"):
+            if phase == "start":  # the fit is checked again at its end (see calibrate)
+                _check_evaluable(result, self.targets, self.values(np.array(new[number])))
+            means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
+            if not self.sd:  # the first evaluation (the start point, alone) fixes the weights for the whole search
+                self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
+            found[number] = means, self._objective(means)
+            if best is None or (found[number][1], number) < (found[best[0]][1], best[0]):
+                best = number, result  # the earliest of equally good points, as if run in order
+            self.bar.update(1)
+        for number, key in enumerate(new):
+            means, objective = found[number]
+            evaluation = Evaluation(len(self.trace) + 1, phase, self.values(np.array(key)), means, objective)
+            self.trace.append(evaluation)
+            self.cache[key], self.means[key] = objective, means
+            if phase != "precision" and best is not None and best[0] == number and (
+                    self.best is None or objective < self.best[0].objective):
+                self.best = (evaluation, best[1])
+        return [self.cache[k] for k in keys]
+
+    def _objective(self, means: dict[str, float]) -> float:
+        return sum(((means[t.outcome] - t.value) / self.sd[t.outcome]) ** 2 for t in self.targets)
 
 
 def _check_evaluable(result: RunResult, targets: list[Target], values: dict[str, float]) -> None:
@@ -127,13 +144,18 @@ def calibrate(
     replications: int | None = None,
     seed: int | None = None,
     *,
-    progress: bool = False,
-    **run_options: Any,
+    options: RunOptions = RunOptions(),
 ) -> CalibrationResult:
-    """Fit the free parameters to the targets; `run_options` go to every `run` (workers, ...).
+    """Fit the free parameters to the targets; `options` say where every evaluation's studies run.
 
     Give the scenario as a file path (calibrated.toml then keeps the file's comments), a `ScenarioSource`
-    (a file with `--set` overrides) or a `Scenario`."""
+    (a file with `--set` overrides) or a `Scenario`.
+
+    >>> fit = calibrate("scenarios/burt2006.toml", [Target("dfs_5y", 0.5)],
+    ...                 [FreeParameter("followup.relapse.rate_per_year", 0.05, 0.3)], replications=40)
+    >>> list(fit.fitted)
+    ['followup.relapse.rate_per_year']
+    """
     if isinstance(source, Scenario):
         source = ScenarioSource.from_scenario(source)
     elif not isinstance(source, ScenarioSource):
@@ -148,12 +170,11 @@ def calibrate(
     base = source.scenario()
     replications = replications or base.simulation.replications
     seed = base.simulation.seed if seed is None else seed
-    need = run_need(base, replications, **memory_options(run_options))
+    need = run_need(base, replications, options)
     check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()
-    options = {**run_options, "progress": False}
-    with tqdm(unit="evaluation", disable=not progress, desc="calibrating") as bar:
-        objective = _Objective(source, targets, free, replications, seed, options, bar)
+    with tqdm(unit="evaluation", disable=not options.progress, desc="calibrating") as bar:
+        objective = _Objective(source, targets, free, replications, seed, options.quiet(), bar)
         _search(objective, _start(base, free))
         assert objective.best is not None
         best_evaluation, best = objective.best
@@ -175,10 +196,11 @@ def _precision(objective: _Objective, fitted: dict[str, float], best: RunResult)
     free, outcomes = objective.free, [t.outcome for t in objective.targets]
     x = np.array([(fitted[p.path] - p.low) / (p.high - p.low) for p in free])
     jacobian = np.empty((len(outcomes), len(free)))
-    for i, parameter in enumerate(free):
-        up, down = x.copy(), x.copy()
-        up[i], down[i] = min(1.0, x[i] + PRECISION_STEP), max(0.0, x[i] - PRECISION_STEP)
-        high, low = objective.achieved(up, "precision"), objective.achieved(down, "precision")
+    ups = [np.where(np.arange(len(x)) == i, min(1.0, x[i] + PRECISION_STEP), x) for i in range(len(x))]
+    downs = [np.where(np.arange(len(x)) == i, max(0.0, x[i] - PRECISION_STEP), x) for i in range(len(x))]
+    objective.evaluate([p for pair in zip(ups, downs) for p in pair], "precision")
+    for i, (parameter, up, down) in enumerate(zip(free, ups, downs)):
+        high, low = objective.achieved(up), objective.achieved(down)
         step = parameter.at(up[i]) - parameter.at(down[i])
         jacobian[:, i] = [(high[o] - low[o]) / step for o in outcomes]
     weights = np.diag([1 / objective.sd[o] ** 2 for o in outcomes])
@@ -219,12 +241,12 @@ def _start(scenario: Scenario, free: list[FreeParameter]) -> np.ndarray:
     return np.array(start, dtype=float)
 
 
-def _search(objective: Callable[[np.ndarray, str], float], start: np.ndarray) -> None:
+def _search(objective: _Objective, start: np.ndarray) -> None:
     """Grid, then refine from the best grid point; the objective keeps the best evaluation itself."""
     dimensions = len(start)
     objective(start, "start")
     points = _start_points(dimensions)
-    scores = [objective(point, "grid") for point in points]
+    scores = objective.evaluate(list(points), "grid")
     best = points[int(np.argmin(scores))]
     if dimensions == 1:
         spacing = 1.0 / (GRID_PER_AXIS[1] - 1)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from simulator.errors import UserError, shown
-from simulator.scenario.loading import load_scenario, parse_toml, parse_value, read_scenario_text, scenario_from_dict
+from simulator.scenario.changes import without_none
+from simulator.scenario.loading import parse_toml, parse_value, read_scenario_text, scenario_from_dict
 from simulator.scenario.schema import Scenario
 
 MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
@@ -85,7 +87,7 @@ def _number(text: str, what: str) -> float:
 @dataclass
 class ScenarioSource:
     """The scenario as written (raw TOML, and its text when it came from a file) plus `--set` overrides:
-    what each evaluation re-validates with the free values, and what calibrated.toml is written from."""
+    what calibrated.toml is written from; `base` is it validated once, which each evaluation changes."""
 
     raw: dict[str, Any]
     name: str
@@ -94,26 +96,24 @@ class ScenarioSource:
 
     @classmethod
     def from_file(cls, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
-        load_scenario(path, overrides)  # every problem with the file or an override, reported as usual
         text = read_scenario_text(path)
-        return cls(parse_toml(text, str(path)), str(path), tuple(overrides), text)
+        source = cls(parse_toml(text, str(path)), str(path), tuple(overrides), text)
+        _ = source.base  # every problem with the file or an override, reported as usual
+        return source
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
-        raw = _without_none(scenario.model_dump(mode="json"))
+        raw = without_none(scenario.model_dump(mode="json"))
         return cls(raw, scenario.metadata.name, tuple(overrides))
 
-    def scenario(self, values: dict[str, float] | None = None) -> Scenario:
+    @cached_property
+    def base(self) -> Scenario:
+        """The scenario with its overrides, validated."""
+        return scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
+
+    def scenario(self, values: dict[str, float] | None = None, flag: str = "--set") -> Scenario:
         """The validated scenario with the free parameters at `values`."""
-        extra = [f"{path}={value!r}" for path, value in (values or {}).items()]
-        return scenario_from_dict(copy.deepcopy(self.raw), self.name, [*self.overrides, *extra])
-
-
-def _without_none(value: Any) -> Any:
-    """The dumped scenario without unset values (None, empty tables), as a file would be written."""
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None and v != {}}
-    return value
+        return self.base.with_values(values or {}, self.name, flag)
 
 
 def check_problem(source: ScenarioSource, targets: list[Target], free: list[FreeParameter]) -> None:
@@ -132,7 +132,6 @@ def check_problem(source: ScenarioSource, targets: list[Target], free: list[Free
             raise UserError(f"--free {parameter.path}: also fixed by --set; drop one of them")
         for bound in (parameter.low, parameter.high):
             try:
-                source.scenario({parameter.path: bound})
+                source.scenario({parameter.path: bound}, flag="--free")
             except UserError as error:
-                raise UserError(f"--free {parameter.path}={parameter.low:g}:{parameter.high:g}: "
-                                + str(error).replace("--set ", "--free ")) from None
+                raise UserError(f"--free {parameter.path}={parameter.low:g}:{parameter.high:g}: {error}") from None

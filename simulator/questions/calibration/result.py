@@ -3,8 +3,8 @@ and the calibrate run folder (calibrated.toml, trace.csv, fit.csv, summary.csv, 
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,10 +16,9 @@ from matplotlib.figure import Figure
 from simulator import __version__
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line, describe_outcome
 from simulator.questions.calibration.calibrated_toml import calibrated_toml
-from simulator.report.html_parts import preformatted
 from simulator.report.plots import LINE_COLOUR
+from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
-from simulator.simulation.runfolder import provenance, write_manifest
 
 if TYPE_CHECKING:
     from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target
@@ -63,8 +62,8 @@ class Evaluation:
     objective: float
 
 
-@dataclass
-class CalibrationResult:
+@dataclass(repr=False)
+class CalibrationResult(Result):
     source: ScenarioSource
     targets: list[Target]
     free: list[FreeParameter]
@@ -75,7 +74,6 @@ class CalibrationResult:
     mc_se: dict[str, float]  # path -> Monte Carlo SE of the fitted value (how it would move with another seed)
     se: dict[str, float]  # path -> SE of the fitted value from the targets' own sampling error
     wall_seconds: float = 0.0
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @property
     def evaluations(self) -> int:
@@ -128,11 +126,12 @@ class CalibrationResult:
         return (f"NOT REACHED: {missed}. No free parameter is at a bound: the targets conflict, and the fit "
                 "is the weighted least-squares compromise.")
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the table the terminal prints."""
-        return preformatted(self.table())
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The fitted parameters (fitted value, MC SE, interval from the targets, bounds)."""
+        return self.parameters
 
-    def table(self) -> str:
+    def text(self) -> str:
         s = self.best.scenario
         lines = [
             f"Calibration of {s.metadata.name}: {self.best.replications} simulated studies of {s.cohort.label} "
@@ -201,12 +200,13 @@ class CalibrationResult:
         )
         return figure
 
-    def calibrated_scenario_text(self) -> str:
-        """The input scenario with the fitted (and --set) values substituted, and a header recording how."""
+    def calibrated_scenario_text(self, command: Sequence[str] = ()) -> str:
+        """The input scenario with the fitted (and --set) values substituted, and a header recording how
+        (and the command line that asked, if given)."""
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         header = [
             f"Calibrated by hsct-sim {__version__} on {stamp}:",
-            "  " + command_line(self.command),
+            *(["  " + command_line(list(command))] if command else []),
             f"{self.best.replications} simulated studies of {self.best.scenario.cohort.label} per "
             f"evaluation, seed {self.best.seed}, {self.evaluations} evaluations.",
             "Targets (achieved mean ± MC SE at the fitted values):",
@@ -234,14 +234,16 @@ class CalibrationResult:
             "evaluations": self.evaluations,
             "seed": self.best.seed,
             "replications": self.best.replications,
-            **provenance(self.command, self.wall_seconds),
         }
 
-    def save(self, folder: str | Path) -> None:
-        folder = Path(folder)
-        (folder / "calibrated.toml").write_text(self.calibrated_scenario_text(), encoding="utf-8")
-        self.trace_table().to_csv(folder / "trace.csv", index=False)
-        self.fit.to_csv(folder / "fit.csv", index=False)
-        self.best.summary.to_csv(folder / "summary.csv", index=False)
-        write_manifest(folder, self.manifest())
-        self.plot().savefig(folder / "fit.png", dpi=120)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """trace.csv (every evaluation), fit.csv (targets against achieved) and summary.csv (the fitted run)."""
+        return {"trace.csv": self.trace_table(), "fit.csv": self.fit, "summary.csv": self.best.summary}
+
+    def figure_files(self) -> dict[str, Callable[[], Figure]]:
+        return {"fit.png": self.plot}
+
+    def save(self, folder: str | Path, command: Sequence[str] = ()) -> None:
+        """The result's files and calibrated.toml, whose header records the command line."""
+        super().save(folder, command)
+        (Path(folder) / "calibrated.toml").write_text(self.calibrated_scenario_text(command), encoding="utf-8")

@@ -9,18 +9,15 @@ replications are independent, so their standard error is honest whether or not t
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property, partial
-from pathlib import Path
 from typing import Any
 
 import matplotlib.figure
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from simulator.engine.randomness import StreamLayout
 from simulator.errors import UserError
@@ -28,19 +25,19 @@ from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.compare import plots as compare_plots
-from simulator.report.html_parts import preformatted
 from simulator.scenario.schema import Scenario
-from simulator.simulation.memory import check_fits, memory_options, runs_need
+from simulator.simulation.memory import check_fits, runs_need
+from simulator.simulation.options import RunOptions
+from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
-from simulator.simulation.runfolder import provenance, write_manifest
-from simulator.simulation.runner import run
+from simulator.simulation.runner import run_all
 
 DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published",
                       "evaluable"]
 
 
-@dataclass
-class CompareResult:
+@dataclass(repr=False)
+class CompareResult(Result):
     """One run per scenario, in the order given; the first is the reference for differences."""
 
     runs: list[RunResult]
@@ -48,7 +45,6 @@ class CompareResult:
     seed: int
     conditions: tuple[Condition, ...] = ()
     wall_seconds: float = 0.0
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @property
     def replications(self) -> int:
@@ -116,11 +112,7 @@ class CompareResult:
                 rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the table the terminal prints."""
-        return preformatted(self.table())
-
-    def table(self) -> str:
+    def text(self) -> str:
         """Key outcomes and `--probability` shares per scenario, with the difference from the first."""
         lines = [f"Comparison: {self.replications} simulated studies per scenario (seed {self.seed})"]
         for letter, name, result, shared in zip("ABCDEFGHIJ", self.names, self.runs, self.shares_streams):
@@ -172,19 +164,13 @@ class CompareResult:
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
-            **provenance(self.command, self.wall_seconds),
         }
 
-    def save(self, folder: str | Path) -> None:
-        """Write manifest.json, compare.csv, differences.csv, replications.csv and the figures."""
-        folder = Path(folder)
-        write_manifest(folder, self.manifest())
-        self.summary.to_csv(folder / "compare.csv", index=False)
-        self.differences.to_csv(folder / "differences.csv", index=False)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """compare.csv, differences.csv and replications.csv (every scenario's studies)."""
         studies = pd.concat([r.studies.assign(scenario=n) for n, r in zip(self.names, self.runs)], ignore_index=True)
-        studies[["scenario", "replication", *self.outcomes]].to_csv(folder / "replications.csv", index=False)
-        for name, draw in self.figure_files().items():
-            draw().savefig(folder / name, dpi=120)
+        return {"compare.csv": self.summary, "differences.csv": self.differences,
+                "replications.csv": studies[["scenario", "replication", *self.outcomes]]}
 
 
 def _line(outcome: str, who: str, estimate: float, se: float, lower: float, upper: float, published: float,
@@ -205,12 +191,17 @@ def compare(
     replications: int | None = None,
     seed: int | None = None,
     probabilities: Sequence[str] = (),
-    progress: bool = False,
-    **run_options: Any,
+    options: RunOptions = RunOptions(),
 ) -> CompareResult:
     """Simulate each scenario with one seed and one number of studies (by default the first scenario's).
 
     `names` label the scenarios in tables and legends (default: their metadata names).
+
+    >>> from simulator import load_scenario
+    >>> burt = load_scenario("scenarios/burt2006.toml")
+    >>> compare([burt, burt.with_values({"stages.isolation.death_probability": 0.1})], ["2%", "10%"],
+    ...         replications=20).names
+    ['2%', '10%']
     """
     names = list(names or [s.metadata.name for s in scenarios])
     if len(scenarios) < 2:
@@ -221,12 +212,8 @@ def compare(
     conditions = parse_conditions(probabilities, [o for o in scenarios[0].outcome_names if o in common])
     replications = replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if seed is None else seed
-    check_fits(runs_need(scenarios, replications, **memory_options(run_options)), "compare",
-               replications * len(scenarios))
+    check_fits(runs_need(scenarios, replications, options), "compare", replications * len(scenarios))
     began = time.perf_counter()
-    runs = []
-    with tqdm(total=replications * len(scenarios), unit="study", disable=not progress, desc="compare") as bar:
-        for scenario in scenarios:
-            runs.append(replace(run(scenario, replications, seed, progress=False, **run_options), conditions=conditions))
-            bar.update(replications)
+    runs = [replace(result, conditions=conditions)
+            for result in run_all(scenarios, replications, seed, options, "compare")]
     return CompareResult(runs, names, seed, conditions, time.perf_counter() - began)

@@ -21,8 +21,9 @@ from simulator.errors import MAX_SHOWN, UserError, shortened, shown
 from simulator.questions.power.result import PowerResult
 from simulator.questions.power.trial import ENDPOINTS, StudyTests, simulate_trials
 from simulator.scenario.schema import MAX_COUNT, Scenario
-from simulator.simulation.execution import CHUNK_REPLICATIONS, chunks_of, map_chunks
+from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, trials_need
+from simulator.simulation.options import RunOptions
 
 PATIENTS_PER_CHUNK = 100_000  # per arm: bounds memory for large trials (results do not depend on chunking)
 MIN_PER_ARM = 2  # one patient per arm cannot compare anything: no test, no estimate
@@ -78,26 +79,30 @@ def estimate_power(
     seed: int | None = None,
     *,
     labels: tuple[str, str] | None = None,
-    progress: bool = False,
-    chunk_size: int = CHUNK_REPLICATIONS,
-    workers: int = 1,
-    scheduler: str | None = None,
+    options: RunOptions = RunOptions(),
 ) -> PowerResult:
     """Simulate `replications` two-arm trials per size, arm A from `scenario_a`, arm B from `scenario_b`
     (defaults: scenario A's simulation.replications and seed), and test each at two-sided `alpha`.
-    Chunks of trials run on `workers` local processes or the dask `scheduler`, with the same results."""
+    Chunks of trials run where `options` say (this process, local workers, a dask cluster), with the same
+    results.
+
+    >>> from simulator import load_scenario
+    >>> burt = load_scenario("scenarios/burt2006.toml")
+    >>> estimate_power(burt, burt, [30], "os", replications=40).summary.patients_per_arm.tolist()
+    [30]
+    """
     sizes, alpha, endpoint = check_sizes(sizes), check_alpha(alpha), check_endpoint(endpoint)
     replications = replications or scenario_a.simulation.replications
     seed = scenario_a.simulation.seed if seed is None else seed
-    check_fits(trials_need(scenario_a, scenario_b, sizes, replications, chunk_size, workers, scheduler,
-                           PATIENTS_PER_CHUNK), "power", replications * len(sizes))
+    check_fits(trials_need(scenario_a, scenario_b, sizes, replications, options, PATIENTS_PER_CHUNK), "power",
+               replications * len(sizes))
     _warn_if_cohorts_differ(scenario_a, scenario_b)
     began = time.perf_counter()
-    items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(chunk_size, PATIENTS_PER_CHUNK // n)))]
+    items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))]
     parts: list[pd.DataFrame | None] = [None] * len(items)
     task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, seed)
-    with tqdm(total=replications * len(sizes), unit="trial", disable=not progress, desc="power") as bar:
-        for number, table in map_chunks(task, items, workers, scheduler):
+    with tqdm(total=replications * len(sizes), unit="trial", disable=not options.progress, desc="power") as bar:
+        for number, table in map_chunks(task, items, options):
             parts[number] = table
             bar.update(len(items[number][1]))
     return PowerResult(

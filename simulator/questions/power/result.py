@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from typing import Any
 
 import matplotlib.figure
 import numpy as np
@@ -16,9 +16,8 @@ from simulator.outcomes.vocabulary import timeline
 from simulator.questions.power import plots as power_plots
 from simulator.questions.power.stats import Truth, pooled_truth, size_for_power
 from simulator.questions.power.trial import ENDPOINTS, TESTS
-from simulator.report.html_parts import preformatted
 from simulator.scenario.schema import Scenario
-from simulator.simulation.runfolder import provenance, write_manifest
+from simulator.simulation.result_base import Result
 
 TARGET_POWERS = (0.8, 0.9)
 
@@ -32,8 +31,8 @@ def empirical_percentiles(values: np.ndarray) -> tuple[float, float, float]:
     return float(low), float(median), float(high)
 
 
-@dataclass
-class PowerResult:
+@dataclass(repr=False)
+class PowerResult(Result):
     """Per-trial tests of every size (`studies`) and what follows from them."""
 
     scenario_a: Scenario
@@ -46,7 +45,6 @@ class PowerResult:
     sizes: list[int]
     studies: pd.DataFrame  # one row per simulated trial: patients_per_arm, replication, p_value, score, ...
     wall_seconds: float = 0.0
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @cached_property
     def truth(self) -> Truth:
@@ -136,11 +134,7 @@ class PowerResult:
             timeline(self.scenario_a.cohort),
         ]
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the table the terminal prints."""
-        return preformatted(self.table())
-
-    def table(self) -> str:
+    def text(self) -> str:
         """The power table and sample sizes as text for the terminal."""
         a, b = self.labels
         better = self.better_label
@@ -183,7 +177,7 @@ class PowerResult:
     def plot_effect(self) -> matplotlib.figure.Figure:
         return power_plots.effect_distribution(self)
 
-    def manifest(self) -> dict:
+    def manifest(self) -> dict[str, Any]:
         return {
             "scenario_a": self.scenario_a.model_dump(mode="json"),
             "scenario_b": self.scenario_b.model_dump(mode="json"),
@@ -195,15 +189,11 @@ class PowerResult:
             "seed": self.seed,
             "truth": {"better_arm": self.better_arm, "pooled_z": self.truth.z}
             | ({"pooled_trm_difference": self.pooled_trm_difference} if self.endpoint == "trm" else {}),
-            **provenance(self.command, self.wall_seconds),
         }
 
-    def save(self, folder: str | Path) -> None:
-        """Write the power table, sample sizes, per-trial tests, manifest and figures into `folder`."""
-        folder = Path(folder)
-        write_manifest(folder, self.manifest())
-        self.summary.to_csv(folder / "power.csv", index=False)
-        self.sample_sizes.to_csv(folder / "sample_size.csv", index=False)
-        self.trials.to_csv(folder / "replications.csv", index=False)
-        self.plot_power().savefig(folder / "power.png", dpi=120)
-        self.plot_effect().savefig(folder / f"{self.effect_name}.png", dpi=120)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """power.csv, sample_size.csv and replications.csv (one row per simulated trial)."""
+        return {"power.csv": self.summary, "sample_size.csv": self.sample_sizes, "replications.csv": self.trials}
+
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        return {"power.png": self.plot_power, f"{self.effect_name}.png": self.plot_effect}

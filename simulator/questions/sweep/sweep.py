@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,21 @@ from typing import Any
 import matplotlib.figure
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.sweep import plots as sweep_plots
 from simulator.questions.sweep.grid import Grid, SweepParameter, build_grid
-from simulator.report.html_parts import preformatted
 from simulator.scenario.schema import Scenario
-from simulator.simulation.memory import check_fits, memory_options, runs_need
+from simulator.simulation.memory import check_fits, runs_need
+from simulator.simulation.options import RunOptions
+from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
-from simulator.simulation.runfolder import provenance, write_manifest
-from simulator.simulation.runner import run
+from simulator.simulation.runner import run_all
 
 
-@dataclass
-class SweepResult:
+@dataclass(repr=False)
+class SweepResult(Result):
     """The runs of a sweep in grid order (the first parameter varying slowest)."""
 
     grid: Grid
@@ -43,7 +41,6 @@ class SweepResult:
     seed: int
     conditions: tuple[Condition, ...] = ()
     wall_seconds: float = 0.0
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
 
     @property
     def parameters(self) -> tuple[SweepParameter, ...]:
@@ -103,11 +100,7 @@ class SweepResult:
         """(points, replications) values of an outcome, e.g. to follow one simulated study across the grid."""
         return np.stack([r.values[outcome] for r in self.runs])
 
-    def _repr_html_(self) -> str:
-        """In a notebook: the table the terminal prints."""
-        return preformatted(self.table())
-
-    def table(self) -> str:
+    def text(self) -> str:
         """Key outcomes (and `--probability` shares) per grid point: estimate ± MC SE."""
         base = self.grid.base
         columns = self.key_outcomes + [c.label for c in self.conditions]
@@ -161,17 +154,10 @@ class SweepResult:
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
-            **provenance(self.command, self.wall_seconds),
         }
 
-    def save(self, folder: str | Path) -> None:
-        """Write manifest.json, sweep.csv, replications.csv and the figures into an existing folder."""
-        folder = Path(folder)
-        write_manifest(folder, self.manifest())
-        self.summary.to_csv(folder / "sweep.csv", index=False)
-        self.studies.to_csv(folder / "replications.csv", index=False)
-        for name, draw in self.figure_files().items():
-            draw().savefig(folder / name, dpi=120)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"sweep.csv": self.summary, "replications.csv": self.studies}
 
 
 def _file_name(condition: Condition) -> str:
@@ -185,25 +171,19 @@ def run_sweep(
     replications: int | None = None,
     seed: int | None = None,
     conditions: tuple[Condition, ...] = (),
-    progress: bool = False,
-    **run_options: Any,
+    options: RunOptions = RunOptions(),
 ) -> SweepResult:
-    """Run every point of a validated grid with the same seed and replications."""
+    """Run every point of a validated grid with the same seed and replications, all on one pool."""
     replications = replications or grid.base.simulation.replications
     seed = grid.base.simulation.seed if seed is None else seed
-    check_fits(runs_need(grid.scenarios, replications, **memory_options(run_options)), "sweep",
-               replications * len(grid.scenarios))
+    check_fits(runs_need(grid.scenarios, replications, options), "sweep", replications * len(grid.scenarios))
     began = time.perf_counter()
-    runs = []
     outcomes = grid_outcomes(grid)
-    total = replications * len(grid.scenarios)
-    with tqdm(total=total, unit="study", disable=not progress, desc=f"sweep {grid.base.metadata.name}") as bar:
-        for scenario in grid.scenarios:
-            result = run(scenario, replications, seed, progress=False, **run_options)
-            values = with_no_waits(result.values, outcomes)
-            runs.append(dataclasses.replace(result, values=values,
-                                            conditions=tuple(c for c in conditions if c.outcome in values)))
-            bar.update(replications)
+    runs = []
+    for result in run_all(grid.scenarios, replications, seed, options, f"sweep {grid.base.metadata.name}"):
+        values = with_no_waits(result.values, outcomes)
+        runs.append(dataclasses.replace(result, values=values,
+                                        conditions=tuple(c for c in conditions if c.outcome in values)))
     return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began)
 
 
@@ -237,16 +217,17 @@ def sweep(
     replications: int | None = None,
     seed: int | None = None,
     probabilities: Sequence[str] = (),
-    progress: bool = False,
-    **run_options: Any,
+    options: RunOptions = RunOptions(),
 ) -> SweepResult:
     """Sweep a scenario (file or `Scenario`) over `parameters` ("PATH=START:STOP:STEPS" or "PATH=v1,v2,...").
 
-    Example: `sweep("scenarios/burt2006.toml", ["stages.isolation.death_probability=0:0.2:5"])`.
+    >>> grid = sweep("scenarios/burt2006.toml", ["stages.isolation.death_probability=0,0.1"], replications=20)
+    >>> grid.summary["stages.isolation.death_probability"].unique().tolist()
+    [0.0, 0.1]
     """
     grid = build_grid(scenario, parameters, overrides)
     conditions = parse_conditions(probabilities, grid.base.outcome_names)
-    return run_sweep(grid, replications, seed, conditions, progress, **run_options)
+    return run_sweep(grid, replications, seed, conditions, options)
 
 
 def _cell(summary: pd.DataFrame, outcome: str) -> str:

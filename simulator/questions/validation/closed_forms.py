@@ -18,6 +18,7 @@ from simulator.questions.validation.validation import Check, ClosedFormCase, Per
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
+from simulator.simulation.options import RunOptions
 
 _BASE: dict[str, Any] = {
     "metadata": {"name": "closed form"},
@@ -192,7 +193,7 @@ def binomial_trm() -> ClosedFormCase:
     return ClosedFormCase("Binomial study-level TRM", scenario, checks)
 
 
-def _queue_waits(scenario: Scenario, replications: int, seed: int, run_options: dict[str, Any]) -> PerStudy:
+def _queue_waits(scenario: Scenario, replications: int, seed: int, options: RunOptions) -> PerStudy:
     """Per study: mean days waited for the bed, and the share of patients who waited at all."""
     layout = StreamLayout.for_scenario(scenario)
     histories = simulate_pathway(scenario, uniforms(seed, range(replications), layout, scenario.cohort.max_patients), layout)

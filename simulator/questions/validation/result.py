@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,31 +14,28 @@ from matplotlib.figure import Figure
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.questions.validation.closed_forms import closed_form_cases
 from simulator.questions.validation.validation import TOLERANCE, Z_PASS, scenario_checks
-from simulator.report.html_parts import preformatted
 from simulator.report.plots import LINE_COLOUR
 from simulator.scenario.schema import Scenario
-from simulator.simulation.runfolder import provenance, write_manifest
+from simulator.simulation.options import RunOptions
+from simulator.simulation.result_base import Result
 
 
-@dataclass
-class ValidationReport:
-    """All checks of one `validate` run: `.table` (validation.csv), `.text()`, `.plot()`, `.passed`."""
+@dataclass(repr=False)
+class ValidationReport(Result):
+    """All checks of one `validate` run: `.summary` (validation.csv), `.text()`, `.plot()`, `.passed`."""
 
-    table: pd.DataFrame
+    summary: pd.DataFrame
     tolerance: float = TOLERANCE
-    manifest: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # what was asked: manifest.json
+    wall_seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return bool(self.table["passed"].all())
-
-    def _repr_html_(self) -> str:
-        """In a notebook: the table the terminal prints."""
-        return preformatted(self.text())
+        return bool(self.summary["passed"].all())
 
     def text(self) -> str:
-        closed = self.table[self.table["part"] == "closed form"]
-        scenarios = self.table[self.table["part"] == "scenario"]
+        closed = self.summary[self.summary["part"] == "closed form"]
+        scenarios = self.summary[self.summary["part"] == "scenario"]
         lines: list[str] = []
         if len(closed):
             c, q = _width(closed["case"]), _width(closed["quantity"])
@@ -60,16 +56,16 @@ class ValidationReport:
                 lines.append(f"{r.case:<{c}}{r.quantity:<{q}}{r.expected:>10.3f}{r.simulated:>11.3f} ± {r.mc_se:<6.4f}"
                              f"{f'[{r.lower:.3f}, {r.upper:.3f}]':>18}{'yes' if r.in_range else 'NO':>10}"
                              f"{'yes' if r.within_tolerance else 'NO':>7}  {'pass' if r.passed else 'FAIL'}")
-        failed = int((~self.table["passed"].astype(bool)).sum())
-        lines += ["", f"{len(self.table) - failed} of {len(self.table)} checks passed"
+        failed = int((~self.summary["passed"].astype(bool)).sum())
+        lines += ["", f"{len(self.summary) - failed} of {len(self.summary)} checks passed"
                   + ("." if not failed else f"; {failed} FAILED.")]
         return "\n".join(lines)
 
     def plot(self) -> Figure:
         """Closed-form z-scores against the |z| <= 4 band; shipped scenarios' published figures against the
         range of 95% of simulated studies."""
-        closed = self.table[self.table["part"] == "closed form"]
-        scenarios = self.table[self.table["part"] == "scenario"]
+        closed = self.summary[self.summary["part"] == "closed form"]
+        scenarios = self.summary[self.summary["part"] == "scenario"]
         panels = [p for p in (closed, scenarios) if len(p)]
         heights = [max(len(p), 2) for p in panels]
         figure = Figure(figsize=(12, 1.6 + 0.3 * sum(heights) + 1.2 * len(panels)), layout="constrained")
@@ -79,17 +75,20 @@ class ValidationReport:
             _z_panel(next(panel), closed)
         if len(scenarios):
             _scenario_panel(next(panel), scenarios, self.tolerance)
-        failed = int((~self.table["passed"].astype(bool)).sum())
-        figure.suptitle(f"hsct-sim validation: {len(self.table) - failed} of {len(self.table)} checks passed\n"
+        failed = int((~self.summary["passed"].astype(bool)).sum())
+        figure.suptitle(f"hsct-sim validation: {len(self.summary) - failed} of {len(self.summary)} checks passed\n"
                         "Each row: case or scenario: quantity (simulated studies x patients per study), "
                         "each simulated with its own fixed seed", fontsize=10)
         return figure
 
-    def save(self, folder: str | Path) -> None:
-        folder = Path(folder)
-        self.table.to_csv(folder / "validation.csv", index=False)
-        write_manifest(folder, self.manifest)
-        self.plot().savefig(folder / "validation.png", dpi=120)
+    def manifest(self) -> dict[str, Any]:
+        return self.settings
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"validation.csv": self.summary}
+
+    def figure_files(self) -> dict[str, Callable[[], Figure]]:
+        return {"validation.png": self.plot}
 
 
 def _width(column: pd.Series) -> int:
@@ -145,17 +144,21 @@ def validate(
     replications: int | None = None,
     seed: int | None = None,
     tolerance: float = TOLERANCE,
-    **run_options: Any,
+    options: RunOptions = RunOptions(),
 ) -> ValidationReport:
-    """Run the closed-form suite (at `scale` x its sizes) and check each scenario's [targets]."""
+    """Run the closed-form suite (at `scale` x its sizes) and check each scenario's [targets].
+
+    >>> from simulator import load_scenario
+    >>> validate([load_scenario("scenarios/burt2006.toml")], closed_forms=False, replications=50).summary.part.unique()
+    array(['scenario'], dtype=object)
+    """
     began = time.perf_counter()
-    parts = [case.evaluate(scale, run_options) for case in closed_form_cases()] if closed_forms else []
-    parts += [scenario_checks(s, replications, seed, tolerance, run_options) for s in scenarios]
+    parts = [case.evaluate(scale, options) for case in closed_form_cases()] if closed_forms else []
+    parts += [scenario_checks(s, replications, seed, tolerance, options) for s in scenarios]
     table = pd.concat(parts, ignore_index=True)
-    manifest = {
+    settings = {
         "scenarios": [s.model_dump(mode="json") for s in scenarios],
         "closed_forms": closed_forms, "scale": scale, "replications": replications, "seed": seed,
         "tolerance": tolerance, "z_pass": Z_PASS,
-        **provenance(list(sys.argv), time.perf_counter() - began),
     }
-    return ValidationReport(table, tolerance, manifest)
+    return ValidationReport(table, tolerance, settings, time.perf_counter() - began)

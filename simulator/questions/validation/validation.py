@@ -9,12 +9,13 @@ figure lies inside the range of 95% of simulated studies and within a tolerance 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from simulator.scenario.schema import Scenario
+from simulator.simulation.options import RunOptions
 from simulator.simulation.runner import run
 
 Z_PASS = 4.0
@@ -64,9 +65,9 @@ class Check:
     estimate: Estimator
 
 
-def run_values(scenario: Scenario, replications: int, seed: int, run_options: dict[str, Any]) -> PerStudy:
+def run_values(scenario: Scenario, replications: int, seed: int, options: RunOptions) -> PerStudy:
     """Per-study outcomes as `hsct-sim run` reports them."""
-    return run(scenario, replications, seed, **run_options).values
+    return run(scenario, replications, seed, options=options).values
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,12 @@ class ClosedFormCase:
     name: str
     scenario: Scenario
     checks: list[Check]
-    simulate: Callable[[Scenario, int, int, dict[str, Any]], PerStudy] = run_values
+    simulate: Callable[[Scenario, int, int, RunOptions], PerStudy] = run_values
 
-    def evaluate(self, scale: float = 1.0, run_options: dict[str, Any] | None = None) -> pd.DataFrame:
+    def evaluate(self, scale: float = 1.0, options: RunOptions = RunOptions()) -> pd.DataFrame:
         """Simulate at `scale` x the case's replications and compare every check with its exact value."""
         replications = max(10, round(self.scenario.simulation.replications * scale))
-        values = self.simulate(self.scenario, replications, self.scenario.simulation.seed, run_options or {})
+        values = self.simulate(self.scenario, replications, self.scenario.simulation.seed, options)
         rows = []
         for check in self.checks:
             simulated, se = check.estimate(values)
@@ -102,10 +103,10 @@ def _z(simulated: float, exact: float, se: float) -> float:
 
 def scenario_checks(
     scenario: Scenario, replications: int | None = None, seed: int | None = None,
-    tolerance: float = TOLERANCE, run_options: dict[str, Any] | None = None,
+    tolerance: float = TOLERANCE, options: RunOptions = RunOptions(),
 ) -> pd.DataFrame:
     """Each published figure of the scenario's [targets] against what its simulated studies report."""
-    result = run(scenario, replications, seed, **(run_options or {}))
+    result = run(scenario, replications, seed, options=options)
     summary = result.summary.set_index("outcome")
     rows = []
     for outcome, published in scenario.targets.items():

@@ -1,0 +1,37 @@
+"""How a piece of work executes: never what it computes.
+
+One typed value, built by the command line from --workers, --scheduler, --chunk-size and --quiet (or by a
+notebook user), passed explicitly to `run`, `sweep`, `compare`, `calibrate`, `estimate_power` and `validate`.
+Changing any of these fields cannot change a number: chunks are pure functions of their studies' indices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+CHUNK_REPLICATIONS = 250  # studies per task (--chunk-size); results do not depend on it
+SCHEDULER_TIMEOUT_SECONDS = 10.0  # --scheduler-timeout: how long a dask scheduler has to answer
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where and how studies are simulated.
+
+    `workers` local processes (1: in this process), or the dask.distributed scheduler at `scheduler`
+    (tcp://HOST:PORT), which must answer within `scheduler_timeout` seconds; `chunk_size` studies per task;
+    `progress` a bar on stderr.
+
+    >>> RunOptions(workers=2).quiet()
+    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0)
+    """
+
+    workers: int = 1
+    scheduler: str | None = None
+    chunk_size: int = CHUNK_REPLICATIONS
+    progress: bool = False
+    scheduler_timeout: float = SCHEDULER_TIMEOUT_SECONDS
+
+    def quiet(self) -> RunOptions:
+        """The same execution without a progress bar (for the runs inside a sweep, compare or calibration,
+        which show one bar for all of them)."""
+        return replace(self, progress=False)

@@ -1,0 +1,91 @@
+"""What every answer of hsct-sim offers, whatever the question (run, sweep, compare, power, calibrate,
+validate): `.summary` (a DataFrame), `.text()` (the table the terminal prints), `.figures()`,
+`.save(folder)`, a one-line repr and the printed table in a notebook.
+
+A question defines its summary, text, manifest (what was asked), tables (CSV name -> DataFrame) and figure
+files (PNG name -> how to draw it); saving them is done once, here.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+
+from simulator import __version__
+from simulator.report.html_parts import preformatted
+
+FIGURE_DPI = 120
+
+
+class Result:
+    """The shared behaviour of result types; subclasses are dataclasses declared with `repr=False`."""
+
+    wall_seconds: float
+    # and `summary`: a DataFrame (a field or a property)
+
+    def text(self) -> str:
+        """The table the terminal prints."""
+        raise NotImplementedError
+
+    def manifest(self) -> dict[str, Any]:
+        """What was asked (scenarios, seed, replications, settings): manifest.json, before its provenance."""
+        raise NotImplementedError
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """CSV file name -> the table written there."""
+        raise NotImplementedError
+
+    def other_files(self) -> dict[str, Callable[[Path], None]]:
+        """File name -> how to write a file that is neither a CSV nor a figure (e.g. calibrated.toml)."""
+        return {}
+
+    def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        """PNG file name -> how to draw it (drawn only when asked for)."""
+        return {}
+
+    def figures(self) -> dict[str, matplotlib.figure.Figure]:
+        """Every figure, by file name."""
+        return {name: draw() for name, draw in self.figure_files().items()}
+
+    def save(self, folder: str | Path, command: Sequence[str] = ()) -> None:
+        """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
+        and figures into an existing folder (the command line writes into a run folder moved into place only
+        when complete)."""
+        folder = Path(folder)
+        write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds)})
+        for name, table in self.tables().items():
+            table.to_csv(folder / name, index=False)
+        for name, write in self.other_files().items():
+            write(folder / name)
+        for name, draw in self.figure_files().items():
+            draw().savefig(folder / name, dpi=FIGURE_DPI)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.text().splitlines()[0]}>"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the table the terminal prints."""
+        return preformatted(self.text())
+
+
+def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:
+    """What every manifest records besides its results: version, command line, wall time, platform."""
+    return {
+        "version": __version__,
+        "command": command,
+        "wall_seconds": round(wall_seconds, 3),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """manifest.json: what was run and how, beside its results."""
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
