@@ -112,7 +112,7 @@ class _Named(BaseException):  # not an Exception, which main() reports as an int
 
 
 def _folder_prefix(monkeypatch, name: str) -> str:
-    def run_folder(output, command: str, scenario_name: str):
+    def run_folder(output, command: str, scenario_name: str, command_line=()):
         raise _Named(command)
 
     monkeypatch.setattr(getattr(commands, name), "run_folder", run_folder)
