@@ -7,6 +7,7 @@ power must agree with them within 4 Monte Carlo SE (fixed seeds).
 import json
 import math
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from simulator.questions.power.power import estimate_power
 from simulator.questions.power.trial import compare_trm
 from simulator.questions.power.trm_tests import TRM_TESTS, rejection_rate, trm_p_value, trm_p_values
 
-from helpers import SCENARIOS, tiny
+from helpers import ROOT, SCENARIOS, tiny
 
 ALPHA = 0.05
 MIDP_EXCESS = 0.01  # mid-p's type I error stays below alpha + 0.01 (measured maximum 0.0569, module docstring)
@@ -188,3 +189,26 @@ def test_python_api_checks_the_trm_test():
         estimate_power(burt, burt, [10], "trm", trm_test="exact")
     with pytest.raises(UserError, match="applies only to the trm endpoint"):
         estimate_power(burt, burt, [10], "dfs", trm_test="fisher")
+
+
+def test_readme_table_is_the_scripts_output():
+    """The README's table comes from scripts/trm_tests_table.py through the README generator; its Fisher and
+    mid-p columns (the fast ones) agree with `rejection_rate` to the printed digits."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import readme_examples
+
+    example = {e.name: e for e in readme_examples.examples(readme_examples.README.read_text())}["trm-tests"]
+    assert example.slow and example.command == "python scripts/trm_tests_table.py"
+    usage = readme_examples.run(readme_examples.Example("usage", "python scripts/readme_examples.py --help", ""),
+                                ROOT / "unused")
+    assert usage.startswith("usage: readme_examples.py")
+    rows = [line for line in example.output.splitlines() if line.startswith(("type I error", "power"))]
+    assert len(rows) == 6
+    for line in rows:
+        words = line.split()
+        n, fisher, midp = int(words[-4]), words[-3], words[-2]
+        trm_a, trm_b = (0.02, 0.13) if line.startswith("power") else (float(words[-5].rstrip("%")) / 100,) * 2
+        favouring = "A" if line.startswith("power") else None
+        for test, shown in (("fisher", fisher), ("midp", midp)):
+            decimals = len(shown.split(".")[1])
+            assert f"{rejection_rate(test, n, trm_a, trm_b, ALPHA, favouring):.{decimals}f}" == shown, (line, test)
