@@ -16,7 +16,9 @@ The command is the `command=` option if given, else the first fenced block of th
 continues a line). It runs through the `hsct-sim` console script of this Python's environment, from the
 repository root, with the scenario's own seed, `--quiet` and `--output` in a temporary folder; the last
 fenced block of the example is replaced by what it prints (without the `Run folder:` line, which names a
-timestamp). `keep=REGEX` shows only the lines matching REGEX, with `...` where lines were left out.
+timestamp). A command `python scripts/NAME.py ...` runs that script of the repository with this Python, as
+it is (no `--quiet`, no `--output`): for tables that no single `hsct-sim` command prints. `keep=REGEX` shows
+only the lines matching REGEX, with `...` where lines were left out.
 `figure=A:B` copies file A of the run folder to B (relative to the repository root), so the README's figures
 come from the same run. `slow` marks examples that take long: `make docs` runs them all, the test suite
 (tests/test_readme.py) re-runs only cheap ones.
@@ -95,10 +97,14 @@ def examples(text: str) -> list[Example]:
 def run(example: Example, folder: Path) -> str:
     """Run the example's command with its run folder at `folder`; return what it prints, as shown."""
     argv = shlex.split(example.command)
-    if argv[0] != "hsct-sim":
-        raise SystemExit(f"README example {example.name}: the command must start with hsct-sim: {example.command}")
-    done = subprocess.run([hsct_sim(), *argv[1:], "--quiet", "--output", str(folder)], cwd=ROOT,
-                          capture_output=True, text=True)
+    if argv[0] == "python" and len(argv) > 1 and argv[1].startswith("scripts/"):
+        command = [sys.executable, *argv[1:]]
+    elif argv[0] == "hsct-sim":
+        command = [hsct_sim(), *argv[1:], "--quiet", "--output", str(folder)]
+    else:
+        raise SystemExit(f"README example {example.name}: the command must start with hsct-sim or "
+                         f"python scripts/: {example.command}")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"README example {example.name} failed (exit code {done.returncode}):\n"
                          f"{example.command}\n{done.stderr}")

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from simulator.commands.common import add_run_options, run_options
 from simulator.errors import UserError
-from simulator.questions.power.power import check_alpha, check_endpoint, estimate_power, parse_sizes
+from simulator.questions.power.power import (
+    check_alpha,
+    check_endpoint,
+    check_trm_choice,
+    estimate_power,
+    parse_sizes,
+)
 from simulator.scenario.loading import load_scenario
 from simulator.simulation.runfolder import run_folder
 
@@ -27,8 +33,13 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="patients per arm to simulate, e.g. 20,50,100,200")
     parser.add_argument("--endpoint", default="os", metavar="os|dfs|trm",
                         help="os: overall survival from enrolment, dfs: disease-free survival from enrolment "
-                             "(both by log-rank test), trm: treatment-related mortality (Fisher's exact test); "
+                             "(both by log-rank test), trm: treatment-related mortality (by --trm-test); "
                              "default os")
+    parser.add_argument("--trm-test", metavar="fisher|boschloo|midp",
+                        help="the test of --endpoint trm: fisher (Fisher's exact test, the default: the test "
+                             "trial protocols usually name, exact but conservative with few deaths), boschloo "
+                             "(Boschloo's exact test: as exact, never less powerful, slower) or midp (Fisher's "
+                             "mid-p: closer to alpha, may exceed it slightly)")
     parser.add_argument("--alpha", default="0.05", metavar="A", help="two-sided significance level (default 0.05)")
     add_run_options(parser)
     parser.add_argument("--set-a", dest="overrides_a", action="append", default=[], metavar="PATH=VALUE",
@@ -42,13 +53,14 @@ def command_power(args: argparse.Namespace) -> int:
     sizes = parse_sizes(args.sizes)
     alpha = check_alpha(_number(args.alpha), f"--alpha {args.alpha}")
     endpoint = check_endpoint(args.endpoint, "--endpoint")
+    trm_test = None if args.trm_test is None else check_trm_choice(args.trm_test, endpoint, f"--trm-test {args.trm_test}")
     scenario_a = load_scenario(args.scenario_a, args.overrides + args.overrides_a)
     scenario_b = load_scenario(args.scenario_b, args.overrides + args.overrides_b)
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))
     options = run_options(args)
     with run_folder(args.output, "power", f"{scenario_a.short_name}-{scenario_b.short_name}", args.command_line) as folder:
         result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
-                                labels=labels, options=options)
+                                labels=labels, trm_test=trm_test, options=options)
         folder.write(result)
     print(result.text())
     print(f"\nRun folder: {folder}")

@@ -1,1 +1,1 @@
-"""power: power and sample size of a randomised two-arm trial (trial simulation, log-rank and Fisher tests)."""
+"""power: power and sample size of a randomised two-arm trial (trial simulation, log-rank test, TRM tests)."""

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from simulator.errors import MAX_SHOWN, UserError, shortened, shown
 from simulator.questions.power.result import PowerResult
 from simulator.questions.power.trial import ENDPOINTS, StudyTests, simulate_trials
+from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, check_trm_test
 from simulator.scenario.schema import MAX_COUNT, Scenario
 from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, trials_need
@@ -69,6 +70,16 @@ def check_endpoint(endpoint: str, where: str = "endpoint") -> str:
     return endpoint
 
 
+def check_trm_choice(trm_test: str | None, endpoint: str, where: str = "trm_test") -> str:
+    """The TRM test to use (default Fisher's); choosing one for a survival endpoint is a mistake, said so."""
+    if trm_test is None:
+        return DEFAULT_TRM_TEST
+    if endpoint != "trm":
+        raise UserError(f"{where}: a TRM test applies only to the trm endpoint (endpoint {endpoint} is compared "
+                        "with the log-rank test); leave it out, or choose endpoint trm")
+    return check_trm_test(trm_test, where)
+
+
 def estimate_power(
     scenario_a: Scenario,
     scenario_b: Scenario,
@@ -80,9 +91,11 @@ def estimate_power(
     *,
     labels: tuple[str, str] | None = None,
     options: RunOptions = RunOptions(),
+    trm_test: str | None = None,
 ) -> PowerResult:
     """Simulate `replications` two-arm trials per size, arm A from `scenario_a`, arm B from `scenario_b`
-    (defaults: scenario A's simulation.replications and seed), and test each at two-sided `alpha`.
+    (defaults: scenario A's simulation.replications and seed), and test each at two-sided `alpha`: by
+    log-rank (os, dfs) or, for trm, by `trm_test` ("fisher", the default, "midp" or "boschloo").
     Chunks of trials run where `options` say (this process, local workers, a dask cluster), with the same
     results.
 
@@ -92,6 +105,7 @@ def estimate_power(
     [30]
     """
     sizes, alpha, endpoint = check_sizes(sizes), check_alpha(alpha), check_endpoint(endpoint)
+    trm_test = check_trm_choice(trm_test, endpoint)
     replications = replications or scenario_a.simulation.replications
     seed = scenario_a.simulation.seed if seed is None else seed
     check_fits(trials_need(scenario_a, scenario_b, sizes, replications, options, PATIENTS_PER_CHUNK), "power",
@@ -100,7 +114,7 @@ def estimate_power(
     began = time.perf_counter()
     items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))]
     parts: list[pd.DataFrame | None] = [None] * len(items)
-    task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, seed)
+    task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, trm_test, seed)
     with tqdm(total=replications * len(sizes), unit="trial", disable=not options.progress, desc="power") as bar:
         for number, table in map_chunks(task, items, options):
             parts[number] = table
@@ -110,6 +124,7 @@ def estimate_power(
         scenario_b=scenario_b,
         labels=labels or (scenario_a.metadata.name, scenario_b.metadata.name),
         endpoint=endpoint,
+        trm_test=trm_test,
         alpha=alpha,
         seed=seed,
         replications=replications,
@@ -120,11 +135,11 @@ def estimate_power(
 
 
 def _trial_chunk(
-    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, seed: int, item: tuple[int, range]
+    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, trm_test: str, seed: int, item: tuple[int, range]
 ) -> pd.DataFrame:
     """One chunk of trials of one size: a pure function of its arguments, so it can run anywhere."""
     n, block = item
-    return _table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block))
+    return _table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block, trm_test))
 
 
 def _table(n: int, block: range, tests: StudyTests) -> pd.DataFrame:

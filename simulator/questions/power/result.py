@@ -15,7 +15,8 @@ import pandas as pd
 from simulator.outcomes.vocabulary import timeline
 from simulator.questions.power import plots as power_plots
 from simulator.questions.power.stats import Truth, pooled_truth, size_for_power
-from simulator.questions.power.trial import ENDPOINTS, TESTS
+from simulator.questions.power.trial import ENDPOINTS, SURVIVAL_TEST
+from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, TRM_TESTS
 from simulator.scenario.schema import Scenario
 from simulator.simulation.result_base import Result
 
@@ -45,6 +46,7 @@ class PowerResult(Result):
     sizes: list[int]
     studies: pd.DataFrame  # one row per simulated trial: patients_per_arm, replication, p_value, score, ...
     wall_seconds: float = 0.0
+    trm_test: str = DEFAULT_TRM_TEST  # the test of the trm endpoint (trm_tests.TRM_TESTS)
 
     @cached_property
     def truth(self) -> Truth:
@@ -125,11 +127,15 @@ class PowerResult(Result):
             "score": t["score"], "score_variance": t["score_variance"],
         })
 
+    @property
+    def test_name(self) -> str:
+        return TRM_TESTS[self.trm_test] if self.endpoint == "trm" else SURVIVAL_TEST
+
     def design_lines(self) -> list[str]:
         """Endpoint, test and level; trials per size, sizes, accrual and cut-off (the figures' subtitle)."""
         sizes = f"{self.sizes[0]}" if len(self.sizes) == 1 else f"{self.sizes[0]}-{self.sizes[-1]}"
         return [
-            f"{ENDPOINTS[self.endpoint]}, {TESTS[self.endpoint]}, two-sided alpha {self.alpha:g}",
+            f"{ENDPOINTS[self.endpoint]}, {self.test_name}, two-sided alpha {self.alpha:g}",
             f"{self.replications:,} simulated trials per size, {sizes} patients per arm,",
             timeline(self.scenario_a.cohort),
         ]
@@ -183,6 +189,8 @@ class PowerResult(Result):
             "scenario_b": self.scenario_b.model_dump(mode="json"),
             "labels": list(self.labels),
             "endpoint": self.endpoint,
+            **({"trm_test": self.trm_test} if self.endpoint == "trm" else {}),
+            "test": self.test_name,
             "alpha": self.alpha,
             "sizes": self.sizes,
             "replications_per_size": self.replications,

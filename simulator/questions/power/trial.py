@@ -15,7 +15,6 @@ at risk with the scenario's off-pathway death hazard.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from simulator.engine.pathway import Histories, simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.outcomes.study import treatment_related
 from simulator.questions.power.logrank import cox_hazard_ratio, logrank_from, risk_sets
+from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, trm_p_values
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Cohort, Scenario
 
@@ -32,7 +32,7 @@ ENDPOINTS = {
     "dfs": "Disease-free survival from enrolment",
     "trm": "Treatment-related mortality",
 }
-TESTS = {"os": "log-rank test", "dfs": "log-rank test", "trm": "Fisher's exact test"}
+SURVIVAL_TEST = "log-rank test"
 ARM_A, ARM_B = 0, 1
 
 
@@ -97,20 +97,14 @@ def compare_survival(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.n
     )
 
 
-def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int) -> StudyTests:
-    """Fisher's exact test per trial of TRM deaths out of `patients` per arm.
-
-    Trials share their margins' size, so the p-value depends only on the pair of death counts: scipy is
-    called once per distinct pair (a few dozen to a few hundred), not once per trial.
-    """
-    pairs, which = np.unique(np.stack([deaths_a, deaths_b], axis=1), axis=0, return_inverse=True)
-    p_of_pair = np.array([_fisher_p(int(x), int(y), patients) for x, y in pairs])
+def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int, test: str = DEFAULT_TRM_TEST) -> StudyTests:
+    """`test` (see `trm_tests`) per trial of TRM deaths out of `patients` per arm."""
     total = deaths_a + deaths_b
     both = 2 * patients
     # Mantel-Haenszel: arm A's deaths given the trial's total are hypergeometric under no difference.
     variance = patients * patients * total * (both - total) / (both**2 * (both - 1))
     return StudyTests(
-        p_value=p_of_pair[which.ravel()],
+        p_value=trm_p_values(test, deaths_a, deaths_b, patients),
         score=deaths_a - total / 2,
         score_variance=variance.astype(float),
         effect=(deaths_b - deaths_a) / patients,
@@ -119,22 +113,15 @@ def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int) -> St
     )
 
 
-@lru_cache(maxsize=100_000)
-def _fisher_p(deaths_a: int, deaths_b: int, patients: int) -> float:
-    """Two-sided p of Fisher's exact test; cached, as every chunk of trials meets the same pairs."""
-    from scipy.stats import fisher_exact  # imported here: scipy.stats costs a second at every start-up
-
-    return float(fisher_exact([[deaths_a, patients - deaths_a], [deaths_b, patients - deaths_b]]).pvalue)
-
-
 def simulate_trials(
-    scenario_a: Scenario, scenario_b: Scenario, patients: int, endpoint: str, seed: int, replications: range
+    scenario_a: Scenario, scenario_b: Scenario, patients: int, endpoint: str, seed: int, replications: range,
+    trm_test: str = DEFAULT_TRM_TEST,
 ) -> StudyTests:
-    """Simulate the trials `replications` with `patients` per arm and test each one."""
+    """Simulate the trials `replications` with `patients` per arm and test each one (TRM with `trm_test`)."""
     arms = [arm_scenario(scenario, scenario_a.cohort, patients) for scenario in (scenario_a, scenario_b)]
     histories = [simulate_arm(scenario, seed, replications, arm) for arm, scenario in zip((ARM_A, ARM_B), arms)]
     if endpoint == "trm":
         deaths_a, deaths_b = (trm_deaths(scenario, h) for scenario, h in zip(arms, histories))
-        return compare_trm(deaths_a, deaths_b, patients)
+        return compare_trm(deaths_a, deaths_b, patients, trm_test)
     data_a, data_b = (survival_data(scenario, h, endpoint) for scenario, h in zip(arms, histories))
     return compare_survival(data_a, data_b)
