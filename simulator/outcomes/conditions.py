@@ -42,6 +42,12 @@ class Condition:
         """The summary row's name, e.g. `P(trm>=0.13)`."""
         return f"P({self.outcome}{self.op}{self.threshold:g})"
 
+    @property
+    def as_outcome(self) -> Outcome:
+        """The share of studies meeting it, described as figures describe an outcome of the catalogue."""
+        words = f"Share of studies reporting {self.outcome}{self.op}{self.threshold:g}"
+        return Outcome(self.label, "condition", "proportion", words, None, self.label, self.label, None)
+
     def met(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """1.0 where a study meets the condition, 0.0 where not, NaN where it cannot estimate the outcome."""
         v = values[self.outcome]

@@ -47,7 +47,7 @@ class PlottedSweep(Protocol):
 
     def unreported(self, outcome: str) -> list[str]: ...
     @property
-    def catalogue(self) -> dict[str, Outcome]: ...
+    def plotted(self) -> dict[str, Outcome]: ...
 
 
 BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
@@ -125,7 +125,7 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
             ax.annotate("undefined\n(unlimited)", (x[i], 0.5), xycoords=("data", "axes fraction"), ha="center",
                         va="center", color="grey", fontsize=9)
     _mark_not_evaluable(ax, x, estimate, _column(result, outcome, "evaluable"), shape, bool(unreported))
-    shown = result.catalogue[outcome]
+    shown = result.plotted[outcome]
     ax.set(xlabel=parameter_label(first.path), ylabel=shown.label)
     if shown.is_proportion:
         low, high = ax.get_ylim()
@@ -176,7 +176,7 @@ def heatmap(result: PlottedSweep, outcome: str) -> Figure:
     ax = figure.add_subplot()
     image = ax.imshow(estimate, origin="lower", aspect="auto", cmap="viridis")
     colourbar = figure.colorbar(image, ax=ax)
-    shown = result.catalogue[outcome]
+    shown = result.plotted[outcome]
     colourbar.set_label(shown.label)
     middle = np.nanmean(estimate)
     for (row, column), value in np.ndenumerate(estimate):

@@ -65,6 +65,11 @@ class SweepResult:
     def outcome_names(self) -> list[str]:
         return list(self.catalogue)
 
+    @cached_property
+    def plotted(self) -> dict[str, Outcome]:
+        """What a figure can show: every outcome, and the share of studies meeting each condition."""
+        return self.catalogue | {c.label: c.as_outcome for c in self.conditions}
+
     @property
     def key_outcomes(self) -> list[str]:
         key = {name for s in self.grid.scenarios for name in key_outcomes(s, self.paths)}
