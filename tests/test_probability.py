@@ -16,12 +16,13 @@ BURT = str(SCENARIOS / "burt2006.toml")
 # probability (1 - 0.02) (1 - 0.02) p_isolation (mobilisation and rest deaths first), and every pathway
 # ends long before the data cut-off: the TRM count of a study is exactly Binomial(50, that probability).
 UNLIMITED = "resources.isolation_bed.capacity=unlimited"
+TRM = {"trm": load_scenario(BURT).catalogue["trm"]}
 
 
 def tail(expression, n, p):
     """P(a study reports `expression`) for TRM = X / n, X ~ Binomial(n, p), by counting deaths."""
     deaths = np.arange(n + 1)
-    condition = parse_condition(expression, ["trm"])
+    condition = parse_condition(expression, TRM)
     return stats.binom.pmf(deaths, n, p)[condition.met({"trm": deaths / n}) == 1].sum()
 
 
@@ -37,7 +38,7 @@ def test_share_of_studies_agrees_with_the_binomial_tail(isolation, expression):
     scenario = load_scenario(BURT, [UNLIMITED, f"stages.isolation.death_probability={isolation}"])
     replications = 2000
     result = run(scenario, replications=replications).with_probabilities(expression)
-    row = result.summary.set_index("outcome").loc[parse_condition(expression, ["trm"]).label]
+    row = result.summary.set_index("outcome").loc[parse_condition(expression, TRM).label]
     exact = tail(expression, 50, 0.02 + 0.98 * 0.98 * isolation)
     se = np.sqrt(exact * (1 - exact) / replications)  # the exact MC SE: never 0 unless the tail is
     assert abs(row.estimate - exact) <= 4 * se, (expression, row.estimate, exact, se)

@@ -35,7 +35,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
     source = ScenarioSource.from_file(args.scenario, args.overrides)
     scenario = source.scenario()
     if args.targets:
-        targets = [Target.parse(text, scenario.outcome_names) for text in args.targets]
+        targets = [Target.parse(text, scenario.catalogue) for text in args.targets]
     else:
         targets = [Target(outcome, value) for outcome, value in scenario.targets.items()]
     free = [FreeParameter.parse(text) for text in args.free]

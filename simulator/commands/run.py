@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def command_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    conditions = parse_conditions(args.probabilities, scenario.outcome_names)
+    conditions = parse_conditions(args.probabilities, scenario.catalogue)
     options = run_options(args)
     with run_folder(args.output, "run", scenario.short_name, args.command_line) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)

@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def command_sweep(args: argparse.Namespace) -> int:
     grid = build_grid(args.scenario, args.parameters, args.overrides)
-    conditions = parse_conditions(args.probabilities, grid.base.outcome_names)
+    conditions = parse_conditions(args.probabilities, grid.base.catalogue)
     options = run_options(args)
     with run_folder(args.output, "sweep", grid.base.short_name, args.command_line) as folder:
         result = run_sweep(grid, args.replications, args.seed, conditions, options)

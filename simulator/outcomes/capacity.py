@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.engine.pathway import Histories, QueueRecord, waiting_label
+from simulator.scenario.catalogue import resource_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
 
@@ -43,14 +44,14 @@ def resource_outcomes(scenario: Scenario, h: Histories) -> dict[str, np.ndarray]
         queued = queue.arrival <= cutoff
         wait = np.where(queued, queue.wait, np.nan)
         mean, median, p90 = row_statistics(wait)
-        values[f"wait_{resource}_mean_days"] = mean
-        values[f"wait_{resource}_median_days"] = median
-        values[f"wait_{resource}_p90_days"] = p90
+        values[resource_outcome("wait_mean", resource)] = mean
+        values[resource_outcome("wait_median", resource)] = median
+        values[resource_outcome("wait_p90", resource)] = p90
         with np.errstate(invalid="ignore"):  # a study where nobody queued gives NaN
-            values[f"waited_{resource}"] = (queued & ~(wait == 0)).sum(axis=1) / queued.sum(axis=1)
+            values[resource_outcome("waited", resource)] = (queued & ~(wait == 0)).sum(axis=1) / queued.sum(axis=1)
         occupancy = used_within(queue, window_days(scenario)) / window_days(scenario)
-        values[f"utilisation_{resource}"] = occupancy / int(scenario.resources[resource].capacity)
-        values[f"occupancy_{resource}_mean"] = occupancy
+        values[resource_outcome("utilisation", resource)] = occupancy / int(scenario.resources[resource].capacity)
+        values[resource_outcome("occupancy_mean", resource)] = occupancy
     if scenario.finite_resources:
         enrolled = (h.enrolment <= cutoff).sum(axis=1)
         waiting = [h.stage_labels.index(waiting_label(r)) for r in scenario.resources]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ import pandas as pd
 
 from simulator.errors import UserError, shown
 from simulator.outcomes.summary import SUMMARY_COLUMNS
-from simulator.outcomes.vocabulary import is_proportion
+from simulator.scenario.catalogue import Outcome
 
 TOLERANCE = 1e-9
 OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
@@ -41,6 +41,12 @@ class Condition:
     def label(self) -> str:
         """The summary row's name, e.g. `P(trm>=0.13)`."""
         return f"P({self.outcome}{self.op}{self.threshold:g})"
+
+    @property
+    def as_outcome(self) -> Outcome:
+        """The share of studies meeting it, described as figures describe an outcome of the catalogue."""
+        words = f"Share of studies reporting {self.outcome}{self.op}{self.threshold:g}"
+        return Outcome(self.label, "condition", "proportion", words, None, self.label, self.label, None)
 
     def met(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """1.0 where a study meets the condition, 0.0 where not, NaN where it cannot estimate the outcome."""
@@ -66,9 +72,9 @@ class Condition:
         return p, math.sqrt(p * (1 - p) / len(met))
 
 
-def parse_condition(text: str, outcomes: Iterable[str], flag: str = "--probability") -> Condition:
-    """Read `trm>=0.13` (or `os_5y < 70%`); every mistake is a `UserError` saying what is allowed."""
-    outcomes = list(outcomes)
+def parse_condition(text: str, outcomes: Mapping[str, Outcome], flag: str = "--probability") -> Condition:
+    """Read `trm>=0.13` (or `os_5y < 70%`) about one of `outcomes` (a catalogue); every mistake is a `UserError`
+    saying what is allowed."""
     example = f"e.g. {flag} \"trm>=0.13\" or \"os_5y<0.7\""
     match = _EXPRESSION.match(text)
     if match is None:
@@ -85,7 +91,7 @@ def parse_condition(text: str, outcomes: Iterable[str], flag: str = "--probabili
         raise UserError(f"{flag} {shown(text)}: {shown(number)} is not a number; give a proportion (0.13) or a percentage (13%)") from None
     if not math.isfinite(threshold):
         raise UserError(f"{flag} {shown(text)}: the threshold must be a finite number, got {shown(number)}")
-    if is_proportion(outcome) and not 0 <= threshold <= 1:
+    if outcomes[outcome].is_proportion and not 0 <= threshold <= 1:
         hint = f"; did you mean {number}%?" if not percent and 1 < threshold <= 100 else ""
         raise UserError(f"{flag} {shown(text)}: {outcome} is a proportion between 0 and 1, so a threshold of "
                         f"{threshold:g} would never (or always) be met; give a proportion (0.13) or a percentage "
@@ -93,9 +99,8 @@ def parse_condition(text: str, outcomes: Iterable[str], flag: str = "--probabili
     return Condition(outcome, op, threshold)
 
 
-def parse_conditions(texts: Iterable[str], outcomes: Iterable[str]) -> tuple[Condition, ...]:
-    """Parse every `--probability`; the same condition twice is kept once."""
-    outcomes = list(outcomes)
+def parse_conditions(texts: Iterable[str], outcomes: Mapping[str, Outcome]) -> tuple[Condition, ...]:
+    """Parse every `--probability` about one of `outcomes` (a catalogue); the same condition twice is kept once."""
     return tuple(dict.fromkeys(parse_condition(text, outcomes) for text in texts))
 
 

@@ -21,8 +21,9 @@ from simulator.outcomes.capacity import (
     window_days,
 )
 from simulator.outcomes.survival import cumulative_incidence, kaplan_meier
+from simulator.scenario.catalogue import LANDMARKED, early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
-from simulator.scenario.schema import Scenario, landmark_label
+from simulator.scenario.schema import Scenario
 
 CURVES = ("os", "dfs", "relapse")
 MONTH_YEARS = 1 / 12
@@ -69,23 +70,20 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     at_landmarks = np.searchsorted(grid, scenario.simulation.landmarks_years)
     itt = kaplan_meier(last_seen - h.enrolment, died, everyone, grid_days[at_landmarks])
 
-    values: dict[str, np.ndarray] = {}
-    for curve in ("os", "dfs"):
-        for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
-            values[f"{curve}_{landmark_label(landmark)}"] = curves[curve][:, column]
-    for column, landmark in enumerate(scenario.simulation.landmarks_years):
-        values[f"os_{landmark_label(landmark)}_itt"] = itt[:, column]
-    for column, landmark in zip(at_landmarks, scenario.simulation.landmarks_years):
-        values[f"relapse_{landmark_label(landmark)}"] = curves["relapse"][:, column]
     nrm = cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days[at_landmarks], of_interest=2)
-    for column, landmark in enumerate(scenario.simulation.landmarks_years):
-        values[f"nrm_{landmark_label(landmark)}"] = nrm[:, column]
+    # (studies, landmarks) for each family of LANDMARKED, read in the catalogue's order
+    at_each_landmark = {"os": curves["os"][:, at_landmarks], "dfs": curves["dfs"][:, at_landmarks], "os_itt": itt,
+                        "relapse": curves["relapse"][:, at_landmarks], "nrm": nrm}
+    values: dict[str, np.ndarray] = {}
+    for family in LANDMARKED:
+        for column, landmark in enumerate(scenario.simulation.landmarks_years):
+            values[landmark_outcome(family, landmark)] = at_each_landmark[family][:, column]
     enrolled = everyone.sum(axis=1)
     values["trm"] = (died & treatment_related(scenario, h)).sum(axis=1) / enrolled
     window = scenario.outcomes.trm_window_days
     with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
         early = died & transplanted & treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
-        values[f"trm_{window}d"] = early.sum(axis=1) / transplanted.sum(axis=1)
+        values[early_trm(window)] = early.sum(axis=1) / transplanted.sum(axis=1)
     values["deaths"] = (died & everyone).sum(axis=1) / enrolled  # every cause, as a series counts them
     values.update(followup_months(since_reinfusion, died, transplanted))
     on_pathway = h.death_stage != h.stage_labels.index(OFF_PATHWAY)  # not those who had left it

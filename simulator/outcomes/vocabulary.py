@@ -1,15 +1,14 @@
 """Words and colours for figures and tables a clinician reads: what an outcome or a swept parameter
-means, with its unit, which outcomes are the key ones, one colour per compared scenario, and the command line
-as the user typed it. The one vocabulary of outcome names (labels.py and outcome_labels.py before issue 12)."""
+means, which outcomes are the key ones, one colour per compared scenario, and the command line
+as the user typed it. Outcomes in words are in the catalogue (scenario/catalogue.py)."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.scenario.schema import Cohort, Scenario, landmark_label
+from simulator.scenario.schema import Cohort, Scenario
 
 # Colour-blind-safe (Okabe-Ito order after the package's own blue); scenario i always gets colour i.
 SCENARIO_COLOURS = ("#1f5f9e", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
@@ -17,29 +16,9 @@ SCENARIO_COLOURS = ("#1f5f9e", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b
 REFERENCE_COLOUR = "#c0392b"
 SUBTITLE_WIDTH = 105  # characters that fit on one line of a figure's title
 
-_FIXED = {
-    "trm": "Treatment-related mortality (deaths / enrolled)",
-    "deaths_before_reinfusion": "Deaths before reinfusion (deaths / enrolled)",
-    "deaths": "Deaths of any cause by the data cut-off (deaths / enrolled)",
-    "transplanted": "Patients reinfused (share of enrolled)",
-    "transplants_per_year": "Transplants per year of referrals",
-    "deaths_waiting_per_100": "Deaths while waiting (per 100 enrolled)",
-    "withdrawals_waiting_per_100": "Withdrawals while waiting (per 100 enrolled)",
-    "followup_mean_months": "Mean follow-up after reinfusion (months)",
-    "followup_median_months": "Median follow-up after reinfusion, reverse Kaplan-Meier (months)",
-}
-_EARLY_TRM = re.compile(r"^trm_(\d+)d$")
-_RESOURCE = {
-    re.compile(r"^wait_(\w+)_mean_days$"): "Mean wait for {} (days)",
-    re.compile(r"^wait_(\w+)_median_days$"): "Median wait for {} (days)",
-    re.compile(r"^wait_(\w+)_p90_days$"): "90th percentile of the wait for {} (days)",
-    re.compile(r"^waited_(\w+)$"): "Patients who waited for {} (share of those queueing)",
-    re.compile(r"^utilisation_(\w+)$"): "Utilisation of {}s (share of capacity)",
-    re.compile(r"^occupancy_(\w+)_mean$"): "Mean {}s in use",
-}
 CAPACITY_PATHS = ("resources.", "cohort.referrals", "waiting.")
-_AT_LANDMARK = re.compile(r"^(os|dfs|relapse|nrm)_(\d+(?:\.\d+)?)y(_itt)?$")
-_CONDITION = re.compile(r"^P\((.+)\)$")
+# Key outcomes when a swept path concerns capacity (families of catalogue.py)
+CAPACITY_KEY_FAMILIES = ("wait_mean", "wait_p90", "utilisation", "deaths_waiting_per_100", "transplants_per_year")
 
 
 def timeline(cohort: Cohort) -> str:
@@ -79,38 +58,6 @@ def colour(index: int) -> str:
     return SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
 
 
-def outcome_label(outcome: str) -> str:
-    """`os_5y` -> "Overall survival 5 years after reinfusion (probability)"."""
-    if outcome in _FIXED:
-        return _FIXED[outcome]
-    if m := _CONDITION.match(outcome):
-        return f"Share of studies reporting {m.group(1)}"
-    for pattern, words in _RESOURCE.items():
-        if m := pattern.match(outcome):
-            return words.format(m.group(1).replace("_", " "))
-    if m := _AT_LANDMARK.match(outcome):
-        kind, years, itt = m.groups()
-        after = "after enrolment (intention to treat)" if itt else "after reinfusion"
-        what = {"os": "Overall survival", "dfs": "Disease-free survival", "relapse": "Cumulative incidence of relapse",
-                "nrm": "Non-relapse mortality"}
-        return f"{what[kind]} {years} years {after} (probability)"
-    if m := _EARLY_TRM.match(outcome):
-        return f"Treatment-related deaths within {m.group(1)} days of reinfusion (deaths / reinfused)"
-    return outcome
-
-
-def short_outcome_label(outcome: str) -> str:
-    """A compact label for crowded axes: `os_5y` -> "5-year OS"."""
-    if m := _AT_LANDMARK.match(outcome):
-        kind, years, itt = m.groups()
-        name = {"os": "OS", "dfs": "DFS", "relapse": "relapse (cum. incidence)", "nrm": "NRM"}[kind]
-        return f"{years}-year {name}{' (ITT)' if itt else ''}"
-    return {"trm": "TRM", "deaths_before_reinfusion": "Deaths before reinfusion", "transplanted": "Reinfused",
-            "deaths": "Deaths by the cut-off"}.get(
-        outcome, outcome
-    )
-
-
 def key_landmark(scenario: Scenario) -> float:
     """The landmark papers report: 5 years if the scenario has it, else its latest landmark."""
     landmarks = scenario.simulation.landmarks_years
@@ -120,23 +67,11 @@ def key_landmark(scenario: Scenario) -> float:
 def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) -> list[str]:
     """OS, DFS and relapse at the key landmark, TRM, and every outcome with a published target; when a swept
     path concerns capacity (resources, referrals, waiting), also waits, utilisation and deaths while waiting."""
-    mark = landmark_label(key_landmark(scenario))
-    key = {f"os_{mark}", f"dfs_{mark}", f"relapse_{mark}", "trm", *scenario.targets}
-    if any(path.startswith(CAPACITY_PATHS) for path in swept):
-        for resource in scenario.finite_resources:
-            key |= {f"wait_{resource}_mean_days", f"wait_{resource}_p90_days", f"utilisation_{resource}"}
-        key |= {"deaths_waiting_per_100", "transplants_per_year"}
-    return [name for name in scenario.outcome_names if name in key]
-
-
-def is_proportion(outcome: str) -> bool:
-    """Whether the outcome lies between 0 and 1 (a probability or share), rather than days or counts."""
-    return not re.search(r"(_days|_months|_per_100|_per_year|^occupancy_\w+_mean)$", outcome)
-
-
-def outcome_words(outcome: str) -> str:
-    """The outcome label without its unit, for titles."""
-    return re.sub(r" \((probability|deaths / enrolled|share of enrolled)\)$", "", outcome_label(outcome))
+    landmark, capacity = key_landmark(scenario), any(path.startswith(CAPACITY_PATHS) for path in swept)
+    return [name for name, outcome in scenario.catalogue.items()
+            if (outcome.family in ("os", "dfs", "relapse") and outcome.landmark == landmark)
+            or name == "trm" or name in scenario.targets
+            or (capacity and outcome.family in CAPACITY_KEY_FAMILIES)]
 
 
 def parameter_label(path: str) -> str:
@@ -156,35 +91,6 @@ def parameter_words(path: str) -> str:
         unit = "rate (per year)" if keys[-1] == "rate_per_year" else "mean time (days)"
         return f"{keys[-2].replace('_', ' ').capitalize()} {unit}"
     return {"cohort.size": "Patients per study", "cohort.accrual_years": "Accrual period (years)"}.get(path, path)
-
-
-# Outcome names in words for tables (describe_outcome) and the command as typed, for reports and manifests.
-_DESCRIBED_WORDS = {
-    "os": "Overall survival",
-    "dfs": "Disease-free survival",
-    "relapse": "Cumulative incidence of relapse",
-    "nrm": "Non-relapse mortality",
-}
-_DESCRIBED_FIXED = {
-    "trm": "Treatment-related mortality",
-    "deaths_before_reinfusion": "Deaths before reinfusion",
-    "transplanted": "Share transplanted",
-    "deaths": "Deaths of any cause by the cut-off",
-    "followup_mean_months": "Mean follow-up after reinfusion, months",
-    "followup_median_months": "Median follow-up after reinfusion (reverse Kaplan-Meier), months",
-}
-
-
-def describe_outcome(name: str) -> str:
-    """`os_5y` -> `Overall survival at 5 y after reinfusion (os_5y)`; unknown names are returned as they are."""
-    match = _AT_LANDMARK.match(name)
-    if match:
-        curve, years, itt = match.groups()
-        since = "enrolment" if itt else "reinfusion"
-        return f"{_DESCRIBED_WORDS[curve]} at {years} y after {since} ({name})"
-    if early := _EARLY_TRM.match(name):
-        return f"Treatment-related deaths within {early.group(1)} days of reinfusion ({name})"
-    return f"{_DESCRIBED_FIXED[name]} ({name})" if name in _DESCRIBED_FIXED else name
 
 
 def command_line(argv: list[str]) -> str:

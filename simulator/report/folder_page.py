@@ -11,7 +11,7 @@ import pandas as pd
 import tomlkit
 
 from simulator import __version__
-from simulator.outcomes.vocabulary import command_line, describe_outcome, key_outcomes
+from simulator.outcomes.vocabulary import command_line, key_outcomes
 from simulator.report.html_parts import (
     COMMAND_FILES,
     created,
@@ -22,6 +22,7 @@ from simulator.report.html_parts import (
     summary_table,
     without_none,
 )
+from simulator.scenario.catalogue import Outcome, description
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
 
@@ -53,6 +54,12 @@ class FolderPage:
     @property
     def first(self) -> Scenario:
         return next(iter(self.scenarios.values()))
+
+    @property
+    def catalogue(self) -> dict[str, Outcome]:
+        """The outcomes of every scenario of the folder (a sweep's grid points may differ; their tables and
+        figures are of the base scenario's outcomes)."""
+        return {name: outcome for s in self.scenarios.values() for name, outcome in s.catalogue.items()}
 
     def question(self) -> str:
         """The question the command answered, in one sentence."""
@@ -102,7 +109,7 @@ class FolderPage:
         targets = {name: s.targets for name, s in self.scenarios.items()}
         first = targets[next(iter(targets))]
         if self.command == "run":
-            out = [summary_table(self._csv("summary.csv"), first)]
+            out = [summary_table(self._csv("summary.csv"), first, self.first.catalogue)]
             out += [frame_table(self._csv(n), n) for n in ("uncertainty.csv", "parameters.csv") if (self.folder / n).is_file()]
             return out
         if self.command == "sweep":
@@ -116,7 +123,7 @@ class FolderPage:
             rows = [[p["path"], f"[{p['low']:g}, {p['high']:g}]", f"{m['fitted'][p['path']]:.4g} ± "
                      f"{m['fitted_mc_se'][p['path']]:.2g}", f"{m['fitted_se'][p['path']]:.3g}"] for p in m["free"]]
             fit = self._csv("fit.csv")
-            outcomes = [[describe_outcome(r.outcome), f"{r.target:.3f}", estimate_cell(r.achieved, r.mc_se),
+            outcomes = [[description(r.outcome, self.catalogue), f"{r.target:.3f}", estimate_cell(r.achieved, r.mc_se),
                          interval_cell(r.lower, r.upper), f"{r.residual:+.4f}", "reached" if r.reached else "NOT REACHED"]
                         for r in fit.itertuples()]
             return [html_table(["parameter", "bounds", "fitted ± MC SE", "SE from the targets"], rows, "Fitted values"),
@@ -170,7 +177,7 @@ class FolderPage:
             for letter, name in zip("ABCDEFGHIJ", self.scenarios):
                 r = summary.loc[(name, outcome)]
                 target = targets[name].get(outcome)
-                rows.append([describe_outcome(outcome), letter, estimate_cell(r.estimate, r.mc_se),
+                rows.append([description(outcome, self.catalogue), letter, estimate_cell(r.estimate, r.mc_se),
                              interval_cell(r.lower, r.upper), "" if target is None else f"{target:.3f}"])
                 if (name, outcome) in differences.index:
                     d = differences.loc[(name, outcome)]

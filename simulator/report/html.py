@@ -49,7 +49,7 @@ def build(folder: Path) -> Path:
         items = "".join(f"<li>{escape(w)}</li>" for w in run.warnings())
         sections.append(f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>')
     sections += ["<h2>Results</h2>", *run.tables()]
-    figures = [figure_html(path) for path in figure_files(folder)]
+    figures = [figure_html(path, run.catalogue) for path in figure_files(folder)]
     if figures:
         sections += ["<h2>Figures</h2>", *figures]
     sections += ["<h2>The scenario as run</h2>", *run.scenario_texts(), "<h2>Provenance</h2>", run.provenance()]

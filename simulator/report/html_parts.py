@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.outcomes.vocabulary import describe_outcome
+from simulator.scenario.catalogue import Outcome, description
 
 COMMAND_FILES = {"validate": "validation.csv", "calibrate": "fit.csv", "power": "power.csv",
                  "compare": "compare.csv", "sweep": "sweep.csv", "run": "summary.csv"}
@@ -70,15 +70,16 @@ def preformatted(text: str) -> str:
     return f'<pre style="font-size:0.85em;line-height:1.3">{escape(text)}</pre>'
 
 
-def summary_table(summary: pd.DataFrame, targets: dict[str, float], caption: str = "") -> str:
+def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: dict[str, Outcome], caption: str = "") -> str:
     """A summary (outcome, estimate, mc_se, lower, upper[, evaluable]) as an HTML table with published values,
-    as the terminal shows it; also the notebook view of a result (`_repr_html_`)."""
+    outcomes described from the scenario's `catalogue`, as the terminal shows it; also the notebook view of a
+    result (`_repr_html_`)."""
     partial = "evaluable" in summary and bool((summary["evaluable"] < 1).any())
     head = ["outcome", "estimate ± MC SE", "95% of studies", "published", *(["evaluable"] if partial else [])]
     rows = []
     for row in summary.to_dict("records"):
         target = targets.get(row["outcome"])
-        cells = [describe_outcome(row["outcome"]), estimate_cell(row["estimate"], row["mc_se"]),
+        cells = [description(row["outcome"], catalogue), estimate_cell(row["estimate"], row["mc_se"]),
                  interval_cell(row["lower"], row["upper"]), "" if target is None else f"{target:.3f}"]
         rows.append(cells + ([f"{row['evaluable']:.0%}"] if partial else []))
     return html_table(head, rows, caption)
@@ -95,13 +96,14 @@ def figure_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.png"), key=rank)
 
 
-def figure_html(path: Path) -> str:
-    """An embedded figure with its file name and a caption that says how to read it."""
+def figure_html(path: Path, catalogue: dict[str, Outcome]) -> str:
+    """An embedded figure with its file name and a caption that says how to read it, naming the outcome (from
+    the `catalogue`) or resource the file is of."""
     caption = "Figure written by the run."
     for pattern, text in CAPTIONS:
         match = re.fullmatch(pattern, path.stem)
         if match:
-            caption = text.format(*(describe_outcome(g).replace("_", " ") for g in match.groups()))
+            caption = text.format(*(description(g, catalogue).replace("_", " ") for g in match.groups()))
             break
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(path.name)}">'

@@ -6,7 +6,6 @@ Figures are built on `matplotlib.figure.Figure` directly (no pyplot state), so t
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 import numpy as np
@@ -65,8 +64,9 @@ def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 def published_points(result: PlottedRun, curve: str) -> list[tuple[float, float]]:
     """(years, value) of the scenario's targets for this curve, e.g. os_5y = 0.84 -> (5, 0.84)."""
-    pattern = re.compile(rf"^{curve}_(\d+(?:\.\d+)?)y$")
-    return [(float(m.group(1)), v) for k, v in result.scenario.targets.items() if (m := pattern.match(k))]
+    catalogue = result.scenario.catalogue
+    return [(o.landmark, v) for k, v in result.scenario.targets.items()
+            if (o := catalogue[k]).family == curve and o.landmark is not None]
 
 
 def survival_band(result: PlottedRun, curve: str) -> Figure:

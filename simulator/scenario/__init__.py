@@ -1,2 +1,3 @@
 """The scenario: its schema (the TOML fields and their bounds), distributions, evidence and priors, reading a file
-with --set overrides, and the messages that explain bad input. Imports only simulator.errors."""
+with --set overrides, the messages that explain bad input, and the catalogue of the outcomes a scenario yields.
+Imports only simulator.errors."""

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from simulator.errors import MAX_SHOWN, shortened, shown
+from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, estimates
@@ -329,20 +330,15 @@ class Scenario(_Model):
         return with_values(self, values, source or self.metadata.name, flag)
 
     @property
+    def catalogue(self) -> dict[str, Outcome]:
+        """Every outcome `run` reports, by name, in the order it reports them (catalogue.py); do not change it."""
+        return build_catalogue(tuple(self.simulation.landmarks_years), self.outcomes.trm_window_days,
+                               tuple(self.finite_resources))
+
+    @property
     def outcome_names(self) -> list[str]:
         """Names of the per-study outcomes `run` reports, in the order it reports them."""
-        marks = [landmark_label(x) for x in self.simulation.landmarks_years]
-        return (
-            [f"os_{m}" for m in marks]
-            + [f"dfs_{m}" for m in marks]
-            + [f"os_{m}_itt" for m in marks]
-            + [f"relapse_{m}" for m in marks]
-            + [f"nrm_{m}" for m in marks]
-            + ["trm", f"trm_{self.outcomes.trm_window_days}d", "deaths", "deaths_before_reinfusion", "transplanted",
-               "transplants_per_year", "followup_mean_months", "followup_median_months"]
-            + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
-            + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])
-        )
+        return list(self.catalogue)
 
     @property
     def ways_to_leave(self) -> list[str]:
@@ -364,22 +360,3 @@ class Scenario(_Model):
     def short_name(self) -> str:
         """A name for folders and legends' keys."""
         return re.sub(r"[^A-Za-z0-9]+", "_", self.metadata.name).strip("_").lower() or "scenario"
-
-
-def resource_outcome_names(resource: str) -> list[str]:
-    """Per-study capacity outcomes of one resource."""
-    return [
-        f"wait_{resource}_mean_days",
-        f"wait_{resource}_median_days",
-        f"wait_{resource}_p90_days",
-        f"waited_{resource}",
-        f"utilisation_{resource}",
-        f"occupancy_{resource}_mean",
-    ]
-
-
-def landmark_label(years: float) -> str:
-    """`5.0` -> `5y`, `2.5` -> `2.5y`."""
-    return f"{years:g}y"
-
-

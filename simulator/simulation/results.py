@@ -53,7 +53,7 @@ class RunResult(Result):
 
     def with_probabilities(self, *expressions: str) -> RunResult:
         """A copy whose summary adds the share of studies meeting each condition, e.g. "trm>=0.13"."""
-        conditions = self.conditions + parse_conditions(expressions, self.values)
+        conditions = self.conditions + parse_conditions(expressions, {name: self.scenario.catalogue[name] for name in self.values})
         return dataclasses.replace(self, conditions=tuple(dict.fromkeys(conditions)))
 
     @property
@@ -96,7 +96,7 @@ class RunResult(Result):
 
     def _repr_html_(self) -> str:
         """In a notebook: the summary as an HTML table with published targets, titled as `table()` is."""
-        return summary_table(self.summary, self.scenario.targets, self.text().splitlines()[0])
+        return summary_table(self.summary, self.scenario.targets, self.scenario.catalogue, self.text().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
         """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""

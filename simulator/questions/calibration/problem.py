@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import UserError, shown
+from simulator.scenario.catalogue import Outcome
 from simulator.scenario.changes import without_none
 from simulator.scenario.loading import parse_toml, parse_value, read_scenario_text, scenario_from_dict
 from simulator.scenario.schema import Scenario
@@ -27,15 +29,16 @@ class Target:
     se: float | None = None  # the published figure's standard error, if known (sets its weight)
 
     @classmethod
-    def parse(cls, text: str, outcome_names: list[str]) -> Target:
-        """`OUTCOME=VALUE` or `OUTCOME=VALUE:SE`, e.g. `os_5y=0.84` or `os_5y=0.84:0.05`."""
+    def parse(cls, text: str, outcomes: Mapping[str, Outcome]) -> Target:
+        """`OUTCOME=VALUE` or `OUTCOME=VALUE:SE` about one of `outcomes` (a catalogue), e.g. `os_5y=0.84` or
+        `os_5y=0.84:0.05`."""
         outcome, sep, rest = text.partition("=")
         outcome = outcome.strip()
         value_text, _, se_text = rest.partition(":")
         if not sep or not outcome:
             raise UserError(f"--target {shown(text)}: expected OUTCOME=VALUE or OUTCOME=VALUE:SE, e.g. os_5y=0.84")
-        if outcome not in outcome_names:
-            raise UserError(f"--target {shown(text)}: unknown outcome {outcome!r}; outcomes: {', '.join(outcome_names)}")
+        if outcome not in outcomes:
+            raise UserError(f"--target {shown(text)}: unknown outcome {outcome!r}; outcomes: {', '.join(outcomes)}")
         value = _number(value_text, f"--target {shown(text)}: VALUE")
         if not 0 <= value <= 1:
             raise UserError(f"--target {shown(text)}: VALUE must be a proportion from 0 to 1 (got {value:g})")

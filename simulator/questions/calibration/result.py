@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator import __version__
-from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line, describe_outcome
+from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line
 from simulator.questions.calibration.calibrated_toml import calibrated_toml
 from simulator.report.plots import LINE_COLOUR
 from simulator.simulation.result_base import Result
@@ -173,7 +173,7 @@ class CalibrationResult(Result):
         mean = ax.errorbar(fit["achieved"], y, xerr=2 * fit["mc_se"], fmt="o", color=LINE_COLOUR, capsize=4,
                            label="Simulated mean ± 2 MC SE")
         (target,) = ax.plot(fit["target"], y, "D", color=REFERENCE_COLOUR, ms=12, mfc="none", mew=2, label="Target")
-        ax.set_yticks(y, [f"{describe_outcome(o)}{'' if r else chr(10) + '(NOT REACHED)'}"
+        ax.set_yticks(y, [f"{s.catalogue[o].description}{'' if r else chr(10) + '(NOT REACHED)'}"
                           for o, r in zip(fit["outcome"], fit["reached"])], fontsize=8)
         ax.set(xlim=(-0.02, 1.02), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")
         ax.set_title("Outcomes at the fitted parameters against the targets", fontsize=10)

@@ -209,7 +209,7 @@ def compare(
     if len(set(names)) < len(names):
         raise UserError(f"compare: scenario names must differ to tell them apart, got {names}")
     common = set.intersection(*(set(s.outcome_names) for s in scenarios))
-    conditions = parse_conditions(probabilities, [o for o in scenarios[0].outcome_names if o in common])
+    conditions = parse_conditions(probabilities, {n: o for n, o in scenarios[0].catalogue.items() if n in common})
     replications = replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if seed is None else seed
     check_fits(runs_need(scenarios, replications, options), "compare", replications * len(scenarios))

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simulator.outcomes.vocabulary import colour, short_outcome_label, subtitle
+from simulator.outcomes.vocabulary import colour, subtitle
 from simulator.report.plots import PlottedRun, published_points, study_band
 
 
@@ -120,7 +120,7 @@ def forest(result: PlottedComparison) -> Figure:
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], ls="none", marker="D", mfc="none", mec="black", mew=2, ms=9))
     labels.append("Published value (in the scenario's colour)")
-    ax.set_yticks(range(len(outcomes)), [short_outcome_label(o) for o in outcomes])
+    ax.set_yticks(range(len(outcomes)), [result.runs[0].scenario.catalogue[o].short_label for o in outcomes])
     ax.invert_yaxis()
     ax.set(xlim=(-0.02, 1.02), xlabel="Probability (share of patients)")
     worst = result.summary[result.summary.outcome.isin(outcomes)].mc_se.max()

@@ -17,14 +17,12 @@ from matplotlib.ticker import MaxNLocator
 from simulator.outcomes.vocabulary import (
     REFERENCE_COLOUR,
     colour,
-    is_proportion,
-    outcome_label,
-    outcome_words,
     parameter_label,
     parameter_words,
     subtitle,
 )
 from simulator.questions.sweep.grid import Grid, SweepParameter
+from simulator.scenario.catalogue import Outcome
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,6 +46,8 @@ class PlottedSweep(Protocol):
     def seed(self) -> int: ...
 
     def unreported(self, outcome: str) -> list[str]: ...
+    @property
+    def plotted(self) -> dict[str, Outcome]: ...
 
 
 BAND_LABEL = "95% of simulated studies (2.5-97.5 percentiles)"
@@ -125,14 +125,14 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
             ax.annotate("undefined\n(unlimited)", (x[i], 0.5), xycoords=("data", "axes fraction"), ha="center",
                         va="center", color="grey", fontsize=9)
     _mark_not_evaluable(ax, x, estimate, _column(result, outcome, "evaluable"), shape, bool(unreported))
-    ylabel = outcome_label(outcome)
-    ax.set(xlabel=parameter_label(first.path), ylabel=ylabel)
-    if is_proportion(outcome):
+    shown = result.plotted[outcome]
+    ax.set(xlabel=parameter_label(first.path), ylabel=shown.label)
+    if shown.is_proportion:
         low, high = ax.get_ylim()
         ax.set_ylim(max(low, -0.02), min(high, 1.02))
     else:  # days, counts per year or per 100: from zero
         ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
-    ax.set_title(f"{outcome_words(outcome)} against {parameter_words(first.path).lower()}\n{_grid_subtitle(result)}",
+    ax.set_title(f"{shown.title} against {parameter_words(first.path).lower()}\n{_grid_subtitle(result)}",
                  fontsize=9.5)
     ax.grid(alpha=0.3)
     if others:  # one line per combination of the other parameters: say once what lines and shading are
@@ -176,7 +176,8 @@ def heatmap(result: PlottedSweep, outcome: str) -> Figure:
     ax = figure.add_subplot()
     image = ax.imshow(estimate, origin="lower", aspect="auto", cmap="viridis")
     colourbar = figure.colorbar(image, ax=ax)
-    colourbar.set_label(outcome_label(outcome))
+    shown = result.plotted[outcome]
+    colourbar.set_label(shown.label)
     middle = np.nanmean(estimate)
     for (row, column), value in np.ndenumerate(estimate):
         ax.text(column, row, "undefined" if np.isnan(value) else f"{value:.3f}", ha="center", va="center", fontsize=8,
@@ -184,7 +185,7 @@ def heatmap(result: PlottedSweep, outcome: str) -> Figure:
     ax.set_xticks(range(len(first.texts)), first.texts)
     ax.set_yticks(range(len(second.texts)), second.texts)
     ax.set(xlabel=parameter_label(first.path), ylabel=parameter_label(second.path))
-    ax.set_title(f"{outcome_words(outcome)} by {parameter_words(first.path).lower()} and "
+    ax.set_title(f"{shown.title} by {parameter_words(first.path).lower()} and "
                  f"{parameter_words(second.path).lower()}\n{_grid_subtitle(result)}\n"
                  f"Cells: mean over simulated studies (Monte Carlo SE at most {worst_se:.4f})", fontsize=9.5)
     figure.tight_layout()

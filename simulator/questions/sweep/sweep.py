@@ -8,7 +8,6 @@ survivors into deaths and curves across the grid are smooth at modest replicatio
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.sweep import plots as sweep_plots
 from simulator.questions.sweep.grid import Grid, SweepParameter, build_grid
+from simulator.scenario.catalogue import Outcome
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, runs_need
 from simulator.simulation.options import RunOptions
@@ -55,8 +55,17 @@ class SweepResult(Result):
         return self.runs[0].replications
 
     @cached_property
+    def catalogue(self) -> dict[str, Outcome]:
+        return grid_catalogue(self.grid)
+
+    @property
     def outcome_names(self) -> list[str]:
-        return grid_outcomes(self.grid)
+        return list(self.catalogue)
+
+    @cached_property
+    def plotted(self) -> dict[str, Outcome]:
+        """What a figure can show: every outcome, and the share of studies meeting each condition."""
+        return self.catalogue | {c.label: c.as_outcome for c in self.conditions}
 
     @property
     def key_outcomes(self) -> list[str]:
@@ -178,7 +187,7 @@ def run_sweep(
     seed = grid.base.simulation.seed if seed is None else seed
     check_fits(runs_need(grid.scenarios, replications, options), "sweep", replications * len(grid.scenarios))
     began = time.perf_counter()
-    outcomes = grid_outcomes(grid)
+    outcomes = grid_catalogue(grid)
     runs = []
     for result in run_all(grid.scenarios, replications, seed, options, f"sweep {grid.base.metadata.name}"):
         values = with_no_waits(result.values, outcomes)
@@ -187,16 +196,13 @@ def run_sweep(
     return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began)
 
 
-def grid_outcomes(grid: Grid) -> list[str]:
+def grid_catalogue(grid: Grid) -> dict[str, Outcome]:
     """Every outcome some grid point reports: a point where a resource is unlimited reports fewer."""
-    scenarios = sorted(grid.scenarios, key=lambda s: -len(s.outcome_names))
-    return list(dict.fromkeys(name for s in scenarios for name in s.outcome_names))
+    scenarios = sorted(grid.scenarios, key=lambda s: -len(s.catalogue))
+    return {name: outcome for s in scenarios for name, outcome in s.catalogue.items()}  # in first-seen order
 
 
-NO_WAIT = re.compile(r"^(wait_\w+_(mean|median|p90)_days|waited_\w+|deaths_waiting_per_100|withdrawals_waiting_per_100)$")
-
-
-def with_no_waits(values: dict[str, np.ndarray], outcomes: list[str]) -> dict[str, np.ndarray]:
+def with_no_waits(values: dict[str, np.ndarray], outcomes: dict[str, Outcome]) -> dict[str, np.ndarray]:
     """A point's outcomes, with 0 in every study for the waiting outcomes of a resource unlimited there.
 
     Other points of the sweep report these outcomes, and an unlimited resource means something definite:
@@ -206,7 +212,8 @@ def with_no_waits(values: dict[str, np.ndarray], outcomes: list[str]) -> dict[st
     occupancy is not recorded, so those stay unreported and read as NaN in the sweep's tables and figures.
     """
     length = len(next(iter(values.values())))
-    zero = {name: np.zeros(length) for name in outcomes if name not in values and NO_WAIT.match(name)}
+    zero = {name: np.zeros(length) for name, outcome in outcomes.items()
+            if name not in values and outcome.zero_without_queue}
     return {**values, **zero}
 
 
@@ -226,7 +233,7 @@ def sweep(
     [0.0, 0.1]
     """
     grid = build_grid(scenario, parameters, overrides)
-    conditions = parse_conditions(probabilities, grid.base.outcome_names)
+    conditions = parse_conditions(probabilities, grid.base.catalogue)
     return run_sweep(grid, replications, seed, conditions, options)
 
 

@@ -15,6 +15,7 @@ from scipy import stats
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.questions.validation.validation import Check, ClosedFormCase, PerStudy, mean_of, share_of, variance_of
+from simulator.scenario.catalogue import early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
@@ -51,8 +52,8 @@ def _means(checks: list[tuple[str, float, str]]) -> list[Check]:
 
 def exponential_survival() -> ClosedFormCase:
     rate = 0.2
-    checks = [(f"os_{t}y", np.exp(-rate * t), f"exp(-{rate} x {t})") for t in (1, 3, 5)]
-    checks.append(("os_5y_itt", np.exp(-rate * 5), f"exp(-{rate} x 5), from enrolment"))
+    checks = [(landmark_outcome("os", t), np.exp(-rate * t), f"exp(-{rate} x {t})") for t in (1, 3, 5)]
+    checks.append((landmark_outcome("os_itt", 5), np.exp(-rate * 5), f"exp(-{rate} x 5), from enrolment"))
     return ClosedFormCase("Exponential survival", _scenario(
         "exponential survival", followup={"death_before_relapse": _exponential(rate)}), _means(checks))
 
@@ -64,8 +65,8 @@ def competing_relapse_and_death() -> ClosedFormCase:
     q = r + d
     checks = []
     for t in (1, 3):
-        checks.append((f"relapse_{t}y", r / q * (1 - np.exp(-q * t)), f"{r}/{q:g} (1 - exp(-{q:g} x {t}))"))
-        checks.append((f"dfs_{t}y", np.exp(-q * t), f"exp(-{q:g} x {t})"))
+        checks.append((landmark_outcome("relapse", t), r / q * (1 - np.exp(-q * t)), f"{r}/{q:g} (1 - exp(-{q:g} x {t}))"))
+        checks.append((landmark_outcome("dfs", t), np.exp(-q * t), f"exp(-{q:g} x {t})"))
     scenario = _scenario(
         "competing risks", cohort={"size": 100, "accrual_years": 4.0, "followup_after_accrual_years": 2.0},
         simulation={"horizon_years": 3.0, "landmarks_years": [1.0, 3.0], "seed": 2},
@@ -78,7 +79,7 @@ def death_after_relapse() -> ClosedFormCase:
     """S(t) = exp(-qt) + r/(q - d1) (exp(-d1 t) - exp(-qt)), q = r + d0."""
     r, d0, d1 = 0.3, 0.05, 0.4
     q = r + d0
-    checks = [(f"os_{t}y", np.exp(-q * t) + r / (q - d1) * (np.exp(-d1 * t) - np.exp(-q * t)),
+    checks = [(landmark_outcome("os", t), np.exp(-q * t) + r / (q - d1) * (np.exp(-d1 * t) - np.exp(-q * t)),
                f"two-state survival at {t} y") for t in (1, 3, 5)]
     scenario = _scenario("death after relapse", simulation={"seed": 3}, followup={
         "relapse": _exponential(r), "death_before_relapse": _exponential(d0), "death_after_relapse": _exponential(d1)})
@@ -93,7 +94,7 @@ def intention_to_treat() -> ClosedFormCase:
         "apheresis": {"duration": {"dist": "fixed", "value": 0}, "failure_probability": f},
         "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
     }
-    checks = [(f"os_{t}y_itt", (1 - f) * np.exp(-d * t) + f * np.exp(-m * t),
+    checks = [(landmark_outcome("os_itt", t), (1 - f) * np.exp(-d * t) + f * np.exp(-m * t),
                f"(1 - {f}) exp(-{d} x {t}) + {f} exp(-{m} x {t})") for t in (1, 3, 5)]
     checks.append(("transplanted", 1 - f, f"1 - {f}"))
     scenario = _scenario("intention to treat", stages=stages, simulation={"seed": 10},
@@ -107,8 +108,8 @@ def piecewise_and_cure() -> list[ClosedFormCase]:
     death with a cure fraction c around an exponential r: S = c + (1 - c) exp(-r t)."""
     cumulative = {1: 0.6, 3: 1.0, 5: 1.8}
     c, r = 0.4, 0.3
-    piecewise = [(f"dfs_{t}y", np.exp(-h), f"exp(-{h:g}), piecewise hazard") for t, h in cumulative.items()]
-    cure = [(f"os_{t}y", c + (1 - c) * np.exp(-r * t), f"{c} + {1 - c:g} exp(-{r} x {t})") for t in (1, 3, 5)]
+    piecewise = [(landmark_outcome("dfs", t), np.exp(-h), f"exp(-{h:g}), piecewise hazard") for t, h in cumulative.items()]
+    cure = [(landmark_outcome("os", t), c + (1 - c) * np.exp(-r * t), f"{c} + {1 - c:g} exp(-{r} x {t})") for t in (1, 3, 5)]
     relapse = {"dist": "piecewise", "breaks_years": [1, 3], "rates_per_year": [0.6, 0.2, 0.4]}
     death = {"dist": "cure", "cured": c, "uncured": _exponential(r)}
     return [
@@ -123,12 +124,12 @@ def frailty_and_early_deaths() -> list[ClosedFormCase]:
     """Gamma frailty (variance v) on a death rate d: S(t) = (1 + v d t)^(-1/v); an early treatment-related
     death rate m within 100 days competes: trm_100d = m / (m + d') (1 - exp(-(m + d') D)) without frailty."""
     v, d, m = 0.5, 0.3, 1.0
-    checks = [(f"os_{t}y", (1 + v * d * t) ** (-1 / v), f"(1 + {v} x {d} x {t})^(-1/{v})") for t in (3, 5)]
+    checks = [(landmark_outcome("os", t), (1 + v * d * t) ** (-1 / v), f"(1 + {v} x {d} x {t})^(-1/{v})") for t in (3, 5)]
     frail = _scenario("frailty", simulation={"seed": 12}, followup={
         "death_before_relapse": _exponential(d), "frailty_variance": v})
     years = 100 / DAYS_PER_YEAR
-    early = [("trm_100d", m / (m + d) * (1 - np.exp(-(m + d) * years)), f"{m}/{m + d:g} (1 - exp(-{m + d:g} x 100 d))"),
-             ("nrm_1y", 1 - np.exp(-(m + d) * years) * np.exp(-d * (1 - years)), "1 - exp(-(m + d) D) exp(-d (1 y - D))")]
+    early = [(early_trm(100), m / (m + d) * (1 - np.exp(-(m + d) * years)), f"{m}/{m + d:g} (1 - exp(-{m + d:g} x 100 d))"),
+             (landmark_outcome("nrm", 1), 1 - np.exp(-(m + d) * years) * np.exp(-d * (1 - years)), "1 - exp(-(m + d) D) exp(-d (1 y - D))")]
     deaths = _scenario("early deaths", simulation={"seed": 13}, followup={
         "death_before_relapse": _exponential(d), "early_death": _exponential(m)})
     return [ClosedFormCase("Gamma frailty", frail, _means(checks)),
@@ -167,7 +168,7 @@ def hazard_during_a_stage() -> ClosedFormCase:
 
 def weibull_survival() -> ClosedFormCase:
     shape, scale = 1.5, 6.0
-    checks = [(f"os_{t}y", np.exp(-((t / scale) ** shape)), f"exp(-({t}/{scale:g})^{shape})") for t in (1, 3, 5)]
+    checks = [(landmark_outcome("os", t), np.exp(-((t / scale) ** shape)), f"exp(-({t}/{scale:g})^{shape})") for t in (1, 3, 5)]
     scenario = _scenario("weibull", simulation={"seed": 6}, followup={
         "death_before_relapse": {"dist": "weibull", "shape": shape, "scale": scale, "unit": "years"}})
     return ClosedFormCase("Weibull survival", scenario, _means(checks))
