@@ -14,6 +14,7 @@ from pydantic import (
 from simulator.errors import MAX_SHOWN, UserError, shortened
 from simulator.scenario.messages import allowed_keys, describe_validation_error
 from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
+from simulator.scenario.stage_process import uses_processes, with_resolved_processes
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), flag: str = "--set") -> Scenario:
@@ -22,7 +23,10 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     `flag` is the option the overrides came from (`--set`, or `--param` for a sweep), for the messages.
     """
     raw = parse_toml(read_scenario_text(path), str(path))
-    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+    scenario = scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+    if not uses_processes(scenario):
+        return scenario
+    return with_resolved_processes(scenario, Path(path).parent, str(path))
 
 
 def read_scenario_text(path: str | Path) -> str:
