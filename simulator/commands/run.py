@@ -12,7 +12,7 @@ from simulator.outcomes.summary import warn_if_not_evaluable
 from simulator.scenario.loading import load_scenario
 from simulator.simulation.results import RunResult
 from simulator.simulation.runfolder import run_folder
-from simulator.simulation.runner import run
+from simulator.simulation.runner import ENGINES, run
 from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 
@@ -23,6 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_probability_option(parser)
     parser.add_argument("--patients-log", action="store_true",
                         help="also write patients.parquet, one row per simulated patient")
+    parser.add_argument("--engine", choices=ENGINES, default="fast",
+                        help="fast (default): vectorised, SimPy only where patients share a resource; simpy: one "
+                             "SimPy process per patient, the same numbers, slower; needed by stages with `process`")
     parser.set_defaults(handler=command_run)
 
 
@@ -31,12 +34,13 @@ def command_run(args: argparse.Namespace) -> int:
     conditions = parse_conditions(args.probabilities, scenario.outcome_names)
     options = execution_options(args)
     with run_folder(args.output, "run", scenario.short_name) as folder:
-        result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **options)
+        result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, engine=args.engine,
+                     **options)
         result = dataclasses.replace(result, conditions=conditions)
         if scenario.simulation.parameter_uncertainty:
             # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
             point = load_scenario(args.scenario, [*args.overrides, "simulation.parameter_uncertainty=false"])
-            point_result = run(point, args.replications, args.seed, **options)
+            point_result = run(point, args.replications, args.seed, engine=args.engine, **options)
             shown: RunResult | UncertaintyComparison = UncertaintyComparison(
                 result, dataclasses.replace(point_result, conditions=conditions))
         else:

@@ -45,6 +45,15 @@ def uses_processes(scenario: Scenario) -> list[str]:
     return [name for name, stage in scenario.stages.items() if stage.process is not None]
 
 
+def refuse_processes(scenario: Scenario) -> None:
+    """The fast engine's refusal of stages run by the modeller's own function, pointing to the SimPy engine."""
+    custom = uses_processes(scenario)
+    if custom:
+        raise UserError(f"{scenario.metadata.name}: stages.{custom[0]}.process runs the modeller's own SimPy "
+                        'process, which only the per-patient engine runs: use --engine simpy (engine="simpy" '
+                        "in simulator.run)")
+
+
 @functools.lru_cache(maxsize=64)
 def stage_process(spec: str, where: str = "process") -> StageProcess:
     """The generator function named by `spec`; a `UserError` starting with `where` if it cannot be had."""
