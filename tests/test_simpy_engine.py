@@ -1,6 +1,8 @@
 """The per-patient SimPy engine (`--engine simpy`): the same patient histories as the fast engine, patient by
 patient, and stages run by the modeller's own process (the re-mobilisation example)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import PATIENT_STREAM, simulate_processes
 from simulator.engine.randomness import StreamLayout, replication_generator, uniforms
 
-from helpers import SCENARIOS
+from helpers import ROOT, SCENARIOS
 
 EXAMPLE = SCENARIOS / "examples" / "remobilisation.toml"
 TIMES = ("enrolment", "reinfusion", "relapse", "death", "withdrawal")
@@ -165,3 +167,12 @@ def test_a_process_that_cannot_be_had_is_refused_naming_the_field(tmp_path, caps
     assert main(["run", str(scenario), "--engine", "simpy", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "stages.apheresis.process" in err and "Traceback" not in err
+
+
+def test_the_example_cites_evidence_sections_that_exist():
+    headings = re.findall(r"^#{1,6} (.+)$", (ROOT / "docs" / "evidence.md").read_text(), re.MULTILINE)
+    anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+    cited = set()
+    for path in (SCENARIOS / "examples").iterdir():
+        cited |= set(re.findall(r"docs/evidence\.md#([\w-]+)", path.read_text()))
+    assert "re-mobilisation-example" in cited and cited <= anchors
