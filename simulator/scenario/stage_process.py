@@ -50,8 +50,8 @@ def refuse_processes(scenario: Scenario) -> None:
     custom = uses_processes(scenario)
     if custom:
         raise UserError(f"{scenario.metadata.name}: stages.{custom[0]}.process runs the modeller's own SimPy "
-                        'process, which only the per-patient engine runs: use --engine simpy (engine="simpy" '
-                        "in simulator.run)")
+                        "process, which only the per-patient engine runs: use `hsct-sim run --engine simpy` "
+                        '(engine="simpy" in simulator.run)')
 
 
 @functools.lru_cache(maxsize=64)
