@@ -28,6 +28,7 @@ EVERY_RULE = [  # every rule of the pathway at once, on a busy centre, so that p
     "followup.frailty_variance=0.5",
     'cohort.loss_to_followup={dist="exponential", rate_per_year=0.1}',
     "cohort.referrals.rate_per_year=20",
+    "stages.reinfusion.death_probability=0.05",  # a zero-length stage: death ties with completion, and wins
 ]
 
 
@@ -176,3 +177,51 @@ def test_the_example_cites_evidence_sections_that_exist():
     for path in (SCENARIOS / "examples").iterdir():
         cited |= set(re.findall(r"docs/evidence\.md#([\w-]+)", path.read_text()))
     assert "re-mobilisation-example" in cited and cited <= anchors
+
+
+LAB_RULE = '''
+def measure(patient, env):
+    yield from patient.standard_stage(env)
+    patient.values["lab"] = patient.rng.random()
+
+
+def rest(patient, env):
+    if patient.values["lab"] < 0.2:  # a bad lab value: dies a day into the rest, of a cause of the modeller's
+        yield env.timeout(1.0)
+        patient.die(env, cause="lab-driven")
+        return
+    yield from patient.standard_stage(env)
+'''
+
+
+def test_values_carry_from_stage_to_stage_and_a_process_may_die_of_its_own_cause(tmp_path):
+    """A lab value drawn at mobilisation decides, at rest, who dies one day in: exactly those whose own
+    stream's first number is below 0.2, among those alive at rest; everyone else keeps the fast history."""
+    (tmp_path / "lab.py").write_text(LAB_RULE)
+    text = (SCENARIOS / "burt2006.toml").read_text()
+    text = text.replace("[stages.mobilisation]\n", '[stages.mobilisation]\nprocess = "lab.py:measure"\n')
+    text = text.replace("[stages.rest]\n", '[stages.rest]\nprocess = "lab.py:rest"\n')
+    (tmp_path / "lab.toml").write_text(text)
+    unlimited = ["resources.isolation_bed.capacity=unlimited"]
+    custom_scenario = load_scenario(tmp_path / "lab.toml", unlimited)
+    base = load_scenario(SCENARIOS / "burt2006.toml", unlimited)
+    seed, replications = 8, range(20)
+    layout = StreamLayout.for_scenario(base)
+    u = uniforms(seed, replications, layout, base.cohort.max_patients)
+    fast = simulate_pathway(base, u, layout)
+    custom = simulate_processes(custom_scenario, u, layout, seed, replications)
+
+    mobilisation = fast.stage_labels.index("mobilisation")
+    at_rest = ~((fast.death_stage == mobilisation) & np.isfinite(fast.death))
+    lab = np.array([[replication_generator(seed, r, (PATIENT_STREAM, slot)).random()
+                     for slot in range(u.shape[2])] for r in replications])
+    dies = at_rest & (lab < 0.2)
+    assert 100 < dies.sum() < (~dies).sum()
+    rest_starts = fast.enrolment + sum(base.stages[s].duration.ppf(u[layout.rows[f"{s}.duration"]])
+                                       for s in ("mobilisation", "apheresis"))
+    np.testing.assert_allclose(custom.death[dies], rest_starts[dies] + 1.0, rtol=0, atol=1e-9)
+    assert (custom.death_stage[dies] == fast.stage_labels.index("rest")).all()
+    assert set(custom.cause_labels[i] for i in custom.death_cause[dies]) == {"lab-driven"}
+    assert np.isinf(custom.reinfusion[dies]).all()
+    for name in TIMES:
+        np.testing.assert_allclose(getattr(custom, name)[~dies], getattr(fast, name)[~dies], rtol=0, atol=1e-9)

@@ -65,7 +65,7 @@ class Patient:
     ended_at: float = NEVER
     cause: str | None = None
     _rng: np.random.Generator | None = None
-    _elapsed: float = 0.0  # days from the start of the current resource block (see `PatientRun`)
+    _elapsed: float = 0.0  # days from the start of the current resource block (see `StudyRun._patient`)
     _block_start: float = 0.0
 
     @property
@@ -85,24 +85,27 @@ class Patient:
         self.ended, self.ended_at = "left", env.now
 
     def standard_stage(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
-        """The scenario's rule for the stage: death competes with completion; failure ends it."""
+        """The scenario's rule for the stage: death, if drawn, competes with completion; failure ends it."""
         before = self._elapsed
+        done_at = self._block_start + (before + self.duration)
+        if self.death_after < NEVER:
+            death_at = self._block_start + (before + self.death_after)
+            death = _at(env, death_at)  # scheduled first: a death at the stage's very end comes before completion
+            first = yield death | _at(env, done_at)
+            if death in first:
+                self.ended, self.ended_at, self.cause = "died", death_at, self.death_cause
+                self._elapsed = before + self.death_after
+                return
+        else:
+            yield _at(env, done_at)
         self._elapsed = before + self.duration
-        done = self._block_start + self._elapsed
-        if self.death_after < NEVER:  # drawn only when it comes within the stage (at its end at the latest)
-            death = self._block_start + (before + self.death_after)
-            yield _at(env, done) | _at(env, death)
-            self.ended, self.ended_at, self.cause = "died", death, self.death_cause
-            self._elapsed = before + self.death_after
-            return
-        yield _at(env, done)
         if self.fails:
-            self.ended, self.ended_at = "left", done
+            self.ended, self.ended_at = "left", done_at
 
 
-def _at(env: simpy.Environment, when: float) -> simpy.Event:
-    """An event at time `when` (never, if infinite)."""
-    return env.timeout(max(when - env.now, 0.0)) if np.isfinite(when) else env.event()
+def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
+    """A timeout ending at time `when`."""
+    return env.timeout(max(when - env.now, 0.0))
 
 
 def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, seed: int,
