@@ -90,9 +90,9 @@ class Patient:
         done_at = self._block_start + (before + self.duration)
         if self.death_after < NEVER:
             death_at = self._block_start + (before + self.death_after)
-            death = _at(env, death_at)  # scheduled first: a death at the stage's very end comes before completion
+            death = _at(env, death_at)
             first = yield death | _at(env, done_at)
-            if death in first:
+            if death in first:  # on a tie (a zero-length stage) both are in `first`: death wins, as in the fast engine
                 self.ended, self.ended_at, self.cause = "died", death_at, self.death_cause
                 self._elapsed = before + self.death_after
                 return
