@@ -4,7 +4,8 @@
 
 Prints one `name: value` per line (a stable format to compare runs). Figures are whole runs of the
 public API (`simulator.run`: sampling, SimPy queues, Kaplan-Meier / Aalen-Johansen, aggregation); the
-baseline (benchmarks/baseline.py) only simulates. Compare ratios from one run: machines are noisy.
+baseline (benchmarks/baseline.py) only simulates. `simpy_*` is the per-patient SimPy engine (`--engine simpy`,
+the same histories as ours). Compare ratios from one run: machines are noisy.
 """
 
 from __future__ import annotations
@@ -33,14 +34,14 @@ from baseline import simulate_study  # noqa: E402
 UNLIMITED = ["resources.isolation_bed.capacity=unlimited"]
 
 
-def ours(path: Path, patients: int, overrides: list[str], workers: int = 1) -> float:
+def ours(path: Path, patients: int, overrides: list[str], workers: int = 1, engine: str = "fast") -> float:
     """Best of two runs, microseconds per patient."""
     scenario = load_scenario(path, overrides)
     studies = math.ceil(patients / scenario.cohort.size)
     best = math.inf
     for _ in range(2):
         began = time.perf_counter()
-        run(scenario, replications=studies, options=RunOptions(workers=workers))
+        run(scenario, replications=studies, options=RunOptions(workers=workers, engine=engine))
         best = min(best, time.perf_counter() - began)
     return best / (studies * scenario.cohort.size) * 1e6
 
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "burt2006.toml")
     parser.add_argument("--patients", type=int, default=200_000, help="patients for ours (default 200,000)")
     parser.add_argument("--baseline-patients", type=int, default=20_000, help="patients for the baseline")
+    parser.add_argument("--simpy-patients", type=int, default=50_000, help="patients for the SimPy engine")
     parser.add_argument("--big-patients", type=int, default=1_000_000, help="patients of the all-cores run")
     args = parser.parse_args()
 
@@ -92,12 +94,15 @@ def main() -> None:
         ("cores", local_cores()),
         ("patients_ours", args.patients),
         ("patients_baseline", args.baseline_patients),
+        ("patients_simpy", args.simpy_patients),
     ]
     base = baseline(args.scenario, args.baseline_patients, [])
     base_unlimited = baseline(args.scenario, args.baseline_patients, UNLIMITED)
     with_beds = ours(args.scenario, args.patients, [])
     unlimited = ours(args.scenario, args.patients, UNLIMITED)
     two = ours(args.scenario, args.patients, [], workers=2)
+    simpy_engine = ours(args.scenario, args.simpy_patients, [], engine="simpy")
+    simpy_unlimited = ours(args.scenario, args.simpy_patients, UNLIMITED, engine="simpy")
     wall, peak = million(args.scenario, args.big_patients)
     rows += [
         ("baseline_us_per_patient", f"{base:.2f}"),
@@ -108,6 +113,10 @@ def main() -> None:
         ("speedup_unlimited_vs_baseline", f"{base_unlimited / unlimited:.1f}"),
         ("ours_2_workers_us_per_patient", f"{two:.2f}"),
         ("speedup_2_workers_vs_1", f"{with_beds / two:.2f}"),
+        ("simpy_us_per_patient", f"{simpy_engine:.2f}"),
+        ("simpy_unlimited_us_per_patient", f"{simpy_unlimited:.2f}"),
+        ("ours_speedup_vs_simpy", f"{simpy_engine / with_beds:.1f}"),
+        ("simpy_speedup_vs_baseline", f"{base / simpy_engine:.1f}"),
         ("big_run_patients", args.big_patients),
         ("big_run_wall_seconds", f"{wall:.1f}"),
         ("big_run_peak_rss_mb", f"{peak:.0f}"),

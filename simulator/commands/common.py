@@ -11,7 +11,7 @@ from pathlib import Path
 from simulator.errors import shown
 from simulator.scenario.schema import MAX_COUNT, MAX_SEED
 from simulator.simulation.execution import local_cores
-from simulator.simulation.options import CHUNK_REPLICATIONS, SCHEDULER_TIMEOUT_SECONDS, RunOptions
+from simulator.simulation.options import CHUNK_REPLICATIONS, ENGINES, SCHEDULER_TIMEOUT_SECONDS, RunOptions
 
 
 def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
@@ -97,6 +97,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")
+    parser.add_argument("--engine", choices=ENGINES, default="fast",
+                        help="fast (default): vectorised, SimPy only where patients share a resource; simpy: one "
+                             "SimPy process per patient, the same numbers, slower; needed by stages with `process`")
     parser.add_argument("--scheduler-timeout", type=seconds, default=SCHEDULER_TIMEOUT_SECONDS, metavar="S",
                         help=f"seconds a --scheduler has to answer (default {SCHEDULER_TIMEOUT_SECONDS:g})")
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_REPLICATIONS, metavar="N",
@@ -111,4 +114,5 @@ def run_options(args: argparse.Namespace) -> RunOptions:
               file=sys.stderr)
         workers = local_cores()
     return RunOptions(workers=workers, scheduler=args.scheduler, chunk_size=args.chunk_size,
-                      progress=not args.quiet and sys.stderr.isatty(), scheduler_timeout=args.scheduler_timeout)
+                      progress=not args.quiet and sys.stderr.isatty(), scheduler_timeout=args.scheduler_timeout,
+                      engine=args.engine)

@@ -18,6 +18,7 @@ from simulator.engine.queueing import Rules, queue_rows
 from simulator.engine.randomness import StreamLayout
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
+from simulator.scenario.stage_process import refuse_processes
 
 NEVER = np.inf
 
@@ -119,7 +120,9 @@ def simulate_pathway(
     """Carry every patient of every study in the uniform block `u` (events, R, n) through the pathway.
 
     `always_queue` runs the SimPy queue even where nobody would wait (to test that skipping it is exact).
+    Stages run by the modeller's own function are refused: only `processes.simulate_processes` runs them.
     """
+    refuse_processes(scenario)
     shape = u.shape[1:]
     h = Histories(
         enrolment=enrolment_days(scenario, u[layout.rows["enrolment"]]),

@@ -10,6 +10,7 @@ from typing import Any
 from simulator.errors import MAX_SHOWN, UserError, shortened
 from simulator.scenario.changes import set_value, validated
 from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
+from simulator.scenario.stage_process import uses_processes, with_resolved_processes
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), flag: str = "--set") -> Scenario:
@@ -21,7 +22,10 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     100
     """
     raw = parse_toml(read_scenario_text(path), str(path))
-    return scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+    scenario = scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+    if not uses_processes(scenario):
+        return scenario
+    return with_resolved_processes(scenario, Path(path).parent, str(path))
 
 
 def read_scenario_text(path: str | Path) -> str:

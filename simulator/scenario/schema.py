@@ -166,6 +166,10 @@ class Stage(_Model):
         default=None, description="intra-class correlation of deaths within a study: each study draws its own "
         "death probability from a Beta with mean death_probability (centres differ, e.g. by experience)",
     )
+    process: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
+        default=None, description='the modeller\'s SimPy generator run for this stage (--engine simpy only): '
+        '"package.module:function" or "file.py:function", the file relative to the scenario',
+    )
 
     @model_validator(mode="after")
     def _one_death_risk(self) -> Stage:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 CHUNK_REPLICATIONS = 250  # studies per task (--chunk-size); results do not depend on it
+ENGINES = ("fast", "simpy")  # vectorised with SimPy queues only; one SimPy process per patient (same histories)
 SCHEDULER_TIMEOUT_SECONDS = 10.0  # --scheduler-timeout: how long a dask scheduler has to answer
 
 
@@ -19,10 +20,11 @@ class RunOptions:
 
     `workers` local processes (1: in this process), or the dask.distributed scheduler at `scheduler`
     (tcp://HOST:PORT), which must answer within `scheduler_timeout` seconds; `chunk_size` studies per task;
-    `progress` a bar on stderr.
+    `progress` a bar on stderr; `engine` "fast" (vectorised, SimPy only where patients share a resource) or
+    "simpy" (one SimPy process per patient: the same histories, slower; needed by stages with a `process`).
 
     >>> RunOptions(workers=2).quiet()
-    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0)
+    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast')
     """
 
     workers: int = 1
@@ -30,6 +32,7 @@ class RunOptions:
     chunk_size: int = CHUNK_REPLICATIONS
     progress: bool = False
     scheduler_timeout: float = SCHEDULER_TIMEOUT_SECONDS
+    engine: str = "fast"
 
     def quiet(self) -> RunOptions:
         """The same execution without a progress bar (for the runs inside a sweep, compare or calibration,

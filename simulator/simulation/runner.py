@@ -16,14 +16,17 @@ from tqdm import tqdm
 
 from simulator.engine.heterogeneity import study_scenario
 from simulator.engine.pathway import Histories, simulate_pathway
+from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.errors import UserError
 from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
+from simulator.scenario.stage_process import refuse_processes
 from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, run_need, say_duration
-from simulator.simulation.options import RunOptions
+from simulator.simulation.options import ENGINES, RunOptions
 from simulator.simulation.results import RunResult
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
@@ -41,10 +44,14 @@ class Chunk:
     patients: dict[str, np.ndarray] | None = None
 
 
-def simulate_chunk(scenario: Scenario, seed: int, replications: range, patients_log: bool = False) -> Chunk:
+def simulate_chunk(
+    scenario: Scenario, seed: int, replications: range, patients_log: bool = False, engine: str = "fast"
+) -> Chunk:
     layout = StreamLayout.for_scenario(scenario)
     engine_scenario = study_scenario(scenario, seed, replications)  # per-study draws (uncertainty, heterogeneity)
-    histories: Histories = simulate_pathway(engine_scenario, uniforms(seed, replications, layout, scenario.cohort.max_patients), layout)
+    u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
+    histories: Histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
+                            else simulate_pathway(engine_scenario, u, layout))
     outcomes = study_outcomes(scenario, histories)
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
@@ -60,8 +67,9 @@ def run(
 ) -> RunResult:
     """Simulate `replications` studies of the scenario (defaults from its [simulation] table).
 
-    `options` say where chunks of studies run (this process, local workers, a dask cluster); the result is
-    the same whatever they are.
+    `options` say where chunks of studies run (this process, local workers, a dask cluster) and by which
+    engine (`RunOptions(engine="simpy")` carries each patient in a SimPy process: the same histories, slower,
+    and what stages run by the modeller's own function need); the result is the same whatever they are.
 
     >>> from simulator import load_scenario, run
     >>> result = run(load_scenario("scenarios/burt2006.toml"), replications=200)
@@ -106,7 +114,9 @@ def iterate_runs(
     tasks = [(scenario, block) for scenario in scenarios for block in blocks]
     parts: list[list[Chunk | None]] = [[None] * len(blocks) for _ in scenarios]
     missing = [len(blocks)] * len(scenarios)
-    task = partial(_simulate_task, seed, patients_log)
+    for scenario in scenarios:
+        check_engine(scenario, options.engine)
+    task = partial(_simulate_task, seed, patients_log, options.engine)
     total = replications * len(scenarios)
     began = time.perf_counter()
     with tqdm(total=total, unit="study", disable=not options.progress, desc=description) as bar:
@@ -121,9 +131,9 @@ def iterate_runs(
                 yield number, _joined(scenarios[number], seed, done, patients_log, time.perf_counter() - began)
 
 
-def _simulate_task(seed: int, patients_log: bool, task: tuple[Scenario, range]) -> Chunk:
+def _simulate_task(seed: int, patients_log: bool, engine: str, task: tuple[Scenario, range]) -> Chunk:
     scenario, block = task
-    return simulate_chunk(scenario, seed, block, patients_log)
+    return simulate_chunk(scenario, seed, block, patients_log, engine)
 
 
 def _joined(scenario: Scenario, seed: int, done: list[Chunk], patients_log: bool, wall_seconds: float) -> RunResult:
@@ -142,3 +152,11 @@ def _joined(scenario: Scenario, seed: int, done: list[Chunk], patients_log: bool
         else None,
         wall_seconds=wall_seconds,
     )
+
+
+def check_engine(scenario: Scenario, engine: str) -> None:
+    """Refuse an unknown engine, and the fast engine for stages run by the modeller's own function."""
+    if engine not in ENGINES:
+        raise UserError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "fast":
+        refuse_processes(scenario)

@@ -25,6 +25,7 @@ from simulator.scenario.schema import MAX_COUNT, Scenario
 from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, trials_need
 from simulator.simulation.options import RunOptions
+from simulator.simulation.runner import check_engine
 
 PATIENTS_PER_CHUNK = 100_000  # per arm: bounds memory for large trials (results do not depend on chunking)
 MIN_PER_ARM = 2  # one patient per arm cannot compare anything: no test, no estimate
@@ -114,7 +115,9 @@ def estimate_power(
     began = time.perf_counter()
     items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))]
     parts: list[pd.DataFrame | None] = [None] * len(items)
-    task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, trm_test, seed)
+    for scenario in (scenario_a, scenario_b):
+        check_engine(scenario, options.engine)
+    task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, trm_test, options.engine, seed)
     with tqdm(total=replications * len(sizes), unit="trial", disable=not options.progress, desc="power") as bar:
         for number, table in map_chunks(task, items, options):
             parts[number] = table
@@ -135,11 +138,12 @@ def estimate_power(
 
 
 def _trial_chunk(
-    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, trm_test: str, seed: int, item: tuple[int, range]
+    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, trm_test: str, engine: str, seed: int,
+    item: tuple[int, range],
 ) -> pd.DataFrame:
     """One chunk of trials of one size: a pure function of its arguments, so it can run anywhere."""
     n, block = item
-    return _table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block, trm_test))
+    return _table(n, block, simulate_trials(scenario_a, scenario_b, n, endpoint, seed, block, trm_test, engine))
 
 
 def _table(n: int, block: range, tests: StudyTests) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import numpy as np
 
 from simulator.engine.heterogeneity import study_scenario
 from simulator.engine.pathway import Histories, simulate_pathway
+from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.outcomes.study import treatment_related
 from simulator.questions.power.logrank import cox_hazard_ratio, logrank_from, risk_sets
@@ -55,12 +56,17 @@ def arm_scenario(scenario: Scenario, cohort: Cohort, patients: int) -> Scenario:
     return scenario.model_copy(update={"cohort": cohort.model_copy(update={"size": patients, "referrals": None})})
 
 
-def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int) -> Histories:
-    """Histories of one arm in the trials `replications`; `scenario` already has the trial's cohort."""
+def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, engine: str = "fast") -> Histories:
+    """Histories of one arm in the trials `replications`; `scenario` already has the trial's cohort. The
+    SimPy engine reads the same uniforms, so gives the same histories (a stage's own process draws from the
+    trial's patient streams, common to both arms)."""
     layout = StreamLayout.for_scenario(scenario)
     n = scenario.cohort.size
     drawn = study_scenario(scenario, seed, replications)  # per-trial draws (uncertainty, heterogeneity)
-    return simulate_pathway(drawn, uniforms(seed, replications, layout, n, substream=(arm, n)), layout)  # type: ignore[arg-type]  # trial arms have a size
+    u = uniforms(seed, replications, layout, n, substream=(arm, n))  # type: ignore[arg-type]  # trial arms have a size
+    if engine == "simpy":
+        return simulate_processes(drawn, u, layout, seed, replications)
+    return simulate_pathway(drawn, u, layout)
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
@@ -116,10 +122,11 @@ def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int, test:
 def simulate_trials(
     scenario_a: Scenario, scenario_b: Scenario, patients: int, endpoint: str, seed: int, replications: range,
     trm_test: str = DEFAULT_TRM_TEST,
+    engine: str = "fast",
 ) -> StudyTests:
     """Simulate the trials `replications` with `patients` per arm and test each one (TRM with `trm_test`)."""
     arms = [arm_scenario(scenario, scenario_a.cohort, patients) for scenario in (scenario_a, scenario_b)]
-    histories = [simulate_arm(scenario, seed, replications, arm) for arm, scenario in zip((ARM_A, ARM_B), arms)]
+    histories = [simulate_arm(scenario, seed, replications, arm, engine) for arm, scenario in zip((ARM_A, ARM_B), arms)]
     if endpoint == "trm":
         deaths_a, deaths_b = (trm_deaths(scenario, h) for scenario, h in zip(arms, histories))
         return compare_trm(deaths_a, deaths_b, patients, trm_test)
