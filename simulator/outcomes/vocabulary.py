@@ -38,7 +38,7 @@ _RESOURCE = {
     re.compile(r"^occupancy_(\w+)_mean$"): "Mean {}s in use",
 }
 CAPACITY_PATHS = ("resources.", "cohort.referrals", "waiting.")
-_AT_LANDMARK = re.compile(r"^(os|dfs|relapse|nrm)_(\d+(?:\.\d+)?)y(_itt)?$")
+_AT_LANDMARK = re.compile(r"^(os|dfs|efs|relapse|nrm)_(\d+(?:\.\d+)?)y(_itt)?$")
 _CONDITION = re.compile(r"^P\((.+)\)$")
 
 
@@ -92,7 +92,7 @@ def outcome_label(outcome: str) -> str:
         kind, years, itt = m.groups()
         after = "after enrolment (intention to treat)" if itt else "after reinfusion"
         what = {"os": "Overall survival", "dfs": "Disease-free survival", "relapse": "Cumulative incidence of relapse",
-                "nrm": "Non-relapse mortality"}
+                "nrm": "Non-relapse mortality", "efs": "Event-free survival (no relapse or flare)"}
         return f"{what[kind]} {years} years {after} (probability)"
     if m := _EARLY_TRM.match(outcome):
         return f"Treatment-related deaths within {m.group(1)} days of reinfusion (deaths / reinfused)"
@@ -103,7 +103,7 @@ def short_outcome_label(outcome: str) -> str:
     """A compact label for crowded axes: `os_5y` -> "5-year OS"."""
     if m := _AT_LANDMARK.match(outcome):
         kind, years, itt = m.groups()
-        name = {"os": "OS", "dfs": "DFS", "relapse": "relapse (cum. incidence)", "nrm": "NRM"}[kind]
+        name = {"os": "OS", "dfs": "DFS", "efs": "EFS", "relapse": "relapse (cum. incidence)", "nrm": "NRM"}[kind]
         return f"{years}-year {name}{' (ITT)' if itt else ''}"
     return {"trm": "TRM", "deaths_before_reinfusion": "Deaths before reinfusion", "transplanted": "Reinfused",
             "deaths": "Deaths by the cut-off"}.get(
@@ -118,10 +118,13 @@ def key_landmark(scenario: Scenario) -> float:
 
 
 def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """OS, DFS and relapse at the key landmark, TRM, and every outcome with a published target; when a swept
-    path concerns capacity (resources, referrals, waiting), also waits, utilisation and deaths while waiting."""
+    """OS, DFS and relapse at the key landmark, TRM (without a transplant: OS and EFS from enrolment), and every
+    outcome with a published target; when a swept path concerns capacity (resources, referrals, waiting), also
+    waits, utilisation and deaths while waiting."""
     mark = landmark_label(key_landmark(scenario))
     key = {f"os_{mark}", f"dfs_{mark}", f"relapse_{mark}", "trm", *scenario.targets}
+    if not scenario.has_transplant:
+        key = {f"os_{mark}_itt", f"efs_{mark}_itt", *scenario.targets}
     if any(path.startswith(CAPACITY_PATHS) for path in swept):
         for resource in scenario.finite_resources:
             key |= {f"wait_{resource}_mean_days", f"wait_{resource}_p90_days", f"utilisation_{resource}"}
@@ -162,6 +165,7 @@ def parameter_words(path: str) -> str:
 _DESCRIBED_WORDS = {
     "os": "Overall survival",
     "dfs": "Disease-free survival",
+    "efs": "Event-free survival (alive without relapse or flare)",
     "relapse": "Cumulative incidence of relapse",
     "nrm": "Non-relapse mortality",
 }

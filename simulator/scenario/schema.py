@@ -77,7 +77,7 @@ class Cohort(_Model):
         description="relative enrolment rate in equal parts of the accrual period (e.g. per calendar year)",
     )
     loss_to_followup: Distribution | None = Field(
-        default=None, description="time from reinfusion to loss to follow-up (censored from then on)"
+        default=None, description="time from reinfusion (enrolment without a transplant) to loss to follow-up"
     )
 
     @model_validator(mode="after")
@@ -253,10 +253,13 @@ class Resource(_Model):
 
 
 class Outcomes(_Model):
-    """How outcomes are defined, as the papers define them."""
+    """How outcomes are defined, as the papers define them. A pathway without a transplant (`transplant =
+    false`, e.g. continued conventional immunosuppression) has no reinfusion and no TRM: its outcomes are
+    from enrolment only."""
 
+    transplant: bool = Field(default=True, description="false: a pathway without reinfusion (a comparator)")
     reinfusion_stage: Name = "reinfusion"
-    trm_stages: list[Name] = Field(min_length=1)
+    trm_stages: list[Name] | None = Field(default=None, min_length=1)
     trm_followup_days: Days = Field(
         default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
     )
@@ -270,7 +273,7 @@ class Scenario(_Model):
     metadata: Metadata
     cohort: Cohort
     simulation: Simulation = Simulation()
-    stages: dict[Name, Stage] = Field(min_length=1)
+    stages: dict[Name, Stage] = {}
     followup: FollowUp = FollowUp()
     waiting: Waiting = Waiting()
     off_pathway: OffPathway | None = None
@@ -291,9 +294,8 @@ class Scenario(_Model):
             held = [i for i, s in enumerate(self.stages.values()) if s.resource == resource]
             if held != list(range(held[0], held[-1] + 1)):
                 raise ValueError(f"resource {resource!r} must be held by consecutive stages, not {held}")
-        if self.outcomes.reinfusion_stage not in self.stages:
-            raise ValueError(f"outcomes.reinfusion_stage: {self.outcomes.reinfusion_stage!r} is not a stage; stages: {stage_names}")
-        unknown = [s for s in self.outcomes.trm_stages if s not in self.stages]
+        self._transplant_or_not()
+        unknown = [s for s in self.outcomes.trm_stages or [] if s not in self.stages]
         if unknown:
             raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")
         leaving = self.ways_to_leave
@@ -315,18 +317,43 @@ class Scenario(_Model):
             )
         return self
 
+    def _transplant_or_not(self) -> None:
+        """A transplant names its reinfusion and TRM stages; a pathway without one has nothing timed from reinfusion."""
+        o = self.outcomes
+        if o.transplant:
+            if o.reinfusion_stage not in self.stages:
+                raise ValueError(f"outcomes.reinfusion_stage: {o.reinfusion_stage!r} is not a stage; stages: "
+                                 f"{list(self.stages)} (a pathway without a transplant: outcomes.transplant = false)")
+            if o.trm_stages is None:
+                raise ValueError("outcomes.trm_stages: give the stages whose deaths count as treatment-related")
+            return
+        given = [name for name, value in (("outcomes.trm_stages", o.trm_stages), ("outcomes.trm_followup_days",
+                 o.trm_followup_days or None), ("followup.early_death", self.followup.early_death)) if value is not None]
+        if given:
+            raise ValueError(f"outcomes.transplant = false: a pathway without a transplant has no reinfusion to time "
+                             f"{', '.join(given)} from; remove them")
+
+    @property
+    def has_transplant(self) -> bool:
+        return self.outcomes.transplant
+
     @property
     def outcome_names(self) -> list[str]:
-        """Names of the per-study outcomes `run` reports, in the order it reports them."""
+        """Names of the per-study outcomes `run` reports, in the order it reports them. A pathway without a
+        transplant reports only outcomes from enrolment: those from reinfusion are absent, not zero."""
         marks = [landmark_label(x) for x in self.simulation.landmarks_years]
-        return (
+        from_enrolment = [f"os_{m}_itt" for m in marks] + [f"efs_{m}_itt" for m in marks]
+        transplant = (
             [f"os_{m}" for m in marks]
             + [f"dfs_{m}" for m in marks]
-            + [f"os_{m}_itt" for m in marks]
+            + from_enrolment
             + [f"relapse_{m}" for m in marks]
             + [f"nrm_{m}" for m in marks]
             + ["trm", f"trm_{self.outcomes.trm_window_days}d", "deaths", "deaths_before_reinfusion", "transplanted",
                "transplants_per_year", "followup_mean_months", "followup_median_months"]
+        )
+        return (
+            (transplant if self.has_transplant else from_enrolment + ["deaths"])
             + [name for resource in self.finite_resources for name in resource_outcome_names(resource)]
             + (["deaths_waiting_per_100", "withdrawals_waiting_per_100"] if self.finite_resources else [])
         )

@@ -26,7 +26,7 @@ from simulator.simulation.execution import CHUNK_REPLICATIONS
 
 PATIENT_FACTOR = 3.0  # engine arrays per uniforms block (measured: 2.4)
 GRID_POINT_BYTES = 32  # per study and curve or occupancy grid point while a chunk is computed (measured: 24-30)
-CURVES = 3  # survival curves kept per study (os, dfs, relapse), float32
+CURVES = 5  # survival curves kept per study (os, dfs, relapse; os_itt, efs_itt from enrolment), float32
 OCCUPANCY_BYTES = 2  # per study and weekly occupancy point, int16
 PATIENT_LOG_BYTES = 200  # per patient row of patients.parquet while kept and written
 KEPT_FACTOR = 3  # chunks, their concatenation and the tables written from it

@@ -97,7 +97,8 @@ class RunResult:
         return summary_table(self.summary, self.scenario.targets, self.table().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
-        """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""
+        """`curve` "os" or "dfs" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): median study curve
+        with the 95% band across studies."""
         return plots.survival_band(self, curve)
 
     def plot_trm(self) -> matplotlib.figure.Figure:
@@ -112,11 +113,14 @@ class RunResult:
 
     def figures(self) -> dict[str, matplotlib.figure.Figure]:
         """Every figure of the run, by file name."""
-        figures = {
-            "km_os.png": self.plot_survival("os"),
-            "km_dfs.png": self.plot_survival("dfs"),
-            "trm.png": self.plot_trm(),
-        }
+        if self.scenario.has_transplant:
+            figures = {
+                "km_os.png": self.plot_survival("os"),
+                "km_dfs.png": self.plot_survival("dfs"),
+                "trm.png": self.plot_trm(),
+            }
+        else:  # no reinfusion: survival from enrolment only
+            figures = {"km_os_itt.png": self.plot_survival("os_itt"), "km_efs_itt.png": self.plot_survival("efs_itt")}
         for resource in self.occupancy:
             figures[f"occupancy_{resource}.png"] = self.plot_occupancy(resource)
             figures[f"waits_{resource}.png"] = self.plot_waits(resource)

@@ -62,8 +62,9 @@ class CompareResult:
 
     @property
     def key_outcomes(self) -> list[str]:
-        """The first scenario's key outcomes and every scenario's published ones, if all report them."""
-        wanted = set(key_outcomes(self.runs[0].scenario)).union(*(r.scenario.targets for r in self.runs))
+        """Every scenario's key and published outcomes that all of them report (a transplant against a pathway
+        without one: the outcomes from enrolment)."""
+        wanted = set().union(*(set(key_outcomes(r.scenario)) | set(r.scenario.targets) for r in self.runs))
         return [name for name in self.outcomes if name in wanted]
 
     @property
@@ -146,7 +147,8 @@ class CompareResult:
         return "\n".join(lines)
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
-        """`curve` "os", "dfs" or "relapse": each scenario's median study and 95% band, overlaid."""
+        """`curve` "os", "dfs" or "relapse" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): each
+        scenario's median study and 95% band, overlaid."""
         return compare_plots.curve_overlay(self, curve)
 
     def plot_trm(self) -> matplotlib.figure.Figure:
@@ -156,14 +158,20 @@ class CompareResult:
         return compare_plots.forest(self)
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
-        """File name -> how to draw it."""
-        return {
-            "km_os.png": partial(self.plot_survival, "os"),
-            "km_dfs.png": partial(self.plot_survival, "dfs"),
-            "relapse_cif.png": partial(self.plot_survival, "relapse"),
-            "trm.png": self.plot_trm,
-            "outcomes.png": self.plot_outcomes,
+        """File name -> how to draw it: survival from enrolment always, and from reinfusion and TRM when every
+        scenario has a transplant."""
+        figures: dict[str, Callable[[], matplotlib.figure.Figure]] = {
+            "km_os_itt.png": partial(self.plot_survival, "os_itt"),
+            "km_efs_itt.png": partial(self.plot_survival, "efs_itt"),
         }
+        if all(r.scenario.has_transplant for r in self.runs):
+            figures |= {
+                "km_os.png": partial(self.plot_survival, "os"),
+                "km_dfs.png": partial(self.plot_survival, "dfs"),
+                "relapse_cif.png": partial(self.plot_survival, "relapse"),
+                "trm.png": self.plot_trm,
+            }
+        return figures | {"outcomes.png": self.plot_outcomes}
 
     def manifest(self) -> dict[str, Any]:
         return {
