@@ -330,8 +330,8 @@ class Scenario(_Model):
         given = [name for name, value in (("outcomes.trm_stages", o.trm_stages), ("outcomes.trm_followup_days",
                  o.trm_followup_days or None), ("followup.early_death", self.followup.early_death)) if value is not None]
         if given:
-            raise ValueError(f"outcomes.transplant = false: a pathway without a transplant has no reinfusion to time "
-                             f"{', '.join(given)} from; remove them")
+            raise ValueError(f"outcomes.transplant = false: a pathway without a transplant has no reinfusion and no "
+                             f"treatment-related mortality, so remove {' and '.join(given)}")
 
     @property
     def has_transplant(self) -> bool:

@@ -36,7 +36,7 @@ from simulator.simulation.runfolder import provenance, write_manifest
 from simulator.simulation.runner import run
 
 DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published",
-                      "evaluable"]
+                      "evaluable", "higher", "reference_higher"]
 
 
 @dataclass
@@ -97,7 +97,9 @@ class CompareResult:
         `difference` is the mean paired difference over replications and `mc_se` its Monte Carlo error;
         `lower`/`upper` the 2.5-97.5% range of the gap between two independent studies, one of each
         (replication r of one against replication r - 1 of the other); `published` the gap in the papers;
-        `evaluable` the share of replications in which both studies can estimate the outcome.
+        `evaluable` the share of replications in which both studies can estimate the outcome; `higher` and
+        `reference_higher` the shares of those pairs of independent studies in which the scenario, or the
+        reference, reports the higher value (ties in neither): how often each would look better in print.
         """
         reference, rows = self.runs[0], []
         for name, result in zip(self.names[1:], self.runs[1:]):
@@ -107,14 +109,16 @@ class CompareResult:
                 paired = (b - a)[both]
                 mean = paired.mean() if len(paired) else math.nan
                 se = paired.std(ddof=1) / math.sqrt(len(paired)) if len(paired) > 1 else math.nan
-                lower = upper = math.nan
+                lower = upper = higher = reference_higher = math.nan
                 independent = np.roll(b, 1) - a
                 independent = independent[np.isfinite(independent)]
                 if not outcome.startswith("P(") and self.replications > 1 and len(independent):
                     lower, upper = np.percentile(independent, [2.5, 97.5])
+                    higher, reference_higher = (independent > 0).mean(), (independent < 0).mean()
                 targets = (reference.scenario.targets.get(outcome), result.scenario.targets.get(outcome))
                 published = targets[1] - targets[0] if None not in targets else math.nan  # type: ignore[operator]
-                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
+                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean(), higher,
+                             reference_higher))
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
     def _repr_html_(self) -> str:
@@ -143,8 +147,21 @@ class CompareResult:
                     lines.append(_line("", f"{letter}-A", gap.difference, gap.mc_se, gap.lower, gap.upper,
                                        gap.published, signed=True))
         lines.append("B-A rows: the difference from A (paired by study) ± MC SE; its range is that of the gap between "
-                     "two independent studies, one of each.\ncompare.csv and differences.csv hold every outcome.")
+                     "two independent studies, one of each.")
+        lines += self._higher_lines()
+        lines.append("compare.csv and differences.csv hold every outcome.")
         return "\n".join(lines)
+
+    def _higher_lines(self) -> list[str]:
+        """How often each of two independent studies, one of each scenario, reports the higher key outcome."""
+        higher = self.differences.set_index(["scenario", "outcome"])
+        lines = ["Higher in: the share of pairs of independent studies, one of each, in which each reports the "
+                 "higher value (the rest tie)"]
+        for letter, name in zip("BCDEFGHIJ", self.names[1:]):
+            shares = [f"{o}: A {higher.loc[(name, o), 'reference_higher']:.0%}, {letter} {higher.loc[(name, o), 'higher']:.0%}"
+                      for o in self.key_outcomes if not math.isnan(higher.loc[(name, o), "higher"])]
+            lines.append(f"  {'; '.join(shares)}")
+        return lines
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
         """`curve` "os", "dfs" or "relapse" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): each
