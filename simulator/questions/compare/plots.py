@@ -108,7 +108,7 @@ def forest(result: PlottedComparison) -> Figure:
     outcomes = result.key_outcomes
     summary = result.summary.set_index(["scenario", "outcome"])
     count = len(result.runs)
-    figure = Figure(figsize=(8.5, 2.5 + 0.45 * len(outcomes) * count))
+    figure = Figure(figsize=(8.5, max(5.5, 2.5 + 0.45 * len(outcomes) * count)))  # room for the legend when few
     ax = figure.add_subplot()
     step = 0.8 / count
     for number, (name, run) in enumerate(zip(result.names, result.runs)):
