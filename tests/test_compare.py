@@ -71,7 +71,7 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
     assert len(table) == 2 * (len(outcomes) + 1)
     differences = pd.read_csv(folder / "differences.csv").set_index("outcome")
     assert list(differences.columns) == ["scenario", "reference", "difference", "mc_se", "lower", "upper", "published",
-                                          "evaluable"]
+                                          "evaluable", "higher", "reference_higher"]
     assert differences.loc["trm", "published"] == pytest.approx(0.132 - 0.02)
     studies = pd.read_csv(folder / "replications.csv")
     assert len(studies) == 60 and list(studies.columns[:2]) == ["scenario", "replication"]
