@@ -63,7 +63,7 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
     assert folder.name.startswith("compare-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
     assert {p.name for p in folder.iterdir()} == {
         "manifest.json", "report.html", "compare.csv", "differences.csv", "replications.csv",
-        "km_os.png", "km_dfs.png", "relapse_cif.png", "trm.png", "outcomes.png"}
+        "km_os_itt.png", "km_efs_itt.png", "km_os.png", "km_dfs.png", "relapse_cif.png", "trm.png", "outcomes.png"}
     assert (folder / "compare.csv").read_text().splitlines()[0] == "scenario,outcome,estimate,mc_se,lower,upper,evaluable"
     table = pd.read_csv(folder / "compare.csv")
     assert set(table.scenario) == {"Burt 2006 (Northwestern)", "EBMT 2004 (Jayne, European registry)"}
@@ -71,7 +71,7 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
     assert len(table) == 2 * (len(outcomes) + 1)
     differences = pd.read_csv(folder / "differences.csv").set_index("outcome")
     assert list(differences.columns) == ["scenario", "reference", "difference", "mc_se", "lower", "upper", "published",
-                                          "evaluable"]
+                                          "evaluable", "higher", "reference_higher"]
     assert differences.loc["trm", "published"] == pytest.approx(0.132 - 0.02)
     studies = pd.read_csv(folder / "replications.csv")
     assert len(studies) == 60 and list(studies.columns[:2]) == ["scenario", "replication"]

@@ -95,6 +95,9 @@ def test_evidence_arithmetic_gives_the_scenario_values():
     assert round(derived["isolation"], 4) == ebmt.stages["isolation"].death_probability
     assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 0, n = 48 }
     assert centre.stages["isolation"].death_probability == round(derived["p"], 5)
+    care = load_scenario(SCENARIOS / "standard_care.toml")
+    assert care.followup.death_before_relapse.rate_per_year == pytest.approx(derived["death"])  # 37 / 1470
+    assert round(derived["flare"], 3) == care.followup.relapse.rate_per_year
 
 # The cheapest valid command line of each command: each stops at its run folder's name, before simulating.
 COMMAND_LINES = {

@@ -9,6 +9,7 @@ from helpers import SCENARIOS
 EXPECTED = {
     "burt2006.toml": ["trm", "deaths_before_reinfusion", "os_5y", "dfs_5y"],
     "ebmt2004.toml": ["trm", "deaths"],
+    "standard_care.toml": ["efs_2.5y_itt"],
 }
 
 
@@ -29,3 +30,9 @@ def test_shipped_scenario_has_the_published_mean_follow_up(file, published):
     """Burt 2006: mean follow-up 29 months; Jayne 2004: 26 months (within 3 months, as the issue asks)."""
     summary = run(load_scenario(SCENARIOS / file), replications=500).summary.set_index("outcome")
     assert abs(summary.loc["followup_mean_months", "estimate"] - published) <= 3
+
+
+def test_every_shipped_scenario_with_published_figures_is_checked_here():
+    """A new scenario file with [targets] (e.g. standard_care.toml) is picked up by the test above."""
+    with_targets = {path.name for path in SCENARIOS.glob("*.toml") if load_scenario(path).targets}
+    assert with_targets == set(EXPECTED)

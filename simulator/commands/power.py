@@ -31,9 +31,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("scenario_b", type=Path, help="arm B's scenario file")
     parser.add_argument("--sizes", required=True, metavar="N,N,...",
                         help="patients per arm to simulate, e.g. 20,50,100,200")
-    parser.add_argument("--endpoint", default="os", metavar="os|dfs|trm",
-                        help="os: overall survival from enrolment, dfs: disease-free survival from enrolment "
-                             "(both by log-rank test), trm: treatment-related mortality (by --trm-test); "
+    parser.add_argument("--endpoint", default="os", metavar="os|dfs|efs|trm",
+                        help="os: overall survival from enrolment, dfs or efs: disease-free (event-free) survival "
+                             "from enrolment, relapse or flare or death (both by log-rank test), trm: "
+                             "treatment-related mortality (by --trm-test; both arms need a transplant); "
                              "default os")
     parser.add_argument("--trm-test", metavar="fisher|boschloo|midp",
                         help="the test of --endpoint trm: fisher (Fisher's exact test, the default: the test "

@@ -252,7 +252,8 @@ def _queue(
 def _follow_up(
     scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, now: np.ndarray, on_pathway: np.ndarray
 ) -> None:
-    """After discharge: relapse and death compete; after relapse, death follows its own distribution. An
+    """After discharge (without a transplant: after the stages, if any, from enrolment): relapse (or flare) and
+    death compete; after relapse, death follows its own distribution. An
     early treatment-related death competes with both within its window after reinfusion. A gamma frailty Z
     multiplies each patient's hazards: S(t | Z) = S(t)^Z, i.e. the uniform u becomes 1 - (1 - u)^(1/Z)."""
     f = scenario.followup
@@ -291,7 +292,8 @@ def _follow_up(
         h.death_cause[dies & early_first] = h.cause_labels.index(f.early_death_cause)
     if scenario.cohort.loss_to_followup is not None:
         loss = scenario.cohort.loss_to_followup.ppf(u[layout.rows["cohort.loss_to_followup"]])
-        h.lost = np.where(np.isfinite(h.reinfusion), h.reinfusion + loss, NEVER)
+        start = h.reinfusion if scenario.has_transplant else h.enrolment  # no transplant: followed from enrolment
+        h.lost = np.where(np.isfinite(start), start + loss, NEVER)
 
 
 def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:

@@ -61,25 +61,50 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     to_relapse_or_end = np.minimum(h.relapse, last_seen) - h.reinfusion
     competing = np.where(relapsed, 1, np.where(died, 2, 0))
 
-    curves = {
-        "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
-        "dfs": kaplan_meier(to_relapse_or_end, relapsed | died, transplanted, grid_days),
-        "relapse": cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days),
-    }
     everyone = h.enrolment <= cutoff
+    since_enrolment = last_seen - h.enrolment
+    curves = {  # intention to treat, from enrolment: every scenario has them, so any two can be compared
+        "os_itt": kaplan_meier(since_enrolment, died, everyone, grid_days),
+        "efs_itt": kaplan_meier(np.minimum(h.relapse, last_seen) - h.enrolment, relapsed | died, everyone, grid_days),
+    }
     at_landmarks = np.searchsorted(grid, scenario.simulation.landmarks_years)
-    itt = kaplan_meier(last_seen - h.enrolment, died, everyone, grid_days[at_landmarks])
-
-    nrm = cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days[at_landmarks], of_interest=2)
-    # (studies, landmarks) for each family of LANDMARKED, read in the catalogue's order
-    at_each_landmark = {"os": curves["os"][:, at_landmarks], "dfs": curves["dfs"][:, at_landmarks], "os_itt": itt,
-                        "relapse": curves["relapse"][:, at_landmarks], "nrm": nrm}
+    enrolled = everyone.sum(axis=1)
+    # (studies, landmarks) for each family of LANDMARKED the scenario has, read in the catalogue's order
+    at_each_landmark = {"os_itt": curves["os_itt"][:, at_landmarks], "efs_itt": curves["efs_itt"][:, at_landmarks]}
+    if scenario.has_transplant:
+        curves |= {
+            "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
+            "dfs": kaplan_meier(to_relapse_or_end, relapsed | died, transplanted, grid_days),
+            "relapse": cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days),
+        }
+        nrm = cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days[at_landmarks], of_interest=2)
+        at_each_landmark |= {"os": curves["os"][:, at_landmarks], "dfs": curves["dfs"][:, at_landmarks],
+                             "relapse": curves["relapse"][:, at_landmarks], "nrm": nrm}
     values: dict[str, np.ndarray] = {}
     for family in LANDMARKED:
         for column, landmark in enumerate(scenario.simulation.landmarks_years):
-            values[landmark_outcome(family, landmark)] = at_each_landmark[family][:, column]
-    enrolled = everyone.sum(axis=1)
-    values["trm"] = (died & treatment_related(scenario, h)).sum(axis=1) / enrolled
+            if family in at_each_landmark:
+                values[landmark_outcome(family, landmark)] = at_each_landmark[family][:, column]
+    if scenario.has_transplant:
+        values.update(_transplant_outcomes(scenario, h, died, transplanted, enrolled, since_reinfusion))
+    else:
+        values["deaths"] = (died & everyone).sum(axis=1) / enrolled
+    values.update(resource_outcomes(scenario, h))
+    occupancy_grid = occupancy_grid_days(scenario)
+    return StudyOutcomes(
+        values=values,
+        curves=curves,
+        grid_years=grid,
+        occupancy={r: occupancy_over_time(h.queues[r], occupancy_grid) for r in scenario.finite_resources},
+        wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
+    )
+
+
+def _transplant_outcomes(scenario: Scenario, h: Histories, died: np.ndarray, transplanted: np.ndarray,
+                         enrolled: np.ndarray, since_reinfusion: np.ndarray) -> dict[str, np.ndarray]:
+    """TRM, deaths, transplants and follow-up from reinfusion: only a transplant pathway has them."""
+    everyone = h.enrolment <= scenario.cohort.cutoff_years * DAYS_PER_YEAR
+    values = {"trm": (died & treatment_related(scenario, h)).sum(axis=1) / enrolled}
     window = scenario.outcomes.trm_window_days
     with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
         early = died & transplanted & treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
@@ -90,15 +115,7 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     values["deaths_before_reinfusion"] = (died & on_pathway & (h.death < h.reinfusion)).sum(axis=1) / enrolled
     values["transplanted"] = transplanted.sum(axis=1) / enrolled
     values["transplants_per_year"] = transplanted.sum(axis=1) / (window_days(scenario) / DAYS_PER_YEAR)
-    values.update(resource_outcomes(scenario, h))
-    occupancy_grid = occupancy_grid_days(scenario)
-    return StudyOutcomes(
-        values=values,
-        curves=curves,
-        grid_years=grid,
-        occupancy={r: occupancy_over_time(h.queues[r], occupancy_grid) for r in scenario.finite_resources},
-        wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
-    )
+    return values
 
 
 def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted: np.ndarray) -> dict[str, np.ndarray]:
@@ -118,7 +135,7 @@ def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted
 def treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = False) -> np.ndarray:
     """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion; with
     `early_deaths`, also deaths from the follow-up's early treatment-related hazard."""
-    in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages])
+    in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages or []])
     if early_deaths and scenario.followup.early_death is not None:
         follow_up = h.death_stage == h.stage_labels.index("follow-up")
         in_stages = in_stages | (follow_up & (h.death_cause == h.cause_labels.index(scenario.followup.early_death_cause)))

@@ -65,11 +65,13 @@ def key_landmark(scenario: Scenario) -> float:
 
 
 def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """OS, DFS and relapse at the key landmark, TRM, and every outcome with a published target; when a swept
-    path concerns capacity (resources, referrals, waiting), also waits, utilisation and deaths while waiting."""
+    """OS, DFS and relapse at the key landmark, TRM (without a transplant: OS and EFS from enrolment), and every
+    outcome with a published target; when a swept path concerns capacity (resources, referrals, waiting), also
+    waits, utilisation and deaths while waiting."""
     landmark, capacity = key_landmark(scenario), any(path.startswith(CAPACITY_PATHS) for path in swept)
+    curves = ("os", "dfs", "relapse") if scenario.has_transplant else ("os_itt", "efs_itt")
     return [name for name, outcome in scenario.catalogue.items()
-            if (outcome.family in ("os", "dfs", "relapse") and outcome.landmark == landmark)
+            if (outcome.family in curves and outcome.landmark == landmark)
             or name == "trm" or name in scenario.targets
             or (capacity and outcome.family in CAPACITY_KEY_FAMILIES)]
 

@@ -19,6 +19,10 @@ BAND = "the shaded band holds 95% of simulated studies (2.5-97.5 percentiles)"
 GREY = (" A grey area, if any, is where fewer than 95% of studies still follow a patient: there the curve is over "
         "the studies that do, and it is not drawn where fewer than half do.")
 CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
+    (r"km_os_itt", f"Overall survival from enrolment, by intention to treat (every enrolled patient, transplanted "
+                   f"or not). The line is the median study, {BAND}." + GREY),
+    (r"km_efs_itt", f"Event-free survival from enrolment (alive without relapse or flare), by intention to treat. "
+                    f"The line is the median study, {BAND}." + GREY),
     (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the median study, "
                f"{BAND}; a diamond is the published figure. A diamond inside the band is a result these studies "
                "could plausibly have reported." + GREY),

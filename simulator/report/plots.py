@@ -41,6 +41,9 @@ class PlottedRun(Protocol):
 CURVE_TITLES = {
     "os": ("Overall survival after reinfusion", "Probability of being alive"),
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
+    "os_itt": ("Overall survival from enrolment (intention to treat)", "Probability of being alive"),
+    "efs_itt": ("Event-free survival from enrolment (intention to treat)",
+                "Probability of being alive without relapse or flare"),
 }
 LINE_COLOUR = "#1f5f9e"
 MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (as calibrate refuses)
@@ -62,6 +65,11 @@ def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return lower, median, upper, evaluable
 
 
+def time_axis(curve: str) -> str:
+    """Survival from enrolment (intention to treat) or from reinfusion."""
+    return "Years since enrolment" if curve.endswith("_itt") else "Years since reinfusion"
+
+
 def published_points(result: PlottedRun, curve: str) -> list[tuple[float, float]]:
     """(years, value) of the scenario's targets for this curve, e.g. os_5y = 0.84 -> (5, 0.84)."""
     catalogue = result.scenario.catalogue
@@ -75,7 +83,7 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
     if np.isnan(median).all():
-        ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody reinfused and followed before the cut-off",
+        ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody followed before the cut-off",
                 transform=ax.transAxes, ha="center", va="center", fontsize=11)
     partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
     if partial.size:
@@ -91,7 +99,7 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     if points:
         x, y = zip(*points)
         ax.plot(x, y, "D", color=REFERENCE_COLOUR, ms=8, label=f"Published: {result.scenario.metadata.name}")
-    ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
+    ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel=time_axis(curve), ylabel=ylabel)
     ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)

@@ -68,6 +68,7 @@ LANDMARKED = {
     "os": _Landmarked("os_{}", "Overall survival", "OS", False, True),
     "dfs": _Landmarked("dfs_{}", "Disease-free survival", "DFS", False, True),
     "os_itt": _Landmarked("os_{}_itt", "Overall survival", "OS", True, True),
+    "efs_itt": _Landmarked("efs_{}_itt", "Event-free survival (alive without relapse or flare)", "EFS", True, True),
     "relapse": _Landmarked("relapse_{}", "Cumulative incidence of relapse", "relapse (cum. incidence)", False, False),
     "nrm": _Landmarked("nrm_{}", "Non-relapse mortality", "NRM", False, False),
 }
@@ -169,12 +170,15 @@ def _while_waiting() -> list[Outcome]:
 
 
 @lru_cache(maxsize=256)
-def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int,
-                    finite_resources: tuple[str, ...]) -> dict[str, Outcome]:
+def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, finite_resources: tuple[str, ...],
+                    transplant: bool = True) -> dict[str, Outcome]:
     """Every outcome, by name, in the order `run` reports them. Cached: tables and figures look it up often.
-    Callers must not change the dict (use `dict(...)` to combine catalogues)."""
-    outcomes = [_at_landmark(family, years) for family in LANDMARKED for years in landmarks_years]
-    outcomes += _study_wide(trm_window_days)
+    Callers must not change the dict (use `dict(...)` to combine catalogues). Without a transplant, only the
+    outcomes from enrolment (and of resources) exist: those timed from reinfusion are absent, not zero."""
+    outcomes = [_at_landmark(family, years) for family in LANDMARKED for years in landmarks_years
+                if transplant or LANDMARKED[family].intention_to_treat]
+    study_wide = _study_wide(trm_window_days)
+    outcomes += study_wide if transplant else [o for o in study_wide if o.name == "deaths"]
     outcomes += [_of_resource(family, resource) for resource in finite_resources for family in PER_RESOURCE]
     outcomes += _while_waiting() if finite_resources else []
     return {outcome.name: outcome for outcome in outcomes}

@@ -1,4 +1,4 @@
-"""Scenario files: one TOML file describes one transplant protocol (README.md, Scenario files).
+"""Scenario files: one TOML file describes one pathway, a transplant protocol or an alternative (README.md).
 
 `load_scenario` reads the file with tomllib, applies `--set dotted.path=value` overrides, and validates
 everything with pydantic models that forbid unknown keys, so a typo is an error and not a silent default.
@@ -80,7 +80,7 @@ class Cohort(_Model):
         description="relative enrolment rate in equal parts of the accrual period (e.g. per calendar year)",
     )
     loss_to_followup: Distribution | None = Field(
-        default=None, description="time from reinfusion to loss to follow-up (censored from then on)"
+        default=None, description="time from reinfusion (enrolment without a transplant) to loss to follow-up"
     )
 
     @model_validator(mode="after")
@@ -260,10 +260,13 @@ class Resource(_Model):
 
 
 class Outcomes(_Model):
-    """How outcomes are defined, as the papers define them."""
+    """How outcomes are defined, as the papers define them. A pathway without a transplant (`transplant =
+    false`, e.g. continued conventional immunosuppression) has no reinfusion and no TRM: its outcomes are
+    from enrolment only."""
 
+    transplant: bool = Field(default=True, description="false: a pathway without reinfusion (a comparator)")
     reinfusion_stage: Name = "reinfusion"
-    trm_stages: list[Name] = Field(min_length=1)
+    trm_stages: list[Name] | None = Field(default=None, min_length=1)
     trm_followup_days: Days = Field(
         default=0.0, description="deaths in follow-up within this many days of reinfusion also count as TRM"
     )
@@ -277,7 +280,7 @@ class Scenario(_Model):
     metadata: Metadata
     cohort: Cohort
     simulation: Simulation = Simulation()
-    stages: dict[Name, Stage] = Field(min_length=1)
+    stages: dict[Name, Stage] = {}
     followup: FollowUp = FollowUp()
     waiting: Waiting = Waiting()
     off_pathway: OffPathway | None = None
@@ -298,9 +301,8 @@ class Scenario(_Model):
             held = [i for i, s in enumerate(self.stages.values()) if s.resource == resource]
             if held != list(range(held[0], held[-1] + 1)):
                 raise ValueError(f"resource {resource!r} must be held by consecutive stages, not {held}")
-        if self.outcomes.reinfusion_stage not in self.stages:
-            raise ValueError(f"outcomes.reinfusion_stage: {self.outcomes.reinfusion_stage!r} is not a stage; stages: {stage_names}")
-        unknown = [s for s in self.outcomes.trm_stages if s not in self.stages]
+        self._transplant_or_not()
+        unknown = [s for s in self.outcomes.trm_stages or [] if s not in self.stages]
         if unknown:
             raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")
         leaving = self.ways_to_leave
@@ -322,6 +324,26 @@ class Scenario(_Model):
             )
         return self
 
+    def _transplant_or_not(self) -> None:
+        """A transplant names its reinfusion and TRM stages; a pathway without one has nothing timed from reinfusion."""
+        o = self.outcomes
+        if o.transplant:
+            if o.reinfusion_stage not in self.stages:
+                raise ValueError(f"outcomes.reinfusion_stage: {o.reinfusion_stage!r} is not a stage; stages: "
+                                 f"{list(self.stages)} (a pathway without a transplant: outcomes.transplant = false)")
+            if o.trm_stages is None:
+                raise ValueError("outcomes.trm_stages: give the stages whose deaths count as treatment-related")
+            return
+        given = [name for name, value in (("outcomes.trm_stages", o.trm_stages), ("outcomes.trm_followup_days",
+                 o.trm_followup_days or None), ("followup.early_death", self.followup.early_death)) if value is not None]
+        if given:
+            raise ValueError(f"outcomes.transplant = false: a pathway without a transplant has no reinfusion and no "
+                             f"treatment-related mortality, so remove {' and '.join(given)}")
+
+    @property
+    def has_transplant(self) -> bool:
+        return self.outcomes.transplant
+
     def with_values(self, values: Mapping[str, Any], source: str | None = None, flag: str = "--set") -> Scenario:
         """This scenario with each dotted path set to its value, validated once; a bad path or value is a
         UserError naming it (as coming from `flag`, in `source`: default the scenario's name).
@@ -335,9 +357,10 @@ class Scenario(_Model):
 
     @property
     def catalogue(self) -> dict[str, Outcome]:
-        """Every outcome `run` reports, by name, in the order it reports them (catalogue.py); do not change it."""
+        """Every outcome `run` reports, by name, in the order it reports them (catalogue.py); do not change it.
+        A pathway without a transplant reports only outcomes from enrolment: those from reinfusion are absent."""
         return build_catalogue(tuple(self.simulation.landmarks_years), self.outcomes.trm_window_days,
-                               tuple(self.finite_resources))
+                               tuple(self.finite_resources), self.has_transplant)
 
     @property
     def outcome_names(self) -> list[str]:

@@ -25,7 +25,8 @@ from simulator.simulation.options import RunOptions
 
 PATIENT_FACTOR = 3.0  # engine arrays per uniforms block (measured: 2.4)
 GRID_POINT_BYTES = 32  # per study and curve or occupancy grid point while a chunk is computed (measured: 24-30)
-CURVES = 3  # survival curves kept per study (os, dfs, relapse), float32
+CURVES = 5  # survival curves kept per study (os, dfs, relapse; os_itt, efs_itt from enrolment), float32
+CURVES_WITHOUT_TRANSPLANT = 2  # os_itt and efs_itt only
 OCCUPANCY_BYTES = 2  # per study and weekly occupancy point, int16
 PATIENT_LOG_BYTES = 200  # per patient row of patients.parquet while kept and written
 KEPT_FACTOR = 3  # chunks, their concatenation and the tables written from it
@@ -67,7 +68,8 @@ def chunk_bytes(scenario: Scenario, studies: int, patients: int | None = None) -
 
 def study_bytes(scenario: Scenario, patients_log: bool = False) -> int:
     """Bytes kept in the parent per simulated study."""
-    kept = len(scenario.outcome_names) * 8 + CURVES * len(curve_grid(scenario)) * 4
+    curves = CURVES if scenario.has_transplant else CURVES_WITHOUT_TRANSPLANT
+    kept = len(scenario.outcome_names) * 8 + curves * len(curve_grid(scenario)) * 4
     kept += OCCUPANCY_BYTES * len(occupancy_grid_days(scenario)) * len(scenario.finite_resources)
     if patients_log:
         kept += PATIENT_LOG_BYTES * scenario.cohort.max_patients

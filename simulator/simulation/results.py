@@ -99,7 +99,8 @@ class RunResult(Result):
         return summary_table(self.summary, self.scenario.targets, self.scenario.catalogue, self.text().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
-        """`curve` is "os" or "dfs": median study curve with the 95% band across studies."""
+        """`curve` "os" or "dfs" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): median study curve
+        with the 95% band across studies."""
         return plots.survival_band(self, curve)
 
     def plot_trm(self) -> matplotlib.figure.Figure:
@@ -113,12 +114,15 @@ class RunResult(Result):
         return plots.wait_distribution(self, resource)
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
-        """Survival (os, dfs) and TRM; occupancy and waits of each finite resource."""
-        files: dict[str, Callable[[], matplotlib.figure.Figure]] = {
-            "km_os.png": partial(self.plot_survival, "os"),
-            "km_dfs.png": partial(self.plot_survival, "dfs"),
-            "trm.png": self.plot_trm,
-        }
+        """Survival (os, dfs) and TRM, or without a transplant survival from enrolment (os_itt, efs_itt);
+        occupancy and waits of each finite resource."""
+        files: dict[str, Callable[[], matplotlib.figure.Figure]]
+        if self.scenario.has_transplant:
+            files = {"km_os.png": partial(self.plot_survival, "os"), "km_dfs.png": partial(self.plot_survival, "dfs"),
+                     "trm.png": self.plot_trm}
+        else:  # no reinfusion: survival from enrolment only
+            files = {"km_os_itt.png": partial(self.plot_survival, "os_itt"),
+                     "km_efs_itt.png": partial(self.plot_survival, "efs_itt")}
         for resource in self.occupancy:
             files[f"occupancy_{resource}.png"] = partial(self.plot_occupancy, resource)
             files[f"waits_{resource}.png"] = partial(self.plot_waits, resource)

@@ -33,7 +33,7 @@ from simulator.simulation.results import RunResult
 from simulator.simulation.runner import run_all
 
 DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published",
-                      "evaluable"]
+                      "evaluable", "higher", "reference_higher"]
 
 
 @dataclass(repr=False)
@@ -58,8 +58,9 @@ class CompareResult(Result):
 
     @property
     def key_outcomes(self) -> list[str]:
-        """The first scenario's key outcomes and every scenario's published ones, if all report them."""
-        wanted = set(key_outcomes(self.runs[0].scenario)).union(*(r.scenario.targets for r in self.runs))
+        """Every scenario's key and published outcomes that all of them report (a transplant against a pathway
+        without one: the outcomes from enrolment)."""
+        wanted = set().union(*(set(key_outcomes(r.scenario)) | set(r.scenario.targets) for r in self.runs))
         return [name for name in self.outcomes if name in wanted]
 
     @property
@@ -92,7 +93,9 @@ class CompareResult(Result):
         `difference` is the mean paired difference over replications and `mc_se` its Monte Carlo error;
         `lower`/`upper` the 2.5-97.5% range of the gap between two independent studies, one of each
         (replication r of one against replication r - 1 of the other); `published` the gap in the papers;
-        `evaluable` the share of replications in which both studies can estimate the outcome.
+        `evaluable` the share of replications in which both studies can estimate the outcome; `higher` and
+        `reference_higher` the shares of those pairs of independent studies in which the scenario, or the
+        reference, reports the higher value (ties in neither): how often each would look better in print.
         """
         reference, rows = self.runs[0], []
         for name, result in zip(self.names[1:], self.runs[1:]):
@@ -102,14 +105,16 @@ class CompareResult(Result):
                 paired = (b - a)[both]
                 mean = paired.mean() if len(paired) else math.nan
                 se = paired.std(ddof=1) / math.sqrt(len(paired)) if len(paired) > 1 else math.nan
-                lower = upper = math.nan
+                lower = upper = higher = reference_higher = math.nan
                 independent = np.roll(b, 1) - a
                 independent = independent[np.isfinite(independent)]
                 if not outcome.startswith("P(") and self.replications > 1 and len(independent):
                     lower, upper = np.percentile(independent, [2.5, 97.5])
+                    higher, reference_higher = (independent > 0).mean(), (independent < 0).mean()
                 targets = (reference.scenario.targets.get(outcome), result.scenario.targets.get(outcome))
                 published = targets[1] - targets[0] if None not in targets else math.nan  # type: ignore[operator]
-                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean()))
+                rows.append((name, self.names[0], outcome, mean, se, lower, upper, published, both.mean(), higher,
+                             reference_higher))
         return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
     def text(self) -> str:
@@ -134,11 +139,25 @@ class CompareResult(Result):
                     lines.append(_line("", f"{letter}-A", gap.difference, gap.mc_se, gap.lower, gap.upper,
                                        gap.published, signed=True))
         lines.append("B-A rows: the difference from A (paired by study) ± MC SE; its range is that of the gap between "
-                     "two independent studies, one of each.\ncompare.csv and differences.csv hold every outcome.")
+                     "two independent studies, one of each.")
+        lines += self._higher_lines()
+        lines.append("compare.csv and differences.csv hold every outcome.")
         return "\n".join(lines)
 
+    def _higher_lines(self) -> list[str]:
+        """How often each of two independent studies, one of each scenario, reports the higher key outcome."""
+        higher = self.differences.set_index(["scenario", "outcome"])
+        lines = ["Higher in: the share of pairs of independent studies, one of each, in which each reports the "
+                 "higher value (the rest tie)"]
+        for letter, name in zip("BCDEFGHIJ", self.names[1:]):
+            shares = [f"{o}: A {higher.loc[(name, o), 'reference_higher']:.0%}, {letter} {higher.loc[(name, o), 'higher']:.0%}"
+                      for o in self.key_outcomes if not math.isnan(higher.loc[(name, o), "higher"])]
+            lines.append(f"  {'; '.join(shares)}")
+        return lines
+
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
-        """`curve` "os", "dfs" or "relapse": each scenario's median study and 95% band, overlaid."""
+        """`curve` "os", "dfs" or "relapse" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): each
+        scenario's median study and 95% band, overlaid."""
         return compare_plots.curve_overlay(self, curve)
 
     def plot_trm(self) -> matplotlib.figure.Figure:
@@ -148,14 +167,20 @@ class CompareResult(Result):
         return compare_plots.forest(self)
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
-        """File name -> how to draw it."""
-        return {
-            "km_os.png": partial(self.plot_survival, "os"),
-            "km_dfs.png": partial(self.plot_survival, "dfs"),
-            "relapse_cif.png": partial(self.plot_survival, "relapse"),
-            "trm.png": self.plot_trm,
-            "outcomes.png": self.plot_outcomes,
+        """File name -> how to draw it: survival from enrolment always, and from reinfusion and TRM when every
+        scenario has a transplant."""
+        figures: dict[str, Callable[[], matplotlib.figure.Figure]] = {
+            "km_os_itt.png": partial(self.plot_survival, "os_itt"),
+            "km_efs_itt.png": partial(self.plot_survival, "efs_itt"),
         }
+        if all(r.scenario.has_transplant for r in self.runs):
+            figures |= {
+                "km_os.png": partial(self.plot_survival, "os"),
+                "km_dfs.png": partial(self.plot_survival, "dfs"),
+                "relapse_cif.png": partial(self.plot_survival, "relapse"),
+                "trm.png": self.plot_trm,
+            }
+        return figures | {"outcomes.png": self.plot_outcomes}
 
     def manifest(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulator.outcomes.vocabulary import colour, subtitle
-from simulator.report.plots import PlottedRun, published_points, study_band
+from simulator.report.plots import PlottedRun, published_points, study_band, time_axis
 
 
 class PlottedComparison(Protocol):
@@ -39,6 +39,9 @@ CURVES = {
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
     "relapse": ("Cumulative incidence of relapse after reinfusion (death as a competing risk)",
                 "Probability of having relapsed"),
+    "os_itt": ("Overall survival from enrolment (intention to treat)", "Probability of being alive"),
+    "efs_itt": ("Event-free survival from enrolment (intention to treat)",
+                "Probability of being alive without relapse or flare"),
 }
 
 
@@ -65,7 +68,7 @@ def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
             x, y = zip(*points)
             ax.plot(x, y, "D", color=line_colour, mec="black", ms=8, label=f"{name}: published")
     horizon = max(r.grid_years[-1] for r in result.runs)
-    ax.set(xlim=(0, horizon), ylim=(0, 1.02), xlabel="Years since reinfusion", ylabel=ylabel)
+    ax.set(xlim=(0, horizon), ylim=(0, 1.02), xlabel=time_axis(curve), ylabel=ylabel)
     ax.set_title(_title(result, title), fontsize=9.5)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2 if len(result.runs) > 2 else 1, fontsize=8,
@@ -105,7 +108,7 @@ def forest(result: PlottedComparison) -> Figure:
     outcomes = result.key_outcomes
     summary = result.summary.set_index(["scenario", "outcome"])
     count = len(result.runs)
-    figure = Figure(figsize=(8.5, 2.5 + 0.45 * len(outcomes) * count))
+    figure = Figure(figsize=(8.5, max(5.5, 2.5 + 0.45 * len(outcomes) * count)))  # room for the legend when few
     ax = figure.add_subplot()
     step = 0.8 / count
     for number, (name, run) in enumerate(zip(result.names, result.runs)):

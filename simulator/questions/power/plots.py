@@ -3,6 +3,7 @@ power against patients per arm, and the spread of the effect a trial of each siz
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -47,8 +48,11 @@ class PlottedPower(Protocol):
 HR_TICKS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20, 50)
 
 
+TITLE_WIDTH, LEGEND_WIDTH = 100, 120  # characters per line that fit the figure (long arm labels, e.g. with --set-a)
+
+
 def _title(ax, what: str, arms: str, result: PlottedPower) -> None:  # type: ignore[no-untyped-def]
-    ax.set_title("\n".join([what, arms, *result.design_lines()]), fontsize=9.5)
+    ax.set_title("\n".join([what, textwrap.fill(arms, TITLE_WIDTH), *result.design_lines()]), fontsize=9.5)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -58,7 +62,8 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 def _legend_below(ax, handles: list, labels: list[str]) -> None:  # type: ignore[no-untyped-def]
     """Below the axes, where it hides no data."""
-    ax.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+    ax.legend(handles, [textwrap.fill(label, LEGEND_WIDTH) for label in labels], fontsize=8, loc="upper center",
+              bbox_to_anchor=(0.5, -0.12), frameon=False)
 
 
 def power_curve(result: PlottedPower) -> Figure:

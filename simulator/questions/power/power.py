@@ -112,6 +112,10 @@ def estimate_power(
     check_fits(trials_need(scenario_a, scenario_b, sizes, replications, options, PATIENTS_PER_CHUNK), "power",
                replications * len(sizes))
     _warn_if_cohorts_differ(scenario_a, scenario_b)
+    if endpoint == "trm" and not (scenario_a.has_transplant and scenario_b.has_transplant):
+        without = [s.metadata.name for s in (scenario_a, scenario_b) if not s.has_transplant]
+        raise UserError(f"endpoint trm: {' and '.join(without)} has no transplant, so no treatment-related "
+                        "mortality to compare; use os or efs (survival from enrolment)")
     began = time.perf_counter()
     items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))]
     parts: list[pd.DataFrame | None] = [None] * len(items)

@@ -7,7 +7,8 @@ patients per arm), so every number depends only on (scenarios, seed, size, repli
 from identical scenarios are independent patients.
 
 Endpoints are measured from enrolment, as a trial analyses them: overall survival (death), disease-free
-survival (relapse or death, whichever first) and treatment-related mortality (the arm's scenario's TRM
+survival (relapse or death, whichever first; `efs`, event-free survival, is the same endpoint under the name
+used for an arm without a transplant, where the event is a flare) and treatment-related mortality (the arm's scenario's TRM
 definition, deaths / enrolled). Patients are censored at the cut-off only: those who leave the pathway stay
 at risk with the scenario's off-pathway death hazard.
 """
@@ -31,6 +32,7 @@ from simulator.scenario.schema import Cohort, Scenario
 ENDPOINTS = {
     "os": "Overall survival from enrolment",
     "dfs": "Disease-free survival from enrolment",
+    "efs": "Event-free survival from enrolment (relapse, flare or death)",
     "trm": "Treatment-related mortality",
 }
 SURVIVAL_TEST = "log-rank test"
@@ -70,7 +72,7 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, e
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days from enrolment to death (os) or to relapse or death (dfs), or to censoring; event observed."""
+    """Days from enrolment to death (os) or to relapse or death (dfs, efs), or to censoring; event observed."""
     end = h.observed_until(scenario.cohort.cutoff_years * DAYS_PER_YEAR)  # cut-off, or loss to follow-up
     died = h.death <= end
     last_seen = np.minimum(h.death, end)  # intention to treat: those who leave the pathway stay at risk
