@@ -131,9 +131,10 @@ def scenario_texts(draw: st.DrawFn, kinds: tuple[str, ...] = MUTATIONS, decades:
     for kind in text_mutations:
         lines = text.splitlines(keepends=True)
         if kind == "duplicate":
-            line = draw(st.integers(0, len(lines) - 1))
-            lines.insert(line, lines[line])
-            text = "".join(lines)
+            if lines:  # an earlier truncation may have left none
+                line = draw(st.integers(0, len(lines) - 1))
+                lines.insert(line, lines[line])
+                text = "".join(lines)
         elif kind == "truncate":
             text = text[: draw(st.integers(0, len(text)))]
         else:
