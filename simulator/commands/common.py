@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import shown
-from simulator.scenario.schema import MAX_COUNT, MAX_SEED
+from simulator.scenario.bounds import MAX_COUNT, MAX_SEED
 from simulator.simulation.execution import CHUNK_REPLICATIONS, local_cores
 
 

@@ -7,10 +7,6 @@ from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, execution_options
 from simulator.errors import UserError
-from simulator.outcomes.summary import warn_if_not_evaluable
-from simulator.questions.compare.compare import compare
-from simulator.scenario.loading import load_scenario
-from simulator.simulation.runfolder import run_folder
 
 MAX_FOLDER_NAME = 100
 
@@ -27,6 +23,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_compare(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.questions.compare.compare import compare
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.runfolder import run_folder
+
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]

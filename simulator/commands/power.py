@@ -8,9 +8,6 @@ from pathlib import Path
 
 from simulator.commands.common import add_run_options, execution_options
 from simulator.errors import UserError
-from simulator.questions.power.power import check_alpha, check_endpoint, estimate_power, parse_sizes
-from simulator.scenario.loading import load_scenario
-from simulator.simulation.runfolder import run_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -39,6 +36,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_power(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.questions.power.power import check_alpha, check_endpoint, estimate_power, parse_sizes
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.runfolder import run_folder
+
     sizes = parse_sizes(args.sizes)
     alpha = check_alpha(_number(args.alpha), f"--alpha {args.alpha}")
     endpoint = check_endpoint(args.endpoint, "--endpoint")

@@ -7,13 +7,6 @@ import dataclasses
 from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, execution_options
-from simulator.outcomes.conditions import parse_conditions
-from simulator.outcomes.summary import warn_if_not_evaluable
-from simulator.scenario.loading import load_scenario
-from simulator.simulation.results import RunResult
-from simulator.simulation.runfolder import run_folder
-from simulator.simulation.runner import run
-from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,7 +20,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    # imported here, not at the top, and the scenario checked before the engine's libraries load: `--help`, a
+    # mistyped flag or a bad scenario must not wait a second for numpy, pandas and matplotlib
+    from simulator.scenario.loading import load_scenario
+
     scenario = load_scenario(args.scenario, args.overrides)
+    from simulator.outcomes.conditions import parse_conditions
+    from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.simulation.results import RunResult
+    from simulator.simulation.runfolder import run_folder
+    from simulator.simulation.runner import run
+    from simulator.simulation.uncertainty_comparison import UncertaintyComparison
+
     conditions = parse_conditions(args.probabilities, scenario.outcome_names)
     options = execution_options(args)
     with run_folder(args.output, "run", scenario.short_name) as folder:

@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, execution_options
-from simulator.outcomes.conditions import parse_conditions
-from simulator.outcomes.summary import warn_if_not_evaluable
-from simulator.questions.sweep.grid import EXAMPLE, build_grid
-from simulator.questions.sweep.sweep import run_sweep
-from simulator.simulation.runfolder import run_folder
+from simulator.questions.sweep.syntax import EXAMPLE
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,6 +23,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_sweep(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.outcomes.conditions import parse_conditions
+    from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.questions.sweep.grid import build_grid
+    from simulator.questions.sweep.sweep import run_sweep
+    from simulator.simulation.runfolder import run_folder
+
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.outcome_names)
     options = execution_options(args)

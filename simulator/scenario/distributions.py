@@ -12,7 +12,6 @@ from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special
 
 from simulator.scenario.evidence import RateOrEvidence
 
@@ -94,6 +93,8 @@ class LogNormal(_Distribution):
     sigma: Annotated[float, Field(ge=0, le=10, description="log-scale SD; 10 already spans 1e-35 to 1e35")]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special  # here, not at the top: checking a scenario must not wait for scipy
+
         return self.median * self._days * np.exp(self.sigma * special.ndtri(u))
 
     def expected_days(self) -> float:
@@ -112,6 +113,8 @@ class Gamma(_Distribution):
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special
+
         shape = (self.mean / self.sd) ** 2
         scale = self.sd**2 / self.mean
         return special.gammaincinv(shape, u) * scale * self._days
@@ -131,6 +134,8 @@ class Weibull(_Distribution):
         return self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape)
 
     def expected_days(self) -> float:
+        from scipy import special
+
         return self.scale * self._days * float(special.gamma(1 + 1 / self.shape))
 
 

@@ -21,11 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from simulator import __version__
 from simulator.errors import UserError
-from simulator.report import html as report
 from simulator.simulation import stopping
 
 OUTPUTS = Path("outputs")
@@ -44,6 +41,8 @@ class RunFolder:
 
     def write(self, save: Callable[[Path], None]) -> None:
         """Write the run with `save(partial)`, then rename the partial folder over the empty reservation."""
+        from simulator.report import html as report  # here: reserving a folder must not load pandas
+
         save(self.partial)
         report.write(self.partial)  # report.html, built from the files just written
         stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
@@ -171,6 +170,8 @@ def remove_stale_partials(parent: Path) -> None:
 
 def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:
     """What every manifest records besides its results: version, command line, wall time, platform."""
+    import numpy as np  # here: reserving a run folder must not load numpy
+
     return {
         "version": __version__,
         "command": command,
