@@ -12,6 +12,7 @@ from typing import Any
 from simulator.errors import shown
 from simulator.scenario.bounds import MAX_COUNT, MAX_SEED
 from simulator.simulation.execution import CHUNK_REPLICATIONS, local_cores
+from simulator.simulation.workers import IN_PROCESS_PATIENT_STAGES, default_workers
 
 
 def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
@@ -80,8 +81,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, metavar="DIR",
                         help="run folder to create (default: outputs/<command>-<scenario>-<UTC time>/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=positive_int, default=local_cores(), metavar="N",
-                        help=f"local processes (default: all {local_cores()} cores; 1 runs in this process)")
+    parser.add_argument("--workers", type=positive_int, metavar="N",
+                        help=f"local processes; 1 runs in this process (default: in this process for runs under "
+                             f"{IN_PROCESS_PATIENT_STAGES:,} patient-stages, i.e. studies x patients x stages, "
+                             f"where starting workers costs more than it saves; else all {local_cores()} cores)")
     parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")
@@ -89,9 +92,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
                         help=f"studies per task (default {CHUNK_REPLICATIONS}); results do not depend on it")
 
 
-def execution_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers, cluster)."""
-    workers = args.workers
+def execution_options(args: argparse.Namespace, work: int | None = None) -> dict[str, Any]:
+    """Keyword arguments for `simulator.run` that say how to execute (progress bar, workers, cluster).
+    `work`: the command's patient-stages (simulation.workers), which choose the workers when --workers is not
+    given."""
+    workers = default_workers(work) if args.workers is None else args.workers
     if args.scheduler is None and workers > local_cores():
         print(f"hsct-sim: note: --workers {workers}: using the {local_cores()} cores this process may use",
               file=sys.stderr)

@@ -28,6 +28,7 @@ def command_compare(args: argparse.Namespace) -> int:
     from simulator.questions.compare.compare import compare
     from simulator.scenario.loading import load_scenario
     from simulator.simulation.runfolder import run_folder
+    from simulator.simulation.workers import patient_stages
 
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
@@ -38,7 +39,7 @@ def command_compare(args: argparse.Namespace) -> int:
     if len(set(names)) < len(names):
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
-    options = execution_options(args)
+    options = execution_options(args, patient_stages(scenarios, args.replications))
     with run_folder(args.output, "compare", name) as folder:
         result = compare(scenarios, names, args.replications, args.seed, args.probabilities, **options)
         folder.write(result.save)

@@ -31,9 +31,10 @@ def command_run(args: argparse.Namespace) -> int:
     from simulator.simulation.runfolder import run_folder
     from simulator.simulation.runner import run
     from simulator.simulation.uncertainty_comparison import UncertaintyComparison
+    from simulator.simulation.workers import patient_stages
 
     conditions = parse_conditions(args.probabilities, scenario.outcome_names)
-    options = execution_options(args)
+    options = execution_options(args, patient_stages([scenario], args.replications))
     with run_folder(args.output, "run", scenario.short_name) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, **options)
         result = dataclasses.replace(result, conditions=conditions)

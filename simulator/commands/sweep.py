@@ -29,10 +29,11 @@ def command_sweep(args: argparse.Namespace) -> int:
     from simulator.questions.sweep.grid import build_grid
     from simulator.questions.sweep.sweep import run_sweep
     from simulator.simulation.runfolder import run_folder
+    from simulator.simulation.workers import patient_stages
 
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.outcome_names)
-    options = execution_options(args)
+    options = execution_options(args, patient_stages(grid.scenarios, args.replications))
     with run_folder(args.output, "sweep", grid.base.short_name) as folder:
         result = run_sweep(grid, args.replications, args.seed, conditions, **options)
         folder.write(result.save)
