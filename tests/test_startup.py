@@ -52,3 +52,17 @@ def test_the_probe_sees_the_libraries_a_run_loads(tmp_path: Path) -> None:
     loaded, code = _loaded("run", "scenarios/burt2006.toml", "--replications", "2", "--quiet", "--workers", "1",
                            "--output", str(tmp_path / "out"))
     assert (code, "pandas" in loaded, "matplotlib" in loaded) == ("0", True, True)
+
+
+def test_small_runs_stay_in_process_and_big_ones_use_every_core() -> None:
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.execution import local_cores
+    from simulator.simulation.workers import IN_PROCESS_PATIENT_STAGES, default_workers, patient_stages
+
+    burt = load_scenario(ROOT / "scenarios" / "burt2006.toml")
+    assert patient_stages([burt], None) == 2000 * 50 * 6  # its default: in process, where it ran faster
+    assert patient_stages([burt, burt], 10) == 2 * 10 * 50 * 6
+    assert default_workers(patient_stages([burt], None)) == 1
+    assert default_workers(IN_PROCESS_PATIENT_STAGES - 1) == 1
+    assert default_workers(IN_PROCESS_PATIENT_STAGES) == local_cores()
+    assert default_workers(None) == local_cores()

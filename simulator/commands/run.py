@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from functools import partial
 from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, execution_options
@@ -46,7 +47,7 @@ def command_run(args: argparse.Namespace) -> int:
                 result, dataclasses.replace(point_result, conditions=conditions))
         else:
             shown = result
-        folder.write(shown.save)
+        folder.write(partial(shown.save, draw_in_parallel=True) if isinstance(shown, RunResult) else shown.save)
     print(shown.table())
     print(f"\nRun folder: {folder}")
     warn_if_not_evaluable(result.summary)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import matplotlib.figure
@@ -16,7 +17,7 @@ import pandas as pd
 
 from simulator.outcomes.conditions import Condition, condition_rows, parse_conditions
 from simulator.outcomes.summary import summarise
-from simulator.report import plots
+from simulator.report import drawing, plots
 from simulator.report.html_parts import summary_table
 from simulator.scenario.schema import Scenario
 from simulator.simulation.runfolder import provenance, write_manifest
@@ -112,15 +113,18 @@ class RunResult:
 
     def figures(self) -> dict[str, matplotlib.figure.Figure]:
         """Every figure of the run, by file name."""
-        figures = {
-            "km_os.png": self.plot_survival("os"),
-            "km_dfs.png": self.plot_survival("dfs"),
-            "trm.png": self.plot_trm(),
+        return {name: make() for name, make in self._figure_makers().items()}
+
+    def _figure_makers(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
+        makers: dict[str, Callable[[], matplotlib.figure.Figure]] = {
+            "km_os.png": partial(self.plot_survival, "os"),
+            "km_dfs.png": partial(self.plot_survival, "dfs"),
+            "trm.png": self.plot_trm,
         }
         for resource in self.occupancy:
-            figures[f"occupancy_{resource}.png"] = self.plot_occupancy(resource)
-            figures[f"waits_{resource}.png"] = self.plot_waits(resource)
-        return figures
+            makers[f"occupancy_{resource}.png"] = partial(self.plot_occupancy, resource)
+            makers[f"waits_{resource}.png"] = partial(self.plot_waits, resource)
+        return makers
 
     def manifest(self) -> dict:
         return {
@@ -131,8 +135,9 @@ class RunResult:
             **provenance(self.command, self.wall_seconds),
         }
 
-    def save(self, folder: str | Path) -> None:
-        """Write the run's files into an existing (empty) folder."""
+    def save(self, folder: str | Path, draw_in_parallel: bool = False) -> None:
+        """Write the run's files into an existing (empty) folder; `draw_in_parallel` (the command line) draws
+        half of the figures in a forked process (report.drawing)."""
         folder = Path(folder)
         write_manifest(folder, self.manifest())
         self.summary.to_csv(folder / "summary.csv", index=False)
@@ -140,5 +145,4 @@ class RunResult:
         self.studies.to_csv(folder / "replications.csv", index=False)
         if self.patients is not None:
             pd.DataFrame(self.patients).to_parquet(folder / "patients.parquet", index=False)
-        for name, figure in self.figures().items():
-            figure.savefig(folder / name, dpi=120)
+        drawing.draw(self._figure_makers(), folder, draw_in_parallel)
