@@ -1,5 +1,5 @@
 """Start-up stays fast: `hsct-sim --help` and a run refused for bad input do not load the heavy libraries
-(pandas, matplotlib, scipy), which take about a second together. Checked by the modules loaded, not by a
+(numpy, pandas, matplotlib, scipy), which take about a second together. Checked by the modules loaded, not by a
 clock, so the test does not depend on how busy the machine is."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pandas", "matplotlib", "scipy", "simpy", "dask", "distributed")
+HEAVY = ("numpy", "pandas", "matplotlib", "scipy", "simpy", "dask", "distributed")
 # Runs the command line in a fresh interpreter, then prints which heavy libraries it loaded and its exit code.
 PROBE = """
 import sys
