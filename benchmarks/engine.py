@@ -113,9 +113,9 @@ def _best_wall(command: list[str], repeats: int, expect: int = 0) -> float:
 
 
 def startup(path: Path, repeats: int = 5) -> list[tuple[str, object]]:
-    """`hsct-sim --help`, a refused flag and the default run of `path` as whole processes, and the default run's
-    parts measured inside one process (the imports a run needs, simulating, summary and studies tables,
-    writing CSVs, drawing the figures as the command line does)."""
+    """`hsct-sim --help`, a refused flag, a refused scenario value and the default run of `path` as whole
+    processes, and the default run's parts measured inside one process (the imports a run needs, simulating,
+    summary and studies tables, writing CSVs, drawing the figures as the command line does)."""
     import tempfile
 
     cli = [sys.executable, "-m", "simulator"]
@@ -123,6 +123,8 @@ def startup(path: Path, repeats: int = 5) -> list[tuple[str, object]]:
         ("startup_import_cli_seconds", f"{_best_wall([sys.executable, '-c', 'import simulator.cli'], repeats):.3f}"),
         ("startup_help_seconds", f"{_best_wall([*cli, '--help'], repeats):.3f}"),
         ("startup_bad_flag_seconds", f"{_best_wall([*cli, 'run', str(path), '--workers', 'x'], repeats, 2):.3f}"),
+        ("startup_bad_scenario_seconds",
+         f"{_best_wall([*cli, 'run', str(path), '--set', 'cohort.size=-1'], repeats, 2):.3f}"),
     ]
     with tempfile.TemporaryDirectory() as temporary:
         runs = [Path(temporary) / f"run{i}" for i in range(repeats)]
