@@ -18,6 +18,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 DPI = 120
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # as simulation.stopping handles them
 
 
 def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, in_parallel: bool = False) -> None:
@@ -26,8 +27,15 @@ def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, in_parallel: 
     if not in_parallel or len(names) < 2 or _cores() < 2 or not hasattr(os, "fork"):
         _save(makers, names, folder)
         return
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+    # Ctrl-C and SIGTERM wait until the child has its own handlers: the parent's would raise in the child too
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+            _leave_stopping_to_the_parent()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+    if child == 0:  # pragma: no cover
         try:
             _save(makers, names[1::2], folder)
             status = 0
@@ -46,6 +54,14 @@ def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, in_parallel: 
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"drawing {', '.join(names[1::2])} in a second process failed (exit status "
                            f"{os.waitstatus_to_exitcode(status)}; its traceback is above)")
+
+
+def _leave_stopping_to_the_parent() -> None:
+    """The child ignores Ctrl-C and dies quietly of SIGTERM or SIGHUP: the parent stops it (SIGKILL) and says
+    why, once, without a traceback from each process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in STOP_SIGNALS - {signal.SIGINT}:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def _save(makers: Mapping[str, Callable[[], Figure]], names: list[str], folder: Path) -> None:
