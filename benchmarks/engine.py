@@ -1,6 +1,6 @@
 """Engine benchmark: microseconds per simulated patient, ours against the plain baseline, in one run.
 
-    make bench            # or: python benchmarks/engine.py [--patients N] [--big-patients N]
+    make bench            # or: python benchmarks/engine.py [--patients N] [--big-patients N] [--startup-only]
 
 Prints one `name: value` per line (a stable format to compare runs). Figures are whole runs of the
 public API (`simulator.run`: sampling, SimPy queues, Kaplan-Meier / Aalen-Johansen, aggregation); the
@@ -77,6 +77,79 @@ def million(path: Path, patients: int) -> tuple[float, float]:
     return float(wall), float(peak)
 
 
+# --- start-up and the whole default run (issue 13): wall seconds of fresh processes, best of `repeats` ---
+
+PARTS = """
+import sys, time
+began = time.perf_counter()
+from simulator.report import drawing, html
+from simulator.scenario.loading import load_scenario
+from simulator.simulation.runner import run
+from simulator.simulation.workers import default_workers, patient_stages
+imported = time.perf_counter()
+scenario = load_scenario(sys.argv[1])
+result = run(scenario, workers=default_workers(patient_stages([scenario], None)))
+simulated = time.perf_counter()
+summary, studies = result.summary, result.studies
+aggregated = time.perf_counter()
+from pathlib import Path
+folder = Path(sys.argv[2])
+summary.to_csv(folder / "summary.csv", index=False)
+(folder / "summary.json").write_text(summary.to_json(orient="records", indent=2))
+studies.to_csv(folder / "replications.csv", index=False)
+written = time.perf_counter()
+drawing.draw(result.figure_files(), folder, in_parallel=True)
+drawn = time.perf_counter()
+print(imported - began, simulated - imported, aggregated - simulated, written - aggregated, drawn - written)
+"""
+
+
+def _best_wall(command: list[str], repeats: int, expect: int = 0) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        began = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - began)
+        if done.returncode != expect:
+            raise RuntimeError(f"{command}: exit code {done.returncode}: {done.stderr}")
+    return best
+
+
+def startup(path: Path, repeats: int = 5) -> list[tuple[str, object]]:
+    """`hsct-sim --help`, a refused flag, a refused scenario value and the default run of `path` as whole
+    processes, and the default run's parts measured inside one process (the imports a run needs, simulating,
+    summary and studies tables, writing CSVs, drawing the figures as the command line does)."""
+    import tempfile
+
+    cli = [sys.executable, "-m", "simulator"]
+    rows: list[tuple[str, object]] = [
+        ("startup_import_cli_seconds", f"{_best_wall([sys.executable, '-c', 'import simulator.cli'], repeats):.3f}"),
+        ("startup_help_seconds", f"{_best_wall([*cli, '--help'], repeats):.3f}"),
+        ("startup_bad_flag_seconds", f"{_best_wall([*cli, 'run', str(path), '--workers', 'x'], repeats, 2):.3f}"),
+        ("startup_bad_scenario_seconds",
+         f"{_best_wall([*cli, 'run', str(path), '--set', 'cohort.size=-1'], repeats, 2):.3f}"),
+    ]
+    with tempfile.TemporaryDirectory() as temporary:
+        runs = [Path(temporary) / f"run{i}" for i in range(repeats)]
+        best = math.inf
+        for folder in runs:
+            began = time.perf_counter()
+            subprocess.run([*cli, "run", str(path), "--quiet", "--output", str(folder)], cwd=ROOT,
+                           capture_output=True, check=True)
+            best = min(best, time.perf_counter() - began)
+        rows.append(("default_run_seconds", f"{best:.3f}"))
+        parts = [math.inf] * 5
+        for number in range(repeats):
+            folder = Path(temporary) / f"parts{number}"
+            folder.mkdir()
+            out = subprocess.run([sys.executable, "-c", PARTS, str(path), str(folder)], cwd=ROOT,
+                                 capture_output=True, text=True, check=True)
+            parts = [min(a, float(b)) for a, b in zip(parts, out.stdout.split())]
+    names = ["import", "simulate", "aggregate", "write", "figures"]
+    rows += [(f"default_run_{name}_seconds", f"{seconds:.3f}") for name, seconds in zip(names, parts)]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "burt2006.toml")
@@ -84,7 +157,12 @@ def main() -> None:
     parser.add_argument("--baseline-patients", type=int, default=20_000, help="patients for the baseline")
     parser.add_argument("--simpy-patients", type=int, default=50_000, help="patients for the SimPy engine")
     parser.add_argument("--big-patients", type=int, default=1_000_000, help="patients of the all-cores run")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up and default-run lines")
     args = parser.parse_args()
+    if args.startup_only:
+        for name, value in startup(args.scenario):
+            print(f"{name}: {value}")
+        return
 
     rows: list[tuple[str, object]] = [
         ("scenario", args.scenario.name),
@@ -121,6 +199,7 @@ def main() -> None:
         ("big_run_wall_seconds", f"{wall:.1f}"),
         ("big_run_peak_rss_mb", f"{peak:.0f}"),
     ]
+    rows += startup(args.scenario)
     for name, value in rows:
         print(f"{name}: {value}")
 

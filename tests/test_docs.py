@@ -12,6 +12,7 @@ import pytest
 
 from simulator import commands, load_scenario
 from simulator.cli import main
+from simulator.simulation import runfolder
 
 from helpers import ROOT, SCENARIOS
 
@@ -118,7 +119,7 @@ def _folder_prefix(monkeypatch, name: str) -> str:
     def run_folder(output, command: str, scenario_name: str, command_line=()):
         raise _Named(command)
 
-    monkeypatch.setattr(getattr(commands, name), "run_folder", run_folder)
+    monkeypatch.setattr(runfolder, "run_folder", run_folder)  # the commands import it when they run
     with pytest.raises(_Named) as named:
         main(COMMAND_LINES[name] + ["--quiet"])
     return named.value.args[0]

@@ -11,6 +11,7 @@ Derandomized, so a CI failure reproduces locally. OUTCOMES counts what happened,
 from __future__ import annotations
 
 import collections
+import importlib
 import itertools
 import math
 import re
@@ -25,11 +26,6 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import simulator.commands.calibrate
-import simulator.commands.compare
-import simulator.commands.power
-import simulator.commands.run
-import simulator.commands.sweep
 from simulator.cli import main
 from simulator.report.folder_page import FolderPage
 
@@ -73,10 +69,12 @@ def _stub(*args: Any, **kwargs: Any) -> Any:
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Every command validates its input as usual, then stops where it would start simulating."""
-    for module, name in [(simulator.commands.run, "run"), (simulator.commands.sweep, "run_sweep"),
-                         (simulator.commands.compare, "compare"), (simulator.commands.power, "estimate_power"),
-                         (simulator.commands.calibrate, "calibrate")]:
-        monkeypatch.setattr(module, name, _stub)
+    # where each is defined: the commands import them when they run (so that --help loads no engine)
+    for module, name in [("simulator.simulation.runner", "run"), ("simulator.questions.sweep.sweep", "run_sweep"),
+                         ("simulator.questions.compare.compare", "compare"),
+                         ("simulator.questions.power.power", "estimate_power"),
+                         ("simulator.questions.calibration.calibration", "calibrate")]:
+        monkeypatch.setattr(importlib.import_module(module), name, _stub)
 
 
 def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.commands import run as run_command
-from simulator.simulation import execution
+from simulator.simulation import execution, runner  # `hsct-sim run` imports runner.run when it runs
 
 from helpers import SCENARIOS
 
@@ -78,7 +77,7 @@ def test_concurrent_runs_with_the_same_output_one_wins_the_others_exit_2(in_tmp_
 
 
 def test_an_existing_output_is_refused_before_simulating(in_tmp_cwd, capsys, monkeypatch):
-    monkeypatch.setattr(run_command, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
     (in_tmp_cwd / "taken").mkdir()
     assert main([*TINY_RUN, "--output", "taken"]) == 2
     assert "already exists" in one_line(capsys.readouterr().err)
@@ -86,7 +85,7 @@ def test_an_existing_output_is_refused_before_simulating(in_tmp_cwd, capsys, mon
 
 @pytest.mark.parametrize("where", ["dangling", "dangling/run", "file/run", "/proc/hsct-sim-test", "x" * 300])
 def test_an_unwritable_output_is_refused_before_simulating(in_tmp_cwd, capsys, monkeypatch, where):
-    monkeypatch.setattr(run_command, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
     (in_tmp_cwd / "dangling").symlink_to(in_tmp_cwd / "missing")
     (in_tmp_cwd / "file").write_text("a regular file\n")
     assert main([*TINY_RUN, "--output", where]) == 2
@@ -150,7 +149,7 @@ def test_an_internal_error_is_exit_70_with_the_traceback_saved(in_tmp_cwd, capsy
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(run_command, "run", broken)
+    monkeypatch.setattr(runner, "run", broken)
     assert main(TINY_RUN) == 70
     line = one_line(capsys.readouterr().err)
     assert "RuntimeError: a bug" in line

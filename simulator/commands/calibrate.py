@@ -7,9 +7,6 @@ import argparse
 from pathlib import Path
 
 from simulator.commands.common import add_run_options, run_options
-from simulator.questions.calibration.calibration import calibrate
-from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target
-from simulator.simulation.runfolder import run_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +29,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_calibrate(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.questions.calibration.calibration import calibrate
+    from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target
+    from simulator.simulation.runfolder import run_folder
+
     source = ScenarioSource.from_file(args.scenario, args.overrides)
     scenario = source.scenario()
     if args.targets:

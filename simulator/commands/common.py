@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from simulator.errors import shown
-from simulator.scenario.schema import MAX_COUNT, MAX_SEED
+from simulator.scenario.bounds import MAX_COUNT, MAX_SEED
 from simulator.simulation.execution import local_cores
 from simulator.simulation.options import CHUNK_REPLICATIONS, ENGINES, SCHEDULER_TIMEOUT_SECONDS, RunOptions
+from simulator.simulation.workers import IN_PROCESS_PATIENT_STAGES, default_workers
 
 
 def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[str], int]:
@@ -92,8 +93,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, metavar="DIR",
                         help="run folder to create (default: outputs/<command>-<scenario>-<UTC time>/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--workers", type=positive_int, default=local_cores(), metavar="N",
-                        help=f"local processes (default: all {local_cores()} cores; 1 runs in this process)")
+    parser.add_argument("--workers", type=positive_int, metavar="N",
+                        help=f"local processes; 1 runs in this process (default: in this process for runs under "
+                             f"{IN_PROCESS_PATIENT_STAGES:,} patient-stages, i.e. studies x patients x stages, "
+                             f"where starting workers costs more than it saves; else all {local_cores()} cores)")
     parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")
@@ -106,9 +109,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
                         help=f"studies per task (default {CHUNK_REPLICATIONS}); results do not depend on it")
 
 
-def run_options(args: argparse.Namespace) -> RunOptions:
-    """How to execute (progress bar, workers, cluster), from --quiet, --workers, --scheduler, --chunk-size."""
-    workers = args.workers
+def run_options(args: argparse.Namespace, work: int | None = None) -> RunOptions:
+    """How to execute (progress bar, workers, cluster, engine), from --quiet, --workers, --scheduler,
+    --chunk-size, --engine. `work`: the command's patient-stages (simulation.workers), which choose the workers
+    when --workers is not given."""
+    workers = default_workers(work) if args.workers is None else args.workers
     if args.scheduler is None and workers > local_cores():
         print(f"hsct-sim: note: --workers {workers}: using the {local_cores()} cores this process may use",
               file=sys.stderr)

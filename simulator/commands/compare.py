@@ -7,10 +7,6 @@ from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, run_options
 from simulator.errors import UserError
-from simulator.outcomes.summary import warn_if_not_evaluable
-from simulator.questions.compare.compare import compare
-from simulator.scenario.loading import load_scenario
-from simulator.simulation.runfolder import run_folder
 
 MAX_FOLDER_NAME = 100
 
@@ -27,6 +23,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_compare(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.questions.compare.compare import compare
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.runfolder import run_folder
+    from simulator.simulation.workers import patient_stages
+
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
@@ -36,7 +39,7 @@ def command_compare(args: argparse.Namespace) -> int:
     if len(set(names)) < len(names):
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
-    options = run_options(args)
+    options = run_options(args, patient_stages(scenarios, args.replications))
     with run_folder(args.output, "compare", name, args.command_line) as folder:
         result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options)
         folder.write(result)

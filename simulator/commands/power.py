@@ -8,15 +8,6 @@ from pathlib import Path
 
 from simulator.commands.common import add_run_options, run_options
 from simulator.errors import UserError
-from simulator.questions.power.power import (
-    check_alpha,
-    check_endpoint,
-    check_trm_choice,
-    estimate_power,
-    parse_sizes,
-)
-from simulator.scenario.loading import load_scenario
-from simulator.simulation.runfolder import run_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -51,6 +42,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_power(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.questions.power.power import (
+        check_alpha,
+        check_endpoint,
+        check_trm_choice,
+        estimate_power,
+        parse_sizes,
+    )
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.runfolder import run_folder
+
     sizes = parse_sizes(args.sizes)
     alpha = check_alpha(_number(args.alpha), f"--alpha {args.alpha}")
     endpoint = check_endpoint(args.endpoint, "--endpoint")
@@ -59,7 +61,8 @@ def command_power(args: argparse.Namespace) -> int:
     scenario_b = load_scenario(args.scenario_b, args.overrides + args.overrides_b)
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))
     options = run_options(args)
-    with run_folder(args.output, "power", f"{scenario_a.short_name}-{scenario_b.short_name}", args.command_line) as folder:
+    arms = f"{scenario_a.short_name}-{scenario_b.short_name}"
+    with run_folder(args.output, "power", arms, args.command_line) as folder:
         result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
                                 labels=labels, trm_test=trm_test, options=options)
         folder.write(result)

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from simulator.errors import UserError
-from simulator.report import html as report
 from simulator.simulation.runfolder import OUTPUTS
 
 
@@ -22,6 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_report(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.report import html as report
+
     if not (args.folder / "manifest.json").is_file():
         raise UserError(f"{args.folder}: not a run folder (no manifest.json); give a folder an hsct-sim command wrote")
     try:

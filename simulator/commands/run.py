@@ -7,13 +7,6 @@ import dataclasses
 from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, run_options
-from simulator.outcomes.conditions import parse_conditions
-from simulator.outcomes.summary import warn_if_not_evaluable
-from simulator.scenario.loading import load_scenario
-from simulator.simulation.results import RunResult
-from simulator.simulation.runfolder import run_folder
-from simulator.simulation.runner import run
-from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,9 +20,21 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    # imported here, not at the top, and the scenario checked before the engine's libraries load: `--help`, a
+    # mistyped flag or a bad scenario must not wait a second for numpy, pandas and matplotlib
+    from simulator.scenario.loading import load_scenario
+
     scenario = load_scenario(args.scenario, args.overrides)
+    from simulator.outcomes.conditions import parse_conditions
+    from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.simulation.results import RunResult
+    from simulator.simulation.runfolder import run_folder
+    from simulator.simulation.runner import run
+    from simulator.simulation.uncertainty_comparison import UncertaintyComparison
+    from simulator.simulation.workers import patient_stages
+
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
-    options = run_options(args)
+    options = run_options(args, patient_stages([scenario], args.replications))
     with run_folder(args.output, "run", scenario.short_name, args.command_line) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
         result = dataclasses.replace(result, conditions=conditions)

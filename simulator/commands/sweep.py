@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 
 from simulator.commands.common import add_probability_option, add_run_options, run_options
-from simulator.outcomes.conditions import parse_conditions
-from simulator.outcomes.summary import warn_if_not_evaluable
-from simulator.questions.sweep.grid import EXAMPLE, build_grid
-from simulator.questions.sweep.sweep import run_sweep
-from simulator.simulation.runfolder import run_folder
+from simulator.questions.sweep.syntax import EXAMPLE
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,9 +23,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def command_sweep(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.outcomes.conditions import parse_conditions
+    from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.questions.sweep.grid import build_grid
+    from simulator.questions.sweep.sweep import run_sweep
+    from simulator.simulation.runfolder import run_folder
+    from simulator.simulation.workers import patient_stages
+
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.catalogue)
-    options = run_options(args)
+    options = run_options(args, patient_stages(grid.scenarios, args.replications))
     with run_folder(args.output, "sweep", grid.base.short_name, args.command_line) as folder:
         result = run_sweep(grid, args.replications, args.seed, conditions, options)
         folder.write(result)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.commands.common import add_run_options, run_options
 from simulator.errors import UserError
-from simulator.questions.validation.result import validate
-from simulator.questions.validation.validation import TOLERANCE
-from simulator.scenario.loading import load_scenario
-from simulator.scenario.schema import Scenario
-from simulator.simulation.runfolder import run_folder
+from simulator.questions.validation.criteria import TOLERANCE
+
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
 
 SHIPPED = (Path(__file__).resolve().parents[2] / "scenarios", Path("scenarios"))
 SUITES = ("all", "scenarios", "closed-forms")
@@ -49,6 +49,8 @@ def _tolerance(text: str) -> float:
 
 def _scenarios(args: argparse.Namespace) -> list[Scenario]:
     """The scenarios to check, loaded (and so validated) before anything is simulated."""
+    from simulator.scenario.loading import load_scenario  # here, not at the top, as in command_validate
+
     if args.suite == "closed-forms":
         if args.scenarios:
             raise UserError("--suite closed-forms: drop the SCENARIO arguments, or use --suite all or scenarios")
@@ -69,6 +71,10 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
 
 
 def command_validate(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
+    from simulator.questions.validation.result import validate
+    from simulator.simulation.runfolder import run_folder
+
     scenarios = _scenarios(args)
     name = "_".join(s.short_name for s in scenarios) if args.scenarios else "suite"
     options = run_options(args)

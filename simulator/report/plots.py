@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -51,6 +52,12 @@ MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this s
 QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
 WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
 MAX_WAIT_BARS = 12
+# Margins (left, right, bottom, top, as shares of the figure) of figures whose text does not vary in size:
+# what tight_layout finds for them, fixed, because working it out for each figure costs as much as drawing it.
+SURVIVAL_MARGINS = (0.089, 0.98, 0.117, 0.894)  # y ticks 0.0-1.0, a two-line title, a one-line x label
+TRM_MARGINS = (0.105, 0.98, 0.117, 0.894)  # y ticks as wide as 0.000
+TITLE_CHARACTERS = 95  # of a 10-point title across a 7.5-inch figure
+TITLE_LINE_INCHES = 10 * 1.2 / 72  # one line of a 10-point title
 
 
 def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -100,10 +107,10 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
         x, y = zip(*points)
         ax.plot(x, y, "D", color=REFERENCE_COLOUR, ms=8, label=f"Published: {result.scenario.metadata.name}")
     ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel=time_axis(curve), ylabel=ylabel)
-    ax.set_title(f"{title}: {result.scenario.metadata.name}\n{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    lines = _set_title(ax, title, result.scenario.metadata.name, subtitle(result.replications, [result.scenario.cohort]))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
-    figure.tight_layout()
+    _fix_margins(figure, SURVIVAL_MARGINS, lines)
     return figure
 
 
@@ -133,11 +140,11 @@ def trm_distribution(result: PlottedRun) -> Figure:
     ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
            ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 2 * width))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_title(f"Treatment-related mortality a study would report: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
+    lines = _set_title(ax, "Treatment-related mortality a study would report", result.scenario.metadata.name,
+                       subtitle(result.replications, [result.scenario.cohort]))
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=9, loc="upper right")
-    figure.tight_layout()
+    _fix_margins(figure, TRM_MARGINS, lines)
     return figure
 
 
@@ -212,6 +219,21 @@ def wait_distribution(result: PlottedRun, resource: str) -> Figure:
     ax.grid(alpha=0.3, axis="y")
     figure.tight_layout()
     return figure
+
+
+def _set_title(ax: Axes, what: str, name: str, sub: str) -> int:
+    """"What: scenario name" over the subtitle, the name on a line of its own when both do not fit in the
+    figure's width; the number of lines, for the margin above the axes."""
+    head = f"{what}: {name}" if len(what) + len(name) + 2 <= TITLE_CHARACTERS else f"{what}:\n{name}"
+    ax.set_title(f"{head}\n{sub}", fontsize=10)
+    return head.count("\n") + 2
+
+
+def _fix_margins(figure: Figure, margins: tuple[float, float, float, float], title_lines: int = 2) -> None:
+    """Margins measured for a two-line title; each further line lowers the top of the axes by one line."""
+    left, right, bottom, top = margins
+    line = TITLE_LINE_INCHES / figure.get_figheight()
+    figure.subplots_adjust(left=left, right=right, bottom=bottom, top=top - (title_lines - 2) * line)
 
 
 def _readable(resource: str) -> str:

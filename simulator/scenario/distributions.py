@@ -4,17 +4,21 @@ Each distribution is a small validated value object (as in Ciw): it turns unifor
 inverse CDF (`ppf`), so that every random event of a patient comes from one fixed uniform and
 scenarios that differ only in a parameter share their random numbers; and it knows its exact mean,
 so tests can compare simulated means with it.
+
+numpy and scipy are imported in the methods that compute, not at the top: checking a scenario (and refusing a
+bad one) needs neither, and they take longer to load than the check takes.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special
 
 from simulator.scenario.evidence import RateOrEvidence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DAYS_PER_YEAR = 365.25
 Unit = Literal["days", "years"]
@@ -53,6 +57,8 @@ class Fixed(_Distribution):
     value: Time
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         return np.full(np.shape(u), self.value * self._days)
 
     def expected_days(self) -> float:
@@ -81,10 +87,14 @@ class Exponential(_Distribution):
         return self.rate_per_year / DAYS_PER_YEAR  # type: ignore[operator]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         with np.errstate(divide="ignore"):
             return -np.log1p(-u) / self.rate_per_day
 
     def expected_days(self) -> float:
+        import numpy as np
+
         return np.inf if self.rate_per_day == 0 else 1.0 / self.rate_per_day
 
 
@@ -94,9 +104,14 @@ class LogNormal(_Distribution):
     sigma: Annotated[float, Field(ge=0, le=10, description="log-scale SD; 10 already spans 1e-35 to 1e35")]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+        from scipy import special
+
         return self.median * self._days * np.exp(self.sigma * special.ndtri(u))
 
     def expected_days(self) -> float:
+        import numpy as np
+
         return self.median * self._days * float(np.exp(self.sigma**2 / 2))
 
 
@@ -112,6 +127,8 @@ class Gamma(_Distribution):
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special
+
         shape = (self.mean / self.sd) ** 2
         scale = self.sd**2 / self.mean
         return special.gammaincinv(shape, u) * scale * self._days
@@ -128,9 +145,13 @@ class Weibull(_Distribution):
     scale: PositiveTime
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         return self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape)
 
     def expected_days(self) -> float:
+        from scipy import special
+
         return self.scale * self._days * float(special.gamma(1 + 1 / self.shape))
 
 
@@ -170,11 +191,15 @@ class Discrete(_Distribution):
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         cumulative = np.cumsum(self.probabilities)
         index = np.searchsorted(cumulative, u, side="right").clip(max=len(self.values) - 1)
         return np.asarray(self.values)[index] * self._days
 
     def expected_days(self) -> float:
+        import numpy as np
+
         return float(np.dot(self.values, self.probabilities)) * self._days
 
 
@@ -199,17 +224,23 @@ class Piecewise(_Distribution):
 
     def _pieces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Start (days), rate (per day) and cumulative hazard at the start of each piece."""
+        import numpy as np
+
         starts = np.concatenate([[0.0], self.breaks_years]) * DAYS_PER_YEAR
         rates = np.asarray(self.rates_per_year) / DAYS_PER_YEAR
         cumulative = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(starts))])
         return starts, rates, cumulative
 
     def cumulative_hazard(self, days: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         starts, rates, cumulative = self._pieces()
         piece = np.searchsorted(starts, days, side="right") - 1
         return cumulative[piece] + rates[piece] * (days - starts[piece])
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         starts, rates, cumulative = self._pieces()
         with np.errstate(divide="ignore"):
             target = -np.log1p(-np.asarray(u, dtype=float))
@@ -219,6 +250,8 @@ class Piecewise(_Distribution):
         return np.where(rates[piece] > 0, days, np.inf)  # a zero rate in the last piece: never
 
     def expected_days(self) -> float:
+        import numpy as np
+
         starts, rates, cumulative = self._pieces()
         if rates[-1] == 0:
             return np.inf
@@ -244,11 +277,15 @@ class Cure(_Distribution):
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         u = np.asarray(u, dtype=float)
         share = 1.0 - self.cured  # the lowest uniforms are the uncured: more cure only removes events
         return np.where(u < share, self.uncured.ppf(np.minimum(u / share, 1.0)), np.inf)
 
     def expected_days(self) -> float:
+        import numpy as np
+
         return np.inf if self.cured > 0 else self.uncured.expected_days()
 
 

@@ -12,13 +12,14 @@ which with one event in 50 nearly doubles the mean (2/52 against 1/50).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Callable, Literal, TypeGuard
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, TypeGuard
 
-import numpy as np
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
-from scipy import special
 
 from simulator.errors import shown
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PRIOR_EVENTS = {"jeffreys": 0.5, "uniform": 1.0}  # pseudo-events each prior adds to events and to non-events
 Prior = Literal["jeffreys", "uniform"]
@@ -61,6 +62,8 @@ class ProportionEstimate(Estimate):
         return f"ProportionEstimate(events={self.events}, n={self.n})"
 
     def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        from scipy import special  # here, not at the top: checking a scenario must not wait for scipy
+
         a = PRIOR_EVENTS[prior]
         return special.betaincinv(self.events + a, self.n - self.events + a, u)
 
@@ -90,6 +93,8 @@ class RateEstimate(Estimate):
         return f"RateEstimate(events={self.events}, person_years={self.person_years:g})"
 
     def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
+        from scipy import special
+
         return special.gammaincinv(self.events + PRIOR_EVENTS[prior], u) / self.person_years
 
     def posterior_mean(self, prior: Prior = "jeffreys") -> float:

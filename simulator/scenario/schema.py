@@ -6,11 +6,11 @@ everything with pydantic models that forbid unknown keys, so a typo is an error 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from simulator.errors import MAX_SHOWN, shortened, shown
+from simulator.scenario.bounds import MAX_COUNT, MAX_SEED
 from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
@@ -35,9 +36,7 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
 MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
 MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and TRM windows
-MAX_COUNT = 10**9  # patients, studies, capacity: beyond any study, and safe in the engine's integer arrays
 MAX_RATE = 1e6  # referrals per year
-MAX_SEED = 2**63 - 1  # seeds are written to int64 columns
 MAX_FRAILTY_VARIANCE = 100.0  # a gamma frailty of variance 100: all but a few patients immune, already absurd
 Years = Annotated[float, Field(ge=0, le=MAX_YEARS)]
 HorizonYears = Annotated[float, Field(gt=0, le=MAX_HORIZON_YEARS)]
@@ -108,8 +107,8 @@ class Cohort(_Model):
             return self.size  # type: ignore[return-value]
         expected = self.referrals.rate_per_year * self.accrual_years
         if self.referrals.process == "fixed":
-            return int(np.ceil(expected)) + 1
-        return int(expected + 8 * np.sqrt(expected) + 20)  # Poisson tail beyond it < 1e-12 (tested)
+            return math.ceil(expected) + 1
+        return int(expected + 8 * math.sqrt(expected) + 20)  # Poisson tail beyond it < 1e-12 (tested)
 
     @property
     def label(self) -> str:

@@ -19,9 +19,8 @@ import numpy as np
 import pandas as pd
 
 from simulator import __version__
+from simulator.report import drawing
 from simulator.report.html_parts import preformatted
-
-FIGURE_DPI = 120
 
 
 class Result:
@@ -54,18 +53,17 @@ class Result:
         """Every figure, by file name."""
         return {name: draw() for name, draw in self.figure_files().items()}
 
-    def save(self, folder: str | Path, command: Sequence[str] = ()) -> None:
+    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False) -> None:
         """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
         and figures into an existing folder (the command line writes into a run folder moved into place only
-        when complete)."""
+        when complete, and `draw_in_parallel`: half the figures in a forked process, report.drawing)."""
         folder = Path(folder)
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds)})
         for name, table in self.tables().items():
             table.to_csv(folder / name, index=False)
         for name, write in self.other_files().items():
             write(folder / name)
-        for name, draw in self.figure_files().items():
-            draw().savefig(folder / name, dpi=FIGURE_DPI)
+        drawing.draw(self.figure_files(), folder, draw_in_parallel)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.text().splitlines()[0]}>"

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Protocol
 
 from simulator.errors import UserError
-from simulator.report import html as report
 from simulator.simulation import stopping
 
 OUTPUTS = Path("outputs")
@@ -31,7 +30,7 @@ STALE_SECONDS = 24 * 3600  # a partial folder of another host or an older versio
 
 
 class Saveable(Protocol):
-    def save(self, folder: str | Path, command: Sequence[str] = ()) -> None: ...
+    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False) -> None: ...
 
 
 class RunFolder:
@@ -45,8 +44,11 @@ class RunFolder:
         self.finished = False  # the run's files are in place (or, if they could not be moved, kept in partial)
 
     def write(self, result: Saveable) -> None:
-        """Save the result into the partial folder, then rename it over the empty reservation."""
-        result.save(self.partial, self.command)
+        """Save the result into the partial folder (its figures drawn by two processes where there are two
+        cores), then rename it over the empty reservation."""
+        from simulator.report import html as report  # here: reserving a folder must not load pandas
+
+        result.save(self.partial, self.command, draw_in_parallel=True)
         report.write(self.partial)  # report.html, built from the files just written
         stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
         self.finished = True

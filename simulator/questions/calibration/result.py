@@ -243,7 +243,7 @@ class CalibrationResult(Result):
     def figure_files(self) -> dict[str, Callable[[], Figure]]:
         return {"fit.png": self.plot}
 
-    def save(self, folder: str | Path, command: Sequence[str] = ()) -> None:
+    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False) -> None:
         """The result's files and calibrated.toml, whose header records the command line."""
-        super().save(folder, command)
+        super().save(folder, command, draw_in_parallel)
         (Path(folder) / "calibrated.toml").write_text(self.calibrated_scenario_text(command), encoding="utf-8")

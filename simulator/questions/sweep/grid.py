@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import MAX_SHOWN, UserError, shortened, shown
+from simulator.questions.sweep.syntax import EXAMPLE
 from simulator.scenario.loading import load_scenario, parse_value, scenario_from_dict
 from simulator.scenario.schema import Scenario
 
 FLAG = "--param"
 MAX_POINTS = 1000  # grid points of a sweep: each is a full run; more is a mistake or several sweeps
-EXAMPLE = "e.g. --param stages.isolation.death_probability=0:0.2:11 or --param cohort.size=20,50,100"
 # Settings every grid point must share, so they are not sweep axes.
 NOT_SWEPT = {
     "simulation.seed": "every grid point uses the same seed so that the points share random numbers; use --seed",

@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.questions.validation.closed_forms import closed_form_cases
-from simulator.questions.validation.validation import TOLERANCE, Z_PASS, scenario_checks
+from simulator.questions.validation.criteria import TOLERANCE, Z_PASS
+from simulator.questions.validation.validation import scenario_checks
 from simulator.report.plots import LINE_COLOUR
 from simulator.scenario.schema import Scenario
 from simulator.simulation.options import RunOptions

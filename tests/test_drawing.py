@@ -1,0 +1,71 @@
+"""Drawing a run's figures: fixed margins keep every label inside the figure, and drawing half of them in a
+forked process writes the same files as drawing them all here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simulator import load_scenario, run
+from simulator.report import drawing
+from simulator.report.plots import survival_band, trm_distribution
+
+from helpers import SCENARIOS
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS.glob("*.toml")), ids=lambda path: path.stem)
+def result(request):
+    return run(load_scenario(request.param), replications=20)
+
+
+def _sticks_out(figure: Figure) -> bool:
+    """Whether anything drawn with the axes (title, axis and tick labels, legend) lies (partly) outside the
+    figure: what tight_layout would have moved in."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    (ax,) = figure.axes
+    box = ax.get_tightbbox(renderer)
+    return bool(box.x0 < 0 or box.y0 < 0 or box.x1 > figure.bbox.width or box.y1 > figure.bbox.height)
+
+
+def _fixed_margin_figures(result) -> list[Figure]:
+    """Survival (from reinfusion, or from enrolment without a transplant) and TRM, as the run draws them."""
+    if not result.scenario.has_transplant:
+        return [survival_band(result, "os_itt"), survival_band(result, "efs_itt")]
+    return [survival_band(result, "os"), survival_band(result, "dfs"), trm_distribution(result)]
+
+
+def test_fixed_margins_keep_every_label_inside_the_figure(result) -> None:
+    for figure in _fixed_margin_figures(result):
+        assert not _sticks_out(figure)
+
+
+def test_the_check_catches_a_label_outside_the_figure(result) -> None:
+    figure = _fixed_margin_figures(result)[-1]
+    figure.subplots_adjust(left=0.01)  # the y tick labels and label now lie left of the figure
+    assert _sticks_out(figure)
+
+
+def test_drawing_half_in_a_second_process_writes_the_same_files(result, tmp_path: Path) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    drawing.draw(result.figure_files(), here, in_parallel=False)
+    drawing.draw(result.figure_files(), there, in_parallel=True)
+    names = sorted(path.name for path in here.iterdir())
+    assert names == sorted(result.figure_files()) == sorted(path.name for path in there.iterdir())
+    assert all((here / name).read_bytes() == (there / name).read_bytes() for name in names)
+
+
+def _broken() -> Figure:
+    raise ValueError("no data")
+
+
+@pytest.mark.skipif(drawing._cores() < 2, reason="figures are drawn in a second process only on 2+ cores")
+def test_a_figure_that_fails_in_the_second_process_fails_the_run(tmp_path: Path) -> None:
+    makers = {"first.png": lambda: Figure(figsize=(2, 2)), "second.png": _broken}
+    with pytest.raises(RuntimeError, match="drawing second.png in a second process failed"):
+        drawing.draw(makers, tmp_path, in_parallel=True)
+    assert (tmp_path / "first.png").is_file()

@@ -1,0 +1,68 @@
+"""Start-up stays fast: `hsct-sim --help` and a run refused for bad input do not load the heavy libraries
+(numpy, pandas, matplotlib, scipy), which take about a second together. Checked by the modules loaded, not by a
+clock, so the test does not depend on how busy the machine is."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("numpy", "pandas", "matplotlib", "scipy", "simpy", "dask", "distributed")
+# Runs the command line in a fresh interpreter, then prints which heavy libraries it loaded and its exit code.
+PROBE = """
+import sys
+from simulator.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(sorted({name.partition('.')[0] for name in sys.modules} & set(%r)), code)
+""" % (HEAVY,)
+
+
+def _loaded(*argv: str) -> tuple[str, str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    loaded, _, code = done.stdout.strip().splitlines()[-1].rpartition(" ")
+    return loaded, code
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["sweep", "--help"], ["validate", "--help"]])
+def test_help_loads_no_heavy_library(argv: list[str]) -> None:
+    assert _loaded(*argv) == ("[]", "0")
+
+
+def test_a_bad_flag_loads_no_heavy_library() -> None:
+    assert _loaded("run", "scenarios/burt2006.toml", "--workers", "none") == ("[]", "2")
+
+
+def test_a_bad_scenario_loads_no_heavy_library(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text((ROOT / "scenarios" / "burt2006.toml").read_text().replace("size = 50", "size = -3"))
+    assert _loaded("run", str(scenario), "--output", str(tmp_path / "out")) == ("[]", "2")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_probe_sees_the_libraries_a_run_loads(tmp_path: Path) -> None:
+    """The check itself can fail: a command that does load the libraries is caught."""
+    loaded, code = _loaded("run", "scenarios/burt2006.toml", "--replications", "2", "--quiet", "--workers", "1",
+                           "--output", str(tmp_path / "out"))
+    assert (code, "pandas" in loaded, "matplotlib" in loaded) == ("0", True, True)
+
+
+def test_small_runs_stay_in_process_and_big_ones_use_every_core() -> None:
+    from simulator.scenario.loading import load_scenario
+    from simulator.simulation.execution import local_cores
+    from simulator.simulation.workers import IN_PROCESS_PATIENT_STAGES, default_workers, patient_stages
+
+    burt = load_scenario(ROOT / "scenarios" / "burt2006.toml")
+    assert patient_stages([burt], None) == 2000 * 50 * 6  # its default: in process, where it ran faster
+    assert patient_stages([burt, burt], 10) == 2 * 10 * 50 * 6
+    assert default_workers(patient_stages([burt], None)) == 1
+    assert default_workers(IN_PROCESS_PATIENT_STAGES - 1) == 1
+    assert default_workers(IN_PROCESS_PATIENT_STAGES) == local_cores()
+    assert default_workers(None) == local_cores()
