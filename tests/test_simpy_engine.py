@@ -61,7 +61,8 @@ def test_both_engines_give_every_shipped_scenario_the_same_patient_histories(pat
     scenario = load_scenario(path)
     fast, simpy, _, _ = both_engines(scenario, 11, range(40))
     assert_same_histories(fast, simpy)
-    assert np.isfinite(fast.death).any() and np.isfinite(fast.reinfusion).any()
+    assert np.isfinite(fast.death).any()  # the comparison is not of empty histories
+    assert np.isfinite(fast.reinfusion).any() == scenario.has_transplant
     assert np.nanmax(fast.queues["isolation_bed"].wait) > 0  # patients waited for beds: the queue was exercised
 
 
