@@ -77,6 +77,30 @@ def million(path: Path, patients: int) -> tuple[float, float]:
     return float(wall), float(peak)
 
 
+# --- the parent's serial work against the workers' (issue 13): CPU seconds of each in a fresh process ---
+def parent_and_workers(path: Path, patients: int) -> list[tuple[str, object]]:
+    """A whole run on all cores, files and figures written: the parent's CPU seconds (imports, merging,
+    summaries, writing) against the workers' (simulating), and the speed-up Amdahl's law then allows."""
+    code = (
+        "import math, resource, tempfile, time\n"
+        "from simulator import RunOptions, load_scenario, run\n"
+        "from simulator.simulation.execution import local_cores\n"
+        "if __name__ == '__main__':\n"
+        f"    s = load_scenario({str(path)!r})\n"
+        f"    r = run(s, replications=math.ceil({patients} / s.cohort.size), options=RunOptions(workers=local_cores()))\n"
+        "    with tempfile.TemporaryDirectory() as folder:\n"
+        "        r.save(folder, draw_in_parallel=False)\n"
+        "    me, them = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "    print(me.ru_utime + me.ru_stime, them.ru_utime + them.ru_stime)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    parent, workers = map(float, out.stdout.split())
+    serial = parent / (parent + workers)
+    return [("parallel_run_patients", patients), ("parent_cpu_seconds", f"{parent:.1f}"),
+            ("workers_cpu_seconds", f"{workers:.1f}"), ("parent_share_of_cpu", f"{serial:.3f}"),
+            ("amdahl_speedup_16_workers", f"{1 / (serial + (1 - serial) / 16):.1f}")]
+
+
 # --- start-up and the whole default run (issue 13): wall seconds of fresh processes, best of `repeats` ---
 
 PARTS = """
@@ -157,6 +181,8 @@ def main() -> None:
     parser.add_argument("--baseline-patients", type=int, default=20_000, help="patients for the baseline")
     parser.add_argument("--simpy-patients", type=int, default=50_000, help="patients for the SimPy engine")
     parser.add_argument("--big-patients", type=int, default=1_000_000, help="patients of the all-cores run")
+    parser.add_argument("--parallel-patients", type=int, default=2_000_000,
+                        help="patients of the run that sets the parent's work against the workers'")
     parser.add_argument("--startup-only", action="store_true", help="only the start-up and default-run lines")
     args = parser.parse_args()
     if args.startup_only:
@@ -199,6 +225,7 @@ def main() -> None:
         ("big_run_wall_seconds", f"{wall:.1f}"),
         ("big_run_peak_rss_mb", f"{peak:.0f}"),
     ]
+    rows += parent_and_workers(args.scenario, args.parallel_patients)
     rows += startup(args.scenario)
     for name, value in rows:
         print(f"{name}: {value}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_probability_option, add_run_options, run_options
+from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
 from simulator.errors import UserError
 
 MAX_FOLDER_NAME = 100
@@ -18,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                         help="two or more scenario files; differences are against the first")
     add_run_options(parser)
+    add_format_option(parser)
     add_probability_option(parser)
     parser.set_defaults(handler=command_compare)
 
@@ -40,7 +41,7 @@ def command_compare(args: argparse.Namespace) -> int:
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
     options = run_options(args, patient_stages(scenarios, args.replications))
-    with run_folder(args.output, "compare", name, args.command_line) as folder:
+    with run_folder(args.output, "compare", name, args.command_line, args.format) as folder:
         result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options)
         folder.write(result)
     print(result.text())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_run_options, run_options
+from simulator.commands.common import add_format_option, add_run_options, run_options
 from simulator.errors import UserError
 
 
@@ -34,6 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "mid-p: closer to alpha, may exceed it slightly)")
     parser.add_argument("--alpha", default="0.05", metavar="A", help="two-sided significance level (default 0.05)")
     add_run_options(parser)
+    add_format_option(parser)
     parser.add_argument("--set-a", dest="overrides_a", action="append", default=[], metavar="PATH=VALUE",
                         help="override a value in arm A's scenario only (repeatable); --set changes both arms")
     parser.add_argument("--set-b", dest="overrides_b", action="append", default=[], metavar="PATH=VALUE",
@@ -62,7 +63,7 @@ def command_power(args: argparse.Namespace) -> int:
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))
     options = run_options(args)
     arms = f"{scenario_a.short_name}-{scenario_b.short_name}"
-    with run_folder(args.output, "power", arms, args.command_line) as folder:
+    with run_folder(args.output, "power", arms, args.command_line, args.format) as folder:
         result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
                                 labels=labels, trm_test=trm_test, options=options)
         folder.write(result)

@@ -6,13 +6,14 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from simulator.commands.common import add_probability_option, add_run_options, run_options
+from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("run", help="simulate a scenario and summarise its outcomes")
     parser.add_argument("scenario", type=Path, help="scenario file (TOML), e.g. scenarios/burt2006.toml")
     add_run_options(parser)
+    add_format_option(parser)
     add_probability_option(parser)
     parser.add_argument("--patients-log", action="store_true",
                         help="also write patients.parquet, one row per simulated patient")
@@ -35,7 +36,7 @@ def command_run(args: argparse.Namespace) -> int:
 
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
     options = run_options(args, patient_stages([scenario], args.replications))
-    with run_folder(args.output, "run", scenario.short_name, args.command_line) as folder:
+    with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
         result = dataclasses.replace(result, conditions=conditions)
         if scenario.simulation.parameter_uncertainty:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_probability_option, add_run_options, run_options
+from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
 from simulator.questions.sweep.syntax import EXAMPLE
 
 
@@ -18,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="a scenario path and its values: START:STOP:STEPS (inclusive, evenly spaced) or "
                              f"v1,v2,...; several --param make a full grid ({EXAMPLE})")
     add_run_options(parser)
+    add_format_option(parser)
     add_probability_option(parser)
     parser.set_defaults(handler=command_sweep)
 
@@ -34,7 +35,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.catalogue)
     options = run_options(args, patient_stages(grid.scenarios, args.replications))
-    with run_folder(args.output, "sweep", grid.base.short_name, args.command_line) as folder:
+    with run_folder(args.output, "sweep", grid.base.short_name, args.command_line, args.format) as folder:
         result = run_sweep(grid, args.replications, args.seed, conditions, options)
         folder.write(result)
     print(result.text())

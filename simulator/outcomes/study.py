@@ -27,6 +27,10 @@ from simulator.scenario.schema import Scenario
 
 CURVES = ("os", "dfs", "relapse")
 MONTH_YEARS = 1 / 12
+# Curves and occupancy are kept for the first BAND_STUDIES studies of a run only: the figures' bands (2.5-97.5
+# percentiles across studies) are about as precise from them as from more, and memory then grows with studies by
+# their outcomes alone. The same studies whatever the workers or chunks.
+BAND_STUDIES = 2000
 
 
 @dataclass

@@ -60,6 +60,13 @@ TITLE_CHARACTERS = 95  # of a 10-point title across a 7.5-inch figure
 TITLE_LINE_INCHES = 10 * 1.2 / 72  # one line of a 10-point title
 
 
+def band_studies(result: PlottedRun, banded: np.ndarray) -> str:
+    """"simulated studies", or "the first 2,000 simulated studies" when the run kept curves and occupancy for
+    its first studies only (outcomes.study.BAND_STUDIES): what a band or mean in a figure is over."""
+    kept = len(banded)
+    return "simulated studies" if kept >= result.replications else f"the first {kept:,} simulated studies"
+
+
 def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """2.5, 50 and 97.5 percentiles across studies at each time, over the studies that can estimate the curve
     there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies."""
@@ -99,7 +106,7 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
                    label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
                          f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
     ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
-                    label="95% of simulated studies (2.5-97.5 percentiles)")
+                    label=f"95% of {band_studies(result, result.curves[curve])} (2.5-97.5 percentiles)")
     ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,
             label="Median simulated study (Kaplan-Meier)")
     points = published_points(result, curve)
@@ -163,9 +170,9 @@ def occupancy_band(result: PlottedRun, resource: str) -> Figure:
     figure = Figure(figsize=(8, 5.6))
     ax = figure.add_subplot()
     ax.fill_between(centres, lower, upper, color=LINE_COLOUR, alpha=0.2,
-                    label="95% of simulated studies (3-month moving average, centred)")
+                    label=f"95% of {band_studies(result, weekly)} (3-month moving average, centred)")
     ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
-            label="Mean over simulated studies (3-month moving average, centred)")
+            label=f"Mean over {band_studies(result, weekly)} (3-month moving average, centred)")
     ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5,  # type: ignore[arg-type]  # drawn for limited ones
                label=f"Capacity: {capacity}")
     ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from simulator.engine.randomness import StreamLayout
 from simulator.errors import UserError
 from simulator.outcomes.capacity import occupancy_grid_days
-from simulator.outcomes.study import curve_grid
+from simulator.outcomes.study import BAND_STUDIES, curve_grid
 from simulator.scenario.schema import Scenario
 from simulator.simulation.options import RunOptions
 
@@ -67,13 +67,19 @@ def chunk_bytes(scenario: Scenario, studies: int, patients: int | None = None) -
 
 
 def study_bytes(scenario: Scenario, patients_log: bool = False) -> int:
-    """Bytes kept in the parent per simulated study."""
-    curves = CURVES if scenario.has_transplant else CURVES_WITHOUT_TRANSPLANT
-    kept = len(scenario.outcome_names) * 8 + curves * len(curve_grid(scenario)) * 4
-    kept += OCCUPANCY_BYTES * len(occupancy_grid_days(scenario)) * len(scenario.finite_resources)
+    """Bytes kept in the parent per simulated study: its outcomes (and, if asked for, its patients' log)."""
+    kept = len(scenario.outcome_names) * 8
     if patients_log:
         kept += PATIENT_LOG_BYTES * scenario.cohort.max_patients
     return KEPT_FACTOR * kept
+
+
+def band_bytes(scenario: Scenario, replications: int) -> int:
+    """Bytes kept for the figures' bands: curves and occupancy of the first BAND_STUDIES studies."""
+    curves = CURVES if scenario.has_transplant else CURVES_WITHOUT_TRANSPLANT
+    per_study = curves * len(curve_grid(scenario)) * 4
+    per_study += OCCUPANCY_BYTES * len(occupancy_grid_days(scenario)) * len(scenario.finite_resources)
+    return KEPT_FACTOR * per_study * min(replications, BAND_STUDIES)
 
 
 def _chunks(replications: int, chunk_size: int) -> int:
@@ -86,7 +92,7 @@ def run_need(scenario: Scenario, replications: int, options: RunOptions, patient
     return Need(
         chunk_bytes(scenario, min(options.chunk_size, replications)),
         _in_flight(chunks, options.workers, options.scheduler),
-        replications * study_bytes(scenario, patients_log),
+        replications * study_bytes(scenario, patients_log) + band_bytes(scenario, replications),
     )
 
 

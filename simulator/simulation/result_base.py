@@ -22,6 +22,9 @@ from simulator import __version__
 from simulator.report import drawing
 from simulator.report.html_parts import preformatted
 
+PER_STUDY_TABLE = "replications.csv"  # one row per simulated study (or trial): the table that grows with a run
+TABLE_FORMATS = ("csv", "parquet")
+
 
 class Result:
     """The shared behaviour of result types; subclasses are dataclasses declared with `repr=False`."""
@@ -53,14 +56,20 @@ class Result:
         """Every figure, by file name."""
         return {name: draw() for name, draw in self.figure_files().items()}
 
-    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False) -> None:
+    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False,
+             table_format: str = "csv") -> None:
         """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
         and figures into an existing folder (the command line writes into a run folder moved into place only
-        when complete, and `draw_in_parallel`: half the figures in a forked process, report.drawing)."""
+        when complete, and `draw_in_parallel`: half the figures in a forked process, report.drawing).
+        `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: many
+        times faster than CSV for millions of rows); the summaries stay CSV."""
         folder = Path(folder)
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds)})
         for name, table in self.tables().items():
-            table.to_csv(folder / name, index=False)
+            if name == PER_STUDY_TABLE and table_format == "parquet":
+                table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
+            else:
+                table.to_csv(folder / name, index=False)
         for name, write in self.other_files().items():
             write(folder / name)
         drawing.draw(self.figure_files(), folder, draw_in_parallel)

@@ -21,7 +21,7 @@ from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.errors import UserError
 from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.patients import patient_log
-from simulator.outcomes.study import curve_grid, study_outcomes
+from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import refuse_processes
 from simulator.simulation.execution import chunks_of, map_chunks
@@ -34,7 +34,8 @@ tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from
 
 @dataclass
 class Chunk:
-    """Outcomes of the studies `replications` (and, if asked for, their patients' event log)."""
+    """Outcomes of the studies `replications` (and, if asked for, their patients' event log); curves and
+    occupancy only of those among the first BAND_STUDIES studies (the figures' bands)."""
 
     replications: range
     values: dict[str, np.ndarray]
@@ -53,9 +54,11 @@ def simulate_chunk(
     histories: Histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
                             else simulate_pathway(engine_scenario, u, layout))
     outcomes = study_outcomes(scenario, histories)
-    curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
+    banded = max(0, min(replications.stop, BAND_STUDIES) - replications.start)  # of the first BAND_STUDIES
+    curves = {name: curve[:banded].astype(np.float32) for name, curve in outcomes.curves.items()}
+    occupancy = {name: weekly[:banded] for name, weekly in outcomes.occupancy.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
-    return Chunk(replications, outcomes.values, curves, outcomes.occupancy, outcomes.wait_counts, log)
+    return Chunk(replications, outcomes.values, curves, occupancy, outcomes.wait_counts, log)
 
 
 def run(

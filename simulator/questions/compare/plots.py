@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulator.outcomes.vocabulary import colour, subtitle
-from simulator.report.plots import PlottedRun, published_points, study_band, time_axis
+from simulator.report.plots import PlottedRun, band_studies, published_points, study_band, time_axis
 
 
 class PlottedComparison(Protocol):
@@ -61,7 +61,7 @@ def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
         lower, median, upper, _ = study_band(run.curves[curve])
         line_colour = colour(number)
         ax.fill_between(run.grid_years, lower, upper, step="post", color=line_colour, alpha=0.15,
-                        label=f"{name}: 95% of simulated studies")
+                        label=f"{name}: 95% of {band_studies(run, run.curves[curve])}")
         ax.step(run.grid_years, median, where="post", color=line_colour, lw=2, label=f"{name}: median simulated study")
         points = published_points(run, curve)
         if points:

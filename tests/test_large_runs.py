@@ -1,0 +1,67 @@
+"""Runs of many studies: curves and occupancy kept for the first BAND_STUDIES studies only (memory grows with
+studies by their outcomes alone), said in the figures, and the per-study table as Parquet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import RunOptions, load_scenario, run
+from simulator.cli import main
+from simulator.outcomes import study
+from simulator.report.plots import occupancy_band, survival_band
+from simulator.simulation import memory, runner
+
+from helpers import SCENARIOS
+
+CENTRE = SCENARIOS / "centre_capacity.toml"
+
+
+@pytest.fixture
+def band_of_30(monkeypatch):
+    monkeypatch.setattr(runner, "BAND_STUDIES", 30)
+
+
+def test_curves_and_occupancy_are_those_of_the_first_studies_whatever_the_chunks(band_of_30):
+    scenario = load_scenario(CENTRE, ["cohort.referrals.rate_per_year=10"])
+    kept = run(scenario, replications=100, options=RunOptions(chunk_size=7, workers=2))
+    whole = run(scenario, replications=30)  # fewer studies than the band: all kept
+    for name, curves in kept.curves.items():
+        assert curves.shape[0] == 30
+        np.testing.assert_array_equal(curves, whole.curves[name])
+    for resource, weekly in kept.occupancy.items():
+        np.testing.assert_array_equal(weekly, whole.occupancy[resource])
+    assert len(kept.values["trm"]) == 100  # every study's outcomes
+
+
+def test_figures_say_their_bands_come_from_the_first_studies(band_of_30):
+    result = run(load_scenario(CENTRE, ["cohort.referrals.rate_per_year=10"]), replications=50)
+    labels = [t.get_text() for t in survival_band(result, "os").axes[0].get_legend().get_texts()]
+    assert any("95% of the first 30 simulated studies" in label for label in labels), labels
+    labels = [t.get_text() for t in occupancy_band(result, "isolation_bed").axes[0].get_legend().get_texts()]
+    assert any("Mean over the first 30 simulated studies" in label for label in labels), labels
+    whole = run(load_scenario(CENTRE, ["cohort.referrals.rate_per_year=10"]), replications=20)
+    labels = [t.get_text() for t in survival_band(whole, "os").axes[0].get_legend().get_texts()]
+    assert any(label.startswith("95% of simulated studies") for label in labels), labels
+
+
+def test_memory_kept_per_study_is_its_outcomes_once_past_the_band():
+    scenario = load_scenario(SCENARIOS / "burt2006.toml")
+    options = RunOptions(workers=1)
+    small = memory.run_need(scenario, study.BAND_STUDIES, options).kept
+    large = memory.run_need(scenario, 10 * study.BAND_STUDIES, options).kept
+    per_study = (large - small) / (9 * study.BAND_STUDIES)
+    assert per_study == memory.KEPT_FACTOR * 8 * len(scenario.outcome_names) <= 1024
+
+
+def test_parquet_holds_the_same_table_as_csv(in_tmp_cwd):
+    burt = str(SCENARIOS / "burt2006.toml")
+    common = ["run", burt, "--replications", "30", "--quiet"]
+    assert main([*common, "--output", "csv"]) == 0
+    assert main([*common, "--output", "parquet", "--format", "parquet"]) == 0
+    assert not (in_tmp_cwd / "parquet" / "replications.csv").exists()
+    from_csv = pd.read_csv(in_tmp_cwd / "csv" / "replications.csv", float_precision="round_trip")
+    from_parquet = pd.read_parquet(in_tmp_cwd / "parquet" / "replications.parquet")
+    pd.testing.assert_frame_equal(from_parquet, from_csv, check_exact=True)
+    assert (in_tmp_cwd / "parquet" / "summary.csv").read_bytes() == (in_tmp_cwd / "csv" / "summary.csv").read_bytes()
