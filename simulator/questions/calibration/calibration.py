@@ -30,6 +30,7 @@ from simulator.outcomes.summary import StatisticalWarning
 from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target, check_problem
 from simulator.questions.calibration.result import CalibrationResult, Evaluation
 from simulator.scenario.schema import Scenario
+from simulator.simulation.execution import kept_pool
 from simulator.simulation.memory import check_fits, run_need
 from simulator.simulation.options import RunOptions
 from simulator.simulation.results import RunResult
@@ -173,7 +174,8 @@ def calibrate(
     need = run_need(base, replications, options)
     check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()
-    with tqdm(unit="evaluation", disable=not options.progress, desc="calibrating") as bar:
+    # one pool of workers for every evaluation: the refinement simulates one point at a time
+    with tqdm(unit="evaluation", disable=not options.progress, desc="calibrating") as bar, kept_pool():
         objective = _Objective(source, targets, free, replications, seed, options.quiet(), bar)
         _search(objective, _start(base, free))
         assert objective.best is not None
