@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 from tqdm import tqdm
 
 from simulator.errors import UserError
@@ -48,7 +47,9 @@ def _start_points(dimensions: int) -> np.ndarray:
     if dimensions in GRID_PER_AXIS:
         axis = np.linspace(0.0, 1.0, GRID_PER_AXIS[dimensions])
         return np.array(list(itertools.product(axis, repeat=dimensions)))
-    sample = stats.qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
+    from scipy.stats import qmc  # imported here: every command imports this module, scipy.stats takes ~0.4 s
+
+    sample = qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
     return np.vstack([np.full(dimensions, 0.5), sample])
 
 
@@ -245,6 +246,8 @@ def _start(scenario: Scenario, free: list[FreeParameter]) -> np.ndarray:
 
 def _search(objective: _Objective, start: np.ndarray) -> None:
     """Grid, then refine from the best grid point; the objective keeps the best evaluation itself."""
+    from scipy import optimize  # imported here, as scipy.stats above
+
     dimensions = len(start)
     objective(start, "start")
     points = _start_points(dimensions)
