@@ -5,7 +5,9 @@
 Prints one `name: value` per line (a stable format to compare runs). Figures are whole runs of the
 public API (`simulator.run`: sampling, SimPy queues, Kaplan-Meier / Aalen-Johansen, aggregation); the
 baseline (benchmarks/baseline.py) only simulates. `simpy_*` is the per-patient SimPy engine (`--engine simpy`,
-the same histories as ours). Compare ratios from one run: machines are noisy.
+the same histories as ours). `power_seconds` and `calibrate_seconds` are whole commands on 2 workers (start-up
+and the run folder included): README's power example at 2,000 trials per size, and its calibrate example.
+Compare ratios from one run: machines are noisy.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,11 +111,12 @@ import sys, time
 began = time.perf_counter()
 from simulator.report import drawing, html
 from simulator.scenario.loading import load_scenario
+from simulator.simulation.options import RunOptions
 from simulator.simulation.runner import run
 from simulator.simulation.workers import default_workers, patient_stages
 imported = time.perf_counter()
 scenario = load_scenario(sys.argv[1])
-result = run(scenario, workers=default_workers(patient_stages([scenario], None)))
+result = run(scenario, options=RunOptions(workers=default_workers(patient_stages([scenario], None))))
 simulated = time.perf_counter()
 summary, studies = result.summary, result.studies
 aggregated = time.perf_counter()
@@ -174,6 +178,33 @@ def startup(path: Path, repeats: int = 5) -> list[tuple[str, object]]:
     return rows
 
 
+POWER = ["power", "scenarios/burt2006.toml", "scenarios/ebmt2004.toml", "--sizes", "20,50,100,200",
+         "--replications", "2000"]
+CALIBRATE = ["calibrate", "scenarios/burt2006.toml", "--target", "os_5y=0.84", "--target", "dfs_5y=0.50",
+             "--free", "followup.relapse.rate_per_year=0.05:0.3",
+             "--free", "followup.death_after_relapse.rate_per_year=0.02:0.3"]  # the README example
+
+
+def command_seconds(arguments: list[str], runs: int) -> float:
+    """Best wall seconds of `hsct-sim ARGUMENTS` on 2 workers, start-up and writing the run folder included."""
+    best = math.inf
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "simulator", *arguments, "--workers", "2", "--quiet",
+                            "--output", str(Path(folder) / "run")], cwd=ROOT, capture_output=True, check=True)
+            best = min(best, time.perf_counter() - began)
+    return best
+
+
+def question_rows(runs: int) -> list[tuple[str, object]]:
+    """The commands beyond `run` that simulate many studies: power (4 sizes x 2,000 trials) and calibrate."""
+    return [
+        ("power_seconds", f"{command_seconds(POWER, runs):.1f}"),
+        ("calibrate_seconds", f"{command_seconds(CALIBRATE, runs):.1f}"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "burt2006.toml")
@@ -184,6 +215,7 @@ def main() -> None:
     parser.add_argument("--parallel-patients", type=int, default=2_000_000,
                         help="patients of the run that sets the parent's work against the workers'")
     parser.add_argument("--startup-only", action="store_true", help="only the start-up and default-run lines")
+    parser.add_argument("--question-runs", type=int, default=2, help="runs of power and calibrate (best kept)")
     args = parser.parse_args()
     if args.startup_only:
         for name, value in startup(args.scenario):
@@ -227,6 +259,7 @@ def main() -> None:
     ]
     rows += parent_and_workers(args.scenario, args.parallel_patients)
     rows += startup(args.scenario)
+    rows += question_rows(args.question_runs)
     for name, value in rows:
         print(f"{name}: {value}")
 

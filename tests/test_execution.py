@@ -7,9 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simulator.cli import main
+from simulator.questions.calibration.calibration import calibrate
+from simulator.questions.calibration.problem import FreeParameter, Target
+from simulator.simulation import execution
+from simulator.simulation.execution import kept_pool, map_chunks
+from simulator.simulation.options import RunOptions
 
 from helpers import ROOT, SCENARIOS
 
@@ -73,3 +79,51 @@ def test_ctrl_c_stops_workers_promptly_and_writes_nothing(in_tmp_cwd):
     assert process.returncode == 130
     assert err.strip() == "hsct-sim: interrupted; no run folder was written"
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def _square_where(x: int) -> tuple[int, int]:
+    """x squared and the process that computed it; slow enough that both workers take chunks."""
+    time.sleep(0.05)
+    return x * x, os.getpid()
+
+
+def _mapped(chunks: list[int]) -> tuple[list[int], set[int]]:
+    """The results in chunk order and the processes that computed them."""
+    out = sorted(map_chunks(_square_where, chunks, RunOptions(workers=2)))
+    return [value for _, (value, _) in out], {pid for _, (_, pid) in out}
+
+
+def test_a_kept_pool_runs_every_map_on_the_same_two_workers_and_stops_them_at_the_end():
+    with kept_pool():
+        first, first_workers = _mapped(list(range(8)))
+        second, second_workers = _mapped(list(range(10, 16)))
+    assert first == [x * x for x in range(8)] and second == [x * x for x in range(10, 16)]
+    workers = first_workers | second_workers
+    assert len(workers) == 2 and os.getpid() not in workers  # a pool per map would have given 4 processes
+    for pid in workers:  # joined: gone, not left running or as zombies
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_map_ended_early_stops_the_kept_pool_and_the_next_map_starts_another(monkeypatch):
+    started = []
+    start = execution._start_pool
+    monkeypatch.setattr(execution, "_start_pool", lambda workers: started.append(workers) or start(workers))
+    with kept_pool():
+        for _ in map_chunks(_square_where, list(range(8)), RunOptions(workers=2)):
+            break  # the pool's workers may still hold this map's chunks: they must not reach the next map
+        values, _ = _mapped(list(range(5)))
+    assert values == [x * x for x in range(5)] and started == [2, 2]
+
+
+def test_calibration_starts_its_workers_once_and_matches_one_process(monkeypatch):
+    free = [FreeParameter("followup.relapse.rate_per_year", 0.05, 0.3)]
+    targets = [Target("os_5y", 0.84)]
+    alone = calibrate(BURT, targets, free, replications=60, seed=2006, options=RunOptions(workers=1, chunk_size=20))
+    started = []
+    start = execution._start_pool
+    monkeypatch.setattr(execution, "_start_pool", lambda workers: started.append(workers) or start(workers))
+    pooled = calibrate(BURT, targets, free, replications=60, seed=2006, options=RunOptions(workers=2, chunk_size=20))
+    assert started == [2] and pooled.evaluations > 10
+    pd.testing.assert_frame_equal(pooled.trace_table(), alone.trace_table())
+    assert pooled.fitted == alone.fitted and pooled.mc_se == alone.mc_se

@@ -15,6 +15,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.pool import Pool
 from typing import Any, Generic, TypeVar
 
 from simulator.errors import UserError
@@ -27,6 +29,7 @@ X = TypeVar("X")
 MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
 STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
 PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
+_kept_pools: list[dict[int, Pool]] = []  # inside `kept_pool`: its pools by number of workers, started when first used
 
 
 def local_cores() -> int:
@@ -84,19 +87,52 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
+@contextmanager
+def kept_pool() -> Iterator[None]:
+    """Within the block, every `map_chunks` on local workers shares one pool, started when first needed and
+    stopped at the end: a calibration's many small evaluations start their workers once, not once each."""
+    pools: dict[int, Pool] = {}
+    _kept_pools.append(pools)
+    try:
+        yield
+    except BaseException:
+        for pool in pools.values():
+            pool.terminate()
+        raise
+    else:
+        for pool in pools.values():
+            pool.close()
+    finally:
+        _kept_pools.remove(pools)
+        for pool in pools.values():
+            pool.join()
+
+
+def _start_pool(workers: int) -> Pool:
     # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     # Ctrl-C or SIGTERM wait until the workers exist: raised inside fork's callbacks, Python would swallow them
     unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        pool = multiprocessing.get_context(method).Pool(min(workers, len(chunks)), initializer=_start_worker,
-                                                        initargs=(os.getpid(),))
+        pool = multiprocessing.get_context(method).Pool(workers, initializer=_start_worker, initargs=(os.getpid(),))
     except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         raise
     try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # a Ctrl-C that came while forking arrives here
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    return pool
+
+
+def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
+    if _kept_pools:
+        yield from _on_kept_pool(task, chunks, workers, _kept_pools[-1])
+        return
+    pool = _start_pool(min(workers, len(chunks)))
+    try:
         yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
         pool.close()
     except BaseException:
@@ -104,6 +140,22 @@ def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[
         raise
     finally:
         pool.join()
+
+
+def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: dict[int, Pool]
+                  ) -> Iterator[tuple[int, T]]:
+    """As `_on_pool` on the block's pool of `workers`; stopped if this map ends early, as its workers may still
+    be running its chunks (the next map starts another)."""
+    if workers not in pools:
+        pools[workers] = _start_pool(workers)
+    pool = pools[workers]
+    try:
+        yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
+    except BaseException:
+        del pools[workers]
+        pool.terminate()
+        pool.join()
+        raise
 
 
 def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str, timeout: float) -> Iterator[tuple[int, T]]:

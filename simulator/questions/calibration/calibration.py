@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 from tqdm import tqdm
 
 from simulator.errors import UserError
@@ -30,6 +29,7 @@ from simulator.outcomes.summary import StatisticalWarning
 from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target, check_problem
 from simulator.questions.calibration.result import CalibrationResult, Evaluation
 from simulator.scenario.schema import Scenario
+from simulator.simulation.execution import kept_pool
 from simulator.simulation.memory import check_fits, run_need
 from simulator.simulation.options import RunOptions
 from simulator.simulation.results import RunResult
@@ -47,7 +47,9 @@ def _start_points(dimensions: int) -> np.ndarray:
     if dimensions in GRID_PER_AXIS:
         axis = np.linspace(0.0, 1.0, GRID_PER_AXIS[dimensions])
         return np.array(list(itertools.product(axis, repeat=dimensions)))
-    sample = stats.qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
+    from scipy.stats import qmc  # imported here: every command imports this module, scipy.stats takes ~0.4 s
+
+    sample = qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
     return np.vstack([np.full(dimensions, 0.5), sample])
 
 
@@ -173,7 +175,8 @@ def calibrate(
     need = run_need(base, replications, options)
     check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()
-    with tqdm(unit="evaluation", disable=not options.progress, desc="calibrating") as bar:
+    # one pool of workers for every evaluation: the refinement simulates one point at a time
+    with tqdm(unit="evaluation", disable=not options.progress, desc="calibrating") as bar, kept_pool():
         objective = _Objective(source, targets, free, replications, seed, options.quiet(), bar)
         _search(objective, _start(base, free))
         assert objective.best is not None
@@ -243,6 +246,8 @@ def _start(scenario: Scenario, free: list[FreeParameter]) -> np.ndarray:
 
 def _search(objective: _Objective, start: np.ndarray) -> None:
     """Grid, then refine from the best grid point; the objective keeps the best evaluation itself."""
+    from scipy import optimize  # imported here, as scipy.stats above
+
     dimensions = len(start)
     objective(start, "start")
     points = _start_points(dimensions)
