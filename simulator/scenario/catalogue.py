@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-Kind = Literal["proportion", "days", "months", "per year", "per 100 enrolled", "units in use"]
+Kind = Literal["proportion", "days", "months", "per year", "per 100 enrolled", "units in use", "cost", "years", "QALYs"]
 # Units a figure title leaves out: the axis label says them, and the title reads better without.
 _UNITS_LEFT_OUT_OF_TITLES = ("probability", "deaths / enrolled", "share of enrolled")
 
@@ -169,11 +169,32 @@ def _while_waiting() -> list[Outcome]:
                    "per 100 enrolled", None, None, False, zero_without_queue=True) for what in ("deaths", "withdrawals")]
 
 
+def resource_cost(resource: str) -> str:
+    """The discounted cost of a resource's days per patient: `isolation_bed` -> `cost_isolation_bed`."""
+    return f"cost_{resource}"
+
+
+def _economic(priced_resources: tuple[str, ...]) -> list[Outcome]:
+    """Per patient from enrolment to the horizon, with a scenario's [economics]; in its currency."""
+    outcomes = []
+    for suffix, how in (("", "discounted"), ("_undiscounted", "undiscounted")):
+        outcomes += [
+            _fixed(f"costs{suffix}", "cost", f"Mean costs per patient, {how}", "currency", None, None, False),
+            _fixed(f"qalys{suffix}", "QALYs", f"Mean QALYs per patient, {how}", "QALYs", None, None, True),
+            _fixed(f"life_years{suffix}", "years", f"Mean life-years per patient, {how}", "years", None, None, True),
+        ]
+    outcomes += [Outcome(resource_cost(r), "resource_cost", "cost", f"Mean cost of {r.replace('_', ' ')} days per "
+                         "patient, discounted", "currency", resource_cost(r), resource_cost(r), None, resource=r)
+                 for r in priced_resources]
+    return outcomes
+
+
 @lru_cache(maxsize=256)
 def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, finite_resources: tuple[str, ...],
-                    transplant: bool = True) -> dict[str, Outcome]:
+                    transplant: bool = True, priced_resources: tuple[str, ...] | None = None) -> dict[str, Outcome]:
     """Every outcome, by name, in the order `run` reports them. Cached: tables and figures look it up often.
-    Callers must not change the dict (use `dict(...)` to combine catalogues). Without a transplant, only the
+    Callers must not change the dict (use `dict(...)` to combine catalogues). With `priced_resources` (the
+    scenario has [economics]), costs, QALYs and life-years per patient and each priced resource's cost. Without a transplant, only the
     outcomes from enrolment (and of resources) exist: those timed from reinfusion are absent, not zero."""
     outcomes = [_at_landmark(family, years) for family in LANDMARKED for years in landmarks_years
                 if transplant or LANDMARKED[family].intention_to_treat]
@@ -181,6 +202,7 @@ def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, fi
     outcomes += study_wide if transplant else [o for o in study_wide if o.name == "deaths"]
     outcomes += [_of_resource(family, resource) for resource in finite_resources for family in PER_RESOURCE]
     outcomes += _while_waiting() if finite_resources else []
+    outcomes += _economic(priced_resources) if priced_resources is not None else []
     return {outcome.name: outcome for outcome in outcomes}
 
 

@@ -52,7 +52,7 @@ def simulate_chunk(
     u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
     histories: Histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
                             else simulate_pathway(engine_scenario, u, layout))
-    outcomes = study_outcomes(scenario, histories)
+    outcomes = study_outcomes(scenario, histories, engine_scenario.economics)  # with the prices drawn
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
     return Chunk(replications, outcomes.values, curves, outcomes.occupancy, outcomes.wait_counts, log)
