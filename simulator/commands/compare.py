@@ -9,6 +9,7 @@ from simulator.commands.common import add_probability_option, add_run_options, r
 from simulator.errors import UserError
 from simulator.outcomes.summary import warn_if_not_evaluable
 from simulator.questions.compare.compare import compare
+from simulator.questions.compare.economics import DEFAULT_WTP, parse_wtp
 from simulator.scenario.loading import load_scenario
 from simulator.simulation.runfolder import run_folder
 
@@ -23,10 +24,14 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="two or more scenario files; differences are against the first")
     add_run_options(parser)
     add_probability_option(parser)
+    parser.add_argument("--wtp", default=",".join(f"{x:g}" for x in DEFAULT_WTP), metavar="LIST",
+                        help="willingness to pay per QALY, in the scenarios' currency, for the net monetary benefit "
+                             "(scenarios with [economics]; default %(default)s)")
     parser.set_defaults(handler=command_compare)
 
 
 def command_compare(args: argparse.Namespace) -> int:
+    wtp = parse_wtp(args.wtp)
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
@@ -38,7 +43,7 @@ def command_compare(args: argparse.Namespace) -> int:
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
     options = run_options(args)
     with run_folder(args.output, "compare", name, args.command_line) as folder:
-        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options)
+        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options, wtp)
         folder.write(result)
     print(result.text())
     print(f"\nRun folder: {folder}")
