@@ -118,6 +118,9 @@ def test_a_three_state_cohort_model_solved_exactly_agrees_with_the_simulation():
     exact_costs = (c_rem * costs[0] + c_rel * costs[1] + c_relapse * a * costs[0]
                    + c_death * (death_remission * costs[0] + death_relapse * costs[1]))
     assert_within_mc_se(values["costs"], exact_costs, "costs")
+    for name in ("costs", "qalys"):  # the patient-level SE of a study's mean is the spread of the studies' means
+        spread, per_study = values[name].std(ddof=1), values[f"{name}_first_order_se"].mean()
+        assert abs(per_study / spread - 1) < 4 / np.sqrt(2 * (len(values[name]) - 1)), (name, per_study, spread)
     plain = _discounted_occupancy(q, 0.0, HORIZON)
     assert_within_mc_se(values["qalys_undiscounted"], u_rem * plain[0] + u_rel * plain[1], "undiscounted QALYs")
 

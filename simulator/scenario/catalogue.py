@@ -183,6 +183,12 @@ def _economic(priced_resources: tuple[str, ...]) -> list[Outcome]:
             _fixed(f"qalys{suffix}", "QALYs", f"Mean QALYs per patient, {how}", "QALYs", None, None, True),
             _fixed(f"life_years{suffix}", "years", f"Mean life-years per patient, {how}", "years", None, None, True),
         ]
+    outcomes += [
+        _fixed("costs_first_order_se", "cost", "Patient-level standard error of a study's mean costs", "currency",
+               None, None, None),
+        _fixed("qalys_first_order_se", "QALYs", "Patient-level standard error of a study's mean QALYs", "QALYs",
+               None, None, None),
+    ]
     outcomes += [Outcome(resource_cost(r), "resource_cost", "cost", f"Mean cost of {r.replace('_', ' ')} days per "
                          "patient, discounted", "currency", resource_cost(r), resource_cost(r), None, resource=r)
                  for r in priced_resources]

@@ -25,7 +25,9 @@ from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.compare import plots as compare_plots
+from simulator.questions.compare import psa_plots
 from simulator.questions.compare.economics import DEFAULT_WTP, economics_lines, economics_table, priced
+from simulator.questions.compare.psa import psa_lines, psa_table
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, runs_need
 from simulator.simulation.options import RunOptions
@@ -53,6 +55,11 @@ class CompareResult(Result):
         """Incremental costs, QALYs, ICER and INMB against the first (questions/compare/economics.py), when
         every scenario has [economics]; None otherwise."""
         return economics_table(self.names, self.runs, self.wtp) if priced([r.scenario for r in self.runs]) else None
+
+    @property
+    def is_psa(self) -> bool:
+        """With [economics] and --uncertainty: each study is a parameter draw of a probabilistic analysis."""
+        return self.economics is not None and all(r.scenario.simulation.parameter_uncertainty for r in self.runs)
 
     @property
     def replications(self) -> int:
@@ -151,6 +158,8 @@ class CompareResult(Result):
         lines += self._higher_lines()
         if self.economics is not None:
             lines += economics_lines(self.economics)
+        if self.is_psa:
+            lines += psa_lines(self.runs, self.wtp)
         lines.append("compare.csv and differences.csv hold every outcome.")
         return "\n".join(lines)
 
@@ -190,6 +199,10 @@ class CompareResult(Result):
                 "relapse_cif.png": partial(self.plot_survival, "relapse"),
                 "trm.png": self.plot_trm,
             }
+        if self.is_psa:
+            figures |= {name: partial(draw, self.names, self.runs, self.wtp, self.seed) for name, draw in (
+                ("ce_plane.png", psa_plots.ce_plane), ("ceac.png", psa_plots.ceac_figure),
+                ("evpi.png", psa_plots.evpi_figure))}
         return figures | {"outcomes.png": self.plot_outcomes}
 
     def manifest(self) -> dict[str, Any]:
@@ -205,6 +218,8 @@ class CompareResult(Result):
         """compare.csv, differences.csv and replications.csv (every scenario's studies)."""
         studies = pd.concat([r.studies.assign(scenario=n) for n, r in zip(self.names, self.runs)], ignore_index=True)
         economics = {} if self.economics is None else {"economics.csv": self.economics}
+        if self.is_psa:
+            economics["psa.csv"] = psa_table(self.runs, self.seed)
         return {"compare.csv": self.summary, "differences.csv": self.differences,
                 "replications.csv": studies[["scenario", "replication", *self.outcomes]]} | economics
 

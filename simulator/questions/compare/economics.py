@@ -97,6 +97,8 @@ def economics_lines(table: pd.DataFrame, letters: str = "BCDEFGHIJ") -> list[str
             lines.append("       the QALY difference is within 2 MC SE of 0: the ICER is unstable; add replications")
         for r in rows.itertuples():
             effective = "cost-effective" if r.inmb > 0 else "not cost-effective"
+            if abs(r.inmb) < 2 * r.inmb_mc_se:
+                effective += ", within 2 MC SE of 0: add replications to tell"
             lines.append(f"       at {cur} {r.wtp:,.0f}/QALY: INMB {r.inmb:+,.0f} ± {r.inmb_mc_se:,.0f} {cur} "
                          f"({letter} {effective})")
     return lines
