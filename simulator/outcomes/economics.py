@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from simulator.engine.pathway import Histories
-from simulator.errors import UserError
 from simulator.scenario.catalogue import resource_cost
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.economics import Economics
@@ -86,9 +85,6 @@ def _spans(scenario: Scenario, h: Histories) -> tuple[_Spans, np.ndarray]:
 def economic_outcomes(scenario: Scenario, economics: Economics, h: Histories) -> dict[str, np.ndarray]:
     """Mean costs, QALYs and life-years per enrolled patient of each study, discounted and not, and each priced
     resource's discounted cost. `economics` is the scenario's table with this chunk's drawn prices."""
-    if h.discharge is None:
-        raise UserError(f"{scenario.metadata.name}: [economics] needs the time each patient spends in each stage, "
-                        "which only the default engine records; run without --engine simpy")
     spans, enrolled = _spans(scenario, h)
     states = economics.states
     values: dict[str, Any] = {}
