@@ -112,9 +112,9 @@ def economic_outcomes(scenario: Scenario, economics: Economics, h: Histories) ->
                 values[resource_cost(resource)] = resource_costs
         values |= {f"costs{suffix}": costs, f"qalys{suffix}": qalys, f"life_years{suffix}": life}
     count = enrolled.sum(axis=1)
-    means = {name: np.where(enrolled, value, 0.0).sum(axis=1) / count for name, value in values.items()}
-    for name in ("costs", "qalys"):  # first-order noise: what a probabilistic analysis's draw keeps of chance
-        spread = np.where(enrolled, (values[name] - means[name][:, np.newaxis]) ** 2, 0.0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):  # one patient: no spread to estimate
-            means[f"{name}_first_order_se"] = np.sqrt(spread / (count - 1) / count)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a study without patients (referrals): NaN, not evaluable
+        means = {name: np.where(enrolled, value, 0.0).sum(axis=1) / count for name, value in values.items()}
+        for name in ("costs", "qalys"):  # first-order noise: what a probabilistic analysis's draw keeps of chance
+            spread = np.where(enrolled, (values[name] - means[name][:, np.newaxis]) ** 2, 0.0).sum(axis=1)
+            means[f"{name}_first_order_se"] = np.sqrt(spread / (count - 1) / count)  # one patient: NaN
     return means

@@ -43,8 +43,8 @@ def evpi(costs: np.ndarray, qalys: np.ndarray, wtp: np.ndarray) -> np.ndarray:
 
 
 def wtp_grid(wtp: Sequence[float]) -> np.ndarray:
-    """Thresholds for the curves: 0 to twice the largest asked for (at least 50,000), and those asked for."""
-    top = max(2 * max(wtp, default=0.0), 50000.0)
+    """Thresholds for the curves: 0 to four times the largest asked for (at least 100,000), and those asked for."""
+    top = max(4 * max(wtp, default=0.0), 100000.0)
     return np.union1d(np.linspace(0.0, top, 201), np.asarray(wtp, dtype=float))
 
 
