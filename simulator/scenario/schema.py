@@ -323,8 +323,8 @@ class Scenario(_Model):
         if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
             raise ValueError(
                 "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
-                "e.g. death_probability = { events = 1, n = 50 } or rate_per_year = { events = 10, "
-                "person_years = 80 }; this scenario has none"
+                "e.g. death_probability = { events = 1, n = 50 }, rate_per_year = { events = 10, "
+                "person_years = 80 } or an [economics] cost { mean = 1000, se = 200 }; this scenario has none"
             )
         return self
 
