@@ -81,6 +81,7 @@ def test_a_fixed_length_stage_costs_exactly_its_prices():
     np.testing.assert_allclose(values["costs_undiscounted"], once + days * (per_day + bed_day), rtol=1e-12)
     np.testing.assert_allclose(values["costs"], once + (per_day + bed_day) * discounted_days, rtol=1e-12)
     np.testing.assert_allclose(values["cost_bed"], bed_day * discounted_days, rtol=1e-12)
+    np.testing.assert_allclose(values["cost_stage_chemo"], once + per_day * discounted_days, rtol=1e-12)
     np.testing.assert_allclose(values["qalys_undiscounted"], HORIZON - 0.5 * years, rtol=1e-12)
     np.testing.assert_allclose(values["life_years"], (1 - np.exp(-delta * HORIZON)) / delta, rtol=1e-12)
 
@@ -118,6 +119,10 @@ def test_a_three_state_cohort_model_solved_exactly_agrees_with_the_simulation():
     exact_costs = (c_rem * costs[0] + c_rel * costs[1] + c_relapse * a * costs[0]
                    + c_death * (death_remission * costs[0] + death_relapse * costs[1]))
     assert_within_mc_se(values["costs"], exact_costs, "costs")
+    assert_within_mc_se(values["cost_of_events"], c_relapse * a * costs[0]
+                        + c_death * (death_remission * costs[0] + death_relapse * costs[1]), "costs of events")
+    parts = values["cost_in_remission"] + values["cost_in_relapse"] + values["cost_of_events"]
+    np.testing.assert_allclose(parts, values["costs"], rtol=1e-12)  # the breakdown adds up
     for name in ("costs", "qalys"):  # the patient-level SE of a study's mean is the spread of the studies' means
         spread, per_study = values[name].std(ddof=1), values[f"{name}_first_order_se"].mean()
         assert abs(per_study / spread - 1) < 4 / np.sqrt(2 * (len(values[name]) - 1)), (name, per_study, spread)

@@ -92,6 +92,7 @@ def test_compare_writes_economics_csv_at_the_wtp_given(in_tmp_cwd, capsys):
     Path("b.toml").write_text(_toml("B", 0.8, 3000))
     assert main(["compare", "a.toml", "b.toml", "--wtp", "5000,20000,30000", "--quiet", "--output", "out",
                  "--workers", "1"]) == 0
+    assert Path("out/costs_breakdown.png").exists()
     table = pd.read_csv("out/economics.csv")
     assert table.wtp.tolist() == [5000, 20000, 30000]
     assert table.inmb.tolist() == pytest.approx([-10000, 20000, 40000], abs=1e-6)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from simulator.engine.pathway import Histories
-from simulator.scenario.catalogue import resource_cost
+from simulator.scenario.catalogue import resource_cost, stage_cost
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.economics import Economics
 from simulator.scenario.schema import Scenario
@@ -82,6 +82,24 @@ def _spans(scenario: Scenario, h: Histories) -> tuple[_Spans, np.ndarray]:
     return spans, enrolled
 
 
+def _cost_parts(scenario: Scenario, economics: Economics, spans: _Spans, cost_rate: float) -> dict[str, Any]:
+    """Per patient, by catalogue name: each priced stage (once and per day), each priced resource's days, the
+    years in remission and with active disease, and the events; they add up to the costs."""
+    _, in_stage, in_remission, active = spans.times(cost_rate)
+    states, events = economics.states, economics.events
+    parts = {stage_cost(name): stage.cost_once * spans.discount(f"entering {name}", cost_rate)
+             + stage.cost_per_day * DAYS_PER_YEAR * in_stage[name] for name, stage in economics.stages.items()}
+    for resource, price in economics.resources.items():
+        held = sum((in_stage[name] for name, s in scenario.stages.items() if s.resource == resource),
+                   np.zeros_like(in_remission))
+        parts[resource_cost(resource)] = price.cost_per_day * DAYS_PER_YEAR * held
+    parts["cost_in_remission"] = states.remission.cost_per_year * in_remission
+    parts["cost_in_relapse"] = states.relapse.cost_per_year * active
+    parts["cost_of_events"] = (events.relapse * spans.discount("relapse", cost_rate)
+                               + events.death * spans.discount("death", cost_rate))
+    return parts
+
+
 def economic_outcomes(scenario: Scenario, economics: Economics, h: Histories) -> dict[str, np.ndarray]:
     """Mean costs, QALYs and life-years per enrolled patient of each study, discounted and not, and each priced
     resource's discounted cost. `economics` is the scenario's table with this chunk's drawn prices."""
@@ -97,19 +115,10 @@ def economic_outcomes(scenario: Scenario, economics: Economics, h: Histories) ->
         for name, years_in in in_stage.items():
             stage = economics.stages.get(name)
             qalys = qalys + (states.relapse.utility if stage is None or stage.utility is None else stage.utility) * years_in
-        _, in_stage, in_remission, active = spans.times(cost_rate)
-        costs = (states.remission.cost_per_year * in_remission + states.relapse.cost_per_year * active
-                 + economics.events.relapse * spans.discount("relapse", cost_rate)
-                 + economics.events.death * spans.discount("death", cost_rate))
-        for name, stage in economics.stages.items():
-            costs = costs + stage.cost_once * spans.discount(f"entering {name}", cost_rate)
-            costs = costs + stage.cost_per_day * DAYS_PER_YEAR * in_stage[name]
-        for resource, price in economics.resources.items():
-            held = sum((in_stage[name] for name, s in scenario.stages.items() if s.resource == resource), np.zeros_like(life))
-            resource_costs = price.cost_per_day * DAYS_PER_YEAR * held
-            costs = costs + resource_costs
-            if not suffix:
-                values[resource_cost(resource)] = resource_costs
+        parts = _cost_parts(scenario, economics, spans, cost_rate)
+        if not suffix:
+            values |= parts
+        costs = sum(parts.values(), np.zeros_like(life))
         values |= {f"costs{suffix}": costs, f"qalys{suffix}": qalys, f"life_years{suffix}": life}
     count = enrolled.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # a study without patients (referrals): NaN, not evaluable

@@ -363,9 +363,10 @@ class Scenario(_Model):
     def catalogue(self) -> dict[str, Outcome]:
         """Every outcome `run` reports, by name, in the order it reports them (catalogue.py); do not change it.
         A pathway without a transplant reports only outcomes from enrolment: those from reinfusion are absent."""
-        priced = None if self.economics is None else tuple(self.economics.resources)
+        e = self.economics
         return build_catalogue(tuple(self.simulation.landmarks_years), self.outcomes.trm_window_days,
-                               tuple(self.finite_resources), self.has_transplant, priced)
+                               tuple(self.finite_resources), self.has_transplant, e and tuple(e.resources),
+                               tuple(e.stages) if e else ())
 
     @property
     def outcome_names(self) -> list[str]:

@@ -24,8 +24,8 @@ from simulator.errors import UserError
 from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.outcomes.vocabulary import key_outcomes
+from simulator.questions.compare import cost_plots, psa_plots
 from simulator.questions.compare import plots as compare_plots
-from simulator.questions.compare import psa_plots
 from simulator.questions.compare.economics import DEFAULT_WTP, economics_lines, economics_table, priced
 from simulator.questions.compare.psa import psa_lines, psa_table
 from simulator.scenario.schema import Scenario
@@ -199,6 +199,8 @@ class CompareResult(Result):
                 "relapse_cif.png": partial(self.plot_survival, "relapse"),
                 "trm.png": self.plot_trm,
             }
+        if self.economics is not None:
+            figures["costs_breakdown.png"] = partial(cost_plots.costs_breakdown, self.names, self.runs)
         if self.is_psa:
             figures |= {name: partial(draw, self.names, self.runs, self.wtp, self.seed) for name, draw in (
                 ("ce_plane.png", psa_plots.ce_plane), ("ceac.png", psa_plots.ceac_figure),
