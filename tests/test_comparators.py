@@ -107,7 +107,8 @@ def test_compare_sets_a_transplant_against_standard_care_from_enrolment(in_tmp_c
     assert "os_5y_itt" in printed and "efs_5y_itt" in printed and "trm" not in printed
     assert "Higher in:" in printed
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")
-    assert {p.name for p in folder.glob("*.png")} == {"km_os_itt.png", "km_efs_itt.png", "outcomes.png"}
+    assert {p.name for p in folder.glob("*.png")} == {"km_os_itt.png", "km_efs_itt.png", "outcomes.png",
+                                                       "costs_breakdown.png"}  # both priced ([economics])
     differences = pd.read_csv(folder / "differences.csv").set_index("outcome")
     assert set(differences.index) == set(load_scenario(STANDARD_CARE).outcome_names) - {"os_2.5y_itt", "efs_2.5y_itt"}
     row = differences.loc["efs_5y_itt"]

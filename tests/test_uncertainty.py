@@ -161,7 +161,10 @@ def test_uncertainty_table_describes_open_referrals_by_their_rate(in_tmp_cwd, ca
         (["--set", "followup.relapse.rate_per_year={ events = 3, person_years = 0 }"],
          ["followup.relapse", "person_years > 0"]),
         (["--uncertainty", "--set", "stages.mobilisation.death_probability=0.02",
-          "--set", "stages.rest.death_probability=0.02", "--set", "stages.isolation.death_probability=0.02"],
+          "--set", "stages.rest.death_probability=0.02", "--set", "stages.isolation.death_probability=0.02",
+          *(f"--set=economics.{path}=0.5" for path in (  # and its prices and utilities as numbers
+              "stages.conditioning.cost_once", "states.remission.cost_per_year", "states.remission.utility",
+              "states.relapse.cost_per_year", "states.relapse.utility", "events.relapse"))],
          ["--uncertainty", "needs a parameter given with its evidence"]),
     ],
     ids=["events-above-n", "wrong-keys", "zero-person-years", "uncertainty-without-evidence"],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
 from simulator.errors import UserError
+from simulator.questions.compare.thresholds import DEFAULT_WTP, parse_wtp
 
 MAX_FOLDER_NAME = 100
 
@@ -20,6 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_run_options(parser)
     add_format_option(parser)
     add_probability_option(parser)
+    parser.add_argument("--wtp", default=",".join(f"{x:g}" for x in DEFAULT_WTP), metavar="LIST",
+                        help="willingness to pay per QALY, in the scenarios' currency, for the net monetary benefit "
+                             "(scenarios with [economics]; default %(default)s)")
     parser.set_defaults(handler=command_compare)
 
 
@@ -31,6 +35,7 @@ def command_compare(args: argparse.Namespace) -> int:
     from simulator.simulation.runfolder import run_folder
     from simulator.simulation.workers import patient_stages
 
+    wtp = parse_wtp(args.wtp)
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
@@ -42,7 +47,7 @@ def command_compare(args: argparse.Namespace) -> int:
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
     options = run_options(args, patient_stages(scenarios, args.replications))
     with run_folder(args.output, "compare", name, args.command_line, args.format) as folder:
-        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options)
+        result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options, wtp)
         folder.write(result)
     print(result.text())
     print(f"\nRun folder: {folder}")

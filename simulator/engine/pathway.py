@@ -59,6 +59,11 @@ class Histories:
     cause_labels: list[str]
     queues: dict[str, QueueRecord] = field(default_factory=dict)
     lost: np.ndarray | None = None  # loss to follow-up (inf: never); None when the scenario has none
+    # With [economics] only (costs and QALYs need them): when each patient entered and left each stage, and
+    # entered follow-up on the pathway (inf: never)
+    stage_entry: dict[str, np.ndarray] = field(default_factory=dict)
+    stage_exit: dict[str, np.ndarray] = field(default_factory=dict)
+    discharge: np.ndarray | None = None
 
     def observed_until(self, cutoff_days: float) -> np.ndarray | float:
         """When each patient's follow-up ends: the data cut-off, or loss to follow-up if earlier."""
@@ -167,6 +172,7 @@ def _walk_block(
     death_stage = np.full(shape, -1, dtype=np.int16)
     death_cause = np.full(shape, -1, dtype=np.int16)
     failed_stage = np.full(shape, -1, dtype=np.int16)
+    spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # relative entry and exit, with [economics]
     for name in block:
         stage = scenario.stages[name]
         if name == scenario.outcomes.reinfusion_stage:
@@ -182,6 +188,9 @@ def _walk_block(
             until_death = stage.death_hazard.ppf(u[layout.rows[f"{name}.death"]])
             dies = alive & (until_death < duration)
             at = elapsed + until_death
+        if scenario.economics is not None:
+            spans[name] = (np.where(alive, elapsed, NEVER), np.where(alive, elapsed + duration, NEVER)
+                           if dies is None else np.where(dies, at, np.where(alive, elapsed + duration, NEVER)))
         if dies is not None:
             ended = np.where(dies, at, ended)
             died |= dies
@@ -206,6 +215,9 @@ def _walk_block(
     h.withdrawal = np.where(on_pathway & failed, start + ended, h.withdrawal)
     h.withdrawal_stage = np.where(on_pathway & failed, failed_stage, h.withdrawal_stage)
     h.reinfusion = np.where(on_pathway & np.isfinite(reinfusion), start + reinfusion, h.reinfusion)
+    for name, (entry, exit_) in spans.items():
+        h.stage_entry[name] = np.where(on_pathway, start + entry, NEVER)
+        h.stage_exit[name] = np.where(on_pathway, start + exit_, NEVER)
     on_pathway &= alive
     return start + elapsed
 
@@ -275,6 +287,8 @@ def _follow_up(
     to_death = after(f.death_before_relapse, "death_before_relapse")
     relapse_to_death = after(f.death_after_relapse, "death_after_relapse")
     relapses = on_pathway & (to_relapse < to_death)
+    if scenario.economics is not None:
+        h.discharge = np.where(on_pathway, now, NEVER)
     death = np.where(relapses, now + to_relapse + relapse_to_death, now + to_death)
     early_first = np.zeros(now.shape, dtype=bool)
     if f.early_death is not None:  # a treatment-related death within its window after reinfusion competes

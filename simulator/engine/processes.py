@@ -127,6 +127,9 @@ def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, 
     )
     for resource in scenario.finite_resources:
         h.queues[resource] = QueueRecord(*(np.full(shape, np.nan) for _ in range(3)))
+    if scenario.economics is not None:  # costs and QALYs need each stage's span, as the fast engine records it
+        for name in scenario.stages:
+            h.stage_entry[name], h.stage_exit[name] = np.full(shape, NEVER), np.full(shape, NEVER)
     draws = draws_for(scenario, u, layout)
     discharge = np.zeros(shape)  # when each patient who completes the pathway leaves it
     on_pathway = np.zeros(shape, dtype=bool)  # who completes it
@@ -210,11 +213,15 @@ class StudyRun:
                     if name == self.scenario.outcomes.reinfusion_stage:
                         h.reinfusion[r, slot] = start + patient._elapsed
                     self._enter(patient, name)
+                    entered = start + patient._elapsed
                     if name in self.processes:
                         yield from self.processes[name](patient, env)
                         patient._elapsed = (patient.ended_at if patient.ended else env.now) - start
                     else:
                         yield from patient.standard_stage(env)
+                    if name in h.stage_entry:
+                        h.stage_entry[name][r, slot] = entered
+                        h.stage_exit[name][r, slot] = patient.ended_at if patient.ended else start + patient._elapsed
                     if patient.ended:
                         break
                 if resource is not None and request is not None:

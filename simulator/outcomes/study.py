@@ -20,9 +20,11 @@ from simulator.outcomes.capacity import (
     wait_histogram,
     window_days,
 )
+from simulator.outcomes.economics import economic_outcomes
 from simulator.outcomes.survival import cumulative_incidence, kaplan_meier
 from simulator.scenario.catalogue import LANDMARKED, early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
+from simulator.scenario.economics import Economics
 from simulator.scenario.schema import Scenario
 
 CURVES = ("os", "dfs", "relapse")
@@ -52,7 +54,9 @@ def curve_grid(scenario: Scenario) -> np.ndarray:
     return np.union1d(months, scenario.simulation.landmarks_years)
 
 
-def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
+def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None = None) -> StudyOutcomes:
+    """The outcomes of each study; `economics` is the scenario's [economics] with the prices the studies drew
+    (--uncertainty), or None to skip costs and QALYs."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     grid = curve_grid(scenario)
     grid_days = grid * DAYS_PER_YEAR
@@ -94,6 +98,8 @@ def study_outcomes(scenario: Scenario, h: Histories) -> StudyOutcomes:
     else:
         values["deaths"] = (died & everyone).sum(axis=1) / enrolled
     values.update(resource_outcomes(scenario, h))
+    if economics is not None:
+        values.update(economic_outcomes(scenario, economics, h))
     occupancy_grid = occupancy_grid_days(scenario)
     return StudyOutcomes(
         values=values,

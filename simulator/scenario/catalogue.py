@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-Kind = Literal["proportion", "days", "months", "per year", "per 100 enrolled", "units in use"]
+Kind = Literal["proportion", "days", "months", "per year", "per 100 enrolled", "units in use", "cost", "years", "QALYs"]
 # Units a figure title leaves out: the axis label says them, and the title reads better without.
 _UNITS_LEFT_OUT_OF_TITLES = ("probability", "deaths / enrolled", "share of enrolled")
 
@@ -35,6 +35,7 @@ class Outcome:
     landmark: float | None = None  # years after reinfusion (or enrolment, for intention to treat)
     resource: str | None = None
     zero_without_queue: bool = False  # a waiting outcome: 0, not missing, where the resource is unlimited
+    part_of: str | None = None  # the outcome it adds up to with the others of the same part_of (a cost's parts)
 
     @property
     def label(self) -> str:
@@ -169,11 +170,53 @@ def _while_waiting() -> list[Outcome]:
                    "per 100 enrolled", None, None, False, zero_without_queue=True) for what in ("deaths", "withdrawals")]
 
 
+def resource_cost(resource: str) -> str:
+    """The discounted cost of a resource's days per patient: `isolation_bed` -> `cost_isolation_bed`."""
+    return f"cost_{resource}"
+
+
+def stage_cost(stage: str) -> str:
+    """The discounted cost of a priced stage (once and per day) per patient: `conditioning` -> `cost_stage_conditioning`."""
+    return f"cost_stage_{stage}"
+
+
+def _cost_part(name: str, words: str) -> Outcome:
+    """A part of `costs` (discounted): parts add up to it."""
+    return Outcome(name, name, "cost", f"{words} per patient, discounted", "currency", f"{words} ({name})", name, None,
+                   part_of="costs")
+
+
+def _economic(priced_resources: tuple[str, ...], priced_stages: tuple[str, ...] = ()) -> list[Outcome]:
+    """Per patient from enrolment to the horizon, with a scenario's [economics]; in its currency. The parts
+    (`part_of="costs"`) add up to `costs`: each priced stage and resource, the follow-up states and events."""
+    outcomes = []
+    for suffix, how in (("", "discounted"), ("_undiscounted", "undiscounted")):
+        outcomes += [
+            _fixed(f"costs{suffix}", "cost", f"Mean costs per patient, {how}", "currency", None, None, False),
+            _fixed(f"qalys{suffix}", "QALYs", f"Mean QALYs per patient, {how}", "QALYs", None, None, True),
+            _fixed(f"life_years{suffix}", "years", f"Mean life-years per patient, {how}", "years", None, None, True),
+        ]
+    outcomes += [
+        _fixed("costs_first_order_se", "cost", "Patient-level standard error of a study's mean costs", "currency",
+               None, None, None),
+        _fixed("qalys_first_order_se", "QALYs", "Patient-level standard error of a study's mean QALYs", "QALYs",
+               None, None, None),
+    ]
+    outcomes += [_cost_part(stage_cost(stage), f"Cost of {stage.replace('_', ' ')}") for stage in priced_stages]
+    outcomes += [_cost_part(resource_cost(r), f"Cost of {r.replace('_', ' ')} days") for r in priced_resources]
+    outcomes += [_cost_part("cost_in_remission", "Cost of the years in remission"),
+                 _cost_part("cost_in_relapse", "Cost of the years with active disease"),
+                 _cost_part("cost_of_events", "Cost of relapses and deaths")]
+    return outcomes
+
+
 @lru_cache(maxsize=256)
 def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, finite_resources: tuple[str, ...],
-                    transplant: bool = True) -> dict[str, Outcome]:
+                    transplant: bool = True, priced_resources: tuple[str, ...] | None = None,
+                    priced_stages: tuple[str, ...] = ()) -> dict[str, Outcome]:
     """Every outcome, by name, in the order `run` reports them. Cached: tables and figures look it up often.
-    Callers must not change the dict (use `dict(...)` to combine catalogues). Without a transplant, only the
+    Callers must not change the dict (use `dict(...)` to combine catalogues). With `priced_resources` (the
+    scenario has [economics]), costs, QALYs and life-years per patient and the parts of the costs. Without a transplant, only the
     outcomes from enrolment (and of resources) exist: those timed from reinfusion are absent, not zero."""
     outcomes = [_at_landmark(family, years) for family in LANDMARKED for years in landmarks_years
                 if transplant or LANDMARKED[family].intention_to_treat]
@@ -181,6 +224,7 @@ def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, fi
     outcomes += study_wide if transplant else [o for o in study_wide if o.name == "deaths"]
     outcomes += [_of_resource(family, resource) for resource in finite_resources for family in PER_RESOURCE]
     outcomes += _while_waiting() if finite_resources else []
+    outcomes += _economic(priced_resources, priced_stages) if priced_resources is not None else []
     return {outcome.name: outcome for outcome in outcomes}
 
 

@@ -24,6 +24,7 @@ from simulator.scenario.bounds import MAX_COUNT, MAX_SEED
 from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
+from simulator.scenario.economics import Economics
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, estimates
 
 MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
@@ -286,6 +287,7 @@ class Scenario(_Model):
     resources: dict[Name, Resource] = {}
     outcomes: Outcomes
     targets: dict[str, float] = {}
+    economics: Economics | None = None  # costs, QALYs and life-years (scenario/economics.py)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -301,6 +303,8 @@ class Scenario(_Model):
             if held != list(range(held[0], held[-1] + 1)):
                 raise ValueError(f"resource {resource!r} must be held by consecutive stages, not {held}")
         self._transplant_or_not()
+        if self.economics is not None:
+            self.economics.check_names(stage_names, list(self.resources))
         unknown = [s for s in self.outcomes.trm_stages or [] if s not in self.stages]
         if unknown:
             raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")
@@ -318,8 +322,8 @@ class Scenario(_Model):
         if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
             raise ValueError(
                 "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
-                "e.g. death_probability = { events = 1, n = 50 } or rate_per_year = { events = 10, "
-                "person_years = 80 }; this scenario has none"
+                "e.g. death_probability = { events = 1, n = 50 }, rate_per_year = { events = 10, "
+                "person_years = 80 } or an [economics] cost { mean = 1000, se = 200 }; this scenario has none"
             )
         return self
 
@@ -358,8 +362,10 @@ class Scenario(_Model):
     def catalogue(self) -> dict[str, Outcome]:
         """Every outcome `run` reports, by name, in the order it reports them (catalogue.py); do not change it.
         A pathway without a transplant reports only outcomes from enrolment: those from reinfusion are absent."""
+        e = self.economics
         return build_catalogue(tuple(self.simulation.landmarks_years), self.outcomes.trm_window_days,
-                               tuple(self.finite_resources), self.has_transplant)
+                               tuple(self.finite_resources), self.has_transplant, e and tuple(e.resources),
+                               tuple(e.stages) if e else ())
 
     @property
     def outcome_names(self) -> list[str]:

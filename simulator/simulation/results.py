@@ -77,17 +77,21 @@ class RunResult(Result):
             + (f"{'evaluable':>11}" if partial else ""),
         ]
         counts = {c.label: c.count(self.values) for c in self.conditions}
+        catalogue = s.catalogue
         for row in summary.itertuples():
             target = s.targets.get(row.outcome)
             if row.outcome in counts:
                 interval = "{}/{} studies".format(*counts[row.outcome])
             else:
                 interval = "" if math.isnan(row.lower) else f"[{row.lower:.3f}, {row.upper:.3f}]"
+            money = row.outcome in catalogue and catalogue[row.outcome].kind == "cost"  # whole units of currency
+            if money and not math.isnan(row.lower):
+                interval = f"[{row.lower:,.0f}, {row.upper:,.0f}]"
             if math.isnan(row.estimate):
                 estimate = f"{'not evaluable':>20}"
             else:
-                mc_se = "" if math.isnan(row.mc_se) else f"{row.mc_se:.4f}"
-                estimate = f"{row.estimate:>11.3f} ± {mc_se:<7}"
+                mc_se = "" if math.isnan(row.mc_se) else f"{row.mc_se:.0f}" if money else f"{row.mc_se:.4f}"
+                estimate = f"{row.estimate:>11,.0f} ± {mc_se:<7}" if money else f"{row.estimate:>11.3f} ± {mc_se:<7}"
             lines.append(
                 f"{row.outcome:<{width}}{estimate}{interval:>20}{'' if target is None else f'{target:.3f}':>11}"
                 + (f"{row.evaluable:>11.0%}" if partial else "")

@@ -53,7 +53,7 @@ def simulate_chunk(
     u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
     histories: Histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
                             else simulate_pathway(engine_scenario, u, layout))
-    outcomes = study_outcomes(scenario, histories)
+    outcomes = study_outcomes(scenario, histories, engine_scenario.economics)  # with the prices drawn
     banded = max(0, min(replications.stop, BAND_STUDIES) - replications.start)  # of the first BAND_STUDIES
     curves = {name: curve[:banded].astype(np.float32) for name, curve in outcomes.curves.items()}
     occupancy = {name: weekly[:banded] for name, weekly in outcomes.occupancy.items()}

@@ -24,7 +24,11 @@ from simulator.errors import UserError
 from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.outcomes.vocabulary import key_outcomes
+from simulator.questions.compare import cost_plots, psa_plots
 from simulator.questions.compare import plots as compare_plots
+from simulator.questions.compare.economics import economics_lines, economics_table, priced
+from simulator.questions.compare.psa import psa_lines, psa_table
+from simulator.questions.compare.thresholds import DEFAULT_WTP
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, runs_need
 from simulator.simulation.options import RunOptions
@@ -45,6 +49,18 @@ class CompareResult(Result):
     seed: int
     conditions: tuple[Condition, ...] = ()
     wall_seconds: float = 0.0
+    wtp: tuple[float, ...] = DEFAULT_WTP  # willingness to pay per QALY, for the net monetary benefit
+
+    @cached_property
+    def economics(self) -> pd.DataFrame | None:
+        """Incremental costs, QALYs, ICER and INMB against the first (questions/compare/economics.py), when
+        every scenario has [economics]; None otherwise."""
+        return economics_table(self.names, self.runs, self.wtp) if priced([r.scenario for r in self.runs]) else None
+
+    @property
+    def is_psa(self) -> bool:
+        """With [economics] and --uncertainty: each study is a parameter draw of a probabilistic analysis."""
+        return self.economics is not None and all(r.scenario.simulation.parameter_uncertainty for r in self.runs)
 
     @property
     def replications(self) -> int:
@@ -141,6 +157,10 @@ class CompareResult(Result):
         lines.append("B-A rows: the difference from A (paired by study) ± MC SE; its range is that of the gap between "
                      "two independent studies, one of each.")
         lines += self._higher_lines()
+        if self.economics is not None:
+            lines += economics_lines(self.economics)
+        if self.is_psa:
+            lines += psa_lines(self.runs, self.wtp)
         lines.append("compare.csv and differences.csv hold every outcome.")
         return "\n".join(lines)
 
@@ -180,6 +200,12 @@ class CompareResult(Result):
                 "relapse_cif.png": partial(self.plot_survival, "relapse"),
                 "trm.png": self.plot_trm,
             }
+        if self.economics is not None:
+            figures["costs_breakdown.png"] = partial(cost_plots.costs_breakdown, self.names, self.runs)
+        if self.is_psa:
+            figures |= {name: partial(draw, self.names, self.runs, self.wtp, self.seed) for name, draw in (
+                ("ce_plane.png", psa_plots.ce_plane), ("ceac.png", psa_plots.ceac_figure),
+                ("evpi.png", psa_plots.evpi_figure))}
         return figures | {"outcomes.png": self.plot_outcomes}
 
     def manifest(self) -> dict[str, Any]:
@@ -189,13 +215,16 @@ class CompareResult(Result):
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
-        }
+        } | ({} if self.economics is None else {"willingness_to_pay_per_qaly": list(self.wtp)})
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """compare.csv, differences.csv and replications.csv (every scenario's studies)."""
         studies = pd.concat([r.studies.assign(scenario=n) for n, r in zip(self.names, self.runs)], ignore_index=True)
+        economics = {} if self.economics is None else {"economics.csv": self.economics}
+        if self.is_psa:
+            economics["psa.csv"] = psa_table(self.runs, self.seed)
         return {"compare.csv": self.summary, "differences.csv": self.differences,
-                "replications.csv": studies[["scenario", "replication", *self.outcomes]]}
+                "replications.csv": studies[["scenario", "replication", *self.outcomes]]} | economics
 
 
 def _line(outcome: str, who: str, estimate: float, se: float, lower: float, upper: float, published: float,
@@ -217,10 +246,12 @@ def compare(
     seed: int | None = None,
     probabilities: Sequence[str] = (),
     options: RunOptions = RunOptions(),
+    wtp: Sequence[float] = DEFAULT_WTP,
 ) -> CompareResult:
     """Simulate each scenario with one seed and one number of studies (by default the first scenario's).
 
-    `names` label the scenarios in tables and legends (default: their metadata names).
+    `names` label the scenarios in tables and legends (default: their metadata names); `wtp` the willingness
+    to pay per QALY at which the net monetary benefit is reported (scenarios with [economics]).
 
     >>> from simulator import load_scenario
     >>> burt = load_scenario("scenarios/burt2006.toml")
@@ -237,8 +268,9 @@ def compare(
     conditions = parse_conditions(probabilities, {n: o for n, o in scenarios[0].catalogue.items() if n in common})
     replications = replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if seed is None else seed
+    priced(scenarios)  # one currency, checked before simulating
     check_fits(runs_need(scenarios, replications, options), "compare", replications * len(scenarios))
     began = time.perf_counter()
     runs = [replace(result, conditions=conditions)
             for result in run_all(scenarios, replications, seed, options, "compare")]
-    return CompareResult(runs, names, seed, conditions, time.perf_counter() - began)
+    return CompareResult(runs, names, seed, conditions, time.perf_counter() - began, tuple(wtp))

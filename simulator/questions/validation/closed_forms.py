@@ -194,6 +194,21 @@ def binomial_trm() -> ClosedFormCase:
     return ClosedFormCase("Binomial study-level TRM", scenario, checks)
 
 
+def discounted_life_years_and_qalys() -> ClosedFormCase:
+    """[economics]: death at a constant hazard lambda, utility u throughout, continuous discounting at r =
+    ln(1 + d): discounted life-years (1 - exp(-(lambda + r) T)) / (lambda + r), and u times that in QALYs."""
+    hazard, utility, annual, horizon = 0.2, 0.7, 0.035, 5.0
+    rate = hazard + float(np.log1p(annual))
+    life_years = (1 - np.exp(-rate * horizon)) / rate
+    economics = {"currency": "EUR", "price_year": 2024, "discount_rate_effects": annual,
+                 "states": {"remission": {"utility": utility}, "relapse": {"utility": 0.5}}}
+    scenario = _scenario("discounted QALYs", followup={"death_before_relapse": _exponential(hazard)},
+                         economics=economics)
+    formula = f"(1 - exp(-({hazard} + ln(1 + {annual})) x {horizon:g})) / ({hazard} + ln(1 + {annual}))"
+    return ClosedFormCase("Discounted life-years and QALYs, constant hazard", scenario, _means([
+        ("life_years", life_years, formula), ("qalys", utility * life_years, f"{utility} x {formula}")]))
+
+
 def _queue_waits(scenario: Scenario, replications: int, seed: int, options: RunOptions) -> PerStudy:
     """Per study: mean days waited for the bed, and the share of patients who waited at all."""
     layout = StreamLayout.for_scenario(scenario)
@@ -245,6 +260,7 @@ def closed_form_cases() -> list[ClosedFormCase]:
         hazard_during_a_stage(),
         weibull_survival(),
         binomial_trm(),
+        discounted_life_years_and_qalys(),
         single_bed_queue("fixed"),
         single_bed_queue("exponential"),
     ]
