@@ -14,6 +14,7 @@ from itertools import groupby
 import numpy as np
 from scipy import special
 
+from simulator.engine.background import other_cause_death
 from simulator.engine.queueing import Rules, queue_rows
 from simulator.engine.randomness import StreamLayout
 from simulator.scenario.distributions import DAYS_PER_YEAR
@@ -71,6 +72,7 @@ class Histories:
 
 
 OFF_PATHWAY = "off pathway"
+OTHER_CAUSES = "other causes (general population)"  # with [population]: background mortality
 
 
 def stage_labels(scenario: Scenario) -> list[str]:
@@ -90,6 +92,8 @@ def cause_labels(scenario: Scenario) -> list[str]:
         causes.append(scenario.followup.early_death_cause)
     if scenario.off_pathway is not None:
         causes.append(scenario.off_pathway.death_cause)
+    if scenario.population is not None:
+        causes.append(OTHER_CAUSES)
     return list(dict.fromkeys(causes))
 
 
@@ -128,8 +132,19 @@ def simulate_pathway(
     Stages run by the modeller's own function are refused: only `processes.simulate_processes` runs them.
     """
     refuse_processes(scenario)
+    h = new_histories(scenario, u, layout)
+    now = h.enrolment.copy()  # where each patient on the pathway has got to
+    on_pathway = np.isfinite(h.enrolment)
+    for resource, block in groupby(scenario.stages, key=lambda name: scenario.stages[name].resource):
+        now = _walk_block(scenario, list(block), resource, u, layout, h, now, on_pathway, always_queue)
+    after_pathway(scenario, u, layout, h, now, on_pathway)
+    return h
+
+
+def new_histories(scenario: Scenario, u: np.ndarray, layout: StreamLayout) -> Histories:
+    """Histories of the studies in the uniform block `u` with every patient enrolled and nothing else happened."""
     shape = u.shape[1:]
-    h = Histories(
+    return Histories(
         enrolment=enrolment_days(scenario, u[layout.rows["enrolment"]]),
         reinfusion=np.full(shape, NEVER),
         relapse=np.full(shape, NEVER),
@@ -141,13 +156,17 @@ def simulate_pathway(
         stage_labels=stage_labels(scenario),
         cause_labels=cause_labels(scenario),
     )
-    now = h.enrolment.copy()  # where each patient on the pathway has got to
-    on_pathway = np.isfinite(h.enrolment)
-    for resource, block in groupby(scenario.stages, key=lambda name: scenario.stages[name].resource):
-        now = _walk_block(scenario, list(block), resource, u, layout, h, now, on_pathway, always_queue)
-    _follow_up(scenario, u, layout, h, now, on_pathway)
+
+
+def after_pathway(
+    scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, discharge: np.ndarray, completed: np.ndarray
+) -> None:
+    """What involves no other patient once the stages are done, the same for both engines: follow-up of those who
+    `completed` the pathway (from `discharge`), death after leaving it, and death from other causes."""
+    _follow_up(scenario, u, layout, h, discharge, completed)
     _off_pathway(scenario, u, layout, h)
-    return h
+    if scenario.population is not None:
+        _other_causes(scenario, u, layout, h, np.where(completed, discharge, h.withdrawal))
 
 
 def _walk_block(
@@ -293,7 +312,8 @@ def _follow_up(
     early_first = np.zeros(now.shape, dtype=bool)
     if f.early_death is not None:  # a treatment-related death within its window after reinfusion competes
         early = now + after(f.early_death, "early_death")
-        early = np.where(early - h.reinfusion <= f.early_death_window_days, early, NEVER)
+        with np.errstate(invalid="ignore"):  # inf - inf for slots nobody filled (referrals): not within the window
+            early = np.where(early - h.reinfusion <= f.early_death_window_days, early, NEVER)
         relapses &= now + to_relapse < early
         early_first = early < death
         death = np.minimum(death, early)
@@ -320,3 +340,16 @@ def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: His
     h.death = np.where(dies, death, h.death)
     h.death_stage[dies] = h.stage_labels.index(OFF_PATHWAY)
     h.death_cause[dies] = h.cause_labels.index(scenario.off_pathway.death_cause)
+
+
+def _other_causes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, left: np.ndarray) -> None:
+    """Death from other causes competes from `left` (when each patient left the pathway alive; inf: did not):
+    whichever death comes first happens, and a relapse after it does not."""
+    death = other_cause_death(scenario, u, layout, h.enrolment, left)
+    first = death < h.death
+    h.death = np.where(first, death, h.death)
+    h.relapse = np.where(first & (h.relapse > death), NEVER, h.relapse)
+    h.death_cause[first] = h.cause_labels.index(OTHER_CAUSES)
+    off = first & np.isfinite(h.withdrawal)
+    h.death_stage[first & ~off] = h.stage_labels.index("follow-up")
+    h.death_stage[off] = h.stage_labels.index(OFF_PATHWAY)

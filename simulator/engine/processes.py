@@ -25,11 +25,8 @@ from simulator.engine.pathway import (
     NEVER,
     Histories,
     QueueRecord,
-    _follow_up,
-    _off_pathway,
-    cause_labels,
-    enrolment_days,
-    stage_labels,
+    after_pathway,
+    new_histories,
     waiting_label,
 )
 from simulator.engine.processes_draws import StudyDraws, draws_for
@@ -113,18 +110,7 @@ def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, 
     """Carry every patient of every study in the uniform block `u` (events, R, n) through the pathway, one
     SimPy process per patient; `seed` and `replications` name the studies (for `Patient.rng`)."""
     shape = u.shape[1:]
-    h = Histories(
-        enrolment=enrolment_days(scenario, u[layout.rows["enrolment"]]),
-        reinfusion=np.full(shape, NEVER),
-        relapse=np.full(shape, NEVER),
-        death=np.full(shape, NEVER),
-        withdrawal=np.full(shape, NEVER),
-        death_stage=np.full(shape, -1, dtype=np.int16),
-        death_cause=np.full(shape, -1, dtype=np.int16),
-        withdrawal_stage=np.full(shape, -1, dtype=np.int16),
-        stage_labels=stage_labels(scenario),
-        cause_labels=cause_labels(scenario),
-    )
+    h = new_histories(scenario, u, layout)
     for resource in scenario.finite_resources:
         h.queues[resource] = QueueRecord(*(np.full(shape, np.nan) for _ in range(3)))
     if scenario.economics is not None:  # costs and QALYs need each stage's span, as the fast engine records it
@@ -135,8 +121,7 @@ def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, 
     on_pathway = np.zeros(shape, dtype=bool)  # who completes it
     for row, replication in enumerate(replications):
         StudyRun(scenario, draws, h, (discharge, on_pathway), row, replication, seed).run()
-    _follow_up(scenario, u, layout, h, discharge, on_pathway)
-    _off_pathway(scenario, u, layout, h)
+    after_pathway(scenario, u, layout, h, discharge, on_pathway)
     return h
 
 

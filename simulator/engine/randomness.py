@@ -42,6 +42,8 @@ class StreamLayout:
             "cohort.loss_to_followup": scenario.cohort.loss_to_followup is not None,
         }
         names += [name for name, present in optional.items() if present]
+        if scenario.population is not None:  # background mortality: age, sex and the time of death
+            names += ["population.age", "population.sex", "population.death"]
         return cls({name: row for row, name in enumerate(names)})
 
     def __len__(self) -> int:

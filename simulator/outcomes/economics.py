@@ -2,7 +2,8 @@
 
 Health economics wants what the pathway costs and yields over the modelled horizon, not what a trial sees by its
 data cut-off: every enrolled patient is followed from enrolment to `simulation.horizon_years` after it (or
-death), ignoring the cut-off and loss to follow-up (artefacts of a study's reporting, not of the disease).
+death; with `economics.horizon = "lifetime"`, until death, which [population] makes certain), ignoring the cut-off
+and loss to follow-up (artefacts of a study's reporting, not of the disease).
 
 Discounting is continuous at the equivalent rate: an annual rate d weighs a cost t years after enrolment by
 (1 + d)^-t = exp(-delta t), delta = ln(1 + d), and a day's utility likewise. A patient is, at each time alive, in
@@ -34,7 +35,8 @@ def discounted_years(start: np.ndarray, end: np.ndarray, delta: float) -> np.nda
     """Integral of exp(-delta t) dt from `start` to `end` years (0 where end <= start, inf-safe)."""
     start, end = np.minimum(start, end), end
     if delta == 0:
-        return end - start
+        with np.errstate(invalid="ignore"):  # inf - inf: a stage never entered, with a lifetime horizon
+            return np.where(end > start, end - start, 0.0)
     return (np.exp(-delta * start) - np.exp(-delta * end)) / delta
 
 
@@ -58,12 +60,12 @@ class _Spans:
 
     def discount(self, event: str, delta: float) -> np.ndarray:
         when, happened = self.events[event]
-        return np.where(happened, np.exp(-delta * when), 0.0)
+        return np.where(happened, np.exp(-delta * np.where(happened, when, 0.0)), 0.0)  # no inf x 0
 
 
-def _spans(scenario: Scenario, h: Histories) -> tuple[_Spans, np.ndarray]:
+def _spans(scenario: Scenario, economics: Economics, h: Histories) -> tuple[_Spans, np.ndarray]:
     enrolled = np.isfinite(h.enrolment)
-    horizon = scenario.simulation.horizon_years
+    horizon = np.inf if economics.horizon == "lifetime" else scenario.simulation.horizon_years
 
     def years(day: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):  # inf - inf where there is no patient
@@ -103,7 +105,7 @@ def _cost_parts(scenario: Scenario, economics: Economics, spans: _Spans, cost_ra
 def economic_outcomes(scenario: Scenario, economics: Economics, h: Histories) -> dict[str, np.ndarray]:
     """Mean costs, QALYs and life-years per enrolled patient of each study, discounted and not, and each priced
     resource's discounted cost. `economics` is the scenario's table with this chunk's drawn prices."""
-    spans, enrolled = _spans(scenario, h)
+    spans, enrolled = _spans(scenario, economics, h)
     states = economics.states
     values: dict[str, Any] = {}
     for suffix, cost_rate, effect_rate in (

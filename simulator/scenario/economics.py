@@ -13,7 +13,7 @@ or flare), or with active disease (after a relapse, while waiting for a resource
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WrapValidator
 
@@ -160,13 +160,20 @@ class Economics(_Model):
     price_year: Annotated[int, Field(ge=1900, le=2100)]
     discount_rate_costs: DiscountRate = Field(default=0.035, description="per year, e.g. NICE's 0.035")
     discount_rate_effects: DiscountRate = Field(default=0.035, description="per year, for QALYs and life-years")
+    horizon: Literal["study", "lifetime"] = Field(
+        default="study", description="to the scenario's simulation.horizon_years, or until every patient has died "
+        "(needs [population] for death from other causes)"
+    )
     stages: dict[str, StageEconomics] = {}
     resources: dict[str, ResourceEconomics] = {}
     states: States
     events: Events = Events()
 
-    def check_names(self, stages: list[str], resources: list[str]) -> None:
-        """Every priced stage and resource is one of the scenario's."""
+    def check_names(self, stages: list[str], resources: list[str], population: bool) -> None:
+        """Every priced stage and resource is one of the scenario's; a lifetime horizon has a population."""
+        if self.horizon == "lifetime" and not population:
+            raise ValueError('economics.horizon = "lifetime" follows every patient until death, which needs death '
+                             "from other causes: add [population] with a life_table, age_years and female_fraction")
         for table, names, known in (("stages", self.stages, stages), ("resources", self.resources, resources)):
             unknown = sorted(set(names) - set(known))
             if unknown:

@@ -9,6 +9,7 @@ from typing import Any
 
 from simulator.errors import MAX_SHOWN, UserError, shortened
 from simulator.scenario.changes import set_value, validated
+from simulator.scenario.population import with_resolved_life_table
 from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
 from simulator.scenario.stage_process import uses_processes, with_resolved_processes
 
@@ -22,10 +23,18 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     100
     """
     raw = parse_toml(read_scenario_text(path), str(path))
-    scenario = scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
-    if not uses_processes(scenario):
-        return scenario
-    return with_resolved_processes(scenario, Path(path).parent, str(path))
+    return with_files_resolved(scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag), path)
+
+
+def with_files_resolved(scenario: Scenario, path: str | Path) -> Scenario:
+    """The scenario read from `path` with the files it names (stages' own processes, the life table) made
+    absolute, relative to that file, and checked."""
+    if uses_processes(scenario):
+        scenario = with_resolved_processes(scenario, Path(path).parent, str(path))
+    if scenario.population is not None:
+        population = with_resolved_life_table(scenario.population, Path(path).parent, str(path))
+        scenario = scenario.model_copy(update={"population": population})
+    return scenario
 
 
 def read_scenario_text(path: str | Path) -> str:

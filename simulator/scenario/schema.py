@@ -26,6 +26,7 @@ from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 from simulator.scenario.economics import Economics
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, estimates
+from simulator.scenario.population import Population
 
 MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
 MAX_DEPTH = 32  # nesting of tables and arrays; a scenario needs 4
@@ -288,6 +289,7 @@ class Scenario(_Model):
     outcomes: Outcomes
     targets: dict[str, float] = {}
     economics: Economics | None = None  # costs, QALYs and life-years (scenario/economics.py)
+    population: Population | None = None  # age, sex and background mortality (scenario/population.py)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -304,7 +306,7 @@ class Scenario(_Model):
                 raise ValueError(f"resource {resource!r} must be held by consecutive stages, not {held}")
         self._transplant_or_not()
         if self.economics is not None:
-            self.economics.check_names(stage_names, list(self.resources))
+            self.economics.check_names(stage_names, list(self.resources), self.population is not None)
         unknown = [s for s in self.outcomes.trm_stages or [] if s not in self.stages]
         if unknown:
             raise ValueError(f"outcomes.trm_stages: {unknown} are not stages; stages: {stage_names}")

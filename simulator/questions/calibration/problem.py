@@ -14,7 +14,13 @@ import numpy as np
 from simulator.errors import UserError, shown
 from simulator.scenario.catalogue import Outcome
 from simulator.scenario.changes import without_none
-from simulator.scenario.loading import parse_toml, parse_value, read_scenario_text, scenario_from_dict
+from simulator.scenario.loading import (
+    parse_toml,
+    parse_value,
+    read_scenario_text,
+    scenario_from_dict,
+    with_files_resolved,
+)
 from simulator.scenario.schema import Scenario
 
 MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
@@ -96,11 +102,12 @@ class ScenarioSource:
     name: str
     overrides: tuple[str, ...] = ()
     text: str | None = None
+    path: Path | None = None  # the file, which the files it names are relative to
 
     @classmethod
     def from_file(cls, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ScenarioSource:
         text = read_scenario_text(path)
-        source = cls(parse_toml(text, str(path)), str(path), tuple(overrides), text)
+        source = cls(parse_toml(text, str(path)), str(path), tuple(overrides), text, Path(path))
         _ = source.base  # every problem with the file or an override, reported as usual
         return source
 
@@ -112,7 +119,8 @@ class ScenarioSource:
     @cached_property
     def base(self) -> Scenario:
         """The scenario with its overrides, validated."""
-        return scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
+        scenario = scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
+        return scenario if self.path is None else with_files_resolved(scenario, self.path)
 
     def scenario(self, values: dict[str, float] | None = None, flag: str = "--set") -> Scenario:
         """The validated scenario with the free parameters at `values`."""

@@ -26,7 +26,7 @@ from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.compare import cost_plots, psa_plots
 from simulator.questions.compare import plots as compare_plots
-from simulator.questions.compare.economics import economics_lines, economics_table, priced
+from simulator.questions.compare.economics import economics_lines, economics_table, horizon, priced
 from simulator.questions.compare.psa import psa_lines, psa_table
 from simulator.questions.compare.thresholds import DEFAULT_WTP
 from simulator.scenario.schema import Scenario
@@ -158,7 +158,7 @@ class CompareResult(Result):
                      "two independent studies, one of each.")
         lines += self._higher_lines()
         if self.economics is not None:
-            lines += economics_lines(self.economics)
+            lines += economics_lines(self.economics, horizon(self.runs[0].scenario))
         if self.is_psa:
             lines += psa_lines(self.runs, self.wtp)
         lines.append("compare.csv and differences.csv hold every outcome.")

@@ -43,7 +43,18 @@ def priced(scenarios: Sequence[Scenario]) -> bool:
     if len(currencies) > 1:
         raise UserError(f"compare: the scenarios' [economics] are priced in different currencies ({', '.join(currencies)}); "
                         "convert them to one (economics.currency and its prices) before comparing costs")
+    horizons = sorted({horizon(s) for s in scenarios})
+    if len(horizons) > 1:
+        raise UserError(f"compare: the scenarios count costs and QALYs over different horizons ({', '.join(horizons)}); "
+                        "give them one (economics.horizon, and simulation.horizon_years for the study's)")
     return True
+
+
+def horizon(scenario: Scenario) -> str:
+    """Over how long a scenario counts costs and QALYs, in words."""
+    if scenario.economics is not None and scenario.economics.horizon == "lifetime":
+        return "lifetime"
+    return f"{scenario.simulation.horizon_years:g} years"
 
 
 def verdict(incremental_costs: float, incremental_qalys: float) -> tuple[float, str]:
@@ -81,10 +92,11 @@ def _se(values: np.ndarray) -> float:
     return float(values.std(ddof=1) / math.sqrt(len(values)))
 
 
-def economics_lines(table: pd.DataFrame, letters: str = "BCDEFGHIJ") -> list[str]:
-    """The terminal's cost-effectiveness block: one line of increments and ICER per scenario, one of INMB per
-    threshold, and a warning where the QALY difference is within Monte Carlo error (the ICER is then unstable)."""
-    lines = ["Cost-effectiveness against A (discounted, per patient; economics.csv):"]
+def economics_lines(table: pd.DataFrame, over: str, letters: str = "BCDEFGHIJ") -> list[str]:
+    """The terminal's cost-effectiveness block over the horizon `over`: one line of increments and ICER per
+    scenario, one of INMB per threshold, and a warning where the QALY difference is within Monte Carlo error
+    (the ICER is then unstable)."""
+    lines = [f"Cost-effectiveness against A (discounted, per patient, horizon {over}; economics.csv):"]
     for letter, (_, rows) in zip(letters, table.groupby("scenario", sort=False)):
         row = rows.iloc[0]
         cur = row.currency

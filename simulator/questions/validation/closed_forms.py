@@ -7,17 +7,20 @@ and Aalen-Johansen with few patients at risk, the queue's start from empty) is f
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from simulator.engine.background import life_expectancy
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.questions.validation.validation import Check, ClosedFormCase, PerStudy, mean_of, share_of, variance_of
 from simulator.scenario.catalogue import early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.loading import scenario_from_dict
+from simulator.scenario.population import read_life_table
 from simulator.scenario.schema import Scenario
 from simulator.simulation.options import RunOptions
 
@@ -29,6 +32,7 @@ _BASE: dict[str, Any] = {
     "outcomes": {"trm_stages": ["reinfusion"]},
 }
 
+LIFE_TABLE = Path(__file__).resolve().parents[3] / "scenarios" / "data" / "us_ssa_period_life_table_2017.csv"
 QUEUE_PATIENTS = 2000  # per study: the empty start and the fixed cohort bias the mean wait by about -0.2%
 QUEUE_LOAD = 0.5  # utilisation rho of the single bed
 QUEUE_STAY_DAYS = 10.0
@@ -209,6 +213,24 @@ def discounted_life_years_and_qalys() -> ClosedFormCase:
         ("life_years", life_years, formula), ("qalys", utility * life_years, f"{utility} x {formula}")]))
 
 
+def background_life_expectancy() -> ClosedFormCase:
+    """[population] alone (no death from lupus), a lifetime horizon: the mean life-years of women enrolled at 30
+    equal the life table's own life expectancy at 30, exactly integrated year of age by year of age (constant
+    hazard within each year), undiscounted and discounted."""
+    age, annual = 30.0, 0.035
+    table = read_life_table(str(LIFE_TABLE))
+    economics = {"currency": "EUR", "price_year": 2024, "discount_rate_effects": annual, "horizon": "lifetime",
+                 "states": {"remission": {"utility": 1.0}, "relapse": {"utility": 1.0}}}
+    population = {"life_table": str(LIFE_TABLE), "age_years": {"dist": "fixed", "value": age, "unit": "years"},
+                  "female_fraction": 1.0}
+    scenario = _scenario("background mortality", economics=economics, population=population,
+                         simulation={"replications": 500, "seed": 11})
+    return ClosedFormCase("Background mortality alone: life expectancy (US 2017, women aged 30)", scenario, _means([
+        ("life_years_undiscounted", life_expectancy(table, "female", age), "sum over years of age of the life table"),
+        ("life_years", life_expectancy(table, "female", age, annual), f"the same, discounted at {annual}"),
+    ]))
+
+
 def _queue_waits(scenario: Scenario, replications: int, seed: int, options: RunOptions) -> PerStudy:
     """Per study: mean days waited for the bed, and the share of patients who waited at all."""
     layout = StreamLayout.for_scenario(scenario)
@@ -261,6 +283,7 @@ def closed_form_cases() -> list[ClosedFormCase]:
         weibull_survival(),
         binomial_trm(),
         discounted_life_years_and_qalys(),
+        background_life_expectancy(),
         single_bed_queue("fixed"),
         single_bed_queue("exponential"),
     ]
