@@ -131,14 +131,23 @@ def simulate_pathway(
     `always_queue` runs the SimPy queue even where nobody would wait (to test that skipping it is exact).
     Stages run by the modeller's own function are refused: only `processes.simulate_processes` runs them.
     """
+    h, discharge, completed = walk_stages(scenario, u, layout, always_queue)
+    after_pathway(scenario, u, layout, h, discharge, completed)
+    return h
+
+
+def walk_stages(
+    scenario: Scenario, u: np.ndarray, layout: StreamLayout, always_queue: bool = False
+) -> tuple[Histories, np.ndarray, np.ndarray]:
+    """The stages of the pathway, queues included: the histories so far, when each patient left the last stage
+    (days) and who completed them alive (the input of `after_pathway`)."""
     refuse_processes(scenario)
     h = new_histories(scenario, u, layout)
     now = h.enrolment.copy()  # where each patient on the pathway has got to
     on_pathway = np.isfinite(h.enrolment)
     for resource, block in groupby(scenario.stages, key=lambda name: scenario.stages[name].resource):
         now = _walk_block(scenario, list(block), resource, u, layout, h, now, on_pathway, always_queue)
-    after_pathway(scenario, u, layout, h, now, on_pathway)
-    return h
+    return h, now, on_pathway
 
 
 def new_histories(scenario: Scenario, u: np.ndarray, layout: StreamLayout) -> Histories:

@@ -21,10 +21,12 @@ class RunOptions:
     `workers` local processes (1: in this process), or the dask.distributed scheduler at `scheduler`
     (tcp://HOST:PORT), which must answer within `scheduler_timeout` seconds; `chunk_size` studies per task;
     `progress` a bar on stderr; `engine` "fast" (vectorised, SimPy only where patients share a resource) or
-    "simpy" (one SimPy process per patient: the same histories, slower; needed by stages with a `process`).
+    "simpy" (one SimPy process per patient: the same histories, slower; needed by stages with a `process`);
+    `reuse_stages` keeps each chunk's stage histories in the process that walked them, so that later runs of the
+    same studies that differ only after the pathway (calibrating follow-up) simulate only that (stage_cache).
 
     >>> RunOptions(workers=2).quiet()
-    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast')
+    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast', reuse_stages=False)
     """
 
     workers: int = 1
@@ -33,6 +35,7 @@ class RunOptions:
     progress: bool = False
     scheduler_timeout: float = SCHEDULER_TIMEOUT_SECONDS
     engine: str = "fast"
+    reuse_stages: bool = False  # keep each chunk's stages per process, for runs that differ only after them
 
     def quiet(self) -> RunOptions:
         """The same execution without a progress bar (for the runs inside a sweep, compare or calibration,

@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from simulator.engine.heterogeneity import study_scenario
-from simulator.engine.pathway import Histories, simulate_pathway
+from simulator.engine.pathway import Histories, after_pathway, simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.errors import UserError
@@ -28,6 +28,7 @@ from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, run_need, say_duration
 from simulator.simulation.options import ENGINES, RunOptions
 from simulator.simulation.results import RunResult
+from simulator.simulation.stage_cache import walked_stages
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
 
@@ -46,13 +47,21 @@ class Chunk:
 
 
 def simulate_chunk(
-    scenario: Scenario, seed: int, replications: range, patients_log: bool = False, engine: str = "fast"
+    scenario: Scenario, seed: int, replications: range, patients_log: bool = False, engine: str = "fast",
+    reuse_stages: bool = False,
 ) -> Chunk:
+    """The studies `replications` of the scenario; `reuse_stages`: walk the stages once per process for runs that
+    differ only after the pathway (stage_cache)."""
     layout = StreamLayout.for_scenario(scenario)
     engine_scenario = study_scenario(scenario, seed, replications)  # per-study draws (uncertainty, heterogeneity)
-    u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
-    histories: Histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
-                            else simulate_pathway(engine_scenario, u, layout))
+    histories: Histories
+    if engine == "fast" and reuse_stages:
+        u, (histories, discharge, completed) = walked_stages(scenario, engine_scenario, layout, seed, replications)
+        after_pathway(engine_scenario, u, layout, histories, discharge, completed)
+    else:
+        u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
+        histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
+                     else simulate_pathway(engine_scenario, u, layout))
     outcomes = study_outcomes(scenario, histories, engine_scenario.economics)  # with the prices drawn
     banded = max(0, min(replications.stop, BAND_STUDIES) - replications.start)  # of the first BAND_STUDIES
     curves = {name: curve[:banded].astype(np.float32) for name, curve in outcomes.curves.items()}
@@ -119,7 +128,7 @@ def iterate_runs(
     missing = [len(blocks)] * len(scenarios)
     for scenario in scenarios:
         check_engine(scenario, options.engine)
-    task = partial(_simulate_task, seed, patients_log, options.engine)
+    task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages)
     total = replications * len(scenarios)
     began = time.perf_counter()
     with tqdm(total=total, unit="study", disable=not options.progress, desc=description) as bar:
@@ -134,9 +143,9 @@ def iterate_runs(
                 yield number, _joined(scenarios[number], seed, done, patients_log, time.perf_counter() - began)
 
 
-def _simulate_task(seed: int, patients_log: bool, engine: str, task: tuple[Scenario, range]) -> Chunk:
+def _simulate_task(seed: int, patients_log: bool, engine: str, reuse_stages: bool, task: tuple[Scenario, range]) -> Chunk:
     scenario, block = task
-    return simulate_chunk(scenario, seed, block, patients_log, engine)
+    return simulate_chunk(scenario, seed, block, patients_log, engine, reuse_stages)
 
 
 def _joined(scenario: Scenario, seed: int, done: list[Chunk], patients_log: bool, wall_seconds: float) -> RunResult:

@@ -17,6 +17,7 @@ import itertools
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from simulator.simulation.memory import check_fits, run_need
 from simulator.simulation.options import RunOptions
 from simulator.simulation.results import RunResult
 from simulator.simulation.runner import iterate_runs
+from simulator.simulation.stage_cache import forget, only_after_the_pathway
 
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
 HALTON_PER_PARAMETER = 16
@@ -175,14 +177,17 @@ def calibrate(
     need = run_need(base, replications, options)
     check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()
-    # one pool of workers for every evaluation: the refinement simulates one point at a time
+    # one pool of workers for every evaluation (the refinement simulates one point at a time); when only what
+    # follows the pathway is free, each worker walks the stages of its chunks once (stage_cache)
+    evaluations = replace(options.quiet(), reuse_stages=only_after_the_pathway([p.path for p in free]))
     with tqdm(unit="evaluation", disable=not options.progress, desc="calibrating") as bar, kept_pool():
-        objective = _Objective(source, targets, free, replications, seed, options.quiet(), bar)
+        objective = _Objective(source, targets, free, replications, seed, evaluations, bar)
         _search(objective, _start(base, free))
         assert objective.best is not None
         best_evaluation, best = objective.best
         _check_evaluable(best, targets, best_evaluation.values)
         mc_se, se = _precision(objective, best_evaluation.values, best)
+    forget()  # what this process kept, when the evaluations ran in it
     return CalibrationResult(
         source=source, targets=targets, free=free, fitted=best_evaluation.values, best=best,
         trace=objective.trace, sd=objective.sd, mc_se=mc_se, se=se, wall_seconds=time.perf_counter() - began,
