@@ -33,7 +33,7 @@ def scenario_with(tmp_path, old, new):
         ("[cohort]", "[cohort", ["bad.toml", "not valid TOML"]),
         ("size = 50", "size = 50\nsise = 50", ["bad.toml", "cohort.sise", "unknown key", "allowed keys: size"]),
         ("size = 50", 'size = "fifty"', ["bad.toml", "cohort.size", "valid integer"]),
-        ("rate_per_year = 0.131 ", "rate_per_year = -0.131 ", ["bad.toml", "followup.relapse.rate_per_year", "greater than or equal to 0"]),
+        ("rate_per_year = 0.132 ", "rate_per_year = -0.132 ", ["bad.toml", "followup.relapse.rate_per_year", "greater than or equal to 0"]),
         ("death_probability = { events = 0, n = 48 }", "death_probability = 1.5", ["bad.toml", "stages.isolation.death_probability", "less than or equal to 1", "1.5"]),
         ('dist = "uniform"', 'dist = "triangular"', ["bad.toml", "stages.rest.duration", "'triangular'", "'lognormal'"]),
         ('resource = "isolation_bed"           #', 'resource = "isolation_beds"           #', ["bad.toml", "unknown resource 'isolation_beds'", "isolation_bed"]),

@@ -88,9 +88,10 @@ def test_evidence_arithmetic_gives_the_scenario_values():
         assert scenario.followup.death_before_relapse.rate_per_year == derived["d1"]
     assert round(derived["r"], 4) == centre.followup.relapse.rate_per_year
     assert round(derived["d2"], 4) == centre.followup.death_after_relapse.rate_per_year
-    # burt2006 is fitted to the studies that can report 5-year figures: close to the closed form, not equal
-    assert burt.followup.relapse.rate_per_year == pytest.approx(derived["r"], rel=0.03)
-    assert burt.followup.death_after_relapse.rate_per_year == pytest.approx(derived["d2"], rel=0.03)
+    # burt2006 is fitted to the studies that can report 5-year figures, with background mortality: close to the
+    # closed form (which has neither), not equal
+    assert burt.followup.relapse.rate_per_year == pytest.approx(derived["r"], rel=0.07)
+    assert burt.followup.death_after_relapse.rate_per_year == pytest.approx(derived["d2"], rel=0.07)
     for scenario in (burt, ebmt, centre):
         assert round(derived["waiting"], 2) == scenario.waiting.death.rate_per_year
     assert round(derived["isolation"], 4) == ebmt.stages["isolation"].death_probability

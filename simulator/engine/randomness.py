@@ -19,6 +19,8 @@ from simulator.scenario.schema import Scenario
 STAGE_EVENTS = ("duration", "death", "failure")
 WAITING_EVENTS = ("death", "withdrawal")
 FOLLOWUP_EVENTS = ("relapse", "death_before_relapse", "death_after_relapse")
+POPULATION_EVENTS = ("population.age", "population.sex", "population.death")  # always the last rows
+POPULATION_STREAM = 0x504f50  # "POP": first spawn-key word of background mortality's uniforms
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,22 @@ class StreamLayout:
             "cohort.loss_to_followup": scenario.cohort.loss_to_followup is not None,
         }
         names += [name for name, present in optional.items() if present]
-        if scenario.population is not None:  # background mortality: age, sex and the time of death
-            names += ["population.age", "population.sex", "population.death"]
+        if scenario.population is not None:  # background mortality, from its own stream (POPULATION_STREAM)
+            names += list(POPULATION_EVENTS)
         return cls({name: row for row, name in enumerate(names)})
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @property
+    def patient_events(self) -> list[str]:
+        """The rows drawn from each replication's patient stream (all but background mortality's)."""
+        return [name for name in self.rows if name not in POPULATION_EVENTS]
+
+    def shares_numbers_with(self, other: StreamLayout) -> bool:
+        """Whether two scenarios' patients draw the same uniforms for the same events (common random numbers);
+        background mortality has its own stream, so a [population] table does not change it."""
+        return self.patient_events == other.patient_events
 
 
 def replication_generator(seed: int, replication: int, substream: tuple[int, ...] = ()) -> np.random.Generator:
@@ -69,6 +81,10 @@ def uniforms(
     sweeps and comparisons of studies of different sizes keep common random numbers.
     """
     block = np.empty((len(layout), len(replications), patients))
+    own = len(layout.patient_events)
     for column, replication in enumerate(replications):
-        block[:, column, :] = replication_generator(seed, replication, substream).random((patients, len(layout))).T
+        block[:own, column, :] = replication_generator(seed, replication, substream).random((patients, own)).T
+        if own < len(layout):  # background mortality: its own stream, so scenarios with and without it share the rest
+            stream = replication_generator(seed, replication, (*substream, POPULATION_STREAM))
+            block[own:, column, :] = stream.random((patients, len(layout) - own)).T
     return block

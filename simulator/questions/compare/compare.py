@@ -83,7 +83,7 @@ class CompareResult(Result):
     def shares_streams(self) -> list[bool]:
         """Whether each scenario draws the same patient events from the same uniforms as the first."""
         first = StreamLayout.for_scenario(self.runs[0].scenario)
-        return [StreamLayout.for_scenario(r.scenario) == first for r in self.runs]
+        return [StreamLayout.for_scenario(r.scenario).shares_numbers_with(first) for r in self.runs]
 
     def _per_study(self, result: RunResult, name: str) -> np.ndarray:
         """An outcome, or 0/1 for a `P(...)` condition, for each simulated study."""
