@@ -141,3 +141,11 @@ def test_compare_refuses_economics_over_different_horizons(tmp_path, capsys):
                         "--quiet", "--output", str(tmp_path / "out"))
     assert code == 2 and "different horizons (7.5 years, lifetime)" in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_figures_name_the_horizon_costs_are_counted_over():
+    from simulator.questions.compare.economics import counted_over
+
+    burt = load_scenario(SCENARIOS / "burt2006.toml")
+    assert counted_over(burt) == "over 7.5 years from enrolment"
+    assert counted_over(burt.with_values({"economics.horizon": "lifetime"})) == "from enrolment until death (lifetime)"

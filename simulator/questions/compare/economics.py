@@ -57,6 +57,12 @@ def horizon(scenario: Scenario) -> str:
     return f"{scenario.simulation.horizon_years:g} years"
 
 
+def counted_over(scenario: Scenario) -> str:
+    """`horizon` for a figure's title: "over 7.5 years from enrolment", or "from enrolment until death"."""
+    over = horizon(scenario)
+    return "from enrolment until death (lifetime)" if over == "lifetime" else f"over {over} from enrolment"
+
+
 def verdict(incremental_costs: float, incremental_qalys: float) -> tuple[float, str]:
     """The ICER and what it means: a ratio only where it is one (more costly and more effective, or cheaper and
     less effective), "dominant"/"dominated" where one option is better on both, NaN otherwise."""

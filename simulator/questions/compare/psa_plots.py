@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simulator.outcomes.vocabulary import colour, subtitle
-from simulator.questions.compare.economics import EconomicRun
+from simulator.questions.compare.economics import EconomicRun, counted_over
 from simulator.questions.compare.psa import LETTERS, ceac, draws_of, evpi, wtp_grid
 
 THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}")
@@ -20,8 +20,7 @@ def _title(what: str, names: Sequence[str], runs: Sequence[EconomicRun], seed: i
     draws = len(runs[0].values["costs"])
     return (f"{what}\n{' vs '.join(names)}\n"
             + subtitle(draws, [r.scenario.cohort for r in runs], per=" (parameter draws) per scenario",
-                       note=f"seed {seed}; costs and QALYs over {runs[0].scenario.simulation.horizon_years:g} years "
-                            "from enrolment"))
+                       note=f"seed {seed}; costs and QALYs {counted_over(runs[0].scenario)}"))
 
 
 def _currency(runs: Sequence[EconomicRun]) -> str:
