@@ -17,6 +17,8 @@ from simulator.errors import UserError
 from simulator.questions.compare.economics import verdict
 from simulator.scenario.loading import scenario_from_dict
 
+from helpers import SCENARIOS
+
 
 def _toml(name: str, utility: float, cost_per_year: float, currency: str = "GBP") -> str:
     """Nobody dies or relapses over 10 years, no discounting: QALYs 10 u and costs 10 c per patient exactly."""
@@ -117,3 +119,10 @@ def test_a_bad_wtp_is_refused_with_exit_code_2(in_tmp_cwd, capsys, wtp):
 def test_scenarios_priced_in_different_currencies_are_refused():
     with pytest.raises(UserError, match="different currencies"):
         compare([_scenario("A", 0.6, 1000), _scenario("B", 0.8, 3000, "EUR")])
+
+
+def test_cohort_size_sets_every_scenarios_cohort(tmp_path, capsys):
+    code = main(["compare", str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "standard_care.toml"), "--cohort-size",
+                 "80", "--replications", "20", "--quiet", "--output", str(tmp_path / "out")])
+    assert code == 0
+    assert capsys.readouterr().out.count("80 patients per study") == 2

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
+from simulator.commands.common import (
+    add_format_option,
+    add_probability_option,
+    add_run_options,
+    positive_int,
+    run_options,
+)
 from simulator.errors import UserError
 from simulator.questions.compare.thresholds import DEFAULT_WTP, parse_wtp
 
@@ -24,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--wtp", default=",".join(f"{x:g}" for x in DEFAULT_WTP), metavar="LIST",
                         help="willingness to pay per QALY, in the scenarios' currency, for the net monetary benefit "
                              "(scenarios with [economics]; default %(default)s)")
+    parser.add_argument("--cohort-size", type=positive_int, metavar="N",
+                        help="patients per simulated study in every scenario (default: each scenario's cohort.size); "
+                             "with --uncertainty, a large N leaves each parameter draw little patient-level noise")
     parser.set_defaults(handler=command_compare)
 
 
@@ -38,7 +47,8 @@ def command_compare(args: argparse.Namespace) -> int:
     wtp = parse_wtp(args.wtp)
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
-    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    overrides = [*args.overrides, *([f"cohort.size={args.cohort_size}"] if args.cohort_size else [])]
+    scenarios = [load_scenario(path, overrides, "--cohort-size/--set") for path in args.scenarios]
     names = [s.metadata.name for s in scenarios]
     # the same metadata name twice (e.g. an edited copy): tell them apart by file name
     names = [f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, args.scenarios)]

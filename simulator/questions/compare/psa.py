@@ -4,7 +4,7 @@ QALYs per patient over its cohort. Scenarios share a parameter's draw where they
 
 A draw's means still carry first-order (patient-level) noise, the chance of which patients the cohort had:
 its standard error is reported beside the draws' spread, and falls as 1 / sqrt(cohort size) (`--set
-cohort.size=N`), so a PSA wants cohorts far larger than a trial's.
+cohort.size=N`, or compare's `--cohort-size N`), so a PSA wants cohorts far larger than a trial's.
 
 The acceptability curve (CEAC) is, at each willingness to pay lambda, the share of draws in which each option has
 the highest net monetary benefit lambda Q - C; the expected value of perfect information (EVPI) per patient is
@@ -37,9 +37,10 @@ def ceac(costs: np.ndarray, qalys: np.ndarray, wtp: np.ndarray) -> np.ndarray:
 
 
 def evpi(costs: np.ndarray, qalys: np.ndarray, wtp: np.ndarray) -> np.ndarray:
-    """(thresholds,): expected value of perfect information per patient, E[max NMB] - max E[NMB]."""
+    """(thresholds,): expected value of perfect information per patient, E[max NMB] - max E[NMB]; never below 0
+    (where one option wins every draw the two terms are equal, and rounding must not print -0)."""
     nmb = net_benefit(costs, qalys, wtp)
-    return nmb.max(axis=2).mean(axis=1) - nmb.mean(axis=1).max(axis=1)
+    return np.maximum(nmb.max(axis=2).mean(axis=1) - nmb.mean(axis=1).max(axis=1), 0.0)
 
 
 def wtp_grid(wtp: Sequence[float]) -> np.ndarray:
@@ -86,6 +87,6 @@ def psa_lines(runs: Sequence[EconomicRun], wtp: Sequence[float]) -> list[str]:
         spread = [float(np.std(run.values[n], ddof=1)) for n in ("costs", "qalys")]
         lines.append(f"  {letter}: first-order (patient-level) SE within a draw: costs {noise[0]:,.0f}, QALYs "
                      f"{noise[1]:.3f}, against the draws' SD {spread[0]:,.0f} and {spread[1]:.3f}")
-    lines.append("  (each draw simulates one cohort; --set cohort.size=N divides its first-order SE by about "
+    lines.append("  (each draw simulates one cohort; --cohort-size N divides its first-order SE by about "
                  "sqrt(N / current size))")
     return lines
