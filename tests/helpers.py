@@ -60,3 +60,21 @@ def queue_starts(
     ward.admit(np.argsort(arrival, kind="stable"), arrival, hold, patience)
     ward.run()
     return start
+
+
+def run_cli(capsys: Any, *argv: Any) -> tuple[int, str, str]:
+    """`hsct-sim ARGV` in this process: exit code (argparse's too), stdout and stderr."""
+    from simulator.cli import main
+
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit:  # argparse exits on a bad flag
+        code = exit.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def refused(capsys: Any, *argv: Any) -> tuple[int, str]:
+    """`run_cli` for input that should be refused: exit code and stderr."""
+    code, _, err = run_cli(capsys, *argv)
+    return code, err

@@ -5,18 +5,7 @@ import shutil
 
 import pytest
 
-from simulator.cli import main
-
-from helpers import SCENARIOS
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exit:  # argparse exits on a bad flag
-        code = exit.code
-    captured = capsys.readouterr()
-    return code, captured.err
+from helpers import SCENARIOS, refused
 
 
 def scenario_with(tmp_path, old, new):
@@ -43,7 +32,7 @@ def scenario_with(tmp_path, old, new):
 )
 def test_bad_scenario_file(capsys, in_tmp_cwd, old, new, expected):
     path = scenario_with(in_tmp_cwd, old, new)
-    code, err = run_cli(capsys, "run", str(path), "--replications", "2")
+    code, err = refused(capsys, "run", str(path), "--replications", "2")
     assert code == 2
     assert err.startswith("hsct-sim: error: ") and err.count("\n") == 1, err
     for fragment in expected:
@@ -69,7 +58,7 @@ def test_bad_scenario_file(capsys, in_tmp_cwd, old, new, expected):
 def test_bad_command_line(capsys, in_tmp_cwd, argv, expected):
     shutil.copy(SCENARIOS / "burt2006.toml", in_tmp_cwd / "burt2006.toml")
     argv = [a.replace("{burt}", "burt2006.toml") for a in argv]
-    code, err = run_cli(capsys, *argv)
+    code, err = refused(capsys, *argv)
     assert code == 2
     for fragment in expected:
         assert fragment in err, (fragment, err)
@@ -79,6 +68,6 @@ def test_bad_command_line(capsys, in_tmp_cwd, argv, expected):
 
 def test_existing_output_folder_is_refused_before_simulating(capsys, in_tmp_cwd):
     (in_tmp_cwd / "outputs" / "taken").mkdir()
-    code, err = run_cli(capsys, "run", str(SCENARIOS / "burt2006.toml"), "--output", "outputs/taken")
+    code, err = refused(capsys, "run", str(SCENARIOS / "burt2006.toml"), "--output", "outputs/taken")
     assert code == 2 and "already exists" in err
     assert list((in_tmp_cwd / "outputs").iterdir()) == [in_tmp_cwd / "outputs" / "taken"]

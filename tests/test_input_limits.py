@@ -9,23 +9,14 @@ import time
 
 import pytest
 
-from simulator.cli import main
 from simulator.errors import UserError
 from simulator.simulation.options import RunOptions
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, refused
 
 BURT = SCENARIOS / "burt2006.toml"
 EBMT = SCENARIOS / "ebmt2004.toml"
 FAST = ["--replications", "2", "--workers", "1", "--quiet"]
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exit:  # argparse exits on a bad flag
-        code = exit.code
-    return code, capsys.readouterr().err
 
 
 def assert_refused(code, err, folder, *fragments):
@@ -62,7 +53,7 @@ def assert_refused(code, err, folder, *fragments):
          "weibull-shape-tiny", "person-years-inf"],
 )
 def test_non_finite_and_absurd_numbers_are_refused(capsys, in_tmp_cwd, override, fragments):
-    code, err = run_cli(capsys, "run", BURT, "--set", override, *FAST)
+    code, err = refused(capsys, "run", BURT, "--set", override, *FAST)
     assert_refused(code, err, in_tmp_cwd, f"after --set {override.partition('=')[0]}", *fragments)
 
 
@@ -80,7 +71,7 @@ def test_non_finite_and_absurd_numbers_are_refused(capsys, in_tmp_cwd, override,
     ids=["bool-as-number", "text-as-rate", "text-infinity", "text-as-bound"],
 )
 def test_distribution_tables_are_strict_and_blame_the_set_flag(capsys, in_tmp_cwd, override, fragments):
-    code, err = run_cli(capsys, "run", BURT, "--set", override, *FAST)
+    code, err = refused(capsys, "run", BURT, "--set", override, *FAST)
     assert_refused(code, err, in_tmp_cwd, "after --set", *fragments)
     for tag in ("lognormal.", "exponential.", "uniform.", "function-"):
         assert tag not in err, err
@@ -89,7 +80,7 @@ def test_distribution_tables_are_strict_and_blame_the_set_flag(capsys, in_tmp_cw
 def test_a_union_tag_is_not_part_of_the_path_in_a_file_error(capsys, in_tmp_cwd):
     path = in_tmp_cwd / "bad.toml"
     path.write_text(BURT.read_text().replace("median = 12.5", "median = -12.5", 1))
-    code, err = run_cli(capsys, "run", path, *FAST)
+    code, err = refused(capsys, "run", path, *FAST)
     assert_refused(code, err, in_tmp_cwd, "bad.toml: stages.isolation.duration.median")
 
 
@@ -109,7 +100,7 @@ def test_a_union_tag_is_not_part_of_the_path_in_a_file_error(capsys, in_tmp_cwd)
     ids=["target-huge-int", "target-se-inf", "free-huge-bound", "sizes-superscript", "sizes-arabic-digit", "seed-huge"],
 )
 def test_absurd_numbers_in_flags_are_refused(capsys, in_tmp_cwd, argv, fragments):
-    code, err = run_cli(capsys, *argv, *FAST)
+    code, err = refused(capsys, *argv, *FAST)
     assert code == 2, err
     assert "Traceback" not in err
     for fragment in fragments:
@@ -138,7 +129,7 @@ def test_work_that_cannot_fit_in_memory_is_refused_before_it_starts(capsys, in_t
         path.write_text(re.sub(r"^accrual_weights = .*$", "", text, count=1, flags=re.M))  # a fixed cohort's shape
         argv = [argv[0], path, *argv[2:]]
     began = time.perf_counter()
-    code, err = run_cli(capsys, *argv, "--quiet")
+    code, err = refused(capsys, *argv, "--quiet")
     assert_refused(code, err, in_tmp_cwd, "memory", "GiB")
     assert any(way in err for way in ("--replications", "--chunk-size", "--scheduler", "smaller")), err
     assert time.perf_counter() - began < 20
@@ -163,17 +154,17 @@ def test_deep_nesting_is_refused(capsys, in_tmp_cwd, where):
     if where == "file":
         path = in_tmp_cwd / "deep.toml"
         path.write_text(BURT.read_text() + f"\n[extra]\nx = {deep}\n")
-        code, err = run_cli(capsys, "run", path, *FAST)
+        code, err = refused(capsys, "run", path, *FAST)
         assert_refused(code, err, in_tmp_cwd, "deep.toml", "nested")
     else:
-        code, err = run_cli(capsys, "run", BURT, "--set", f"stages.isolation.death_probability={deep}", *FAST)
+        code, err = refused(capsys, "run", BURT, "--set", f"stages.isolation.death_probability={deep}", *FAST)
         assert_refused(code, err, in_tmp_cwd, "--set stages.isolation.death_probability", "nested")
 
 
 def test_a_huge_scenario_file_is_refused_unread(capsys, in_tmp_cwd):
     path = in_tmp_cwd / "huge.toml"
     path.write_text(BURT.read_text() + ("#" * 1023 + "\n") * 1100)
-    code, err = run_cli(capsys, "run", path, *FAST)
+    code, err = refused(capsys, "run", path, *FAST)
     assert_refused(code, err, in_tmp_cwd, "huge.toml", "MiB")
 
 
@@ -187,14 +178,14 @@ def test_a_scenario_path_that_is_not_a_file_says_what_it_is(capsys, in_tmp_cwd, 
         os.mkfifo(path)  # reading it would block forever: it must not be opened
     else:
         path, expected = "/dev/null", "not a regular file"
-    code, err = run_cli(capsys, "run", path, *FAST)
+    code, err = refused(capsys, "run", path, *FAST)
     assert_refused(code, err, in_tmp_cwd, str(path), expected)
 
 
 def test_a_utf8_bom_is_accepted(capsys, in_tmp_cwd):
     path = in_tmp_cwd / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + BURT.read_bytes())
-    code, err = run_cli(capsys, "run", path, "--output", "outputs/bom", *FAST)
+    code, err = refused(capsys, "run", path, "--output", "outputs/bom", *FAST)
     assert code == 0, err
 
 
@@ -202,7 +193,7 @@ def test_a_utf8_bom_is_accepted(capsys, in_tmp_cwd):
                          ids=["range", "list"])
 def test_a_huge_sweep_is_refused_quickly(capsys, in_tmp_cwd, spec):
     began = time.perf_counter()
-    code, err = run_cli(capsys, "sweep", BURT, "--param", f"stages.isolation.death_probability={spec}", *FAST)
+    code, err = refused(capsys, "sweep", BURT, "--param", f"stages.isolation.death_probability={spec}", *FAST)
     assert_refused(code, err, in_tmp_cwd, "--param stages.isolation.death_probability", "at most")
     assert time.perf_counter() - began < 5
 
@@ -213,14 +204,14 @@ def test_a_huge_sweep_is_refused_quickly(capsys, in_tmp_cwd, spec):
     ids=["control-in-path", "control-in-value"],
 )
 def test_control_characters_are_escaped(capsys, in_tmp_cwd, override):
-    code, err = run_cli(capsys, "run", BURT, "--set", override, *FAST)
+    code, err = refused(capsys, "run", BURT, "--set", override, *FAST)
     assert_refused(code, err, in_tmp_cwd)
     assert "\x1b" not in err and "\x07" not in err, err
 
 
 def test_long_echoed_values_are_truncated(capsys, in_tmp_cwd):
     landmarks = "[" + ", ".join(str(11 + i) for i in range(5000)) + "]"
-    code, err = run_cli(capsys, "run", BURT, "--set", f"simulation.landmarks_years={landmarks}", *FAST)
+    code, err = refused(capsys, "run", BURT, "--set", f"simulation.landmarks_years={landmarks}", *FAST)
     assert_refused(code, err, in_tmp_cwd, "simulation", "...")
     assert len(err) < 1200, len(err)
 
@@ -234,7 +225,7 @@ def test_user_error_is_one_bounded_line():
 def test_shipped_scenarios_still_validate(capsys, in_tmp_cwd):
     for path in sorted(SCENARIOS.glob("*.toml")):
         shutil.copy(path, in_tmp_cwd / path.name)
-        code, err = run_cli(capsys, "run", in_tmp_cwd / path.name, "--output", f"outputs/{path.stem}", *FAST)
+        code, err = refused(capsys, "run", in_tmp_cwd / path.name, "--output", f"outputs/{path.stem}", *FAST)
         assert code == 0, err
 
 

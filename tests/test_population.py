@@ -7,7 +7,6 @@ import csv
 
 import numpy as np
 import pytest
-from test_bad_input import run_cli
 
 from simulator.engine.background import life_expectancy, residual_years
 from simulator.engine.pathway import OTHER_CAUSES, simulate_pathway
@@ -17,7 +16,7 @@ from simulator.scenario.loading import load_scenario
 from simulator.scenario.population import LifeTable, read_life_table
 from simulator.simulation.runner import run
 
-from helpers import SCENARIOS, assert_within_mc_se, tiny
+from helpers import SCENARIOS, assert_within_mc_se, refused, tiny
 
 TABLE = SCENARIOS / "data" / "us_ssa_period_life_table_2017.csv"
 
@@ -106,7 +105,7 @@ def test_bad_life_tables_are_refused_with_the_file_and_rule(tmp_path, capsys, ta
         scenario = scenario.replace("female_fraction = 0.83\n", "")
     path = tmp_path / "bad.toml"
     path.write_text(scenario)
-    code, err = run_cli(capsys, "run", str(path), "--replications", "10", "--quiet", "--output", str(tmp_path / "out"))
+    code, err = refused(capsys, "run", str(path), "--replications", "10", "--quiet", "--output", str(tmp_path / "out"))
     assert code == 2, err
     assert "Traceback" not in err and "bad.toml" in err
     for text in expected:
@@ -119,7 +118,7 @@ def test_bad_life_tables_are_refused_with_the_file_and_rule(tmp_path, capsys, ta
     ("economics.horizon=forever", ["economics.horizon", "'study' or 'lifetime'"]),
 ])
 def test_a_lifetime_horizon_needs_a_population(tmp_path, capsys, setting, expected):
-    code, err = run_cli(capsys, "run", str(SCENARIOS / "ebmt2004.toml"),
+    code, err = refused(capsys, "run", str(SCENARIOS / "ebmt2004.toml"),
                         "--set", 'economics={currency="EUR", price_year=2011, states={remission={utility=0.8}, '
                         'relapse={utility=0.5}}}', "--set", setting, "--quiet", "--output", str(tmp_path / "out"))
     assert code == 2
@@ -128,7 +127,7 @@ def test_a_lifetime_horizon_needs_a_population(tmp_path, capsys, setting, expect
 
 
 def test_age_is_given_in_years(tmp_path, capsys):
-    code, err = run_cli(capsys, "run", str(SCENARIOS / "burt2006.toml"), "--set",
+    code, err = refused(capsys, "run", str(SCENARIOS / "burt2006.toml"), "--set",
                         'population.age_years={dist="fixed", value=30}', "--quiet", "--output", str(tmp_path / "o"))
     assert code == 2 and 'unit = "years"' in err, err
 
@@ -137,7 +136,7 @@ def test_compare_refuses_economics_over_different_horizons(tmp_path, capsys):
     lifetime = tmp_path / "lifetime.toml"
     lifetime.write_text((SCENARIOS / "standard_care.toml").read_text().replace(
         'currency = "EUR"', 'currency = "EUR"\nhorizon = "lifetime"', 1))
-    code, err = run_cli(capsys, "compare", str(SCENARIOS / "burt2006.toml"), str(lifetime), "--replications", "10",
+    code, err = refused(capsys, "compare", str(SCENARIOS / "burt2006.toml"), str(lifetime), "--replications", "10",
                         "--quiet", "--output", str(tmp_path / "out"))
     assert code == 2 and "different horizons (7.5 years, lifetime)" in err, err
     assert not (tmp_path / "out").exists()

@@ -7,23 +7,13 @@ import pandas as pd
 import pytest
 
 from simulator import UserError, load_scenario
-from simulator.cli import main
 from simulator.questions.power.power import estimate_power
 from simulator.simulation.options import RunOptions
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, run_cli
 
 BURT, EBMT = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "ebmt2004.toml")
 INTERPOLATED = "Interpolated between simulated sizes (probit of power linear in the square root of the size)"
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exit:  # argparse exits on a bad flag
-        code = exit.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_power_writes_a_complete_run_folder(in_tmp_cwd, capsys):

@@ -14,12 +14,11 @@ import pytest
 from scipy.stats import binom, boschloo_exact, fisher_exact, hypergeom
 
 from simulator import UserError, load_scenario
-from simulator.cli import main
 from simulator.questions.power.power import estimate_power
 from simulator.questions.power.trial import compare_trm
 from simulator.questions.power.trm_tests import TRM_TESTS, rejection_rate, trm_p_value, trm_p_values
 
-from helpers import ROOT, SCENARIOS, tiny
+from helpers import ROOT, SCENARIOS, run_cli, tiny
 
 ALPHA = 0.05
 MIDP_EXCESS = 0.01  # mid-p's type I error stays below alpha + 0.01 (measured maximum 0.0569, module docstring)
@@ -144,15 +143,6 @@ def test_simulated_power_equals_the_exact_power(test, seed):
     exact = rejection_rate(test, n, 0.13, 0.02, ALPHA, favouring="B")
     assert abs(row.power - exact) <= 4 * row.power_mc_se, f"{test}: {row.power:.4f} vs exact {exact:.4f}"
     assert math.isclose(row.power_mc_se, math.sqrt(row.power * (1 - row.power) / 2000))
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exit:  # argparse exits on a bad flag
-        code = exit.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_chosen_test_is_printed_and_in_the_manifest(in_tmp_cwd, capsys):
