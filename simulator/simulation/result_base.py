@@ -20,6 +20,7 @@ import pandas as pd
 
 from simulator import __version__
 from simulator.report import drawing
+from simulator.report.csv_table import write_csv
 from simulator.report.html_parts import preformatted
 
 PER_STUDY_TABLE = "replications.csv"  # one row per simulated study (or trial): the table that grows with a run
@@ -69,7 +70,7 @@ class Result:
             if name == PER_STUDY_TABLE and table_format == "parquet":
                 table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
             else:
-                table.to_csv(folder / name, index=False)
+                write_csv(table, folder / name)
         for name, write in self.other_files().items():
             write(folder / name)
         drawing.draw(self.figure_files(), folder, draw_in_parallel)
