@@ -47,8 +47,10 @@ def command_compare(args: argparse.Namespace) -> int:
     wtp = parse_wtp(args.wtp)
     if len(args.scenarios) < 2:
         raise UserError(f"compare needs at least two scenario files, got {len(args.scenarios)}")
-    overrides = [*args.overrides, *([f"cohort.size={args.cohort_size}"] if args.cohort_size else [])]
-    scenarios = [load_scenario(path, overrides, "--cohort-size/--set") for path in args.scenarios]
+    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]
+    if args.cohort_size:
+        scenarios = [s.with_values({"cohort.size": args.cohort_size}, str(path), "--cohort-size")
+                     for s, path in zip(scenarios, args.scenarios)]
     names = [s.metadata.name for s in scenarios]
     # the same metadata name twice (e.g. an edited copy): tell them apart by file name
     names = [f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, args.scenarios)]
