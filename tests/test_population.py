@@ -148,3 +148,14 @@ def test_figures_name_the_horizon_costs_are_counted_over():
     burt = load_scenario(SCENARIOS / "burt2006.toml")
     assert counted_over(burt) == "over 7.5 years from enrolment"
     assert counted_over(burt.with_values({"economics.horizon": "lifetime"})) == "from enrolment until death (lifetime)"
+
+
+def test_deaths_of_other_causes_are_never_treatment_related():
+    """Everyone is 100 and nobody dies of lupus: with a TRM window of a year after reinfusion, the deaths in it are
+    all of other causes, and TRM stays 0."""
+    scenario = tiny(population={"life_table": str(TABLE), "female_fraction": 0.5,
+                                "age_years": {"dist": "fixed", "value": 100, "unit": "years"}},
+                    outcomes={"trm_stages": ["reinfusion"], "trm_followup_days": 365.0})
+    result = run(scenario, replications=50)
+    assert np.all(result.values["trm"] == 0.0)
+    assert result.values["os_1y"].mean() < 0.8  # many did die within the window

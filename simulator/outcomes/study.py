@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine.pathway import OFF_PATHWAY, Histories
+from simulator.engine.pathway import OFF_PATHWAY, OTHER_CAUSES, Histories
 from simulator.outcomes.capacity import (
     occupancy_grid_days,
     occupancy_over_time,
@@ -143,8 +143,9 @@ def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted
 
 
 def treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = False) -> np.ndarray:
-    """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion; with
-    `early_deaths`, also deaths from the follow-up's early treatment-related hazard."""
+    """Deaths in the TRM stages, plus follow-up deaths within the scenario's window after reinfusion (not those of
+    other causes, [population]); with `early_deaths`, also deaths from the follow-up's early treatment-related
+    hazard."""
     in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages or []])
     if early_deaths and scenario.followup.early_death is not None:
         follow_up = h.death_stage == h.stage_labels.index("follow-up")
@@ -154,4 +155,6 @@ def treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = Fal
         return in_stages
     with np.errstate(invalid="ignore"):  # inf - inf for patients never reinfused: not early
         early = (h.death_stage == h.stage_labels.index("follow-up")) & (h.death - h.reinfusion <= window)
+    if OTHER_CAUSES in h.cause_labels:  # the general population's deaths are not the treatment's
+        early &= h.death_cause != h.cause_labels.index(OTHER_CAUSES)
     return in_stages | early
