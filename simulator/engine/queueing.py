@@ -10,6 +10,7 @@ failure), with death or withdrawal able to end the wait. A resource may open onl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import simpy
@@ -131,13 +132,16 @@ class Ward:
             self.env.run()
 
     def admit(self, who: np.ndarray, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray) -> None:
-        """Start the processes of patients `who`, given in arrival order (ties: FIFO by that order)."""
+        """Schedule the arrival of patients `who`, given in arrival order (ties: FIFO by that order)."""
         self.present += len(who)
+        env = self.env
         for index in who.tolist():
             self.start[index] = np.nan
-            self.env.process(self._patient(int(index), arrival[index], hold[index], patience[index]))
+            arrive = env.timeout(max(arrival[index] - env.now, 0.0))  # env.now can be a rounding above the arrival
+            arrive.callbacks.append(partial(self._arrive, index, float(arrival[index]), float(hold[index]),
+                                            float(patience[index])))
         if self.rules.closed and self.closing is None:
-            self.closing = self.env.process(self._close_weekly())
+            self.closing = env.process(self._close_weekly())
 
     def _request(self, index: int) -> simpy.resources.resource.Request:
         if isinstance(self.resource, simpy.PriorityResource):
@@ -145,24 +149,34 @@ class Ward:
             return self.resource.request(priority=priority)  # type: ignore[arg-type]  # simpy orders any number
         return self.resource.request()
 
-    def _patient(self, index: int, arrive: float, hold: float, patience: float):  # type: ignore[no-untyped-def]
-        env, resource = self.env, self.resource
-        yield env.timeout(max(arrive - env.now, 0.0))  # env.now can be a rounding above `arrive`
+    # A patient is a chain of event callbacks rather than a SimPy process: the same events in the same order
+    # (arrival, request, patience, hold), without a generator and its start event per patient, which halves the
+    # cost of the queue. Callbacks run when their event is processed, as a process's resumption would.
+    def _arrive(self, index: int, arrive: float, hold: float, patience: float, _: simpy.Event) -> None:
         request = self._request(index)
         if request.triggered:  # a free unit on arrival: the start is the arrival, exactly
             self.start[index] = arrive
+            self._hold(request, hold)
         else:
+            request.callbacks.append(partial(self._obtained, index, hold))
             if patience < np.inf:
-                yield request | env.timeout(patience)
-                if not request.triggered:
-                    request.cancel()
-                    self.present -= 1
-                    return
-            else:
-                yield request
-            self.start[index] = env.now
-        yield env.timeout(hold)
-        resource.release(request)
+                self.env.timeout(patience).callbacks.append(partial(self._give_up, request))
+
+    def _obtained(self, index: int, hold: float, request: simpy.Event) -> None:
+        self.start[index] = self.env.now
+        self._hold(request, hold)  # type: ignore[arg-type]
+
+    def _give_up(self, request: simpy.resources.resource.Request, _: simpy.Event) -> None:
+        """Patience is over: leave the queue, unless a unit has been granted (then `_obtained` follows)."""
+        if not request.triggered:
+            request.cancel()
+            self.present -= 1
+
+    def _hold(self, request: simpy.resources.resource.Request, hold: float) -> None:
+        self.env.timeout(hold).callbacks.append(lambda _: self._release(request))
+
+    def _release(self, request: simpy.resources.resource.Request) -> None:
+        self.resource.release(request)
         self.present -= 1
 
     def _close_weekly(self):  # type: ignore[no-untyped-def]
