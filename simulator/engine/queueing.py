@@ -1,9 +1,9 @@
 """Where patients interact: a finite resource (e.g. isolation beds) shared by one study's patients.
 
 Only this part of the pathway needs the event queue, so only this part uses SimPy: each patient who reaches
-the resource is a short chain of SimPy events (arrival, request, patience, hold), waiting first come, first served (within priority classes, if the
-scenario has them), holding it for a time fixed in advance (the stages it covers, cut short by death or
-failure), with death or withdrawal able to end the wait. A resource may open only on some days of the week
+the resource is a short chain of SimPy events (arrival, request, patience, hold), waiting first come, first
+served (within priority classes, if the scenario has them), holding it for a time fixed in advance (the stages
+it covers, cut short by death or failure), with death or withdrawal able to end the wait. A resource may open only on some days of the week
 (e.g. apheresis on weekdays). Where nobody would find it full or closed, nobody waits and SimPy is skipped.
 """
 
