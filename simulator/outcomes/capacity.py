@@ -90,15 +90,17 @@ def row_statistics(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def occupancy_over_time(queue: QueueRecord, grid: np.ndarray) -> np.ndarray:
     """Units in use at each grid day, per study: (studies, grid). Counts, per row, the stays begun by
-    each grid day minus those ended by it, with one flat search over rows shifted apart."""
+    each grid day minus those ended by it: each time counts from the first grid day on or after it, so a
+    histogram of those grid indices per row (one flat bincount with row offsets), accumulated, is the count."""
     start = np.where(np.isnan(queue.start), np.inf, queue.start)
     end = start + np.nan_to_num(queue.hold, nan=0.0)
-    span = grid[-1] + 1.0  # everything after the last grid day is out of range anyway
-    shift = (np.arange(len(start)) * 2 * span)[:, None]
+    rows, days = len(start), len(grid)
+    offsets = (days + 1) * np.arange(rows)[:, None]
 
     def begun_by(times: np.ndarray) -> np.ndarray:
-        flat = np.sort(np.minimum(times, span) + shift, axis=None)
-        return np.searchsorted(flat, grid + shift, side="right") - np.searchsorted(flat, shift, side="left")
+        first = np.searchsorted(grid, times, side="left")  # days: never counted (inf, or past the grid)
+        counts = np.bincount((first + offsets).ravel(), minlength=rows * (days + 1)).reshape(rows, days + 1)
+        return np.cumsum(counts[:, :days], axis=1)
 
     return (begun_by(start) - begun_by(end)).astype(np.int16)
 
