@@ -14,7 +14,7 @@ after a relapse, waiting for a resource, after leaving the pathway). Everything 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,9 @@ def discounted_years(start: np.ndarray, end: np.ndarray, delta: float) -> np.nda
     return (np.exp(-delta * start) - np.exp(-delta * end)) / delta
 
 
+Times = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]
+
+
 @dataclass
 class _Spans:
     """Each patient's years since enrolment, within [0, horizon]: when alive, in each stage, in remission, and
@@ -49,9 +52,15 @@ class _Spans:
     stages: dict[str, tuple[np.ndarray, np.ndarray]]
     remission: tuple[np.ndarray, np.ndarray]
     events: dict[str, tuple[np.ndarray, np.ndarray]]  # "relapse", "death", "entering <stage>": when, happened
+    _times: dict[float, Times] = field(default_factory=dict)  # by rate: costs and effects usually share one
 
-    def times(self, delta: float) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    def times(self, delta: float) -> Times:
         """Discounted years alive, in each stage, in remission and with active disease (the rest)."""
+        if delta not in self._times:
+            self._times[delta] = self._discounted(delta)
+        return self._times[delta]
+
+    def _discounted(self, delta: float) -> Times:
         life = discounted_years(np.zeros_like(self.alive_until), self.alive_until, delta)
         in_stage = {name: discounted_years(*span, delta) for name, span in self.stages.items()}
         in_remission = discounted_years(*self.remission, delta)
