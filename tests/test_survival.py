@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
-from simulator.outcomes.survival import cumulative_incidence, kaplan_meier
+from simulator.outcomes.survival import cumulative_incidence, first_reaching, kaplan_meier
 
 
 def lifelines_km(t: np.ndarray, event: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -151,3 +151,22 @@ def test_cif_competing_exponentials_closed_form():
     se = np.sqrt(truth * (1 - truth) / n)
     got = cumulative_incidence(time, cause, np.ones_like(time, dtype=bool), grid)[0]
     assert np.all(np.abs(got - truth) < 4 * se)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_first_reaching_is_the_grid_reading_of_kaplan_meier(seed):
+    """The median follow-up's shortcut gives exactly what reading the Kaplan-Meier curve on the grid gives: ties
+    (times rounded to a tenth), excluded subjects, rows with nobody, rows that never reach the level, and rows
+    whose data end before it (NaN)."""
+    rng = np.random.default_rng(seed)
+    rows, n = 400, 30
+    time = np.round(rng.exponential(20.0, (rows, n)), 1)
+    event = rng.random((rows, n)) < rng.uniform(0.1, 0.9, (rows, 1))
+    included = rng.random((rows, n)) < rng.uniform(0.0, 1.0, (rows, 1))
+    included[:5] = False
+    grid = np.arange(0.0, 120.0, 0.1)
+    for level in (0.5, 0.2, 0.9):
+        curve = kaplan_meier(time, event, included, grid)
+        reached = curve <= level
+        expected = np.where(reached.any(axis=1), grid[np.argmax(reached, axis=1)], np.nan)
+        np.testing.assert_array_equal(first_reaching(time, event, included, grid, level), expected)

@@ -21,7 +21,7 @@ from simulator.outcomes.capacity import (
     window_days,
 )
 from simulator.outcomes.economics import economic_outcomes
-from simulator.outcomes.survival import cumulative_incidence, kaplan_meier
+from simulator.outcomes.survival import cumulative_incidence, first_reaching, kaplan_meier
 from simulator.scenario.catalogue import LANDMARKED, early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.economics import Economics
@@ -136,9 +136,7 @@ def followup_months(since_reinfusion: np.ndarray, died: np.ndarray, transplanted
     with np.errstate(invalid="ignore"):
         mean = np.where(transplanted, months, 0.0).sum(axis=1) / transplanted.sum(axis=1)
     grid = np.arange(0.0, np.nanmax(np.where(transplanted, months, 0.0), initial=0.0) + 0.2, 0.1)
-    reverse = kaplan_meier(months, ~died, transplanted, grid)
-    reached = reverse <= 0.5
-    median = np.where(reached.any(axis=1), grid[np.argmax(reached, axis=1)], np.nan)
+    median = first_reaching(months, ~died, transplanted, grid, 0.5)
     return {"followup_mean_months": mean, "followup_median_months": median}
 
 

@@ -31,6 +31,18 @@ class _Sorted(NamedTuple):
     unobserved: np.ndarray  # (R, G) grid points past the row's data: nobody still observed, someone censored
 
 
+def _sorted_survival(t: np.ndarray, event: np.ndarray, included: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row sorted by time, events (key False) before censorings, excluded subjects (time inf) last: the
+    order, the number at risk at each sorted position, and the all-cause KM after the first j sorted subjects."""
+    n_rows, n = t.shape
+    order = np.lexsort((~event, t), axis=1)
+    at_risk = np.maximum(included.sum(axis=1)[:, None] - np.arange(n), 1)
+    factors = 1.0 - np.take_along_axis(event, order, axis=1) / at_risk
+    survival = np.ones((n_rows, n + 1))
+    np.cumprod(factors, axis=1, out=survival[:, 1:])
+    return order, at_risk, survival
+
+
 def _prepare(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray) -> _Sorted:
     """Sort each row and build the all-cause KM per sorted position and the grid look-up counts."""
     included = np.asarray(included, dtype=bool)
@@ -40,13 +52,8 @@ def _prepare(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np
     n_rows, n = t.shape
     n_grid = grid.size
 
-    # Sort by time, then events (key False) before censorings; excluded rows sit at the end (inf).
-    order = np.lexsort((~event, t), axis=1)
+    order, at_risk, survival = _sorted_survival(t, event, included)
     n_in = included.sum(axis=1)
-    at_risk = np.maximum(n_in[:, None] - np.arange(n), 1)
-    factors = 1.0 - np.take_along_axis(event, order, axis=1) / at_risk
-    survival = np.ones((n_rows, n + 1))
-    np.cumprod(factors, axis=1, out=survival[:, 1:])
 
     # Subject j counts from grid index searchsorted(grid, t_j, "left") on, i.e. at every grid t >= t_j.
     # Histogramming these indices per row (one flat bincount with row offsets) and accumulating is
@@ -104,3 +111,24 @@ def cumulative_incidence(
     out[s.empty] = np.nan
     out[s.unobserved] = np.nan  # past the data, unless every subject has had an event of some cause
     return out
+
+
+def first_reaching(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray, level: float) -> np.ndarray:
+    """(R,): the first grid time at which the Kaplan-Meier S(t) of each row is at or below `level` (NaN if none),
+    exactly what reading `kaplan_meier` on the grid would give (NaN where the estimate does not exist), without
+    building it on the whole grid: the first sorted subject after which S <= level, then the first grid time on
+    or after that subject's time."""
+    included = np.asarray(included, dtype=bool)
+    event = np.asarray(event, dtype=bool) & included
+    t = np.where(included, time, np.inf)
+    order, _, survival = _sorted_survival(t, event, included)
+    below = survival[:, 1:] <= level
+    crossed = below.any(axis=1)
+    position = np.argmax(below, axis=1)  # the subject whose event takes S to the level
+    when = np.take_along_axis(np.take_along_axis(t, order, axis=1), position[:, None], axis=1)[:, 0]
+    index = np.searchsorted(grid, np.where(crossed, when, np.inf), side="left")
+    found = index < len(grid)
+    at = np.asarray(grid, dtype=float)[np.minimum(index, len(grid) - 1)]
+    last = np.max(np.where(included, t, -np.inf), axis=1)
+    censored = np.any(included & ~event, axis=1)
+    return np.where(found & ~((at > last) & censored), at, np.nan)  # past the data: not known
