@@ -43,12 +43,6 @@ class GammaEstimate(Estimate):
         self.mean, self.se = mean, se
         return self
 
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable for worker processes
-        return (GammaEstimate, (self.mean, self.se))
-
-    def __repr__(self) -> str:
-        return f"GammaEstimate(mean={self.mean:g}, se={self.se:g})"
-
     def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
         from scipy import special  # here, not at the top: checking a scenario must not wait for scipy
 
@@ -64,12 +58,6 @@ class GammaEstimate(Estimate):
 
 class BetaEstimate(GammaEstimate):
     """A utility given as mean and standard error: drawn from the beta with that mean and SE."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (BetaEstimate, (self.mean, self.se))
-
-    def __repr__(self) -> str:
-        return f"BetaEstimate(mean={self.mean:g}, se={self.se:g})"
 
     def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
         from scipy import special

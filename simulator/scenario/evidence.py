@@ -40,8 +40,15 @@ class Estimate(float):
         raise NotImplementedError
 
     def evidence(self) -> dict[str, float]:
-        """The evidence as written in the scenario file."""
+        """The evidence as written in the scenario file, in the order the constructor takes it."""
         raise NotImplementedError
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable for worker processes
+        return (type(self), tuple(self.evidence().values()))
+
+    def __repr__(self) -> str:
+        shown = (f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.evidence().items())
+        return f"{type(self).__name__}({', '.join(shown)})"
 
 
 class ProportionEstimate(Estimate):
@@ -54,12 +61,6 @@ class ProportionEstimate(Estimate):
         self = super().__new__(cls, events / n)
         self.events, self.n = events, n
         return self
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable for worker processes
-        return (ProportionEstimate, (self.events, self.n))
-
-    def __repr__(self) -> str:
-        return f"ProportionEstimate(events={self.events}, n={self.n})"
 
     def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
         from scipy import special  # here, not at the top: checking a scenario must not wait for scipy
@@ -85,12 +86,6 @@ class RateEstimate(Estimate):
         self = super().__new__(cls, events / person_years)
         self.events, self.person_years = events, person_years
         return self
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (RateEstimate, (self.events, self.person_years))
-
-    def __repr__(self) -> str:
-        return f"RateEstimate(events={self.events}, person_years={self.person_years:g})"
 
     def ppf(self, u: np.ndarray, prior: Prior = "jeffreys") -> np.ndarray:
         from scipy import special
