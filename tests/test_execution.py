@@ -93,6 +93,28 @@ def _mapped(chunks: list[int]) -> tuple[list[int], set[int]]:
     return [value for _, (value, _) in out], {pid for _, (_, pid) in out}
 
 
+WANTED = "hsct_wanted_afterwards"  # a module made for the test below
+
+
+def _sees_wanted(_: int) -> bool:
+    return WANTED in sys.modules
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_modules_wanted_afterwards_load_while_the_workers_compute(workers, tmp_path, monkeypatch):
+    """Named modules are imported once the workers have their chunks (forked before: they never see it), so
+    their import overlaps the simulation; in this process (1 worker) they are left to their first use."""
+    (tmp_path / f"{WANTED}.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(execution, "_wanted_afterwards", [])
+    monkeypatch.delitem(sys.modules, WANTED, raising=False)
+    execution.load_while_workers_run(WANTED)
+    seen = [loaded for _, loaded in map_chunks(_sees_wanted, [0, 1, 2], RunOptions(workers=workers))]
+    assert seen == [False] * 3
+    assert (WANTED in sys.modules) == (workers == 2)
+    sys.modules.pop(WANTED, None)
+
+
 def test_a_kept_pool_runs_every_map_on_the_same_two_workers_and_stops_them_at_the_end():
     with kept_pool():
         first, first_workers = _mapped(list(range(8)))

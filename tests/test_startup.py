@@ -60,9 +60,10 @@ def test_small_runs_stay_in_process_and_big_ones_use_every_core() -> None:
     from simulator.simulation.workers import IN_PROCESS_PATIENT_STAGES, default_workers, patient_stages
 
     burt = load_scenario(ROOT / "scenarios" / "burt2006.toml")
-    assert patient_stages([burt], None) == 2000 * 50 * 6  # its default: in process, where it ran faster
+    assert patient_stages([burt], None) == 2000 * 50 * 6  # its default: on every core, where it ran faster
     assert patient_stages([burt, burt], 10) == 2 * 10 * 50 * 6
-    assert default_workers(patient_stages([burt], None)) == 1
+    assert default_workers(patient_stages([burt], None)) == local_cores()
+    assert default_workers(patient_stages([burt], 250)) == 1  # one chunk: nothing to share
     assert default_workers(IN_PROCESS_PATIENT_STAGES - 1) == 1
     assert default_workers(IN_PROCESS_PATIENT_STAGES) == local_cores()
     assert default_workers(None) == local_cores()

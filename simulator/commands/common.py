@@ -103,7 +103,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=positive_int, metavar="N",
                         help=f"local processes; 1 runs in this process (default: in this process for runs under "
                              f"{IN_PROCESS_PATIENT_STAGES:,} patient-stages, i.e. studies x patients x stages, "
-                             f"where starting workers costs more than it saves; else all {local_cores()} cores)")
+                             f"where starting workers costs more than it saves; else all {local_cores()} cores, this process "
+                             "loading the libraries that write the results meanwhile)")
     parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")

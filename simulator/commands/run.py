@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
+
+if TYPE_CHECKING:
+    from simulator.simulation.result_base import Result
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -22,16 +26,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def command_run(args: argparse.Namespace) -> int:
     # imported here, not at the top, and the scenario checked before the engine's libraries load: `--help`, a
-    # mistyped flag or a bad scenario must not wait a second for numpy, pandas and matplotlib
+    # mistyped flag or a bad scenario must not wait a second for numpy, pandas and matplotlib; the results'
+    # pandas and matplotlib load while workers simulate (simulation.execution.load_while_workers_run)
     from simulator.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     from simulator.outcomes.conditions import parse_conditions
-    from simulator.outcomes.summary import warn_if_not_evaluable
-    from simulator.simulation.results import RunResult
     from simulator.simulation.runfolder import run_folder
     from simulator.simulation.runner import run
-    from simulator.simulation.uncertainty_comparison import UncertaintyComparison
     from simulator.simulation.workers import patient_stages
 
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
@@ -39,16 +41,18 @@ def command_run(args: argparse.Namespace) -> int:
     with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
         result = dataclasses.replace(result, conditions=conditions)
+        shown: Result = result
         if scenario.simulation.parameter_uncertainty:
+            from simulator.simulation.uncertainty_comparison import UncertaintyComparison
+
             # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
             point = scenario.with_values({"simulation.parameter_uncertainty": False})
             point_result = run(point, args.replications, args.seed, options=options)
-            shown: RunResult | UncertaintyComparison = UncertaintyComparison(
-                result, dataclasses.replace(point_result, conditions=conditions))
-        else:
-            shown = result
+            shown = UncertaintyComparison(result, dataclasses.replace(point_result, conditions=conditions))
         folder.write(shown)
     print(shown.text())
     print(f"\nRun folder: {folder}")
+    from simulator.outcomes.summary import warn_if_not_evaluable
+
     warn_if_not_evaluable(result.summary)
     return 0

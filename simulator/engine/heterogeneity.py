@@ -13,7 +13,6 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-from scipy import special
 
 from simulator.engine.randomness import replication_generator
 from simulator.engine.uncertainty import with_drawn_parameters
@@ -34,6 +33,8 @@ def study_scenario(scenario: Scenario, seed: int, replications: range) -> Scenar
         key = (HETEROGENEITY_STREAM, zlib.crc32(name.encode()))
         u = np.array([replication_generator(seed, r, key).random() for r in replications])[:, np.newaxis]
         mean, rho = np.asarray(stage.death_probability, dtype=float), stage.death_probability_icc
+        from scipy import special  # here: scipy loads in a tenth of a second, only for scenarios that vary
+
         size = (1 - rho) / rho  # type: ignore[operator]  # alpha + beta; a varied stage has its icc
         with np.errstate(invalid="ignore", divide="ignore"):  # p of 0 or 1 stays 0 or 1
             p = np.where((mean > 0) & (mean < 1), special.betaincinv(mean * size, (1 - mean) * size, u), mean)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import numpy as np
-from scipy import special
 
 from simulator.engine.background import other_cause_death
 from simulator.engine.queueing import Rules, queue_rows
@@ -299,6 +298,8 @@ def _follow_up(
     f = scenario.followup
     frailty = None
     if f.frailty_variance is not None:
+        from scipy import special  # here: scipy loads in a tenth of a second, only for scenarios with a frailty
+
         theta = f.frailty_variance  # Z ~ Gamma(shape 1/theta, scale theta): mean 1, variance theta
         frailty = special.gammaincinv(1 / theta, u[layout.rows["followup.frailty"]]) * theta
 

@@ -11,13 +11,15 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from simulator.errors import UserError, shown
-from simulator.outcomes.summary import SUMMARY_COLUMNS
 from simulator.scenario.catalogue import Outcome
+
+if TYPE_CHECKING:  # parsing conditions happens before a run: pandas loads while it runs (execution)
+    import pandas as pd
 
 TOLERANCE = 1e-9
 OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
@@ -106,5 +108,9 @@ def parse_conditions(texts: Iterable[str], outcomes: Mapping[str, Outcome]) -> t
 
 def condition_rows(conditions: Iterable[Condition], values: dict[str, np.ndarray]) -> pd.DataFrame:
     """Summary rows (outcome `P(...)`, estimate = share, mc_se, evaluable; lower/upper left empty)."""
+    import pandas as pd
+
+    from simulator.outcomes.summary import SUMMARY_COLUMNS
+
     rows = [(c.label, *c.share(values), math.nan, math.nan, c.evaluable(values)) for c in conditions]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -7,6 +7,7 @@ cannot change the numbers; results are yielded as they complete and put back in 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import multiprocessing
 import os
 import signal
@@ -30,6 +31,7 @@ MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
 STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
 PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
 _kept_pools: list[dict[int, Pool]] = []  # inside `kept_pool`: its pools by number of workers, started when first used
+_wanted_afterwards: list[str] = []  # modules to import while workers compute (load_while_workers_run)
 
 
 def local_cores() -> int:
@@ -52,6 +54,19 @@ def map_chunks(task: Callable[[X], T], chunks: list[X], options: RunOptions) -> 
     for result in results:
         stopping.check()
         yield result
+
+
+def load_while_workers_run(*modules: str) -> None:
+    """Modules this process needs once the chunks are in (the results' tables and figures: pandas and
+    matplotlib, half a second): imported while workers compute them, instead of before or after. In-process
+    runs import them when first used."""
+    _wanted_afterwards.extend(name for name in modules if name not in _wanted_afterwards)
+
+
+def _import_meanwhile() -> None:
+    """Import the modules named to `load_while_workers_run`, now that the workers have their tasks."""
+    while _wanted_afterwards:
+        importlib.import_module(_wanted_afterwards.pop(0))
 
 
 class _Numbered(Generic[X, T]):
@@ -133,7 +148,9 @@ def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[
         return
     pool = _start_pool(min(workers, len(chunks)))
     try:
-        yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
+        results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
+        _import_meanwhile()
+        yield from results
         pool.close()
     except BaseException:
         pool.terminate()
@@ -150,7 +167,9 @@ def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: 
         pools[workers] = _start_pool(workers)
     pool = pools[workers]
     try:
-        yield from pool.imap_unordered(_Numbered(task), enumerate(chunks))
+        results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
+        _import_meanwhile()
+        yield from results
     except BaseException:
         del pools[workers]
         pool.terminate()
@@ -175,6 +194,7 @@ def _on_dask(task: Callable[[X], T], chunks: list[X], scheduler: str, timeout: f
     with client:
         futures: list[Any] = client.map(_Numbered(task), list(enumerate(chunks)), pure=False)
         try:
+            _import_meanwhile()
             for _, result in as_completed(futures, with_results=True):
                 yield result
         except BaseException:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -24,12 +25,15 @@ from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import refuse_processes
-from simulator.simulation.execution import chunks_of, map_chunks
+from simulator.simulation.execution import chunks_of, load_while_workers_run, map_chunks
 from simulator.simulation.memory import check_fits, run_need, say_duration
 from simulator.simulation.options import ENGINES, RunOptions
-from simulator.simulation.results import RunResult
 from simulator.simulation.stage_cache import walked_stages
 
+if TYPE_CHECKING:  # imported when the chunks are joined, or while workers simulate them: it loads pandas
+    from simulator.simulation.results import RunResult
+
+RESULTS = "simulator.simulation.results"  # RunResult's module: with pandas and matplotlib, half a second to import
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
 
 
@@ -129,6 +133,7 @@ def iterate_runs(
     for scenario in scenarios:
         check_engine(scenario, options.engine)
     task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages)
+    load_while_workers_run(RESULTS)
     total = replications * len(scenarios)
     began = time.perf_counter()
     with tqdm(total=total, unit="study", disable=not options.progress, desc=description) as bar:
@@ -150,6 +155,7 @@ def _simulate_task(seed: int, patients_log: bool, engine: str, reuse_stages: boo
 
 def _joined(scenario: Scenario, seed: int, done: list[Chunk], patients_log: bool, wall_seconds: float) -> RunResult:
     """One scenario's chunks, in study order, as a RunResult."""
+    from simulator.simulation.results import RunResult
     return RunResult(
         scenario=scenario,
         seed=seed,

@@ -1,10 +1,12 @@
-"""How many local processes a command uses when --workers is not given: starting a pool and sending results
-back costs more than it saves on a small run, so small runs stay in this process and big ones use every core.
+"""How many local processes a command uses when --workers is not given: a run of one or two chunks stays in this
+process, bigger ones use every core.
 
 The size of a run is its patient-stages (simulated patients times pathway stages), which is what the engine's
-time grows with. On a 2-core machine (benchmarks/engine.py), burt2006 (6 stages, 50 patients a study) ran
-faster in-process up to 2,000 studies (600,000 patient-stages: 0.56 s against 0.62 s on 2 workers) and faster
-on 2 workers from 4,000 studies (1,200,000: 1.4 s against 1.6 s); the threshold lies between.
+time grows with. While workers simulate, this process imports what writing and drawing the results need (pandas,
+matplotlib: half a second; simulation.execution.load_while_workers_run), so on a 2-core machine a whole
+`hsct-sim run scenarios/burt2006.toml` (6 stages, 50 patients a study) took 1.27 s on 2 workers against 1.36 s in
+this process at 500 studies (150,000 patient-stages) and 1.46 s against 1.73 s at its default 2,000 studies; at 250
+studies (one chunk) there is nothing to share.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from simulator.simulation.execution import local_cores
 if TYPE_CHECKING:
     from simulator.scenario.schema import Scenario
 
-IN_PROCESS_PATIENT_STAGES = 1_000_000  # below this many patient-stages a run stays in this process
+IN_PROCESS_PATIENT_STAGES = 150_000  # below this many patient-stages a run stays in this process
 
 
 def patient_stages(scenarios: Iterable[Scenario], replications: int | None) -> int:
