@@ -86,3 +86,32 @@ def test_tables_it_does_not_format_are_written_by_pandas(tmp_path, monkeypatch, 
     assert written_by_pandas
     monkeypatch.undo()
     assert_same_bytes(table, tmp_path)
+
+
+@pytest.mark.parametrize("processes", [2, 3, 7])
+def test_a_big_table_formatted_by_forked_processes_is_the_same_file(tmp_path, monkeypatch, processes):
+    """Blocks of rows formatted in parallel and appended in order: the same bytes, no part file left; an empty
+    block (more processes than rows) is harmless."""
+    monkeypatch.setattr(csv_table, "PARALLEL_CELLS", 10)
+    table = edge_table()
+    table = pd.concat([table] * 3, ignore_index=True).iloc[:-1] if processes < 7 else table.iloc[:5]
+    write_csv(table, tmp_path / "ours.csv", processes)
+    table.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ours.csv", "pandas.csv"]
+
+
+def test_a_block_that_fails_in_a_forked_process_fails_the_table_and_leaves_no_part(tmp_path, monkeypatch, capfd):
+    monkeypatch.setattr(csv_table, "PARALLEL_CELLS", 10)
+    write_rows = csv_table._write_rows
+
+    def fails_after_the_first_block(formats, arrays, rows, path):
+        if rows.start > 0:
+            raise OSError("disk full")
+        write_rows(formats, arrays, rows, path)
+
+    monkeypatch.setattr(csv_table, "_write_rows", fails_after_the_first_block)
+    with pytest.raises(RuntimeError, match="writing ours.csv in a forked process failed"):
+        write_csv(edge_table(), tmp_path / "ours.csv", 2)
+    assert "OSError: disk full" in capfd.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == ["ours.csv"]  # the run folder is discarded as a whole

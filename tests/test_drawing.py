@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator import load_scenario, run
-from simulator.report import drawing
+from simulator.report import drawing, forked
 from simulator.report.plots import survival_band, trm_distribution
 
 from helpers import SCENARIOS
@@ -52,8 +52,8 @@ def test_the_check_catches_a_label_outside_the_figure(result) -> None:
 def test_drawing_half_in_a_second_process_writes_the_same_files(result, tmp_path: Path) -> None:
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir(), there.mkdir()
-    drawing.draw(result.figure_files(), here, in_parallel=False)
-    drawing.draw(result.figure_files(), there, in_parallel=True)
+    drawing.draw(result.figure_files(), here, processes=1)
+    drawing.draw(result.figure_files(), there, processes=2)
     names = sorted(path.name for path in here.iterdir())
     assert names == sorted(result.figure_files()) == sorted(path.name for path in there.iterdir())
     assert all((here / name).read_bytes() == (there / name).read_bytes() for name in names)
@@ -63,9 +63,9 @@ def _broken() -> Figure:
     raise ValueError("no data")
 
 
-@pytest.mark.skipif(drawing._cores() < 2, reason="figures are drawn in a second process only on 2+ cores")
+@pytest.mark.skipif(forked.cores() < 2, reason="figures are drawn in a second process only on 2+ cores")
 def test_a_figure_that_fails_in_the_second_process_fails_the_run(tmp_path: Path) -> None:
     makers = {"first.png": lambda: Figure(figsize=(2, 2)), "second.png": _broken}
-    with pytest.raises(RuntimeError, match="drawing second.png in a second process failed"):
-        drawing.draw(makers, tmp_path, in_parallel=True)
+    with pytest.raises(RuntimeError, match="drawing second.png in a forked process failed"):
+        drawing.draw(makers, tmp_path, processes=2)
     assert (tmp_path / "first.png").is_file()

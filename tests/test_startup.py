@@ -67,3 +67,14 @@ def test_small_runs_stay_in_process_and_big_ones_use_every_core() -> None:
     assert default_workers(IN_PROCESS_PATIENT_STAGES - 1) == 1
     assert default_workers(IN_PROCESS_PATIENT_STAGES) == local_cores()
     assert default_workers(None) == local_cores()
+
+
+def test_the_run_folder_is_written_by_the_workers_asked_for_else_by_every_core() -> None:
+    from argparse import Namespace
+
+    from simulator.commands.common import writing_processes
+    from simulator.simulation.execution import local_cores
+
+    assert writing_processes(Namespace(workers=1)) == 1  # --workers 1: one process throughout
+    assert writing_processes(Namespace(workers=None)) == local_cores()  # figures outlast a small simulation
+    assert writing_processes(Namespace(workers=10_000)) == local_cores()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_run_options, run_options
+from simulator.commands.common import add_run_options, run_options, writing_processes
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def command_calibrate(args: argparse.Namespace) -> int:
         targets = [Target(outcome, value) for outcome, value in scenario.targets.items()]
     free = [FreeParameter.parse(text) for text in args.free]
     options = run_options(args)
-    with run_folder(args.output, "calibrate", scenario.short_name, args.command_line) as folder:
+    with run_folder(args.output, "calibrate", scenario.short_name, args.command_line, processes=writing_processes(args)) as folder:
         result = calibrate(source, targets, free, args.replications, args.seed, options=options)
         folder.write(result)
     print(result.text())

@@ -117,6 +117,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
                         help=f"studies per task (default {CHUNK_REPLICATIONS}); results do not depend on it")
 
 
+def writing_processes(args: argparse.Namespace) -> int:
+    """Processes that write the run folder (figures, the per-study table; report.forked): --workers if given (so
+    `--workers 1` is one process throughout), else every core, whatever the size of the run: drawing the figures
+    takes longer than simulating a small run."""
+    return min(args.workers, local_cores()) if args.workers is not None else local_cores()
+
+
 def run_options(args: argparse.Namespace, work: int | None = None) -> RunOptions:
     """How to execute (progress bar, workers, cluster, engine), from --quiet, --workers, --scheduler,
     --chunk-size, --engine. `work`: the command's patient-stages (simulation.workers), which choose the workers

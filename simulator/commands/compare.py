@@ -11,6 +11,7 @@ from simulator.commands.common import (
     add_run_options,
     positive_int,
     run_options,
+    writing_processes,
 )
 from simulator.errors import UserError
 from simulator.questions.compare.thresholds import DEFAULT_WTP, parse_wtp
@@ -58,7 +59,7 @@ def command_compare(args: argparse.Namespace) -> int:
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
     options = run_options(args, patient_stages(scenarios, args.replications))
-    with run_folder(args.output, "compare", name, args.command_line, args.format) as folder:
+    with run_folder(args.output, "compare", name, args.command_line, args.format, processes=writing_processes(args)) as folder:
         result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options, wtp)
         folder.write(result)
     print(result.text())

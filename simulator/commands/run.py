@@ -7,7 +7,13 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
+from simulator.commands.common import (
+    add_format_option,
+    add_probability_option,
+    add_run_options,
+    run_options,
+    writing_processes,
+)
 
 if TYPE_CHECKING:
     from simulator.simulation.result_base import Result
@@ -38,7 +44,7 @@ def command_run(args: argparse.Namespace) -> int:
 
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
     options = run_options(args, patient_stages([scenario], args.replications))
-    with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format) as folder:
+    with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format, processes=writing_processes(args)) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
         result = dataclasses.replace(result, conditions=conditions)
         shown: Result = result

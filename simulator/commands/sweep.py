@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.commands.common import add_format_option, add_probability_option, add_run_options, run_options
+from simulator.commands.common import (
+    add_format_option,
+    add_probability_option,
+    add_run_options,
+    run_options,
+    writing_processes,
+)
 from simulator.questions.sweep.syntax import EXAMPLE
 
 
@@ -35,7 +41,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     grid = build_grid(args.scenario, args.parameters, args.overrides)
     conditions = parse_conditions(args.probabilities, grid.base.catalogue)
     options = run_options(args, patient_stages(grid.scenarios, args.replications))
-    with run_folder(args.output, "sweep", grid.base.short_name, args.command_line, args.format) as folder:
+    with run_folder(args.output, "sweep", grid.base.short_name, args.command_line, args.format, processes=writing_processes(args)) as folder:
         result = run_sweep(grid, args.replications, args.seed, conditions, options)
         folder.write(result)
     print(result.text())

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.commands.common import add_run_options, run_options
+from simulator.commands.common import add_run_options, run_options, writing_processes
 from simulator.errors import UserError
 from simulator.questions.validation.criteria import TOLERANCE
 
@@ -78,7 +78,7 @@ def command_validate(args: argparse.Namespace) -> int:
     scenarios = _scenarios(args)
     name = "_".join(s.short_name for s in scenarios) if args.scenarios else "suite"
     options = run_options(args)
-    with run_folder(args.output, "validate", name, args.command_line) as folder:
+    with run_folder(args.output, "validate", name, args.command_line, processes=writing_processes(args)) as folder:
         report = validate(scenarios, closed_forms=args.suite != "scenarios", replications=args.replications,
                           seed=args.seed, tolerance=args.tolerance, options=options)
         folder.write(report)

@@ -57,11 +57,12 @@ class Result:
         """Every figure, by file name."""
         return {name: draw() for name, draw in self.figure_files().items()}
 
-    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False,
+    def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
              table_format: str = "csv") -> None:
         """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
         and figures into an existing folder (the command line writes into a run folder moved into place only
-        when complete, and `draw_in_parallel`: half the figures in a forked process, report.drawing).
+        when complete; `processes` > 1 draws the figures and formats big tables in that many processes, forked,
+        report.forked).
         `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: many
         times faster than CSV for millions of rows); the summaries stay CSV."""
         folder = Path(folder)
@@ -70,10 +71,10 @@ class Result:
             if name == PER_STUDY_TABLE and table_format == "parquet":
                 table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
             else:
-                write_csv(table, folder / name)
+                write_csv(table, folder / name, processes)
         for name, write in self.other_files().items():
             write(folder / name)
-        drawing.draw(self.figure_files(), folder, draw_in_parallel)
+        drawing.draw(self.figure_files(), folder, processes)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.text().splitlines()[0]}>"

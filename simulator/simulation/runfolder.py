@@ -30,7 +30,7 @@ STALE_SECONDS = 24 * 3600  # a partial folder of another host or an older versio
 
 
 class Saveable(Protocol):
-    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False,
+    def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
              table_format: str = "csv") -> None: ...
 
 
@@ -38,19 +38,21 @@ class RunFolder:
     """A reserved (empty) run folder, the hidden partial sibling its files are written into, and the command
     line recorded in its manifest."""
 
-    def __init__(self, path: Path, partial: Path, command: Sequence[str], table_format: str = "csv") -> None:
+    def __init__(self, path: Path, partial: Path, command: Sequence[str], table_format: str = "csv",
+                 processes: int = 1) -> None:
         self.path = path
         self.partial = partial
         self.command = command
         self.table_format = table_format
+        self.processes = processes
         self.finished = False  # the run's files are in place (or, if they could not be moved, kept in partial)
 
     def write(self, result: Saveable) -> None:
-        """Save the result into the partial folder (its figures drawn by two processes where there are two
-        cores), then rename it over the empty reservation."""
+        """Save the result into the partial folder (its figures and big tables by `processes` processes), then
+        rename it over the empty reservation."""
         from simulator.report import html as report  # here: reserving a folder must not load pandas
 
-        result.save(self.partial, self.command, draw_in_parallel=True, table_format=self.table_format)
+        result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format)
         report.write(self.partial)  # report.html, built from the files just written
         stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
         self.finished = True
@@ -67,11 +69,11 @@ class RunFolder:
 
 @contextmanager
 def run_folder(output: Path | None, command: str, name: str, command_line: Sequence[str] = (),
-               table_format: str = "csv") -> Iterator[RunFolder]:
+               table_format: str = "csv", processes: int = 1) -> Iterator[RunFolder]:
     """Reserve the run folder before any work: `output`, or outputs/<command>-<name>-<UTC time>/ made unique.
     A destination that exists or cannot be written is a UserError now, not after the simulation; if the run
     does not complete, the partial folder and the reservation are removed. `command_line` goes in its
-    manifest, `table_format` is that of its per-study table."""
+    manifest, `table_format` is that of its per-study table, `processes` write its files."""
     parent = output.parent if output is not None else OUTPUTS
     label = f"--output {output}" if output is not None else f"run folder in {parent}"
     try:
@@ -85,7 +87,7 @@ def run_folder(output: Path | None, command: str, name: str, command_line: Seque
     except OSError as error:
         os.rmdir(path)
         raise UserError(f"{label}: {_reason(error)}") from None
-    folder = RunFolder(path, partial, command_line, table_format)
+    folder = RunFolder(path, partial, command_line, table_format, processes)
     try:
         yield folder
     finally:

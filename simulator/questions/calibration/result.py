@@ -243,8 +243,8 @@ class CalibrationResult(Result):
     def figure_files(self) -> dict[str, Callable[[], Figure]]:
         return {"fit.png": self.plot}
 
-    def save(self, folder: str | Path, command: Sequence[str] = (), draw_in_parallel: bool = False,
+    def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
              table_format: str = "csv") -> None:
         """The result's files and calibrated.toml, whose header records the command line."""
-        super().save(folder, command, draw_in_parallel, table_format)
+        super().save(folder, command, processes, table_format)
         (Path(folder) / "calibrated.toml").write_text(self.calibrated_scenario_text(command), encoding="utf-8")

@@ -1,0 +1,89 @@
+"""Writing a run's files on every core: this process and forked children share the jobs (drawing figures,
+formatting blocks of the per-study table), which take longer than simulating a small run and are the parent's
+serial work in a big one.
+
+Forking copies the data already in memory, so a child needs nothing sent to it; it does its jobs (each writes a
+file) and leaves with os._exit (no atexit handlers, no flushing of the parent's buffered output). Only for
+command-line runs: a notebook kernel is not a process to fork.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # as simulation.stopping handles them
+
+Job = Callable[[], None]
+
+
+def cores() -> int:
+    """Cores this process may use (CPU affinity, e.g. in containers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> None:
+    """Do every job: job i in process i % processes, this one being process 0 and the others forked children.
+    A child that fails makes this raise RuntimeError naming `what(its job numbers)`, after its traceback."""
+    processes = max(1, min(processes, len(jobs))) if hasattr(os, "fork") else 1
+    pending: dict[int, range] = {}  # children not yet waited for -> their job numbers
+    failed: list[int] = []
+    try:
+        for number in range(1, processes):
+            pending[_fork(jobs[number::processes])] = range(number, len(jobs), processes)
+        for job in jobs[::processes]:
+            job()
+        while pending:
+            child = next(iter(pending))
+            if _exit_code(child) != 0:
+                failed += pending[child]
+            del pending[child]
+    except BaseException:  # Ctrl-C, SIGTERM, an error: the children's files are not wanted any more
+        for child in pending:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+        raise
+    if failed:
+        raise RuntimeError(f"{what(sorted(failed))} in a forked process failed (its traceback is above)")
+
+
+def _fork(jobs: Sequence[Job]) -> int:
+    """A child doing `jobs`; Ctrl-C and SIGTERM wait until it has its own handlers (the parent's would raise in
+    the child too)."""
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+            _leave_stopping_to_the_parent()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+    if child == 0:  # pragma: no cover
+        try:
+            for job in jobs:
+                job()
+            status = 0
+        except BaseException:  # noqa: BLE001 - reported, then the parent raises
+            traceback.print_exc()
+            status = 1
+        sys.stderr.flush()
+        os._exit(status)
+    return child
+
+
+def _leave_stopping_to_the_parent() -> None:
+    """The child ignores Ctrl-C and dies quietly of SIGTERM or SIGHUP: the parent stops it (SIGKILL) and says
+    why, once, without a traceback from each process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in STOP_SIGNALS - {signal.SIGINT}:
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def _exit_code(child: int) -> int:
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
