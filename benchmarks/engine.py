@@ -5,9 +5,11 @@
 Prints one `name: value` per line (a stable format to compare runs). Figures are whole runs of the
 public API (`simulator.run`: sampling, SimPy queues, Kaplan-Meier / Aalen-Johansen, aggregation); the
 baseline (benchmarks/baseline.py) only simulates. `simpy_*` is the per-patient SimPy engine (`--engine simpy`,
-the same histories as ours). `power_seconds` and `calibrate_seconds` are whole commands on 2 workers (start-up
-and the run folder included): README's power example at 2,000 trials per size, and its calibrate example.
-Compare ratios from one run: machines are noisy.
+the same histories as ours); `ours_unlimited_{uniforms,pathway,outcomes}_us_per_patient` split a chunk's time
+between the per-study random streams, the pathway and the study outcomes. `parent_*` set the main process's serial
+CPU against the parallel work of a big run (Amdahl). `power_seconds` and `calibrate_seconds` are whole commands on
+2 workers (start-up and the run folder included): README's power example at 2,000 trials per size, and its
+calibrate example. Compare ratios from one run: machines are noisy.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from simulator import load_scenario, run  # noqa: E402
-from simulator.simulation.execution import local_cores  # noqa: E402
-from simulator.simulation.options import RunOptions
+from simulator.engine.pathway import simulate_pathway  # noqa: E402
+from simulator.engine.randomness import StreamLayout, uniforms  # noqa: E402
+from simulator.outcomes.study import study_outcomes  # noqa: E402
+from simulator.simulation.execution import chunks_of, local_cores  # noqa: E402
+from simulator.simulation.options import RunOptions  # noqa: E402
 
 from baseline import simulate_study  # noqa: E402
 
@@ -47,6 +52,32 @@ def ours(path: Path, patients: int, overrides: list[str], workers: int = 1, engi
         run(scenario, replications=studies, options=RunOptions(workers=workers, engine=engine))
         best = min(best, time.perf_counter() - began)
     return best / (studies * scenario.cohort.size) * 1e6
+
+
+def parts(path: Path, patients: int, overrides: list[str]) -> dict[str, float]:
+    """Microseconds per patient of each part of a chunk in one process, best of two: the per-study random streams
+    (uniforms), the pathway (stages, queues, follow-up) and the study outcomes (Kaplan-Meier, Aalen-Johansen,
+    costs): where the time of `ours` goes."""
+    scenario = load_scenario(path, overrides)
+    layout = StreamLayout.for_scenario(scenario)
+    blocks = chunks_of(math.ceil(patients / scenario.cohort.size))
+    best = dict.fromkeys(["uniforms", "pathway", "outcomes"], math.inf)
+    for _ in range(2):
+        spent = dict.fromkeys(best, 0.0)
+        for block in blocks:
+            began = time.perf_counter()
+            u = uniforms(scenario.simulation.seed, block, layout, scenario.cohort.max_patients)
+            drawn = time.perf_counter()
+            histories = simulate_pathway(scenario, u, layout)
+            walked = time.perf_counter()
+            study_outcomes(scenario, histories, scenario.economics)
+            done = time.perf_counter()
+            spent["uniforms"] += drawn - began
+            spent["pathway"] += walked - drawn
+            spent["outcomes"] += done - walked
+        best = {name: min(best[name], spent[name]) for name in best}
+    count = blocks[-1].stop * scenario.cohort.size
+    return {name: seconds / count * 1e6 for name, seconds in best.items()}
 
 
 def baseline(path: Path, patients: int, overrides: list[str]) -> float:
@@ -263,6 +294,7 @@ def main() -> None:
     two = ours(args.scenario, args.patients, [], workers=2)
     simpy_engine = ours(args.scenario, args.simpy_patients, [], engine="simpy")
     simpy_unlimited = ours(args.scenario, args.simpy_patients, UNLIMITED, engine="simpy")
+    unlimited_parts = parts(args.scenario, args.patients, UNLIMITED)
     wall, peak = million(args.scenario, args.big_patients)
     rows += [
         ("baseline_us_per_patient", f"{base:.2f}"),
@@ -271,6 +303,7 @@ def main() -> None:
         ("baseline_unlimited_us_per_patient", f"{base_unlimited:.2f}"),
         ("ours_unlimited_us_per_patient", f"{unlimited:.2f}"),
         ("speedup_unlimited_vs_baseline", f"{base_unlimited / unlimited:.1f}"),
+        *[(f"ours_unlimited_{name}_us_per_patient", f"{value:.2f}") for name, value in unlimited_parts.items()],
         ("ours_2_workers_us_per_patient", f"{two:.2f}"),
         ("speedup_2_workers_vs_1", f"{with_beds / two:.2f}"),
         ("simpy_us_per_patient", f"{simpy_engine:.2f}"),
