@@ -35,6 +35,19 @@ def test_curves_and_occupancy_are_those_of_the_first_studies_whatever_the_chunks
     assert len(kept.values["trm"]) == 100  # every study's outcomes
 
 
+def test_studies_past_the_band_give_the_same_outcomes_read_at_the_landmarks_alone(band_of_30, monkeypatch):
+    """Past the band, the estimators are read at the landmarks only (no curve on the monthly grid): every
+    outcome is the same, to the bit, as when the whole curve is built, on every shipped scenario."""
+    scenarios = [load_scenario(path) for path in sorted(SCENARIOS.glob("*.toml"))]
+    past_band = [run(s, replications=60, options=RunOptions(chunk_size=30)) for s in scenarios]  # 30-59: no curves
+    monkeypatch.setattr(runner, "BAND_STUDIES", 10**9)  # every study with its curves
+    for scenario, result in zip(scenarios, past_band):
+        every_curve = run(scenario, replications=60, options=RunOptions(chunk_size=30))
+        assert result.values.keys() == every_curve.values.keys()
+        for name, values in every_curve.values.items():
+            np.testing.assert_array_equal(result.values[name], values, err_msg=f"{scenario.metadata.name}: {name}")
+
+
 def test_figures_say_their_bands_come_from_the_first_studies(band_of_30):
     result = run(load_scenario(CENTRE, ["cohort.referrals.rate_per_year=10"]), replications=50)
     labels = [t.get_text() for t in survival_band(result, "os").axes[0].get_legend().get_texts()]

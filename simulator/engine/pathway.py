@@ -37,6 +37,10 @@ class QueueRecord:
         """Days from joining the queue to obtaining the resource (NaN: never joined, or left)."""
         return self.start - self.arrival
 
+    def first(self, studies: int) -> QueueRecord:
+        """The queues of the first `studies` studies."""
+        return QueueRecord(self.arrival[:studies], self.start[:studies], self.hold[:studies])
+
 
 @dataclass
 class Histories:

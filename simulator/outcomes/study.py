@@ -38,7 +38,8 @@ BAND_STUDIES = 2000
 @dataclass
 class StudyOutcomes:
     """Per-study outcomes (each an array over replications), curves on `grid_years`, and for each finite
-    resource its occupancy on `occupancy_grid_days` and pooled wait counts (capacity.WAIT_BIN_DAYS)."""
+    resource its occupancy on `occupancy_grid_days` and pooled wait counts (capacity.WAIT_BIN_DAYS); curves and
+    occupancy of the first studies only when asked (study_outcomes' `curve_rows`)."""
 
     values: dict[str, np.ndarray]
     curves: dict[str, np.ndarray]
@@ -54,11 +55,16 @@ def curve_grid(scenario: Scenario) -> np.ndarray:
     return np.union1d(months, scenario.simulation.landmarks_years)
 
 
-def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None = None) -> StudyOutcomes:
+def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None = None,
+                   curve_rows: int | None = None) -> StudyOutcomes:
     """The outcomes of each study; `economics` is the scenario's [economics] with the prices the studies drew
-    (--uncertainty), or None to skip costs and QALYs."""
+    (--uncertainty), or None to skip costs and QALYs. Curves and occupancy only of the first `curve_rows` studies
+    (all if None: a run keeps them for its first BAND_STUDIES); without any, the estimators are read at the
+    landmarks alone, which gives the same values (an estimate at a time depends on no other time of the grid)."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
-    grid = curve_grid(scenario)
+    full_grid = curve_grid(scenario)
+    kept = len(h.enrolment) if curve_rows is None else curve_rows
+    grid = full_grid if kept > 0 else np.unique(scenario.simulation.landmarks_years)
     grid_days = grid * DAYS_PER_YEAR
     end = h.observed_until(cutoff)  # the cut-off, or loss to follow-up
     died = h.death <= end
@@ -103,9 +109,9 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
     occupancy_grid = occupancy_grid_days(scenario)
     return StudyOutcomes(
         values=values,
-        curves=curves,
-        grid_years=grid,
-        occupancy={r: occupancy_over_time(h.queues[r], occupancy_grid) for r in scenario.finite_resources},
+        curves={name: curve[:kept] if kept else np.empty((0, len(full_grid))) for name, curve in curves.items()},
+        grid_years=full_grid,
+        occupancy={r: occupancy_over_time(h.queues[r].first(kept), occupancy_grid) for r in scenario.finite_resources},
         wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
     )
 

@@ -66,12 +66,11 @@ def simulate_chunk(
         u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
         histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
                      else simulate_pathway(engine_scenario, u, layout))
-    outcomes = study_outcomes(scenario, histories, engine_scenario.economics)  # with the prices drawn
     banded = max(0, min(replications.stop, BAND_STUDIES) - replications.start)  # of the first BAND_STUDIES
-    curves = {name: curve[:banded].astype(np.float32) for name, curve in outcomes.curves.items()}
-    occupancy = {name: weekly[:banded] for name, weekly in outcomes.occupancy.items()}
+    outcomes = study_outcomes(scenario, histories, engine_scenario.economics, banded)  # with the prices drawn
+    curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
-    return Chunk(replications, outcomes.values, curves, occupancy, outcomes.wait_counts, log)
+    return Chunk(replications, outcomes.values, curves, outcomes.occupancy, outcomes.wait_counts, log)
 
 
 def run(
