@@ -83,6 +83,16 @@ def test_report_shows_the_question_scenario_file_and_warnings(outputs: Path) -> 
     assert any("dfs_5y" in box for box in boxes)  # EBMT's 5-year DFS: not every study follows a patient to 5 y
 
 
+def test_report_shows_costs_in_whole_units_as_the_terminal_does(outputs: Path) -> None:
+    """Costs (burt2006 prices them) as "62,320 ± 14 | [58,012, 65,692]", not to a thousandth of a dollar."""
+    summary = pd.read_csv(outputs / "run" / "summary.csv").set_index("outcome")
+    rows = {"".join(tr[0].itertext()): ["".join(td.itertext()) for td in tr[1:]]
+            for tr in parse(outputs / "run" / "report.html").iter(f"{NS}tr") if len(tr) > 3}
+    costs = summary.loc["costs"]
+    assert rows["costs"][:2] == [f"{costs.estimate:,.0f} ± {costs.mc_se:,.0f}", f"[{costs.lower:,.0f}, {costs.upper:,.0f}]"]
+    assert rows["qalys"][0] == f"{summary.loc['qalys'].estimate:.3f} ± {summary.loc['qalys'].mc_se:.4f}"
+
+
 def test_report_command_rebuilds_the_same_page(outputs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for command in COMMANDS:
         page = outputs / command / "report.html"

@@ -19,6 +19,7 @@ from simulator.report.html_parts import (
     frame_table,
     html_table,
     interval_cell,
+    is_money,
     summary_table,
     without_none,
 )
@@ -177,11 +178,13 @@ class FolderPage:
             for letter, name in zip("ABCDEFGHIJ", self.scenarios):
                 r = summary.loc[(name, outcome)]
                 target = targets[name].get(outcome)
-                rows.append([description(outcome, self.catalogue), letter, estimate_cell(r.estimate, r.mc_se),
-                             interval_cell(r.lower, r.upper), "" if target is None else f"{target:.3f}"])
+                money = is_money(outcome, self.catalogue)
+                rows.append([description(outcome, self.catalogue), letter, estimate_cell(r.estimate, r.mc_se, money=money),
+                             interval_cell(r.lower, r.upper, money=money), "" if target is None else f"{target:.3f}"])
                 if (name, outcome) in differences.index:
                     d = differences.loc[(name, outcome)]
-                    rows.append(["", f"{letter}-A", estimate_cell(d.difference, d.mc_se, "+"), interval_cell(d.lower, d.upper, "+"),
+                    rows.append(["", f"{letter}-A", estimate_cell(d.difference, d.mc_se, "+", money),
+                                 interval_cell(d.lower, d.upper, "+", money),
                                  "" if pd.isna(d.published) else f"{d.published:+.3f}"])
         legend = "; ".join(f"{letter}: {name}" for letter, name in zip("ABCDEFGHIJ", self.scenarios))
         return html_table(["outcome", "", "estimate ± MC SE", "95% of studies", "published"], rows,

@@ -83,8 +83,9 @@ def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: d
     rows = []
     for row in summary.to_dict("records"):
         target = targets.get(row["outcome"])
-        cells = [description(row["outcome"], catalogue), estimate_cell(row["estimate"], row["mc_se"]),
-                 interval_cell(row["lower"], row["upper"]), "" if target is None else f"{target:.3f}"]
+        money = is_money(row["outcome"], catalogue)
+        cells = [description(row["outcome"], catalogue), estimate_cell(row["estimate"], row["mc_se"], money=money),
+                 interval_cell(row["lower"], row["upper"], money=money), "" if target is None else f"{target:.3f}"]
         rows.append(cells + ([f"{row['evaluable']:.0%}"] if partial else []))
     return html_table(head, rows, caption)
 
@@ -114,14 +115,24 @@ def figure_html(path: Path, catalogue: dict[str, Outcome]) -> str:
             f"<figcaption><strong>{escape(path.name)}.</strong> {escape(caption)}</figcaption></figure>")
 
 
-def estimate_cell(estimate: float, se: float, sign: str = "") -> str:
+def estimate_cell(estimate: float, se: float, sign: str = "", money: bool = False) -> str:
+    """Estimate ± MC SE to 3 and 4 decimals; `money` in whole units of currency, as the terminal prints it."""
     if pd.isna(estimate):
         return "not evaluable"
+    if money:
+        return f"{estimate:{sign},.0f}" + ("" if pd.isna(se) else f" ± {se:,.0f}")
     return f"{estimate:{sign}.3f}" + ("" if pd.isna(se) else f" ± {se:.4f}")
 
 
-def interval_cell(lower: float, upper: float, sign: str = "") -> str:
-    return "" if pd.isna(lower) else f"[{lower:{sign}.3f}, {upper:{sign}.3f}]"
+def interval_cell(lower: float, upper: float, sign: str = "", money: bool = False) -> str:
+    if pd.isna(lower):
+        return ""
+    return f"[{lower:{sign},.0f}, {upper:{sign},.0f}]" if money else f"[{lower:{sign}.3f}, {upper:{sign}.3f}]"
+
+
+def is_money(outcome: str, catalogue: dict[str, Outcome]) -> bool:
+    """Whether the outcome is a cost (printed in whole units of currency)."""
+    return outcome in catalogue and catalogue[outcome].kind == "cost"
 
 
 def html_table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
