@@ -2,6 +2,6 @@
 
 import sys
 
-from simulator.cli import main
+from simulator.cli import command_line
 
-sys.exit(main())
+sys.exit(command_line())

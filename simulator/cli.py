@@ -4,6 +4,7 @@ every other way a run can end has its own exit code (EXIT_CODES, shown by `hsct-
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -49,6 +50,17 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     finally:
         restore()
+
+
+def command_line() -> int:
+    """The `hsct-sim` program (console script, `python -m simulator`): `main` on sys.argv, then a quick exit.
+    The interpreter's last garbage collection, over the hundreds of thousands of objects pandas and matplotlib
+    create, took a tenth of a second after every run; nothing the run made is left to collect, so the objects are
+    frozen (gc.freeze) and Python skips them. Not in `main`, which tests and notebooks call in a process that
+    goes on."""
+    code = main()
+    gc.freeze()
+    return code
 
 
 def _main(argv: list[str] | None) -> int:

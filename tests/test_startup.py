@@ -78,3 +78,22 @@ def test_the_run_folder_is_written_by_the_workers_asked_for_else_by_every_core()
     assert writing_processes(Namespace(workers=1)) == 1  # --workers 1: one process throughout
     assert writing_processes(Namespace(workers=None)) == local_cores()  # figures outlast a small simulation
     assert writing_processes(Namespace(workers=10_000)) == local_cores()
+
+
+def test_the_program_skips_the_last_garbage_collection_but_main_does_not(monkeypatch) -> None:
+    """The console script freezes what the run made (Python's final collection over pandas' and matplotlib's
+    objects cost a tenth of a second per run); `main`, called by tests and notebooks, leaves the collector alone."""
+    import gc
+
+    from simulator import cli
+
+    monkeypatch.setattr(sys, "argv", ["hsct-sim", "--version"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    try:
+        assert cli.command_line() == 3
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
