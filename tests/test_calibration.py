@@ -13,7 +13,7 @@ from simulator.outcomes.summary import StatisticalWarning
 from simulator.questions.calibration.calibration import calibrate
 from simulator.questions.calibration.problem import FreeParameter, Target
 
-from helpers import tiny
+from helpers import SCENARIOS, tiny
 
 SIMULATION = {"replications": 200, "seed": 1, "horizon_years": 5.0, "landmarks_years": [1.0, 5.0]}
 TRUTH_SEED = 99  # targets come from other random numbers than the fit's, so recovery is up to MC error
@@ -158,6 +158,29 @@ def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, mo
     trace = pd.read_csv(folder / "trace.csv")
     assert list(trace.columns) == ["evaluation", "phase", "stages.conditioning.death_probability", "trm", "objective"]
     assert f"{len(trace)} evaluations" in printed
+
+
+def test_the_calibrated_scenario_names_its_files_so_that_it_runs_from_its_run_folder(in_tmp_cwd, capsys):
+    """calibrated.toml lives in the run folder: a stage's process file and a life table of the scenario's own,
+    named relative to the scenario, are written as absolute paths; the shipped life table stays as written
+    (found from anywhere)."""
+    shipped = SCENARIOS / "burt2006.toml"
+    mine = in_tmp_cwd / "mine"
+    mine.mkdir()
+    (mine / "table.csv").write_bytes((SCENARIOS / "data" / "us_ssa_period_life_table_2017.csv").read_bytes())
+    (mine / "burt.toml").write_text(shipped.read_text().replace("data/us_ssa_period_life_table_2017.csv", "table.csv"))
+    example = SCENARIOS / "examples" / "remobilisation.toml"
+    fit = ["--target", "os_5y=0.84", "--free", "followup.relapse.rate_per_year=0.05:0.3", "--replications", "10",
+           "--workers", "1", "--quiet"]
+    for name, scenario, engine in (("process", example, "simpy"), ("own", mine / "burt.toml", "fast"),
+                                   ("shipped", shipped, "fast")):
+        assert main(["calibrate", str(scenario), *fit, "--engine", engine, "--output", name]) in (0, 1)
+        assert main(["run", f"{name}/calibrated.toml", "--replications", "4", "--workers", "1", "--quiet",
+                     "--engine", engine, "--output", f"{name}-rerun"]) == 0, capsys.readouterr().err
+    process = str((SCENARIOS / "examples" / "remobilisation.py").resolve())
+    assert f'process = "{process}:' in (in_tmp_cwd / "process" / "calibrated.toml").read_text()
+    assert f'life_table = "{(mine / "table.csv").resolve()}"' in (in_tmp_cwd / "own" / "calibrated.toml").read_text()
+    assert 'life_table = "data/us_ssa_period_life_table_2017.csv"\n' in (in_tmp_cwd / "shipped" / "calibrated.toml").read_text()
 
 
 def test_calibrate_command_exits_1_when_a_target_is_out_of_reach(in_tmp_cwd, capsys):

@@ -107,6 +107,12 @@ def _number(text: str | None, path: str, line: int, column: str) -> float:
     return value
 
 
+def found_from_anywhere(name: str, resolved: str) -> bool:
+    """Whether the life table `name` would be found as `resolved` from any scenario's folder: it is the shipped
+    table of that name (or an absolute path)."""
+    return Path(name).is_absolute() or (SHIPPED / name).resolve() == Path(resolved)
+
+
 def _find(name: str, folder: Path) -> Path:
     """The life table `name` relative to `folder` (the scenario's), else to the shipped scenarios' folder, so that
     a copy of a shipped scenario elsewhere still finds the shipped table."""

@@ -21,6 +21,7 @@ from simulator.scenario.loading import (
     scenario_from_dict,
     with_files_resolved,
 )
+from simulator.scenario.population import found_from_anywhere
 from simulator.scenario.schema import Scenario
 
 MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
@@ -121,6 +122,25 @@ class ScenarioSource:
         """The scenario with its overrides, validated."""
         scenario = scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
         return scenario if self.path is None else with_files_resolved(scenario, self.path)
+
+    def files_made_absolute(self) -> dict[str, str]:
+        """The files the scenario names relative to its own folder (stages' processes, a life table of its own), by
+        dotted path, as the run found them: a scenario written elsewhere (calibrated.toml, in its run folder)
+        must name them so. A shipped life table is found from anywhere and stays as written."""
+        if self.path is None:
+            return {}
+        written = scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
+        found = self.base
+        files = {}
+        for name, stage in written.stages.items():
+            target = (stage.process or "").rpartition(":")[0]
+            if target.endswith(".py") and not Path(target).is_absolute():
+                files[f"stages.{name}.process"] = str(found.stages[name].process)
+        if written.population is not None and found.population is not None:
+            table = found.population.life_table
+            if not found_from_anywhere(written.population.life_table, table):
+                files["population.life_table"] = table
+        return files
 
     def scenario(self, values: dict[str, float] | None = None, flag: str = "--set") -> Scenario:
         """The validated scenario with the free parameters at `values`."""

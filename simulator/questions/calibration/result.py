@@ -217,7 +217,10 @@ class CalibrationResult(Result):
         header += [f"  {r.parameter} = {r.fitted:.4g} ± {r.mc_se:.2g}; "
                    f"{f'[{r.lower:.4g}, {r.upper:.4g}]' if r.identified else 'not identified'} "
                    f"(bounds {r.low:g} to {r.high:g})" for r in self.parameters.itertuples()]
-        changes = {path: (float(f"{value:.4g}"), "calibrated (see the header)") for path, value in self.fitted.items()}
+        changes: dict[str, tuple[Any, str]] = {
+            path: (float(f"{value:.4g}"), "calibrated (see the header)") for path, value in self.fitted.items()}
+        changes |= {path: (file, "made absolute: this file is not beside the scenario it names")
+                    for path, file in self.source.files_made_absolute().items()}
         return calibrated_toml(self.source, changes, header)
 
     def manifest(self) -> dict[str, Any]:
