@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from simulator import load_scenario, run  # noqa: E402
 from simulator.engine.pathway import simulate_pathway  # noqa: E402
 from simulator.engine.randomness import StreamLayout, uniforms  # noqa: E402
-from simulator.outcomes.study import study_outcomes  # noqa: E402
+from simulator.outcomes.study import BAND_STUDIES, study_outcomes  # noqa: E402
 from simulator.simulation.execution import chunks_of, local_cores  # noqa: E402
 from simulator.simulation.options import RunOptions  # noqa: E402
 
@@ -70,7 +70,7 @@ def parts(path: Path, patients: int, overrides: list[str]) -> dict[str, float]:
             drawn = time.perf_counter()
             histories = simulate_pathway(scenario, u, layout)
             walked = time.perf_counter()
-            study_outcomes(scenario, histories, scenario.economics)
+            study_outcomes(scenario, histories, scenario.economics, max(0, min(block.stop, BAND_STUDIES) - block.start))
             done = time.perf_counter()
             spent["uniforms"] += drawn - began
             spent["pathway"] += walked - drawn

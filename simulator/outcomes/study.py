@@ -21,7 +21,7 @@ from simulator.outcomes.capacity import (
     window_days,
 )
 from simulator.outcomes.economics import economic_outcomes
-from simulator.outcomes.survival import cumulative_incidence, first_reaching, kaplan_meier
+from simulator.outcomes.survival import CompetingRisks, first_reaching, kaplan_meier
 from simulator.scenario.catalogue import LANDMARKED, early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.economics import Economics
@@ -86,12 +86,13 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
     # (studies, landmarks) for each family of LANDMARKED the scenario has, read in the catalogue's order
     at_each_landmark = {"os_itt": curves["os_itt"][:, at_landmarks], "efs_itt": curves["efs_itt"][:, at_landmarks]}
     if scenario.has_transplant:
+        relapse_or_death = CompetingRisks(to_relapse_or_end, competing, transplanted, grid_days)  # one sort for 3
         curves |= {
             "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
-            "dfs": kaplan_meier(to_relapse_or_end, relapsed | died, transplanted, grid_days),
-            "relapse": cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days),
+            "dfs": relapse_or_death.survival(),
+            "relapse": relapse_or_death.incidence(1),
         }
-        nrm = cumulative_incidence(to_relapse_or_end, competing, transplanted, grid_days[at_landmarks], of_interest=2)
+        nrm = relapse_or_death.incidence(2, at=at_landmarks)
         at_each_landmark |= {"os": curves["os"][:, at_landmarks], "dfs": curves["dfs"][:, at_landmarks],
                              "relapse": curves["relapse"][:, at_landmarks], "nrm": nrm}
     values: dict[str, np.ndarray] = {}

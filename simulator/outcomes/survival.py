@@ -85,11 +85,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid
     observed time (nobody left under observation) unless every subject of the row had an event. Lifelines
     instead carries the last value forward, which would report, e.g., a 5-year survival from 2 years of data.
     """
-    s = _prepare(time, event, included, grid)
-    out = np.take_along_axis(s.survival, s.counts, axis=1)
-    out[s.empty] = np.nan
-    out[s.unobserved] = np.nan
-    return out
+    return CompetingRisks(time, event, included, grid).survival()
 
 
 def cumulative_incidence(
@@ -102,15 +98,39 @@ def cumulative_incidence(
     Tied events are processed one at a time (events before censorings); as explained in the module
     docstring this telescopes to the formula above, so the result is exact with ties as well.
     """
-    cause, included = np.asarray(cause), np.asarray(included, dtype=bool)
-    s = _prepare(time, cause != 0, included, grid)
-    hit = np.take_along_axis((cause == of_interest) & included, s.order, axis=1)
-    cif = np.zeros_like(s.survival)
-    np.cumsum(hit * s.survival[:, :-1] / s.at_risk, axis=1, out=cif[:, 1:])
-    out = np.take_along_axis(cif, s.counts, axis=1)
-    out[s.empty] = np.nan
-    out[s.unobserved] = np.nan  # past the data, unless every subject has had an event of some cause
-    return out
+    return CompetingRisks(time, cause, included, grid).incidence(of_interest)
+
+
+class CompetingRisks:
+    """Times to the first of several events (`cause` 0 = censored, 1, 2, ... or a bool for one event), sorted
+    once: the Kaplan-Meier survival from any event and the Aalen-Johansen incidence of each cause all come from
+    that one sort (disease-free survival, relapse and non-relapse mortality share their times). `at` reads them
+    at some grid indices only."""
+
+    def __init__(self, time: np.ndarray, cause: np.ndarray, included: np.ndarray, grid: np.ndarray) -> None:
+        self.cause, self.included = np.asarray(cause), np.asarray(included, dtype=bool)
+        self.sorted = _prepare(time, self.cause != 0, self.included, grid)
+
+    def survival(self, at: np.ndarray | None = None) -> np.ndarray:
+        """Kaplan-Meier S(t) from any event, (R, G) (or (R, len(at)))."""
+        return self._read(self.sorted.survival, at)
+
+    def incidence(self, of_interest: int = 1, at: np.ndarray | None = None) -> np.ndarray:
+        """Aalen-Johansen cumulative incidence of cause `of_interest`, (R, G) (or (R, len(at)))."""
+        s = self.sorted
+        hit = np.take_along_axis((self.cause == of_interest) & self.included, s.order, axis=1)
+        cif = np.zeros_like(s.survival)
+        np.cumsum(hit * s.survival[:, :-1] / s.at_risk, axis=1, out=cif[:, 1:])
+        return self._read(cif, at)  # NaN past the data, unless every subject has had an event of some cause
+
+    def _read(self, per_position: np.ndarray, at: np.ndarray | None) -> np.ndarray:
+        """An estimator per sorted position read at the grid (or at grid indices `at`), NaN where it does not exist."""
+        s = self.sorted
+        counts, unobserved = (s.counts, s.unobserved) if at is None else (s.counts[:, at], s.unobserved[:, at])
+        out = np.take_along_axis(per_position, counts, axis=1)
+        out[s.empty] = np.nan
+        out[unobserved] = np.nan
+        return out
 
 
 def first_reaching(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray, level: float) -> np.ndarray:
