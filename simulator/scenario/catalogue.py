@@ -122,7 +122,8 @@ def _study_wide(trm_window_days: int) -> list[Outcome]:
                "Deaths before reinfusion", "Deaths before reinfusion", False),
         _fixed("transplanted", "proportion", "Patients reinfused", "share of enrolled", "Share transplanted",
                "Reinfused", True),
-        _fixed("transplants_per_year", "per year", "Transplants per year of referrals", None, None, None, True),
+        _fixed("transplants_per_year", "per year", "Transplants per year of referrals", None,
+               "Transplants per year of referrals", None, True),
         _fixed("followup_mean_months", "months", "Mean follow-up after reinfusion", "months",
                "Mean follow-up after reinfusion, months", None, None),
         _fixed("followup_median_months", "months", "Median follow-up after reinfusion, reverse Kaplan-Meier", "months",
@@ -160,14 +161,16 @@ def resource_outcome(family: str, resource: str) -> str:
 
 def _of_resource(family: str, resource: str) -> Outcome:
     measure, name = PER_RESOURCE[family], resource_outcome(family, resource)
-    return Outcome(name, family, measure.kind, measure.words.format(resource.replace("_", " ")), measure.unit, name,
-                   name, measure.higher_is_better, resource=resource, zero_without_queue=measure.zero_without_queue)
+    words = measure.words.format(resource.replace("_", " "))
+    return Outcome(name, family, measure.kind, words, measure.unit, f"{words} ({name})", name,
+                   measure.higher_is_better, resource=resource, zero_without_queue=measure.zero_without_queue)
 
 
 def _while_waiting() -> list[Outcome]:
     """Per 100 enrolled, for scenarios where patients can wait for a resource."""
     return [_fixed(f"{what}_waiting_per_100", "per 100 enrolled", f"{what.capitalize()} while waiting",
-                   "per 100 enrolled", None, None, False, zero_without_queue=True) for what in ("deaths", "withdrawals")]
+                   "per 100 enrolled", f"{what.capitalize()} while waiting, per 100 enrolled", None, False,
+                   zero_without_queue=True) for what in ("deaths", "withdrawals")]
 
 
 def resource_cost(resource: str) -> str:
