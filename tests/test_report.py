@@ -88,9 +88,10 @@ def test_report_shows_costs_in_whole_units_as_the_terminal_does(outputs: Path) -
     summary = pd.read_csv(outputs / "run" / "summary.csv").set_index("outcome")
     rows = {"".join(tr[0].itertext()): ["".join(td.itertext()) for td in tr[1:]]
             for tr in parse(outputs / "run" / "report.html").iter(f"{NS}tr") if len(tr) > 3}
-    costs = summary.loc["costs"]
-    assert rows["costs"][:2] == [f"{costs.estimate:,.0f} ± {costs.mc_se:,.0f}", f"[{costs.lower:,.0f}, {costs.upper:,.0f}]"]
-    assert rows["qalys"][0] == f"{summary.loc['qalys'].estimate:.3f} ± {summary.loc['qalys'].mc_se:.4f}"
+    costs, qalys = summary.loc["costs"], summary.loc["qalys"]
+    assert rows["Mean costs per patient, discounted (costs)"][:2] == [
+        f"{costs.estimate:,.0f} ± {costs.mc_se:,.0f}", f"[{costs.lower:,.0f}, {costs.upper:,.0f}]"]
+    assert rows["Mean QALYs per patient, discounted (qalys)"][0] == f"{qalys.estimate:.3f} ± {qalys.mc_se:.4f}"
 
 
 def test_report_command_rebuilds_the_same_page(outputs: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -194,16 +194,16 @@ def _economic(priced_resources: tuple[str, ...], priced_stages: tuple[str, ...] 
     (`part_of="costs"`) add up to `costs`: each priced stage and resource, the follow-up states and events."""
     outcomes = []
     for suffix, how in (("", "discounted"), ("_undiscounted", "undiscounted")):
+        costs, qalys, years = (f"Mean {what} per patient, {how}" for what in ("costs", "QALYs", "life-years"))
         outcomes += [
-            _fixed(f"costs{suffix}", "cost", f"Mean costs per patient, {how}", "currency", None, None, False),
-            _fixed(f"qalys{suffix}", "QALYs", f"Mean QALYs per patient, {how}", "QALYs", None, None, True),
-            _fixed(f"life_years{suffix}", "years", f"Mean life-years per patient, {how}", "years", None, None, True),
+            _fixed(f"costs{suffix}", "cost", costs, "currency", costs, None, False),
+            _fixed(f"qalys{suffix}", "QALYs", qalys, "QALYs", qalys, None, True),
+            _fixed(f"life_years{suffix}", "years", years, "years", years, None, True),
         ]
+    spread = "Patient-level standard error of a study's mean {}"
     outcomes += [
-        _fixed("costs_first_order_se", "cost", "Patient-level standard error of a study's mean costs", "currency",
-               None, None, None),
-        _fixed("qalys_first_order_se", "QALYs", "Patient-level standard error of a study's mean QALYs", "QALYs",
-               None, None, None),
+        _fixed("costs_first_order_se", "cost", spread.format("costs"), "currency", spread.format("costs"), None, None),
+        _fixed("qalys_first_order_se", "QALYs", spread.format("QALYs"), "QALYs", spread.format("QALYs"), None, None),
     ]
     outcomes += [_cost_part(stage_cost(stage), f"Cost of {stage.replace('_', ' ')}") for stage in priced_stages]
     outcomes += [_cost_part(resource_cost(r), f"Cost of {r.replace('_', ' ')} days") for r in priced_resources]
