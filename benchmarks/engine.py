@@ -173,14 +173,15 @@ simulated = time.perf_counter()
 summary, studies = result.summary, result.studies
 aggregated = time.perf_counter()
 from pathlib import Path
-from simulator.report import drawing, forked
+from simulator.report import drawing
 from simulator.report.csv_table import write_csv
+from simulator.simulation.execution import local_cores
 folder = Path(sys.argv[2])
 write_csv(summary, folder / "summary.csv")
 (folder / "summary.json").write_text(summary.to_json(orient="records", indent=2))
-write_csv(studies, folder / "replications.csv", forked.cores())
+write_csv(studies, folder / "replications.csv", local_cores())
 written = time.perf_counter()
-drawing.draw(result.figure_files(), folder, forked.cores())
+drawing.draw(result.figure_files(), folder, local_cores())
 drawn = time.perf_counter()
 print(imported - began, simulated - imported, aggregated - simulated, written - aggregated, drawn - written)
 """

@@ -10,8 +10,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator import load_scenario, run
-from simulator.report import drawing, forked
+from simulator.report import drawing
 from simulator.report.plots import survival_band, trm_distribution
+from simulator.simulation.execution import local_cores
 
 from helpers import SCENARIOS
 
@@ -63,7 +64,7 @@ def _broken() -> Figure:
     raise ValueError("no data")
 
 
-@pytest.mark.skipif(forked.cores() < 2, reason="figures are drawn in a second process only on 2+ cores")
+@pytest.mark.skipif(local_cores() < 2, reason="figures are drawn in a second process only on 2+ cores")
 def test_a_figure_that_fails_in_the_second_process_fails_the_run(tmp_path: Path) -> None:
     makers = {"first.png": lambda: Figure(figsize=(2, 2)), "second.png": _broken}
     with pytest.raises(RuntimeError, match="drawing second.png in a forked process failed"):

@@ -20,14 +20,6 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # as simulation.s
 Job = Callable[[], None]
 
 
-def cores() -> int:
-    """Cores this process may use (CPU affinity, e.g. in containers)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> None:
     """Do every job: job i in process i % processes, this one being process 0 and the others forked children.
     A child that fails makes this raise RuntimeError naming `what(its job numbers)`, after its traceback."""

@@ -148,15 +148,20 @@ def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[
         return
     pool = _start_pool(min(workers, len(chunks)))
     try:
-        results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
-        _import_meanwhile()
-        yield from results
+        yield from _mapped(pool, task, chunks)
         pool.close()
     except BaseException:
         pool.terminate()
         raise
     finally:
         pool.join()
+
+
+def _mapped(pool: Pool, task: Callable[[X], T], chunks: list[X]) -> Iterator[tuple[int, T]]:
+    """The pool's results in completion order; this process imports what it will need meanwhile."""
+    results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
+    _import_meanwhile()
+    yield from results
 
 
 def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: dict[int, Pool]
@@ -167,9 +172,7 @@ def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: 
         pools[workers] = _start_pool(workers)
     pool = pools[workers]
     try:
-        results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
-        _import_meanwhile()
-        yield from results
+        yield from _mapped(pool, task, chunks)
     except BaseException:
         del pools[workers]
         pool.terminate()

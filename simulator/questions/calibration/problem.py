@@ -118,10 +118,14 @@ class ScenarioSource:
         return cls(raw, scenario.metadata.name, tuple(overrides))
 
     @cached_property
+    def written(self) -> Scenario:
+        """The scenario with its overrides, validated, the files it names as written."""
+        return scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
+
+    @cached_property
     def base(self) -> Scenario:
-        """The scenario with its overrides, validated."""
-        scenario = scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
-        return scenario if self.path is None else with_files_resolved(scenario, self.path)
+        """The scenario with its overrides, validated, the files it names found (relative to its file)."""
+        return self.written if self.path is None else with_files_resolved(self.written, self.path)
 
     def files_made_absolute(self) -> dict[str, str]:
         """The files the scenario names relative to its own folder (stages' processes, a life table of its own), by
@@ -129,8 +133,7 @@ class ScenarioSource:
         must name them so. A shipped life table is found from anywhere and stays as written."""
         if self.path is None:
             return {}
-        written = scenario_from_dict(copy.deepcopy(self.raw), self.name, list(self.overrides))
-        found = self.base
+        written, found = self.written, self.base
         files = {}
         for name, stage in written.stages.items():
             target = (stage.process or "").rpartition(":")[0]
