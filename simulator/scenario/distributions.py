@@ -105,9 +105,10 @@ class LogNormal(_Distribution):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         import numpy as np
-        from scipy import special
 
-        return self.median * self._days * np.exp(self.sigma * special.ndtri(u))
+        from simulator.scenario.normal_quantile import normal_quantile  # not scipy's: 0.1 s to import per worker
+
+        return self.median * self._days * np.exp(self.sigma * normal_quantile(u))
 
     def expected_days(self) -> float:
         import numpy as np
