@@ -6,7 +6,8 @@ Prints one `name: value` per line (a stable format to compare runs). Figures are
 public API (`simulator.run`: sampling, SimPy queues, Kaplan-Meier / Aalen-Johansen, aggregation); the
 baseline (benchmarks/baseline.py) only simulates. `simpy_*` is the per-patient SimPy engine (`--engine simpy`,
 the same histories as ours); `ours_unlimited_{uniforms,pathway,outcomes}_us_per_patient` split a chunk's time
-between the per-study random streams, the pathway and the study outcomes. `parent_*` set the main process's serial
+between the per-study random streams, the pathway and the study outcomes. `kept_bytes_per_study` is what the main
+process's peak memory grows by per simulated study (from 20,000 to 100,000 studies, written). `parent_*` set the main process's serial
 CPU against the parallel work of a big run (Amdahl). `power_seconds` and `calibrate_seconds` are whole commands on
 2 workers (start-up and the run folder included): README's power example at 2,000 trials per size, and its
 calibrate example. Compare ratios from one run: machines are noisy.
@@ -109,6 +110,27 @@ def million(path: Path, patients: int) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     wall, peak = out.stdout.split()
     return float(wall), float(peak)
+
+
+def kept_per_study(path: Path, small: int = 20_000, large: int = 100_000) -> float:
+    """Bytes the main process keeps per simulated study (issue 13: at most 1 KB): the growth of its peak RSS from a
+    run of `small` studies to one of `large`, each simulated on all cores and written as the command line writes
+    it, in a fresh process."""
+    code = (
+        "import resource, sys, tempfile\n"
+        "from simulator import load_scenario, run\n"
+        "from simulator.simulation.execution import local_cores\n"
+        "from simulator.simulation.options import RunOptions\n"
+        "if __name__ == '__main__':\n"
+        f"    s = load_scenario({str(path)!r})\n"
+        "    result = run(s, replications=int(sys.argv[1]), options=RunOptions(workers=local_cores()))\n"
+        "    with tempfile.TemporaryDirectory() as folder:\n"
+        "        result.save(folder, processes=local_cores())\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+    )
+    peaks = [float(subprocess.run([sys.executable, "-c", code, str(studies)], cwd=ROOT, capture_output=True,
+                                  text=True, check=True).stdout) for studies in (small, large)]
+    return (peaks[1] - peaks[0]) / (large - small)
 
 
 # --- the parent's serial work against the workers' (issue 13): CPU seconds of each in a fresh process ---
@@ -314,6 +336,7 @@ def main() -> None:
         ("big_run_patients", args.big_patients),
         ("big_run_wall_seconds", f"{wall:.1f}"),
         ("big_run_peak_rss_mb", f"{peak:.0f}"),
+        ("kept_bytes_per_study", f"{kept_per_study(args.scenario):.0f}"),
     ]
     rows += parent_and_workers(args.scenario, args.parallel_patients)
     rows += startup(args.scenario)

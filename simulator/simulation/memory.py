@@ -5,8 +5,9 @@ Per chunk of studies (held at once by each local worker): the uniforms block, ev
 float64, and the engine's arrays derived from it (together PATIENT_FACTOR times the block, measured with
 tracemalloc on the shipped scenarios), plus the survival curves on the monthly grid and the occupancy of
 each finite resource on the weekly grid. Kept in the parent for the whole run: every study's outcomes,
-curves and occupancy (and the patients' log if asked for), which grow with the number of studies; they are
-held about KEPT_FACTOR times over while chunks are joined and tables written.
+curves and occupancy (and the patients' log if asked for), which grow with the number of studies. Outcomes are
+copied into place as chunks arrive and tables are written from those arrays, so each is held once; KEPT_FACTOR
+allows for the one copy made while a sweep's or comparison's tables are joined or a table converted to Parquet.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ CURVES = 5  # survival curves kept per study (os, dfs, relapse; os_itt, efs_itt 
 CURVES_WITHOUT_TRANSPLANT = 2  # os_itt and efs_itt only
 OCCUPANCY_BYTES = 2  # per study and weekly occupancy point, int16
 PATIENT_LOG_BYTES = 200  # per patient row of patients.parquet while kept and written
-KEPT_FACTOR = 3  # chunks, their concatenation and the tables written from it
-TRIAL_BYTES = 64 * KEPT_FACTOR  # one row of a power trial table (8 columns) while kept and joined
+KEPT_FACTOR = 2  # the values, and one copy of them at most (joined tables, Parquet; measured: 1.0 for a run)
+TRIAL_BYTES = 64 * 3  # one row of a power trial table (8 columns): its chunks, their concatenation, the table
 USABLE_SHARE = 0.8  # of the memory available now: leave room for the interpreter, plots and other users
 SECONDS_PER_PATIENT = 6e-6  # per core: benchmarks/engine.py measures 4-7 us with a shared bed on a 2-core machine
 SAY_DURATION_SECONDS = 60.0  # runs expected to take longer say so before they start

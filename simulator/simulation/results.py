@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -59,8 +59,14 @@ class RunResult(Result):
     @property
     def studies(self) -> pd.DataFrame:
         """One row per simulated study (replication) with its outcomes."""
-        table = pd.DataFrame(self.values)
-        table.insert(0, "replication", np.arange(len(table)))
+        return self.study_table()
+
+    def study_table(self, outcomes: Sequence[str] | None = None, copy: bool = True) -> pd.DataFrame:
+        """`studies` (only `outcomes`, if given); `copy=False` builds it over the run's own arrays, so that
+        writing or joining the tables of millions of studies does not hold every value twice (changing that
+        table would change the result: it is for reading)."""
+        table = pd.DataFrame({name: self.values[name] for name in outcomes or self.values}, copy=copy)
+        table.insert(0, "replication", np.arange(self.replications))
         return table
 
     def text(self) -> str:
@@ -141,7 +147,7 @@ class RunResult(Result):
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"summary.csv": self.summary, "replications.csv": self.studies}
+        return {"summary.csv": self.summary, "replications.csv": self.study_table(copy=False)}
 
     def other_files(self) -> dict[str, Callable[[Path], None]]:
         """summary.json (the summary for other programs) and, if kept, patients.parquet."""

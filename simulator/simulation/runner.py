@@ -6,6 +6,7 @@ in any process, and give the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -127,8 +128,7 @@ def iterate_runs(
     """
     blocks = chunks_of(replications, options.chunk_size)
     tasks = [(scenario, block) for scenario in scenarios for block in blocks]
-    parts: list[list[Chunk | None]] = [[None] * len(blocks) for _ in scenarios]
-    missing = [len(blocks)] * len(scenarios)
+    joining = [_Studies(len(blocks), replications) for _ in scenarios]
     for scenario in scenarios:
         check_engine(scenario, options.engine)
     task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages)
@@ -137,14 +137,11 @@ def iterate_runs(
     began = time.perf_counter()
     with tqdm(total=total, unit="study", disable=not options.progress, desc=description) as bar:
         for position, chunk in map_chunks(task, tasks, options):
-            number = position // len(blocks)
-            parts[number][position % len(blocks)] = chunk
-            missing[number] -= 1
+            number, block = divmod(position, len(blocks))
+            joining[number].add(block, chunk)
             bar.update(len(chunk.replications))
-            if not missing[number]:
-                done: list[Chunk] = parts[number]  # type: ignore[assignment]
-                parts[number] = []  # its chunks are joined now: do not keep them twice
-                yield number, _joined(scenarios[number], seed, done, patients_log, time.perf_counter() - began)
+            if joining[number].complete:
+                yield number, joining[number].result(scenarios[number], seed, time.perf_counter() - began)
 
 
 def _simulate_task(seed: int, patients_log: bool, engine: str, reuse_stages: bool, task: tuple[Scenario, range]) -> Chunk:
@@ -152,23 +149,58 @@ def _simulate_task(seed: int, patients_log: bool, engine: str, reuse_stages: boo
     return simulate_chunk(scenario, seed, block, patients_log, engine, reuse_stages)
 
 
-def _joined(scenario: Scenario, seed: int, done: list[Chunk], patients_log: bool, wall_seconds: float) -> RunResult:
-    """One scenario's chunks, in study order, as a RunResult."""
-    from simulator.simulation.results import RunResult
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        values={k: np.concatenate([p.values[k] for p in done]) for k in done[0].values},
-        curves={k: np.concatenate([p.curves[k] for p in done]) for k in done[0].curves},
-        grid_years=curve_grid(scenario),
-        occupancy={k: np.concatenate([p.occupancy[k] for p in done]) for k in done[0].occupancy},
-        occupancy_grid_days=occupancy_grid_days(scenario),
-        wait_counts={k: np.sum([p.wait_counts[k] for p in done], axis=0) for k in done[0].wait_counts},
-        patients={k: np.concatenate([p.patients[k] for p in done]) for k in done[0].patients}  # type: ignore[index, union-attr]
-        if patients_log
-        else None,
-        wall_seconds=wall_seconds,
-    )
+class _Studies:
+    """One scenario's chunks, joined as they arrive (in any order) into study order. Each outcome is copied into
+    one array of every study and the chunk dropped, so a run holds its values once, not its chunks and then their
+    concatenation too; the figures' bands (first BAND_STUDIES studies) and the patients' log are joined at the end,
+    the pooled wait counts summed (integers: the same in any order)."""
+
+    def __init__(self, chunks: int, replications: int) -> None:
+        self.replications = replications
+        self.values: dict[str, np.ndarray] = {}
+        self.parts: list[Chunk | None] = [None] * chunks  # each arrived chunk, its outcomes dropped
+        self.wait_counts: dict[str, np.ndarray] = {}
+        self.missing = chunks
+
+    @property
+    def complete(self) -> bool:
+        return self.missing == 0
+
+    def add(self, block: int, chunk: Chunk) -> None:
+        span = slice(chunk.replications.start, chunk.replications.stop)
+        for name, values in chunk.values.items():
+            if name not in self.values:
+                self.values[name] = np.empty(self.replications, dtype=values.dtype)
+            self.values[name][span] = values
+        for name, counts in chunk.wait_counts.items():
+            self.wait_counts[name] = self.wait_counts[name] + counts if name in self.wait_counts else counts
+        self.parts[block] = dataclasses.replace(chunk, values={}, wait_counts={})
+        self.missing -= 1
+
+    def result(self, scenario: Scenario, seed: int, wall_seconds: float) -> RunResult:
+        """The run, once complete; the chunks are let go (their bands are joined into it)."""
+        from simulator.simulation.results import RunResult
+
+        done: list[Chunk] = self.parts  # type: ignore[assignment]  # complete: every chunk has arrived
+        self.parts = []
+        logs = [p.patients for p in done if p.patients is not None]
+        return RunResult(
+            scenario=scenario,
+            seed=seed,
+            values=self.values,
+            curves=_stacked([p.curves for p in done]),
+            grid_years=curve_grid(scenario),
+            occupancy=_stacked([p.occupancy for p in done]),
+            occupancy_grid_days=occupancy_grid_days(scenario),
+            wait_counts=self.wait_counts,
+            patients=_stacked(logs) if logs else None,
+            wall_seconds=wall_seconds,
+        )
+
+
+def _stacked(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each column's parts, one after the other."""
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def check_engine(scenario: Scenario, engine: str) -> None:

@@ -219,12 +219,14 @@ class CompareResult(Result):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """compare.csv, differences.csv and replications.csv (every scenario's studies)."""
-        studies = pd.concat([r.studies.assign(scenario=n) for n, r in zip(self.names, self.runs)], ignore_index=True)
+        studies = [r.study_table(self.outcomes, copy=False) for r in self.runs]  # joined below: one copy in all
+        for name, table in zip(self.names, studies):
+            table.insert(0, "scenario", name)
         economics = {} if self.economics is None else {"economics.csv": self.economics}
         if self.is_psa:
             economics["psa.csv"] = psa_table(self.runs, self.seed)
         return {"compare.csv": self.summary, "differences.csv": self.differences,
-                "replications.csv": studies[["scenario", "replication", *self.outcomes]]} | economics
+                "replications.csv": pd.concat(studies, ignore_index=True)} | economics
 
 
 def _line(outcome: str, who: str, estimate: float, se: float, lower: float, upper: float, published: float,

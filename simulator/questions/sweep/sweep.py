@@ -102,7 +102,8 @@ class SweepResult(Result):
     def studies(self) -> pd.DataFrame:
         """One row per grid point and simulated study, with every outcome."""
         return pd.concat(
-            [self._with_point(r.studies, point) for r, point in zip(self.runs, self.grid.points)], ignore_index=True
+            [self._with_point(r.study_table(copy=False), point) for r, point in zip(self.runs, self.grid.points)],
+            ignore_index=True,
         )
 
     def study_values(self, outcome: str) -> np.ndarray:
