@@ -39,6 +39,12 @@ def test_it_agrees_with_scipy() -> None:
     assert np.allclose(normal_quantile(u), special.ndtri(u), rtol=8 * ULP, atol=0)
 
 
+def test_arrays_of_any_shape_keep_it() -> None:
+    u = _probabilities()[:24_000].reshape(3, 40, 200)[:, ::2, :]  # and not contiguous
+    assert np.array_equal(normal_quantile(u), normal_quantile(u.ravel()).reshape(u.shape))
+    assert normal_quantile(np.float64(0.975)).shape == ()
+
+
 def test_edges_are_infinite_and_outside_is_nan() -> None:
     z = normal_quantile(np.array([0.0, 1.0, 0.5, -0.1, 1.1, np.nan]))
     assert z[:3].tolist() == [-np.inf, np.inf, 0.0]

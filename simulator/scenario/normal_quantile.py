@@ -47,26 +47,39 @@ def _ratio(
 
 def _horner(coefficients: tuple[float, ...], x: np.ndarray) -> np.ndarray:
     """sum(c[k] * x**k), in place on one array."""
-    total = np.full_like(x, coefficients[-1])
-    for c in coefficients[-2::-1]:
+    total = x * coefficients[-1]
+    total += coefficients[-2]
+    for c in coefficients[-3::-1]:
         total *= x
         total += c
     return total
 
 
 def normal_quantile(u: np.ndarray) -> np.ndarray:
-    """z with Phi(z) = u, elementwise; -inf at 0, +inf at 1, nan outside [0, 1] (as scipy.special.ndtri)."""
-    u = np.asarray(u, dtype=float)
+    """z with Phi(z) = u, elementwise; -inf at 0, +inf at 1, nan outside [0, 1] (as scipy.special.ndtri).
+
+    The central formula is evaluated for every u (fewer steps than picking the central ones out first), then the
+    tails, about 15% of uniforms, are overwritten."""
+    shape = np.shape(u)
+    u = np.asarray(u, dtype=float).reshape(-1)
     q = u - 0.5
-    z = np.empty_like(u)
-    central = np.abs(q) <= 0.425
-    q_central = q[central]
-    z[central] = _ratio(_CENTRAL, 0.180625 - q_central * q_central, q_central)
-    tail = ~central
-    with np.errstate(divide="ignore", invalid="ignore"):  # u = 0 or 1: r = inf, set below
-        r = np.sqrt(-np.log(np.minimum(u[tail], 1 - u[tail])))
-        far = r > 5
-        magnitude = np.where(far, _ratio(_FAR, r - 5), _ratio(_NEAR, r - 1.6))
-    magnitude[np.isinf(r)] = np.inf
-    z[tail] = np.copysign(magnitude, q[tail])
-    return z
+    r = q * q
+    np.subtract(0.180625, r, out=r)
+    z = _ratio(_CENTRAL, r, q)
+    tail = np.flatnonzero(np.abs(q) > 0.425)  # NaN is not: its central value is NaN already
+    if tail.size:
+        z[tail] = _tail(u[tail], q[tail])
+    return z.reshape(shape)
+
+
+def _tail(u: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The quantile where |u - 0.5| > 0.425, by r = sqrt(-log(min(u, 1 - u)))."""
+    # u = 0 or 1 gives r = inf and inf / inf, set to inf below; u outside [0, 1] gives NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.sqrt(-np.log(np.minimum(u, 1 - u)))
+        magnitude = _ratio(_NEAR, r - 1.6)
+        far = np.flatnonzero(r > 5)
+        if far.size:
+            magnitude[far] = _ratio(_FAR, r[far] - 5)
+            magnitude[np.isinf(r)] = np.inf
+    return np.copysign(magnitude, q)
