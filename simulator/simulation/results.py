@@ -147,6 +147,7 @@ class RunResult(Result):
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """summary.csv, and replications.csv over the run's own arrays (to be written, not changed)."""
         return {"summary.csv": self.summary, "replications.csv": self.study_table(copy=False)}
 
     def other_files(self) -> dict[str, Callable[[Path], None]]:
