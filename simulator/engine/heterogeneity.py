@@ -14,7 +14,7 @@ import zlib
 
 import numpy as np
 
-from simulator.engine.randomness import replication_generator
+from simulator.engine.seeding import replication_generators
 from simulator.engine.uncertainty import with_drawn_parameters
 from simulator.scenario.schema import Scenario
 
@@ -31,7 +31,7 @@ def study_scenario(scenario: Scenario, seed: int, replications: range) -> Scenar
     stages = dict(drawn.stages)
     for name, stage in varied.items():
         key = (HETEROGENEITY_STREAM, zlib.crc32(name.encode()))
-        u = np.array([replication_generator(seed, r, key).random() for r in replications])[:, np.newaxis]
+        u = np.array([generator.random() for generator in replication_generators(seed, replications, key)])[:, np.newaxis]
         mean, rho = np.asarray(stage.death_probability, dtype=float), stage.death_probability_icc
         from scipy import special  # here: scipy loads in a tenth of a second, only for scenarios that vary
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.engine.seeding import replication_generators
 from simulator.scenario.schema import Scenario
 
 STAGE_EVENTS = ("duration", "death", "failure")
@@ -82,9 +83,10 @@ def uniforms(
     """
     block = np.empty((len(layout), len(replications), patients))
     own = len(layout.patient_events)
-    for column, replication in enumerate(replications):
-        block[:own, column, :] = replication_generator(seed, replication, substream).random((patients, own)).T
-        if own < len(layout):  # background mortality: its own stream, so scenarios with and without it share the rest
-            stream = replication_generator(seed, replication, (*substream, POPULATION_STREAM))
-            block[own:, column, :] = stream.random((patients, len(layout) - own)).T
+    for column, generator in enumerate(replication_generators(seed, replications, substream)):
+        block[:own, column, :] = generator.random((patients, own)).T
+    if own < len(layout):  # background mortality: its own stream, so scenarios with and without it share the rest
+        population = replication_generators(seed, replications, (*substream, POPULATION_STREAM))
+        for column, generator in enumerate(population):
+            block[own:, column, :] = generator.random((patients, len(layout) - own)).T
     return block

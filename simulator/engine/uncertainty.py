@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from simulator.engine.randomness import replication_generator
+from simulator.engine.seeding import replication_generators
 from simulator.scenario.evidence import Estimate, estimates
 from simulator.scenario.schema import Scenario
 
@@ -33,7 +33,7 @@ def parameter_draws(scenario: Scenario, seed: int, replications: range) -> dict[
     draws = {}
     for path, estimate in estimated_parameters(scenario).items():
         key = (PARAMETER_STREAM, zlib.crc32(path.encode()))
-        u = np.array([replication_generator(seed, r, key).random() for r in replications])
+        u = np.array([generator.random() for generator in replication_generators(seed, replications, key)])
         draws[path] = estimate.ppf(u, scenario.simulation.prior)
     return draws
 
