@@ -1,4 +1,5 @@
-"""`hsct-sim <command> --help` reads as written: no argparse escapes such as `%%` left in the text."""
+"""`hsct-sim <command> --help` reads as written: no argparse escapes such as `%%` left in the text; --set says
+which scenarios it changes."""
 
 import argparse
 
@@ -30,3 +31,12 @@ def test_help_has_no_escaped_percent(name, capsys):
 
 def test_top_level_help_has_no_escaped_percent():
     assert "%%" not in build_parser().format_help()
+
+
+@pytest.mark.parametrize("name, says", [("compare", "applied to every scenario compared"),
+                                        ("power", "applied to both scenarios; --set-a and --set-b change one"),
+                                        ("run", "(repeatable)")])
+def test_set_says_which_scenarios_it_changes(name, says):
+    """A command of several scenarios changes all of them with --set: its help says so, and how to change one."""
+    option = next(a for a in _subparsers()[name]._actions if "--set" in a.option_strings)
+    assert says in " ".join(option.help.split()), option.help

@@ -82,8 +82,9 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
                              "written many times faster for runs of hundreds of thousands of studies")
 
 
-def add_run_options(parser: argparse.ArgumentParser) -> None:
+def add_run_options(parser: argparse.ArgumentParser, several: str = "") -> None:
     """--replications, --seed, --set, --uncertainty, --output, --quiet: every command that simulates takes these.
+    `several`: for commands of several scenarios, which of them --set changes and how to change one alone.
 
     `--uncertainty` is stored as the override `simulation.parameter_uncertainty=true`, so every command that
     loads its scenario with `args.overrides` honours it."""
@@ -92,7 +93,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=seed_value, metavar="S", help="random seed (default: simulation.seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario value by its dotted path, e.g. "
-                             "stages.isolation.death_probability=0.05 (repeatable)")
+                             "stages.isolation.death_probability=0.05 (repeatable"
+                             + (f"; {several})" if several else ")"))
     parser.add_argument("--uncertainty", dest="overrides", action="append_const",
                         const="simulation.parameter_uncertainty=true",
                         help="draw parameters given with their evidence ({ events, n } or { events, person_years }) "

@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                         help="two or more scenario files; differences are against the first")
-    add_run_options(parser)
+    add_run_options(parser, "applied to every scenario compared: edit a scenario's file to change one alone")
     add_format_option(parser)
     add_probability_option(parser)
     parser.add_argument("--wtp", default=",".join(f"{x:g}" for x in DEFAULT_WTP), metavar="LIST",

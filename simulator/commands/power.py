@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "(Boschloo's exact test: as exact, never less powerful, slower) or midp (Fisher's "
                              "mid-p: closer to alpha, may exceed it slightly)")
     parser.add_argument("--alpha", default="0.05", metavar="A", help="two-sided significance level (default 0.05)")
-    add_run_options(parser)
+    add_run_options(parser, "applied to both scenarios; --set-a and --set-b change one")
     add_format_option(parser)
     parser.add_argument("--set-a", dest="overrides_a", action="append", default=[], metavar="PATH=VALUE",
                         help="override a value in arm A's scenario only (repeatable); --set changes both arms")
