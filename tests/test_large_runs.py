@@ -114,3 +114,10 @@ def test_parquet_holds_the_same_table_as_csv(in_tmp_cwd):
     from_parquet = pd.read_parquet(in_tmp_cwd / "parquet" / "replications.parquet")
     pd.testing.assert_frame_equal(from_parquet, from_csv, check_exact=True)
     assert (in_tmp_cwd / "parquet" / "summary.csv").read_bytes() == (in_tmp_cwd / "csv" / "summary.csv").read_bytes()
+
+
+def test_a_chunk_is_never_cast_down_to_the_first_chunks_type():
+    joining = runner._Studies(2, 4)
+    joining.add(0, runner.Chunk(range(0, 2), {"x": np.array([1, 2])}, {}, {}, {}))
+    with pytest.raises(TypeError):
+        joining.add(1, runner.Chunk(range(2, 4), {"x": np.array([0.5, 1.5])}, {}, {}, {}))

@@ -171,7 +171,7 @@ class _Studies:
         for name, values in chunk.values.items():
             if name not in self.values:
                 self.values[name] = np.empty(self.replications, dtype=values.dtype)
-            self.values[name][span] = values
+            np.copyto(self.values[name][span], values, casting="safe")  # never truncated to the first chunk's type
         for name, counts in chunk.wait_counts.items():
             self.wait_counts[name] = self.wait_counts[name] + counts if name in self.wait_counts else counts
         self.parts[block] = dataclasses.replace(chunk, values={}, wait_counts={})
