@@ -1,7 +1,8 @@
 """Random numbers: one independent stream per replication, one fixed uniform per patient event.
 
 Replication r of seed s always draws from `SeedSequence(s, spawn_key=(r,))` (the r-th child that
-`SeedSequence(s).spawn` would give), so results depend only on (scenario, seed, replication index):
+`SeedSequence(s).spawn` would give; engine.seeding makes them for a whole chunk at once, bit for bit), so
+results depend only on (scenario, seed, replication index):
 not on worker count or chunking. Each patient event (enrolment, each stage's duration, death and
 failure, each wait, relapse, deaths in follow-up) has its own row of uniforms; distributions map them
 by inverse CDF. Scenarios with the same stages therefore share random numbers (common random numbers),
@@ -68,8 +69,7 @@ def replication_generator(seed: int, replication: int, substream: tuple[int, ...
 
     `substream` gives further independent streams within a replication (e.g. the arms of a two-arm study).
     """
-    key = (replication, *substream)
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+    return next(replication_generators(seed, [replication], substream))  # a Generator of its own
 
 
 def uniforms(
@@ -83,10 +83,10 @@ def uniforms(
     """
     block = np.empty((len(layout), len(replications), patients))
     own = len(layout.patient_events)
-    for column, generator in enumerate(replication_generators(seed, replications, substream)):
-        block[:own, column, :] = generator.random((patients, own)).T
+    streams = [(range(own), substream)]
     if own < len(layout):  # background mortality: its own stream, so scenarios with and without it share the rest
-        population = replication_generators(seed, replications, (*substream, POPULATION_STREAM))
-        for column, generator in enumerate(population):
-            block[own:, column, :] = generator.random((patients, len(layout) - own)).T
+        streams.append((range(own, len(layout)), (*substream, POPULATION_STREAM)))
+    for rows, key in streams:
+        for column, generator in enumerate(replication_generators(seed, replications, key)):
+            block[rows.start : rows.stop, column, :] = generator.random((patients, len(rows))).T
     return block
