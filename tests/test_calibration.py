@@ -163,7 +163,8 @@ def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, mo
 def test_the_calibrated_scenario_names_its_files_so_that_it_runs_from_its_run_folder(in_tmp_cwd, capsys):
     """calibrated.toml lives in the run folder: a stage's process file and a life table of the scenario's own,
     named relative to the scenario, are written as absolute paths; the shipped life table stays as written
-    (found from anywhere)."""
+    (found from anywhere). A process file outside the run folder runs again only when the user names it (--set)
+    and allows code: a scenario file names code only beside it."""
     shipped = SCENARIOS / "burt2006.toml"
     mine = in_tmp_cwd / "mine"
     mine.mkdir()
@@ -172,12 +173,16 @@ def test_the_calibrated_scenario_names_its_files_so_that_it_runs_from_its_run_fo
     example = SCENARIOS / "examples" / "remobilisation.toml"
     fit = ["--target", "os_5y=0.84", "--free", "followup.relapse.rate_per_year=0.05:0.3", "--replications", "10",
            "--workers", "1", "--quiet"]
-    for name, scenario, engine in (("process", example, "simpy"), ("own", mine / "burt.toml", "fast"),
-                                   ("shipped", shipped, "fast")):
-        assert main(["calibrate", str(scenario), *fit, "--engine", engine, "--output", name]) in (0, 1)
-        assert main(["run", f"{name}/calibrated.toml", "--replications", "4", "--workers", "1", "--quiet",
-                     "--engine", engine, "--output", f"{name}-rerun"]) == 0, capsys.readouterr().err
     process = str((SCENARIOS / "examples" / "remobilisation.py").resolve())
+    code = ["--allow-code", "--set", f"stages.apheresis.process={process}:collect_or_remobilise"]
+    for name, scenario, engine, flags in (("process", example, "simpy", code), ("own", mine / "burt.toml", "fast", []),
+                                          ("shipped", shipped, "fast", [])):
+        assert main(["calibrate", str(scenario), *fit, "--engine", engine, "--output", name, *flags[:1]]) in (0, 1)
+        rerun = ["run", f"{name}/calibrated.toml", "--replications", "4", "--workers", "1", "--quiet",
+                 "--engine", engine, "--output", f"{name}-rerun"]
+        if flags:
+            assert main(rerun) == 2 and "lies outside the scenario's folder" in capsys.readouterr().err
+        assert main(rerun + flags) == 0, capsys.readouterr().err
     assert f'process = "{process}:' in (in_tmp_cwd / "process" / "calibrated.toml").read_text()
     assert f'life_table = "{(mine / "table.csv").resolve()}"' in (in_tmp_cwd / "own" / "calibrated.toml").read_text()
     assert 'life_table = "data/us_ssa_period_life_table_2017.csv"\n' in (in_tmp_cwd / "shipped" / "calibrated.toml").read_text()

@@ -149,26 +149,35 @@ def test_the_fast_engine_refuses_a_stage_with_its_own_process(capsys):
 
 
 def test_the_example_runs_from_the_command_line(in_tmp_cwd, capsys):
-    assert main(["run", str(EXAMPLE), "--engine", "simpy", "--replications", "20", "--workers", "1", "--quiet"]) == 0
+    assert main(["run", str(EXAMPLE), "--engine", "simpy", "--allow-code", "--replications", "20", "--workers", "1",
+                 "--quiet"]) == 0
     assert "transplanted" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("process, files, message", [
-    ("missing.py:f", {}, "no such file"),
-    ("stage.py:g", {"stage.py": "def f(patient, env):\n    yield env.timeout(1)\n"}, "has no function 'g'; its functions: f"),
-    ("stage.py:f", {"stage.py": "def f(patient, env):\n    return 1\n"}, "must be a SimPy generator function"),
-    ("stage.py:f", {"stage.py": "raise ValueError('no lab values')\n"}, "importing .* failed: ValueError: no lab values"),
-    ("no_such_package.module:f", {}, "cannot import 'no_such_package.module'"),
-    ("stage.py", {}, "should be \"package.module:function\" or \"file.py:function\""),
+@pytest.mark.parametrize("process, files, message, when", [
+    ("missing.py:f", {}, "no such file", "load"),
+    ("no_such_package.module:f", {}, 'should be "file.py:function"', "load"),
+    ("stage.py", {}, 'should be "file.py:function"', "load"),
+    ("stage.py:g", {"stage.py": "def f(patient, env):\n    yield env.timeout(1)\n"}, "has no function 'g'; its functions: f",
+     "run"),
+    ("stage.py:f", {"stage.py": "def f(patient, env):\n    return 1\n"}, "must be a SimPy generator function", "run"),
+    ("stage.py:f", {"stage.py": "raise ValueError('no lab values')\n"}, "importing .* failed: ValueError: no lab values",
+     "run"),
 ])
-def test_a_process_that_cannot_be_had_is_refused_naming_the_field(tmp_path, capsys, process, files, message):
+def test_a_process_that_cannot_be_had_is_refused_naming_the_field(tmp_path, capsys, process, files, message, when):
+    """A bad name or a missing file is refused when the scenario loads; what only importing the file can show
+    (no such function, not a generator, an error while importing) when a run that allows code starts."""
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(EXAMPLE.read_text().replace("remobilisation.py:collect_or_remobilise", process))
-    with pytest.raises(UserError, match=f"scenario.toml: stages.apheresis.process: .*{message}"):
-        load_scenario(scenario)
-    assert main(["run", str(scenario), "--engine", "simpy", "--quiet"]) == 2
+    if when == "load":
+        with pytest.raises(UserError, match=f"scenario.toml: stages.apheresis.process: .*{message}"):
+            load_scenario(scenario)
+    else:
+        with pytest.raises(UserError, match=rf"\(example\): stages.apheresis.process: .*{message}"):
+            run(load_scenario(scenario), replications=2, options=RunOptions(engine="simpy", allow_code=True))
+    assert main(["run", str(scenario), "--engine", "simpy", "--allow-code", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "stages.apheresis.process" in err and "Traceback" not in err
 

@@ -113,6 +113,9 @@ def add_run_options(parser: argparse.ArgumentParser, several: str = "") -> None:
     parser.add_argument("--engine", choices=ENGINES, default="fast",
                         help="fast (default): vectorised, SimPy only where patients share a resource; simpy: one "
                              "SimPy process per patient, the same numbers, slower; needed by stages with `process`")
+    parser.add_argument("--allow-code", action="store_true",
+                        help="run the Python files a scenario's stages name (`process`, with --engine simpy): off by "
+                             "default, so that opening or running a scenario from someone else runs no code of theirs")
     parser.add_argument("--scheduler-timeout", type=seconds, default=SCHEDULER_TIMEOUT_SECONDS, metavar="S",
                         help=f"seconds a --scheduler has to answer (default {SCHEDULER_TIMEOUT_SECONDS:g})")
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_REPLICATIONS, metavar="N",
@@ -137,4 +140,4 @@ def run_options(args: argparse.Namespace, work: int | None = None) -> RunOptions
         workers = local_cores()
     return RunOptions(workers=workers, scheduler=args.scheduler, chunk_size=args.chunk_size,
                       progress=not args.quiet and sys.stderr.isatty(), scheduler_timeout=args.scheduler_timeout,
-                      engine=args.engine)
+                      engine=args.engine, allow_code=args.allow_code)

@@ -22,11 +22,12 @@ class RunOptions:
     (tcp://HOST:PORT), which must answer within `scheduler_timeout` seconds; `chunk_size` studies per task;
     `progress` a bar on stderr; `engine` "fast" (vectorised, SimPy only where patients share a resource) or
     "simpy" (one SimPy process per patient: the same histories, slower; needed by stages with a `process`);
-    `reuse_stages` keeps each chunk's stage histories in the process that walked them, so that later runs of the
+    `allow_code` lets stages with a `process` run the modeller's Python file the scenario names (off by default:
+    a scenario from someone else must be safe to run); `reuse_stages` keeps each chunk's stage histories in the process that walked them, so that later runs of the
     same studies that differ only after the pathway (calibrating follow-up) simulate only that (stage_cache).
 
     >>> RunOptions(workers=2).quiet()
-    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast', reuse_stages=False)
+    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast', reuse_stages=False, allow_code=False)
     """
 
     workers: int = 1
@@ -36,6 +37,7 @@ class RunOptions:
     scheduler_timeout: float = SCHEDULER_TIMEOUT_SECONDS
     engine: str = "fast"
     reuse_stages: bool = False  # keep each chunk's stages per process, for runs that differ only after them
+    allow_code: bool = False  # run the Python files stages name (`process`): only when the user asks
 
     def quiet(self) -> RunOptions:
         """The same execution without a progress bar (for the runs inside a sweep, compare or calibration,

@@ -25,7 +25,7 @@ from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
-from simulator.scenario.stage_process import refuse_processes
+from simulator.scenario.stage_process import allowed_processes, refuse_processes
 from simulator.simulation.execution import chunks_of, load_while_workers_run, map_chunks
 from simulator.simulation.memory import check_fits, run_need, say_duration
 from simulator.simulation.options import ENGINES, RunOptions
@@ -130,7 +130,7 @@ def iterate_runs(
     tasks = [(scenario, block) for scenario in scenarios for block in blocks]
     joining = [_Studies(len(blocks), replications) for _ in scenarios]
     for scenario in scenarios:
-        check_engine(scenario, options.engine)
+        check_engine(scenario, options)
     task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages)
     load_while_workers_run(RESULTS)
     total = replications * len(scenarios)
@@ -203,9 +203,11 @@ def _stacked(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
-def check_engine(scenario: Scenario, engine: str) -> None:
-    """Refuse an unknown engine, and the fast engine for stages run by the modeller's own function."""
-    if engine not in ENGINES:
-        raise UserError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
-    if engine == "fast":
-        refuse_processes(scenario)
+def check_engine(scenario: Scenario, options: RunOptions) -> None:
+    """Refuse an unknown engine, the fast engine for stages run by the modeller's own function, and such stages
+    unless the user allowed their code (which is then imported here, before anything is simulated)."""
+    if options.engine not in ENGINES:
+        raise UserError(f"engine {options.engine!r}: expected one of {', '.join(ENGINES)}")
+    if options.engine == "fast":
+        refuse_processes(scenario, options.allow_code)
+    allowed_processes(scenario, options.allow_code)

@@ -23,6 +23,7 @@ from simulator.scenario.loading import (
 )
 from simulator.scenario.population import found_from_anywhere
 from simulator.scenario.schema import Scenario
+from simulator.scenario.stage_process import file_processes
 
 MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
 
@@ -125,7 +126,8 @@ class ScenarioSource:
     @cached_property
     def base(self) -> Scenario:
         """The scenario with its overrides, validated, the files it names found (relative to its file)."""
-        return self.written if self.path is None else with_files_resolved(self.written, self.path)
+        return self.written if self.path is None else with_files_resolved(self.written, self.path,
+                                                                         file_processes(self.raw))
 
     def files_made_absolute(self) -> dict[str, str]:
         """The files the scenario names relative to its own folder (stages' processes, a life table of its own), by

@@ -120,7 +120,7 @@ def estimate_power(
     items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))]
     parts: list[pd.DataFrame | None] = [None] * len(items)
     for scenario in (scenario_a, scenario_b):
-        check_engine(scenario, options.engine)
+        check_engine(scenario, options)
     task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, trm_test, options.engine, seed)
     with tqdm(total=replications * len(sizes), unit="trial", disable=not options.progress, desc="power") as bar:
         for number, table in map_chunks(task, items, options):
