@@ -85,7 +85,7 @@ def test_a_copied_scenario_still_finds_the_shipped_table(tmp_path):
 
 
 @pytest.mark.parametrize("table, female_fraction, expected", [
-    ("missing.csv", 0.8, ["population.life_table", "cannot read", "missing.csv"]),
+    ("missing.csv", 0.8, ["population.life_table", "no such life table", "missing.csv"]),
     ("age,female_qx\n0,0.01\n", 0.8, ["population.life_table", "needs an `age` column", "male_qx"]),
     ("age,qx\n0,0.01\n1,1.0\n", None, ["line 3", "qx must lie in [0, 1)", "1.0"]),
     ("age,qx\n0,0.01\n1,abc\n", None, ["line 3", "qx is not a number", "abc"]),

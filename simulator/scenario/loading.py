@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from simulator.errors import MAX_SHOWN, UserError, shortened
 from simulator.scenario.changes import set_value, validated
+from simulator.scenario.files import read_regular_file
 from simulator.scenario.population import with_resolved_life_table
 from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
-from simulator.scenario.stage_process import uses_processes, with_resolved_processes
+from simulator.scenario.stage_process import file_processes, uses_processes, with_resolved_processes
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (), flag: str = "--set") -> Scenario:
@@ -23,14 +23,17 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     100
     """
     raw = parse_toml(read_scenario_text(path), str(path))
-    return with_files_resolved(scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag), path)
+    written = file_processes(raw)  # before --set: code the file names must lie beside it
+    scenario = scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
+    return with_files_resolved(scenario, path, written)
 
 
-def with_files_resolved(scenario: Scenario, path: str | Path) -> Scenario:
+def with_files_resolved(scenario: Scenario, path: str | Path, processes_in_file: dict[str, str] | None = None) -> Scenario:
     """The scenario read from `path` with the files it names (stages' own processes, the life table) made
-    absolute, relative to that file, and checked."""
+    absolute, relative to that file, and checked; none is opened or imported. `processes_in_file`: the stages'
+    `process` values as the file writes them (all of them if not given), which must lie in its folder."""
     if uses_processes(scenario):
-        scenario = with_resolved_processes(scenario, Path(path).parent, str(path))
+        scenario = with_resolved_processes(scenario, Path(path).parent, str(path), processes_in_file)
     if scenario.population is not None:
         population = with_resolved_life_table(scenario.population, Path(path).parent, str(path))
         scenario = scenario.model_copy(update={"population": population})
@@ -42,24 +45,9 @@ def read_scenario_text(path: str | Path) -> str:
     device (never opened, so reading cannot block), a file above MAX_FILE_BYTES or not UTF-8. A UTF-8
     byte-order mark, as some editors write, is dropped."""
     path = Path(path)
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such scenario file") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
-    if stat.S_ISDIR(status.st_mode):
+    if path.is_dir():
         raise UserError(f"{path}: is a folder, not a scenario file; give a .toml file, e.g. scenarios/burt2006.toml")
-    if not stat.S_ISREG(status.st_mode):
-        raise UserError(f"{path}: is not a regular file (a pipe, device or socket); give a scenario .toml file")
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the scenario file: {error.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise UserError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB, far beyond any scenario; "
-                        "is it the right file?")
+    data = read_regular_file(path, "scenario file", MAX_FILE_BYTES)
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.errors import UserError, shown
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.files import read_regular_file
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"  # the shipped scenarios, and their data/ tables
 SEXES = ("female", "male")
+MAX_TABLE_BYTES = 2**20  # a life table is a few kB (one row per year of age); a larger file is the wrong one
 COLUMNS = "an `age` column of consecutive whole years and either `qx` or both `female_qx` and `male_qx`"
 
 
@@ -68,16 +71,18 @@ class LifeTable:
 def read_life_table(path: str) -> LifeTable:
     """The life table in the CSV at `path`, checked row by row; a UserError naming the file, row and rule."""
     try:
-        with open(path, newline="", encoding="utf-8") as file:
-            rows = list(csv.DictReader(file))
-    except OSError as error:
-        raise UserError(f"population.life_table: cannot read {path}: {error.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise UserError(f"population.life_table: {path} is not a CSV text file ({error})") from None
+        data = read_regular_file(Path(path), "life table (CSV)", MAX_TABLE_BYTES)
+    except UserError as error:
+        raise UserError(f"population.life_table: {error}") from None
+    try:
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):  # their text would echo the file's bytes: not shown
+        raise UserError(f"population.life_table: {path} is not a CSV text file (UTF-8)") from None
     header = set(rows[0]) if rows else set()
     columns = ["qx"] if "qx" in header else [f"{sex}_qx" for sex in SEXES]
     if not rows or "age" not in header or not set(columns) <= header:
-        raise UserError(f"population.life_table: {path} needs {COLUMNS}; its columns: {sorted(header) or 'none'}")
+        wanted = sorted({"age", *columns} - header)  # only the names we expect: the file's first line is not echoed
+        raise UserError(f"population.life_table: {path} needs {COLUMNS}; it has no column {', '.join(wanted)}")
     ages = [_number(row["age"], path, line, "age") for line, row in enumerate(rows, start=2)]
     first = ages[0]
     if first != int(first) or first < 0 or ages != [first + i for i in range(len(ages))]:
