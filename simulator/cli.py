@@ -14,14 +14,17 @@ import traceback
 import warnings
 
 from simulator import __version__
-from simulator.errors import UserError
+from simulator.errors import MACHINE_FAULT_EXIT, MachineFault, UserError, machine_fault
 from simulator.simulation import stopping
+from simulator.terminal import escaped_terminal
 
-EXIT_CODES = """exit codes:
+EXIT_CODES = f"""exit codes:
   0    done
   1    a check or calibration target failed (validate, calibrate); the run folder is written
   2    bad input: scenario file, flag, --output or --scheduler (one line on stderr; nothing written)
   70   internal error (a bug): one line on stderr names the file holding the full traceback
+  {MACHINE_FAULT_EXIT}   the machine stopped the run: disk full, file too large, out of memory (one line on stderr names
+       the file and what to do); the run folder is kept only if it was complete (a full standard output)
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM), 129 hung up (SIGHUP): nothing written
   141  standard output closed early (e.g. piped into head): the run folder is written"""
 
@@ -47,7 +50,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 def main(argv: list[str] | None = None) -> int:
     restore = stopping.handle()
     try:
-        return _main(argv)
+        with escaped_terminal():  # a scenario's text cannot drive the terminal
+            return _main(argv)
     finally:
         restore()
 
@@ -84,17 +88,40 @@ def _main(argv: list[str] | None) -> int:
         return 128 + stopped.signum
     except BrokenPipeError:
         return _stdout_closed()
+    except MachineFault as fault:
+        return _machine_fault(fault)
+    except (OSError, MemoryError) as error:
+        named = getattr(error, "filename", None)
+        machine = machine_fault(error, f"writing {named}" if named else "running")
+        return _machine_fault(machine) if machine is not None else _crashed(error, argv)
     except Exception as error:
         return _crashed(error, argv)
+
+
+def _machine_fault(fault: MachineFault) -> int:
+    """The machine stopped the run (disk full, file too large, memory): one line, its own exit code. The run
+    folder was removed as for any failed run (kept if complete: commands print only after writing it); standard
+    output, if it is the full device, is not written again."""
+    try:
+        print(f"hsct-sim: error: {fault}", file=sys.stderr)
+        sys.stdout.flush()
+    except (OSError, MachineFault):
+        _quiet_stdout()
+    return fault.exit_code
 
 
 def _stdout_closed() -> int:
     """Whoever read standard output stopped early (`hsct-sim run ... | head -1`). Exit quietly with 141, the
     status coreutils give (they die of SIGPIPE: 128 + 13), so a script with `set -o pipefail` sees the same
     as for `seq 9 | head -1`. The run folder is complete: commands print only after writing it."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+    _quiet_stdout()
     return 141
+
+
+def _quiet_stdout() -> None:
+    """Standard output to /dev/null: Python's own flush at exit must not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _crashed(error: Exception, argv: list[str] | None) -> int:

@@ -7,16 +7,20 @@ shown escaped, and a message that echoes a huge value is cut short.
 
 from __future__ import annotations
 
+import errno
 import re
 
 MAX_MESSAGE = 1000  # characters of an error message; more is an echoed value nobody reads on a terminal
 MAX_SHOWN = 80  # characters of one echoed value
 
 
-def printable(text: str) -> str:
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0 and C1 controls (ESC, CSI), DEL, line separators
+
+
+def printable(text: str, keep: str = "") -> str:
     """`text` with control characters escaped (`\\n`, `\\x1b`), so it prints as one line and cannot drive
-    the terminal."""
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: m.group().encode("unicode_escape").decode(), text)
+    the terminal; those in `keep` (e.g. a newline, in a table) stay as they are."""
+    return CONTROL.sub(lambda m: m.group() if m.group() in keep else m.group().encode("unicode_escape").decode(), text)
 
 
 def shortened(text: str, limit: int) -> str:
@@ -36,3 +40,34 @@ class UserError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(shortened(printable(message), MAX_MESSAGE))
+
+
+MACHINE_FAULT_EXIT = 71  # sysexits' EX_OSERR: the machine, not the input and not a bug
+FULL = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded"}
+TOO_LARGE = "file too large (for the file system, or the limit `ulimit -f`)"
+
+
+class MachineFault(Exception):
+    """The machine stopped the work (disk full, file too large, out of memory): not a mistake in the input and not
+    a bug. One line on stderr, naming the file and what to do; exit code MACHINE_FAULT_EXIT."""
+
+    exit_code = MACHINE_FAULT_EXIT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(shortened(printable(message), MAX_MESSAGE))
+
+
+def machine_fault(error: BaseException, doing: str) -> MachineFault | None:
+    """The MachineFault `error` is when it is one (ENOSPC, EDQUOT, EFBIG, MemoryError), saying it happened while
+    `doing` ("writing replications.csv", "writing standard output"); None for any other error."""
+    if isinstance(error, MemoryError):
+        return MachineFault(f"out of memory while {doing}: the work needs more memory than this process may use; "
+                            "use fewer --replications or --workers, or raise the memory limit")
+    if not isinstance(error, OSError):
+        return None
+    if error.errno in FULL:
+        return MachineFault(f"{FULL[error.errno]} while {doing}: free some space there, or write elsewhere "
+                            "(--output DIR; standard output: redirect it to another device)")
+    if error.errno == errno.EFBIG:
+        return MachineFault(f"{TOO_LARGE} while {doing}: write elsewhere (--output DIR) or raise the limit")
+    return None

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, SCENARIOS
 from simulator.cli import main
+
+from helpers import ROOT, SCENARIOS
 
 SHIPPED_TABLE = 'life_table = "data/us_ssa_period_life_table_2017.csv"'
 

@@ -9,6 +9,7 @@ command-line runs: a notebook kernel is not a process to fork.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -18,6 +19,8 @@ from collections.abc import Callable, Sequence
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # as simulation.stopping handles them
 
 Job = Callable[[], None]
+# a child's exit code for the machine's faults, which the parent raises again: (errno, or 0 for MemoryError)
+FAULTS = {81: errno.ENOSPC, 82: errno.EDQUOT, 83: errno.EFBIG, 84: 0}
 
 
 def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> None:
@@ -26,6 +29,7 @@ def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], s
     processes = max(1, min(processes, len(jobs))) if hasattr(os, "fork") else 1
     pending: dict[int, range] = {}  # children not yet waited for -> their job numbers
     failed: list[int] = []
+    fault: int | None = None  # a child's disk full, file too large or memory error
     try:
         for number in range(1, processes):
             pending[_fork(jobs[number::processes])] = range(number, len(jobs), processes)
@@ -33,7 +37,10 @@ def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], s
             job()
         while pending:
             child = next(iter(pending))
-            if _exit_code(child) != 0:
+            code = _exit_code(child)
+            if code in FAULTS:
+                fault = FAULTS[code]
+            elif code != 0:
                 failed += pending[child]
             del pending[child]
     except BaseException:  # Ctrl-C, SIGTERM, an error: the children's files are not wanted any more
@@ -41,6 +48,8 @@ def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], s
             os.kill(child, signal.SIGKILL)
             os.waitpid(child, 0)
         raise
+    if fault is not None:  # raised here as the child met it, to be named as the machine's fault (no traceback)
+        raise MemoryError() if fault == 0 else OSError(fault, os.strerror(fault))
     if failed:
         raise RuntimeError(f"{what(sorted(failed))} in a forked process failed (its traceback is above)")
 
@@ -60,9 +69,10 @@ def _fork(jobs: Sequence[Job]) -> int:
             for job in jobs:
                 job()
             status = 0
-        except BaseException:  # noqa: BLE001 - reported, then the parent raises
-            traceback.print_exc()
-            status = 1
+        except BaseException as error:  # noqa: BLE001 - reported, then the parent raises
+            status = next((code for code, number in FAULTS.items() if _is(error, number)), 1)
+            if status == 1:
+                traceback.print_exc()
         sys.stderr.flush()
         os._exit(status)
     return child
@@ -74,6 +84,11 @@ def _leave_stopping_to_the_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in STOP_SIGNALS - {signal.SIGINT}:
         signal.signal(signum, signal.SIG_DFL)
+
+
+def _is(error: BaseException, number: int) -> bool:
+    """Whether `error` is the fault `number` (an errno; 0: MemoryError)."""
+    return isinstance(error, MemoryError) if number == 0 else isinstance(error, OSError) and error.errno == number
 
 
 def _exit_code(child: int) -> int:

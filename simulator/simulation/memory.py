@@ -12,7 +12,6 @@ allows for the one copy made while a sweep's or comparison's tables are joined o
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from simulator.errors import UserError
 from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.study import BAND_STUDIES, curve_grid
 from simulator.scenario.schema import Scenario
+from simulator.simulation.memory_limits import memory_room
 from simulator.simulation.options import RunOptions
 
 PATIENT_FACTOR = 3.0  # engine arrays per uniforms block (measured: 2.4)
@@ -123,21 +123,6 @@ def trials_need(
     return Need(chunk, _in_flight(chunks, options.workers, options.scheduler), TRIAL_BYTES * replications * len(sizes))
 
 
-def available_bytes() -> int:
-    """Memory available to a new process now (MemAvailable on Linux, else free physical pages)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 2**63 - 1  # unknown (not Linux or a BSD): do not refuse
-
-
 def size_text(count: float) -> str:
     """Bytes for people: `3.2 GiB`, `87 TiB`."""
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
@@ -149,7 +134,8 @@ def size_text(count: float) -> str:
 
 def check_fits(need: Need, what: str, replications: int | None = None) -> None:
     """A UserError with the estimate and the ways around it when `need` exceeds the usable memory."""
-    usable = int(available_bytes() * USABLE_SHARE)
+    room = memory_room()
+    usable = int(room.bytes * USABLE_SHARE)
     if need.total <= usable:
         return
     studies = f" for {replications} studies" if replications else ""
@@ -159,7 +145,7 @@ def check_fits(need: Need, what: str, replications: int | None = None) -> None:
     parts.append(f"{size_text(need.kept)} of results kept{studies}")
     raise UserError(
         f"{what}: needs about {size_text(need.total)} of memory ({', '.join(parts)}), but {size_text(usable)} "
-        "is usable on this machine now; use fewer --replications, a smaller --chunk-size or cohort, fewer "
+        f"is usable ({USABLE_SHARE:.0%} of the {size_text(room.bytes)} {room.bound}); use fewer --replications, a smaller --chunk-size or cohort, fewer "
         "--workers, or run the chunks on a cluster with --scheduler"
     )
 

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from simulator.errors import UserError
+from simulator.errors import UserError, machine_fault
 from simulator.simulation import stopping
 
 OUTPUTS = Path("outputs")
@@ -52,8 +52,11 @@ class RunFolder:
         rename it over the empty reservation."""
         from simulator.report import html as report  # here: reserving a folder must not load pandas
 
-        result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format)
-        report.write(self.partial)  # report.html, built from the files just written
+        try:
+            result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format)
+            report.write(self.partial)  # report.html, built from the files just written
+        except (OSError, MemoryError) as error:
+            raise self._fault(error) from None
         stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here
         self.finished = True
         try:
@@ -61,7 +64,21 @@ class RunFolder:
         except OSError as error:  # something else wrote into the reservation: keep the results where they are
             raise UserError(f"{self.path}: cannot move the finished run into place ({error.strerror}); "
                             f"its files are in {self.partial}") from None
-        report.update_index(self.path, OUTPUTS)
+        try:
+            report.update_index(self.path, OUTPUTS)
+        except OSError as error:
+            fault = machine_fault(error, f"writing {OUTPUTS / 'index.html'} (the run folder {self.path} is complete)")
+            if fault is None:
+                raise
+            raise fault from None
+
+    def _fault(self, error: OSError | MemoryError) -> Exception:
+        """A full disk, a file too large, or memory running out while writing, as the machine's fault naming the
+        file (in the run folder, which is then removed); any other error as it is."""
+        name = getattr(error, "filename", None)
+        file = Path(name).name if name and str(name).startswith(str(self.partial)) else name
+        where = f"{file} in the run folder {self.path}" if file else f"the run folder {self.path}"
+        return machine_fault(error, f"writing {where}") or error
 
     def __str__(self) -> str:
         return str(self.path)
@@ -81,12 +98,12 @@ def run_folder(output: Path | None, command: str, name: str, command_line: Seque
         remove_stale_partials(parent)
         path = _reserve(output) if output is not None else _reserve_default(command, name)
     except OSError as error:
-        raise UserError(f"{label}: {_reason(error)}") from None
+        raise machine_fault(error, f"reserving the {label}") or UserError(f"{label}: {_reason(error)}") from None
     try:
         partial = _make_partial(path)
     except OSError as error:
         os.rmdir(path)
-        raise UserError(f"{label}: {_reason(error)}") from None
+        raise machine_fault(error, f"reserving the {label}") or UserError(f"{label}: {_reason(error)}") from None
     folder = RunFolder(path, partial, command_line, table_format, processes)
     try:
         yield folder
