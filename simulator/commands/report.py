@@ -28,8 +28,9 @@ def command_report(args: argparse.Namespace) -> int:
         raise UserError(f"{args.folder}: not a run folder (no manifest.json); give a folder an hsct-sim command wrote")
     try:
         path = report.build(args.folder)
-    except (KeyError, ValueError, OSError) as error:
-        raise UserError(f"{args.folder}: cannot read the run folder ({type(error).__name__}: {error})") from None
+    except (KeyError, ValueError, TypeError, IndexError, OSError) as error:  # a folder not as hsct-sim wrote it
+        raise UserError(f"{args.folder}: not a run folder hsct-sim can read ({type(error).__name__}: {error}); give "
+                        "a folder an hsct-sim command wrote") from None
     report.update_index(args.folder, OUTPUTS)
     print(f"Report: {path}")
     return 0

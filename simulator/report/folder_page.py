@@ -27,13 +27,34 @@ from simulator.scenario.catalogue import Outcome, description
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
 
+SCENARIO_KEYS = ("scenario", "scenario_a", "scenario_b")
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """folder/manifest.json, checked to have the shape hsct-sim writes (a JSON object whose command line is a list
+    of words and whose scenarios are tables); a ValueError saying what is wrong otherwise."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict):
+        raise ValueError(f"manifest.json holds a {type(manifest).__name__}, not the object hsct-sim writes")
+    command = manifest.get("command", [])
+    if not isinstance(command, list) or not all(isinstance(word, str) for word in command):
+        raise ValueError("manifest.json: `command` is not a list of words")
+    listed = manifest.get("scenarios", [])
+    scenarios = [manifest[key] for key in SCENARIO_KEYS if key in manifest]
+    scenarios += list(listed.values()) if isinstance(listed, dict) else listed if isinstance(listed, list) else [None]
+    if not all(isinstance(raw, dict) for raw in scenarios):
+        raise ValueError("manifest.json: a scenario is not a table of the scenario's values")
+    if not scenarios and not manifest.get("closed_forms"):
+        raise ValueError("manifest.json names no scenario")
+    return manifest
+
 
 class FolderPage:
     """A run folder read back: its command, manifest, tables and scenarios."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        self.manifest: dict[str, Any] = read_manifest(folder)
         self.command = next((c for c, f in COMMAND_FILES.items() if (folder / f).is_file()), "run")
         self.scenarios: dict[str, Scenario] = {name: scenario_from_dict(raw) for name, raw in self._raw().items()}
         self.title = f"hsct-sim {self.command}: {', '.join(s.metadata.name for s in self.scenarios.values())}"
@@ -64,6 +85,8 @@ class FolderPage:
 
     def question(self) -> str:
         """The question the command answered, in one sentence."""
+        if not self.scenarios:  # validate's closed-form suite alone
+            return "Does the simulator reproduce exact closed-form answers?"
         m, s = self.manifest, self.first
         names = " and ".join(f"the {name} protocol" for name in self.scenarios)
         if self.command == "run":
@@ -108,7 +131,7 @@ class FolderPage:
     def tables(self) -> list[str]:
         """The headline tables, as the terminal shows them, then the other tables of the folder."""
         targets = {name: s.targets for name, s in self.scenarios.items()}
-        first = targets[next(iter(targets))]
+        first = next(iter(targets.values()), {})  # none in validate's closed-form suite alone
         if self.command == "run":
             out = [summary_table(self._csv("summary.csv"), first, self.first.catalogue)]
             out += [frame_table(self._csv(n), n) for n in ("uncertainty.csv", "parameters.csv") if (self.folder / n).is_file()]

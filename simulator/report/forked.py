@@ -13,9 +13,11 @@ import errno
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # as simulation.stopping handles them
 
 Job = Callable[[], None]
@@ -58,10 +60,12 @@ def _fork(jobs: Sequence[Job]) -> int:
     """A child doing `jobs`; Ctrl-C and SIGTERM wait until it has its own handlers (the parent's would raise in
     the child too)."""
     unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    parent = os.getpid()
     try:
         child = os.fork()
         if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
             _leave_stopping_to_the_parent()
+            _die_with(parent)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
     if child == 0:  # pragma: no cover
@@ -84,6 +88,28 @@ def _leave_stopping_to_the_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in STOP_SIGNALS - {signal.SIGINT}:
         signal.signal(signum, signal.SIG_DFL)
+
+
+def _die_with(parent: int) -> None:
+    """The child dies when its parent does, as pool workers do: a run killed outright (kill -9) must not leave its
+    writers writing into the orphaned folder for seconds. Linux: prctl(PR_SET_PDEATHSIG, SIGKILL); elsewhere a
+    thread that watches the parent; a parent gone before either was set: leave at once."""
+    try:
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl failed")
+    except (OSError, AttributeError):  # not Linux
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.2)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _is(error: BaseException, number: int) -> bool:

@@ -89,7 +89,15 @@ def update_index(folder: Path, outputs: Path) -> None:
         with tempfile.NamedTemporaryFile("w", dir=outputs, prefix=".index-", suffix=".html", delete=False,
                                          encoding="utf-8") as temporary:
             temporary.write(PAGE.format(title="hsct-sim runs", css=CSS, body=body))
+        os.chmod(temporary.name, 0o666 & ~_umask())  # as the run folders beside it (a temporary file is 0600)
         os.replace(temporary.name, outputs / "index.html")
+
+
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it: set back at once)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _index_row(folder: Path) -> str:

@@ -163,6 +163,17 @@ def _remove_if_empty(folder: Path) -> None:
         pass  # gone already, or not empty: then it is not ours to remove
 
 
+def _removal_failure(folder: Path) -> str | None:
+    """Remove `folder` and all in it; None if it is gone, else why not (the first file that could not go)."""
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        return None  # removed meanwhile by another run
+    except OSError as error:
+        return f"{error.strerror} ({error.filename})" if error.filename else str(error)
+    return None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -187,10 +198,14 @@ def remove_stale_partials(parent: Path) -> None:
         match = PARTIAL.match(partial.name)
         if match and match["host"] == HOST:
             if not _alive(int(match["pid"])):
-                shutil.rmtree(partial, ignore_errors=True)
+                reason = _removal_failure(partial)
                 _remove_if_empty(partial.with_name(match["name"]))
-                print(f"hsct-sim: note: removed {partial}, left by a run that was killed (process "
-                      f"{match['pid']})", file=sys.stderr)
+                if reason is not None:  # say what is left, not that it was removed
+                    print(f"hsct-sim: note: could not remove {partial}, left by a run that was killed (process "
+                          f"{match['pid']}): {reason}; remove it by hand", file=sys.stderr)
+                else:
+                    print(f"hsct-sim: note: removed {partial}, left by a run that was killed (process "
+                          f"{match['pid']})", file=sys.stderr)
         elif _age_seconds(partial) > STALE_SECONDS:
             print(f"hsct-sim: note: {partial} is over a day old, left by a killed run on another host or of an "
                   "older version; remove it if no run is writing there", file=sys.stderr)
