@@ -16,6 +16,7 @@ from typing import Literal
 
 Kind = Literal["proportion", "days", "months", "per year", "per 100 enrolled", "units in use", "cost", "years", "QALYs"]
 # Units a figure title leaves out: the axis label says them, and the title reads better without.
+MAX_OUTCOME = 1e12  # beyond any published figure (a lifetime cost in any currency); more is a typo
 _UNITS_LEFT_OUT_OF_TITLES = ("probability", "deaths / enrolled", "share of enrolled")
 
 
@@ -51,6 +52,14 @@ class Outcome:
     def is_proportion(self) -> bool:
         """Whether it lies between 0 and 1 (a probability or share), rather than days, months or counts."""
         return self.kind == "proportion"
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The values it can take: [0, 1] for a proportion, any QALYs within MAX_OUTCOME (a state may be valued
+        below death), else 0 to MAX_OUTCOME (days, counts, rates, costs, years)."""
+        if self.is_proportion:
+            return 0.0, 1.0
+        return (-MAX_OUTCOME if self.kind == "QALYs" else 0.0), MAX_OUTCOME
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ DAYS_PER_YEAR = 365.25
 Unit = Literal["days", "years"]
 
 MAX_TIME = 1e6  # a time parameter, in days or years: far beyond any horizon (at most 100 years), yet finite
-MAX_GAMMA_SHAPE = 1e12  # (mean / sd)^2: beyond it the quantiles lose all precision and become NaN
+MAX_GAMMA_RATIO = 1e6  # mean / sd (shape = its square): beyond it the quantiles lose all precision and become NaN
+MIN_GAMMA_RATIO = 1e-3  # below it the scale sd^2 / mean overflows to inf and inf x 0 gives NaN durations
+NEVER_DAYS = 1e12  # a time beyond it (2.7 billion years) is never: kept finite, ages in years overflow 64 bits
 Time = Annotated[float, Field(ge=0, le=MAX_TIME)]
 PositiveTime = Annotated[float, Field(gt=0, le=MAX_TIME)]
 
@@ -50,6 +52,17 @@ class _Distribution(BaseModel):
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         return self.ppf(rng.random(size))
+
+
+def _never_beyond_reach(days: np.ndarray) -> np.ndarray:
+    """`days` with every time beyond NEVER_DAYS made infinite (never), as a zero rate gives: a tiny rate, a
+    Weibull shape of 0.01 or a lognormal sigma of 10 reach 1e40 days and more, which no study can follow and
+    which overflow the engine's whole years of age."""
+    import numpy as np
+
+    days = np.asarray(days, dtype=float)
+    np.putmask(days, days > NEVER_DAYS, np.inf)
+    return days
 
 
 class Fixed(_Distribution):
@@ -89,8 +102,8 @@ class Exponential(_Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        with np.errstate(divide="ignore"):
-            return -np.log1p(-u) / self.rate_per_day
+        with np.errstate(divide="ignore", over="ignore"):  # a zero or subnormal rate: never (inf)
+            return _never_beyond_reach(-np.log1p(-u) / self.rate_per_day)
 
     def expected_days(self) -> float:
         import numpy as np
@@ -108,7 +121,7 @@ class LogNormal(_Distribution):
 
         from simulator.scenario.normal_quantile import normal_quantile  # not scipy's: 0.1 s to import per worker
 
-        return self.median * self._days * np.exp(self.sigma * normal_quantile(u))
+        return _never_beyond_reach(self.median * self._days * np.exp(self.sigma * normal_quantile(u)))
 
     def expected_days(self) -> float:
         import numpy as np
@@ -123,8 +136,12 @@ class Gamma(_Distribution):
 
     @model_validator(mode="after")
     def _finite_shape(self) -> Gamma:
-        if (self.mean / self.sd) ** 2 > MAX_GAMMA_SHAPE:
-            raise ValueError(f"sd ({self.sd:g}) must be at least mean / 1e6 ({self.mean / 1e6:g})")
+        if self.mean / self.sd > MAX_GAMMA_RATIO:  # the ratio, not its square: a tiny sd overflows the square
+            raise ValueError(f"sd ({self.sd:g}) must be at least mean / {MAX_GAMMA_RATIO:g} "
+                             f"({self.mean / MAX_GAMMA_RATIO:g})")
+        if self.mean / self.sd < MIN_GAMMA_RATIO:
+            raise ValueError(f"sd ({self.sd:g}) must be at most mean x {1 / MIN_GAMMA_RATIO:g} "
+                             f"({self.mean / MIN_GAMMA_RATIO:g})")
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -132,7 +149,7 @@ class Gamma(_Distribution):
 
         shape = (self.mean / self.sd) ** 2
         scale = self.sd**2 / self.mean
-        return special.gammaincinv(shape, u) * scale * self._days
+        return _never_beyond_reach(special.gammaincinv(shape, u) * scale * self._days)
 
     def expected_days(self) -> float:
         return self.mean * self._days
@@ -148,7 +165,7 @@ class Weibull(_Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        return self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape)
+        return _never_beyond_reach(self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape))
 
     def expected_days(self) -> float:
         from scipy import special
@@ -246,9 +263,9 @@ class Piecewise(_Distribution):
         with np.errstate(divide="ignore"):
             target = -np.log1p(-np.asarray(u, dtype=float))
         piece = np.searchsorted(cumulative, target, side="right") - 1
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             days = starts[piece] + (target - cumulative[piece]) / rates[piece]
-        return np.where(rates[piece] > 0, days, np.inf)  # a zero rate in the last piece: never
+        return _never_beyond_reach(np.where(rates[piece] > 0, days, np.inf))  # a zero rate in the last piece: never
 
     def expected_days(self) -> float:
         import numpy as np

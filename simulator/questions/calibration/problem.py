@@ -25,6 +25,11 @@ from simulator.scenario.population import found_from_anywhere
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import file_processes
 
+NOT_PARAMETERS = {  # scenario tables that describe the run or the evidence, not the model calibration fits
+    "targets": "a target is the published figure to reach (give it with --target OUTCOME=VALUE)",
+    "metadata": "metadata names and cites the scenario",
+    "simulation": "simulation settings say how many studies to run and how",
+}
 MAX_NUMBER = 1e9  # beyond any scenario value; larger is a typo
 
 
@@ -75,6 +80,10 @@ class FreeParameter:
             raise UserError(
                 f"--free {shown(text)}: expected PATH=LOW:HIGH, e.g. followup.relapse.rate_per_year=0.05:0.3"
             )
+        section = path.strip().split(".")[0]
+        if section in NOT_PARAMETERS:
+            raise UserError(f"--free {shown(text)}: {NOT_PARAMETERS[section]}, not a model parameter to fit; free a "
+                            "stage, follow-up or resource value, e.g. followup.relapse.rate_per_year=0.05:0.3")
         low = _number(low_text, f"--free {shown(text)}: LOW")
         high = _number(high_text, f"--free {shown(text)}: HIGH")
         if not low < high:
