@@ -12,7 +12,6 @@ allows for the one copy made while a sweep's or comparison's tables are joined o
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,8 +32,6 @@ PATIENT_LOG_BYTES = 200  # per patient row of patients.parquet while kept and wr
 KEPT_FACTOR = 2  # the values, and one copy of them at most (joined tables, Parquet; measured: 1.0 for a run)
 TRIAL_BYTES = 64 * 3  # one row of a power trial table (8 columns): its chunks, their concatenation, the table
 USABLE_SHARE = 0.8  # of the memory available now: leave room for the interpreter, plots and other users
-SECONDS_PER_PATIENT = 6e-6  # per core: benchmarks/engine.py measures 4-7 us with a shared bed on a 2-core machine
-SAY_DURATION_SECONDS = 60.0  # runs expected to take longer say so before they start
 
 
 @dataclass(frozen=True)
@@ -147,22 +144,4 @@ def check_fits(need: Need, what: str, replications: int | None = None) -> None:
         f"{what}: needs about {size_text(need.total)} of memory ({', '.join(parts)}), but {size_text(usable)} "
         f"is usable ({USABLE_SHARE:.0%} of the {size_text(room.bytes)} {room.bound}); use fewer --replications, a smaller --chunk-size or cohort, fewer "
         "--workers, or run the chunks on a cluster with --scheduler"
-    )
-
-
-def expected_seconds(patients: int, workers: int = 1, scheduler: str | None = None) -> float | None:
-    """A rough wall time for simulating `patients` patients in all (None on a cluster, whose size is unknown)."""
-    return None if scheduler else patients * SECONDS_PER_PATIENT / max(1, workers)
-
-
-def say_duration(what: str, patients: int, workers: int = 1, scheduler: str | None = None) -> None:
-    """A one-line note on stderr before a run expected to take over a minute, with the way to shorten it."""
-    seconds = expected_seconds(patients, workers, scheduler)
-    if seconds is None or seconds < SAY_DURATION_SECONDS:
-        return
-    warnings.warn(
-        f"{what}: {patients:,} simulated patients, roughly {seconds / 60:.0f} minutes on {workers} worker(s) "
-        f"(about {SECONDS_PER_PATIENT * 1e6:.0f} us per patient per core); fewer --replications or a cluster "
-        "(--scheduler) make it shorter",
-        RuntimeWarning, stacklevel=3,
     )

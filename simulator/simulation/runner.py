@@ -26,8 +26,9 @@ from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import allowed_processes, refuse_processes
+from simulator.simulation.duration import busy_resource, runs_seconds, say_duration
 from simulator.simulation.execution import chunks_of, load_while_workers_run, map_chunks
-from simulator.simulation.memory import check_fits, run_need, say_duration
+from simulator.simulation.memory import check_fits, run_need
 from simulator.simulation.options import ENGINES, RunOptions
 from simulator.simulation.stage_cache import walked_stages
 
@@ -95,9 +96,6 @@ def run(
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     check_fits(run_need(scenario, replications, options, patients_log), "run", replications)
-    if options.progress:  # said with the progress bar, to a person at a terminal (not with --quiet or in a pipe)
-        say_duration(scenario.metadata.name, replications * scenario.cohort.max_patients, options.workers,
-                     options.scheduler)
     [(_, result)] = iterate_runs([scenario], replications, seed, options, scenario.metadata.name, patients_log)
     return result
 
@@ -131,6 +129,9 @@ def iterate_runs(
     joining = [_Studies(len(blocks), replications) for _ in scenarios]
     for scenario in scenarios:
         check_engine(scenario, options)
+    if options.progress:  # said with the progress bar, to a person at a terminal (not with --quiet or in a pipe)
+        say_duration(description, runs_seconds(scenarios, replications), options.workers, options.scheduler,
+                     busy_resource(scenarios[0]))
     task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages)
     load_while_workers_run(RESULTS)
     total = replications * len(scenarios)

@@ -22,6 +22,7 @@ from simulator.questions.power.result import PowerResult
 from simulator.questions.power.trial import ENDPOINTS, StudyTests, simulate_trials
 from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, check_trm_test
 from simulator.scenario.schema import MAX_COUNT, Scenario
+from simulator.simulation.duration import busy_resource, say_duration, trials_seconds
 from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, trials_need
 from simulator.simulation.options import RunOptions
@@ -121,6 +122,9 @@ def estimate_power(
     parts: list[pd.DataFrame | None] = [None] * len(items)
     for scenario in (scenario_a, scenario_b):
         check_engine(scenario, options)
+    if options.progress:  # said with the progress bar, as for a run
+        say_duration("power", trials_seconds(scenario_a, scenario_b, sizes, replications), options.workers,
+                     options.scheduler, busy_resource(scenario_a, max(sizes)))
     task = partial(_trial_chunk, scenario_a, scenario_b, endpoint, trm_test, options.engine, seed)
     with tqdm(total=replications * len(sizes), unit="trial", disable=not options.progress, desc="power") as bar:
         for number, table in map_chunks(task, items, options):
