@@ -1,5 +1,6 @@
-"""Property-based tests: mutated scenario files and generated flag strings either load (and, for a sample,
-run to outcomes that make sense) or exit 2 with one line on stderr; never a traceback.
+"""Property-based tests: mutated scenario files, life tables and generated flag strings either load (and, for a
+sample, run to outcomes that make sense, in summary.csv and in the per-study table, on one worker or two, to CSV
+or Parquet, with or without --uncertainty) or exit 2 with one line on stderr; never a traceback.
 
 Scenario files are the shipped ones with keys missing, duplicated, retyped or unknown, numbers extreme or
 non-finite, empty and unicode strings, truncated text and deep nesting. Every case goes through
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.report.folder_page import FolderPage
+from simulator.scenario.population import read_life_table
 
 from helpers import SCENARIOS
 
@@ -250,6 +252,119 @@ def test_a_sample_of_mutated_scenarios_runs_to_outcomes_that_make_sense(capsys, 
         check_summary(out)
     else:
         assert not out.exists()
+
+
+def check_studies(folder: Path) -> None:
+    """The per-study table (replications.csv or .parquet) as summary.csv is checked: no infinity, every value
+    within its outcome's range (catalogue), NaN only where a study cannot estimate the outcome, and the share of
+    studies that can equal to summary.csv's `evaluable`."""
+    csv, parquet = folder / "replications.csv", folder / "replications.parquet"
+    studies = pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(csv)
+    catalogue = FolderPage(folder).catalogue
+    evaluable = pd.read_csv(folder / "summary.csv").set_index("outcome")["evaluable"]
+    for name in studies.columns.drop("replication"):
+        values = studies[name].to_numpy(dtype=float)
+        assert not (values == float("inf")).any() and not (values == -float("inf")).any(), name
+        defined = values[~pd.isna(values)]
+        low, high = catalogue[name].value_range
+        assert ((defined >= low - 1e-12) & (defined <= high + 1e-12)).all(), (name, defined.min(), defined.max())
+        assert len(defined) / len(values) == pytest.approx(evaluable[name], abs=1e-9), name
+
+
+EXECUTION = st.sampled_from([["--workers", "2"], ["--workers", "2", "--format", "parquet"],
+                             ["--workers", "1", "--format", "parquet"], ["--workers", "2", "--chunk-size", "2"]])
+
+
+@settings(FUZZ, max_examples=6)
+@given(text=scenario_texts(kinds=("scale", "scale", "delete"), decades=2), execution=EXECUTION,
+       uncertainty=st.booleans())
+def test_two_workers_parquet_and_uncertainty_give_studies_that_make_sense(capsys, tmp_path, text, execution,
+                                                                          uncertainty):
+    path = tmp_path / "mutated.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / f"out{next(RUNS)}"
+    argv = ["run", str(path), "--quiet", "--replications", "5", "--set", "cohort.size=20", "--output", str(out),
+            *execution, *(["--uncertainty"] if uncertainty else [])]
+    outcome, _ = call(capsys, argv)
+    OUTCOMES[f"parallel sample {outcome}"] += 1
+    if outcome == "ran":
+        check_summary(out)
+        check_studies(out)
+    else:
+        assert not out.exists()
+
+
+LIFE_TABLE = (SCENARIOS / "data" / "us_ssa_period_life_table_2017.csv").read_text(encoding="utf-8")
+CELLS = st.one_of(st.sampled_from(["", "nan", "inf", "-0.1", "1", "1.0", "0", "0.99999", "1e-320", "abc", "\x00",
+                                   '"', "1,2", "é\u202e", "\x1b[2J"]),
+                  st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=6))
+
+
+@st.composite
+def life_tables(draw: st.DrawFn, mild: bool = False) -> bytes:
+    """The shipped life table with one to three mutations: rows dropped or repeated, a cell replaced (or, if
+    `mild`, only the death probabilities scaled by up to 10x either way), the header renamed, the text cut short,
+    bytes inserted."""
+    rows = [line.split(",") for line in LIFE_TABLE.splitlines()]
+    cut: int | None = None
+    inserted = b""
+    kinds = ["scale"] if mild else ["drop", "repeat", "cell", "cell", "header", "truncate", "bytes", "scale"]
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(kinds))
+        OUTCOMES[f"life table {kind}"] += 1
+        row = draw(st.integers(1, len(rows) - 1))
+        column = draw(st.integers(0, len(rows[0]) - 1))
+        if kind == "drop":
+            del rows[row]
+        elif kind == "repeat":
+            rows.insert(row, list(rows[row]))
+        elif kind == "cell":
+            rows[row][column] = draw(CELLS)
+        elif kind == "header":
+            rows[0][column] = draw(st.sampled_from(["", "AGE", "qx", "female_qx", "age", "x" * 200]))
+        elif kind == "truncate":
+            cut = draw(st.integers(0, len(LIFE_TABLE)))
+        elif kind == "bytes":
+            inserted = draw(st.binary(min_size=1, max_size=8))
+        else:
+            factor = 10.0 ** draw(st.floats(-1, 1))
+            for cells in rows[1:]:
+                cells[1:3] = [f"{min(float(q) * factor, 0.999999):.6g}" for q in cells[1:3]]
+    text = "\n".join(",".join(cells) for cells in rows).encode()
+    text = text[:cut] if cut is not None else text
+    at = draw(st.integers(0, len(text)))
+    return text[:at] + inserted + text[at:]
+
+
+def scenario_with_table(folder: Path, table: bytes) -> Path:
+    (folder / "table.csv").write_bytes(table)
+    path = folder / "tabled.toml"
+    path.write_text(SHIPPED["burt2006.toml"].replace("data/us_ssa_period_life_table_2017.csv", "table.csv"))
+    return path
+
+
+@settings(FUZZ, max_examples=150)
+@given(table=life_tables())
+def test_mutated_life_tables_load_or_are_refused_in_one_line(capsys, tmp_path, no_simulation, table):
+    read_life_table.cache_clear()  # each example rewrites the same file
+    path = scenario_with_table(tmp_path, table)
+    outcome, err = call(capsys, ["run", str(path), "--quiet", "--workers", "1", "--output", str(tmp_path / "out")])
+    OUTCOMES[f"life table {outcome}"] += 1
+    assert "\x1b" not in err and "\x00" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@settings(FUZZ, max_examples=4)
+@given(table=life_tables(mild=True))
+def test_a_sample_of_changed_life_tables_runs_to_outcomes_that_make_sense(capsys, tmp_path, table):
+    read_life_table.cache_clear()
+    path = scenario_with_table(tmp_path, table)
+    out = tmp_path / f"out{next(RUNS)}"
+    outcome, err = call(capsys, ["run", str(path), "--quiet", "--workers", "1", "--replications", "5",
+                                 "--set", "cohort.size=20", "--output", str(out)])
+    assert outcome == "ran", err
+    check_summary(out)
+    check_studies(out)
 
 
 CONSOLE_CASES = [
