@@ -9,7 +9,8 @@ Notebook use::
     result.plot_survival("os")
 
 Every function takes `options=RunOptions(workers=..., scheduler=..., chunk_size=..., progress=...)` to say
-where the studies run; the numbers do not depend on it.
+where the studies run; the numbers do not depend on it. A scenario whose stages name their own Python file runs
+only with `RunOptions(engine="simpy", allow_code=True)`: loading it never runs that code.
 """
 
 from __future__ import annotations
