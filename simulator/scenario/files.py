@@ -3,6 +3,7 @@ reading cannot block or run without end), at most a given size (more is the wron
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -22,8 +23,11 @@ def read_regular_file(path: Path, what: str, limit_bytes: int) -> bytes:
         raise UserError(f"{path}: is a folder, not a {what}")
     if not stat.S_ISREG(status.st_mode):
         raise UserError(f"{path}: is not a regular file (a pipe, device or socket); give a {what}")
-    try:
-        with path.open("rb") as file:
+    try:  # opened without blocking and checked again: a file swapped for a pipe meanwhile must not hang the read
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise UserError(f"{path}: is not a regular file (a pipe, device or socket); give a {what}")
             data = file.read(limit_bytes + 1)
     except OSError as error:
         raise UserError(f"{path}: cannot read the {what}: {error.strerror}") from None
