@@ -23,7 +23,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     100
     """
     raw = parse_toml(read_scenario_text(path), str(path))
-    written = file_processes(raw)  # before --set: code the file names must lie beside it
+    written = file_processes(raw, overrides)  # code the file names (not --set) must lie beside it
     scenario = scenario_from_dict(raw, source=str(path), overrides=overrides, flag=flag)
     return with_files_resolved(scenario, path, written)
 

@@ -14,7 +14,7 @@ import hashlib
 import importlib.util
 import inspect
 import stat
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,16 @@ OPT_IN = "--allow-code"
 OPT_IN_PYTHON = "RunOptions(allow_code=True)"
 
 
-def file_processes(raw: Any) -> dict[str, str]:
-    """Each stage's `process` as the scenario file writes it (before any --set), by stage name."""
+def file_processes(raw: Any, overrides: Sequence[str] = ()) -> dict[str, str]:
+    """Each stage's `process` as the scenario file writes it, by stage name, leaving out the stages whose process
+    an override (--set stages.NAME.process=..., or the whole stage) names instead: the user's own choice."""
     stages = raw.get("stages") if isinstance(raw, dict) else None
     if not isinstance(stages, dict):
         return {}
+    named = {override.partition("=")[0].strip() for override in overrides}
     return {name: stage["process"] for name, stage in stages.items()
-            if isinstance(stage, dict) and isinstance(stage.get("process"), str)}
+            if isinstance(stage, dict) and isinstance(stage.get("process"), str)
+            and not named & {"stages", f"stages.{name}", f"stages.{name}.process"}}
 
 
 def with_resolved_processes(
@@ -41,17 +44,17 @@ def with_resolved_processes(
 ) -> Scenario:
     """The scenario with each stage's `process` file made absolute (relative to `folder`, the scenario's own)
     and checked to be a regular file, without importing it. A file the scenario itself names (`from_file`: the
-    stages' values as written in it; all of them if not given) must lie inside `folder`: one the user names with
-    --set may lie anywhere."""
+    stages whose process the file writes, file_processes; all of them if not given) must lie inside `folder`: one
+    the user names with --set may lie anywhere."""
     stages = dict(scenario.stages)
-    written = dict(from_file) if from_file is not None else {n: s.process for n, s in scenario.stages.items()}
+    written = from_file if from_file is not None else {n: str(s.process) for n, s in scenario.stages.items()}
     for name, stage in scenario.stages.items():
         if stage.process is None:
             continue
         where = f"{source}: stages.{name}.process"
         target, function = split_spec(stage.process, where)
         path = (folder / target).resolve()
-        if written.get(name) == stage.process and not path.is_relative_to(folder.resolve()):
+        if name in written and not path.is_relative_to(folder.resolve()):
             raise UserError(f"{where}: {shown(target)} lies outside the scenario's folder ({folder.resolve()}); a "
                             "scenario file may name code only beside it: move the file there, or name it yourself "
                             f"with --set stages.{name}.process=PATH.py:{function}")

@@ -136,7 +136,7 @@ class ScenarioSource:
     def base(self) -> Scenario:
         """The scenario with its overrides, validated, the files it names found (relative to its file)."""
         return self.written if self.path is None else with_files_resolved(self.written, self.path,
-                                                                         file_processes(self.raw))
+                                                                         file_processes(self.raw, self.overrides))
 
     def files_made_absolute(self) -> dict[str, str]:
         """The files the scenario names relative to its own folder (stages' processes, a life table of its own), by
