@@ -161,7 +161,7 @@ def test_simpy_and_vectorised_paths_give_the_same_outcomes():
 def test_fast_row_statistics_and_occupancy_match_the_obvious_versions():
     import warnings
 
-    from simulator.engine.pathway import QueueRecord
+    from simulator.engine.histories import QueueRecord
     from simulator.outcomes.capacity import occupancy_over_time, row_statistics
 
     rng = np.random.default_rng(0)

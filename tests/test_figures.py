@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run
-from simulator.engine.pathway import QueueRecord
+from simulator.engine.histories import QueueRecord
 from simulator.outcomes.capacity import WAIT_DAYS_COUNTED, wait_histogram
 from simulator.questions.compare.compare import compare
 from simulator.questions.power.power import estimate_power

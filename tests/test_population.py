@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from simulator.engine.background import life_expectancy, residual_years
-from simulator.engine.pathway import OTHER_CAUSES, simulate_pathway
+from simulator.engine.histories import OTHER_CAUSES
+from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.scenario.loading import load_scenario

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.engine.histories import NEVER
 from simulator.engine.randomness import StreamLayout
 from simulator.errors import UserError
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.population import LifeTable, Population, read_life_table
 from simulator.scenario.schema import Scenario
-
-NEVER = np.inf
 
 
 def hazards(table: LifeTable, sex: str) -> np.ndarray:

@@ -3,8 +3,8 @@ every stage of the scenario, for modellers who want per-patient logic the fast e
 that depends on a lab value, a re-mobilisation after a failed collection): a stage may be run by their own
 generator function (`process = "..."` in the stage; see `Patient`).
 
-It reads the same uniforms as the fast engine (`randomness.StreamLayout`) and samples each event with the
-same helpers, and its resources follow the same rules (`queueing`: units, priorities, weekly closures,
+It reads the same uniforms as the fast engine (`randomness.StreamLayout`) and turns them into event times by the
+same stage rules (`draws`), and its resources are the same units (`queueing`: priorities, weekly closures;
 death or withdrawal while waiting), so for a scenario without custom stages both engines give the same patient
 histories. Death and failure within a stage compete as timeouts with its completion; follow-up after
 discharge and death after leaving the pathway involve no other patient and are shared with the fast engine.
@@ -21,16 +21,18 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.engine.pathway import (
-    NEVER,
-    Histories,
-    QueueRecord,
-    after_pathway,
-    new_histories,
-    waiting_label,
+from simulator.engine.draws import (
+    StageDraws,
+    WaitingDraws,
+    died_waiting,
+    enrolment_days,
+    priority,
+    stage_draws,
+    waiting_draws,
 )
-from simulator.engine.processes_draws import StudyDraws, draws_for
-from simulator.engine.queueing import Rules
+from simulator.engine.followup import after_pathway
+from simulator.engine.histories import NEVER, Histories, QueueRecord, new_histories, waiting_label
+from simulator.engine.queueing import Rules, ask, close_weekly, units
 from simulator.engine.randomness import StreamLayout, replication_generator
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import StageProcess, stage_process
@@ -100,6 +102,16 @@ class Patient:
             self.ended, self.ended_at = "left", done_at
 
 
+@dataclass
+class StudyDraws:
+    """Every patient's draws by the stage rules (`draws`): per stage, per finite resource's queue, and the
+    priority in queues (None: first come, first served)."""
+
+    stages: dict[str, StageDraws]
+    waiting: dict[str, WaitingDraws]
+    priority: np.ndarray | None
+
+
 def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
     """A timeout ending at time `when`."""
     return env.timeout(max(when - env.now, 0.0))
@@ -110,13 +122,17 @@ def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, 
     """Carry every patient of every study in the uniform block `u` (events, R, n) through the pathway, one
     SimPy process per patient; `seed` and `replications` name the studies (for `Patient.rng`)."""
     shape = u.shape[1:]
-    h = new_histories(scenario, u, layout)
+    h = new_histories(scenario, enrolment_days(scenario, u[layout.rows["enrolment"]]))
     for resource in scenario.finite_resources:
         h.queues[resource] = QueueRecord(*(np.full(shape, np.nan) for _ in range(3)))
     if scenario.economics is not None:  # costs and QALYs need each stage's span, as the fast engine records it
         for name in scenario.stages:
             h.stage_entry[name], h.stage_exit[name] = np.full(shape, NEVER), np.full(shape, NEVER)
-    draws = draws_for(scenario, u, layout)
+    draws = StudyDraws(
+        stages={name: stage_draws(name, stage, u, layout) for name, stage in scenario.stages.items()},
+        waiting={resource: waiting_draws(resource, scenario.waiting, u, layout) for resource in scenario.finite_resources},
+        priority=priority(scenario.waiting, u, layout),
+    )
     discharge = np.zeros(shape)  # when each patient who completes the pathway leaves it
     on_pathway = np.zeros(shape, dtype=bool)  # who completes it
     for row, replication in enumerate(replications):
@@ -139,14 +155,9 @@ class StudyRun:
         self.processes: dict[str, StageProcess] = {
             name: stage_process(stage.process, f"stages.{name}.process")
             for name, stage in scenario.stages.items() if stage.process is not None}
-        ranked = scenario.waiting.priority is not None
-        self.wards: dict[str, simpy.Resource] = {}
-        self.rules: dict[str, Rules] = {}
-        for name in scenario.finite_resources:
-            shared = scenario.resources[name]
-            rules = Rules(capacity=int(shared.capacity), closed=shared.closed_spans)
-            kind = simpy.PriorityResource if ranked or rules.closed else simpy.Resource
-            self.wards[name], self.rules[name] = kind(self.env, capacity=rules.capacity), rules
+        self.rules = {name: Rules.of(scenario.resources[name]) for name in scenario.finite_resources}
+        self.wards = {name: units(self.env, rules, ranked=draws.priority is not None)
+                      for name, rules in self.rules.items()}
         self.remaining = 0  # patients still on the pathway: closures run while there are some
 
     def run(self) -> None:
@@ -156,16 +167,8 @@ class StudyRun:
             self.env.process(self._patient(slot))
         for name, rules in self.rules.items():
             if rules.closed:
-                self.env.process(self._close_weekly(name))
+                self.env.process(close_weekly(self.env, self.wards[name], rules, lambda: self.remaining > 0))
         self.env.run()
-
-    def _request(self, resource: str, slot: int) -> simpy.resources.resource.Request:
-        ward = self.wards[resource]
-        if isinstance(ward, simpy.PriorityResource):
-            priority = self.draws.priority
-            rank = 0.0 if priority is None else float(priority[self.row, slot])
-            return ward.request(priority=rank)  # type: ignore[arg-type]  # simpy orders any number
-        return ward.request()
 
     def _patient(self, slot: int) -> Generator[simpy.Event, Any, None]:
         """One patient's pathway: enrolment, then each block of stages (waiting first for its resource, if
@@ -180,9 +183,9 @@ class StudyRun:
                 if resource is not None and resource in self.wards:
                     queue = h.queues[resource]
                     queue.arrival[r, slot] = now
-                    request = self._request(resource, slot)
+                    request = ask(self.wards[resource], d.priority, (r, slot))
                     if not request.triggered:  # all units taken, or closed: wait (death or withdrawal may end it)
-                        patience = min(d.dies_waiting[resource][r, slot], d.withdraws_waiting[resource][r, slot])
+                        patience = float(d.waiting[resource].patience[r, slot])
                         if patience < NEVER:
                             yield request | env.timeout(patience)
                         else:
@@ -224,9 +227,10 @@ class StudyRun:
         """The patient's draws for stage `name`."""
         d, r, slot = self.draws, self.row, patient.slot
         patient.stage, patient.death_cause = name, self.scenario.stages[name].death_cause
-        patient.duration = float(d.duration[name][r, slot])
-        patient.death_after = float(d.death_after[name][r, slot])
-        patient.fails = bool(d.fails[name][r, slot])
+        stage = d.stages[name]
+        patient.duration = float(stage.duration[r, slot])
+        patient.death_after = float(stage.death_after[r, slot])
+        patient.fails = bool(stage.fails[r, slot])
 
     def _ended(self, patient: Patient, slot: int) -> None:
         h, r = self.h, self.row
@@ -240,34 +244,17 @@ class StudyRun:
             h.withdrawal_stage[r, slot] = stage
 
     def _left_queue(self, resource: str, slot: int, arrival: float) -> None:
-        """Death or withdrawal while waiting, whichever came first (death on a tie, as the fast engine)."""
-        h, r, d = self.h, self.row, self.draws
-        dies_after, withdraws_after = d.dies_waiting[resource][r, slot], d.withdraws_waiting[resource][r, slot]
+        """Death or withdrawal while waiting, whichever came first (`draws.died_waiting`)."""
+        h, r, d = self.h, self.row, self.draws.waiting[resource]
+        dies_after, withdraws_after = d.dies_after[r, slot], d.withdraws_after[r, slot]
         where = h.stage_labels.index(waiting_label(resource))
-        if dies_after <= withdraws_after:
+        if died_waiting(dies_after, withdraws_after):
             h.death[r, slot] = arrival + dies_after
             h.death_stage[r, slot] = where
             h.death_cause[r, slot] = h.cause_labels.index(self.scenario.waiting.death_cause)
         else:
             h.withdrawal[r, slot] = arrival + withdraws_after
             h.withdrawal_stage[r, slot] = where
-
-    def _close_weekly(self, resource: str) -> Generator[simpy.Event, Any, None]:
-        """While patients are on the pathway, take every unit that frees up during closed spans, ahead of
-        patients (priority -1), and give them back when the resource opens (as `queueing.Ward`)."""
-        env, ward, rules = self.env, self.wards[resource], self.rules[resource]
-        while self.remaining:
-            opens_from, opens_at = rules.next_closure(env.now)
-            if opens_from > env.now:
-                yield env.timeout(opens_from - env.now)
-            held = [ward.request(priority=-1)  # type: ignore[call-arg]  # closing wards are PriorityResources
-                    for _ in range(rules.capacity)]
-            yield env.timeout(opens_at - env.now)
-            for request in held:
-                if request.triggered:
-                    ward.release(request)
-                else:
-                    request.cancel()
 
 
 def _cause_index(h: Histories, cause: str) -> int:

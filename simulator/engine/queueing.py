@@ -9,11 +9,15 @@ it covers, cut short by death or failure), with death or withdrawal able to end 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import simpy
+
+from simulator.scenario.schema import Resource
 
 WEEK_DAYS = 7.0
 
@@ -25,6 +29,11 @@ class Rules:
 
     capacity: int
     closed: tuple[tuple[float, float], ...] = ()
+
+    @classmethod
+    def of(cls, resource: Resource) -> Rules:
+        """The rules of a finite resource of the scenario."""
+        return cls(capacity=int(resource.capacity), closed=resource.closed_spans)
 
     def is_closed(self, t: np.ndarray) -> np.ndarray:
         day = np.mod(t, WEEK_DAYS)
@@ -114,8 +123,7 @@ class Ward:
     def __init__(self, rules: Rules, start: np.ndarray, priority: np.ndarray | None = None) -> None:
         self.env = simpy.Environment()
         self.rules = rules
-        ranked = priority is not None or bool(rules.closed)
-        self.resource = (simpy.PriorityResource if ranked else simpy.Resource)(self.env, capacity=rules.capacity)
+        self.resource = units(self.env, rules, ranked=priority is not None)
         self.start = start
         self.priority = priority
         self.present = 0  # patients admitted and not yet gone: arriving, waiting or holding
@@ -143,17 +151,11 @@ class Ward:
         if self.rules.closed and self.closing is None:
             self.closing = env.process(self._close_weekly())
 
-    def _request(self, index: int) -> simpy.resources.resource.Request:
-        if isinstance(self.resource, simpy.PriorityResource):
-            priority = 0 if self.priority is None else float(self.priority[index])
-            return self.resource.request(priority=priority)  # type: ignore[arg-type]  # simpy orders any number
-        return self.resource.request()
-
     # A patient is a chain of event callbacks rather than a SimPy process: the same events in the same order
     # (arrival, request, patience, hold), without a generator and its start event per patient, which halves the
     # cost of the queue. Callbacks run when their event is processed, as a process's resumption would.
     def _arrive(self, index: int, arrive: float, hold: float, patience: float, _: simpy.Event) -> None:
-        request = self._request(index)
+        request = ask(self.resource, self.priority, index)
         if request.triggered:  # a free unit on arrival: the start is the arrival, exactly
             self.start[index] = arrive
             self._hold(request, hold)
@@ -179,20 +181,39 @@ class Ward:
         self.resource.release(request)
         self.present -= 1
 
-    def _close_weekly(self):  # type: ignore[no-untyped-def]
-        """While patients are in the model, take every unit that frees up during closed spans, ahead of
-        patients (priority -1), and give them back when the resource opens."""
-        env = self.env
-        while self.present:
-            opens_from, opens_at = self.rules.next_closure(env.now)
-            if opens_from > env.now:
-                yield env.timeout(opens_from - env.now)
-            held = [self.resource.request(priority=-1)  # type: ignore[call-arg]  # closing wards are PriorityResources
-                    for _ in range(self.rules.capacity)]
-            yield env.timeout(opens_at - env.now)
-            for request in held:
-                if request.triggered:
-                    self.resource.release(request)
-                else:
-                    request.cancel()
+    def _close_weekly(self) -> Generator[simpy.Event, Any, None]:
+        yield from close_weekly(self.env, self.resource, self.rules, lambda: self.busy)
         self.closing = None
+
+
+def units(env: simpy.Environment, rules: Rules, ranked: bool) -> simpy.Resource:
+    """A resource's units in `env`: served first come, first served, or by rank (a priority, or weekly closures
+    taking units ahead of patients)."""
+    return (simpy.PriorityResource if ranked or rules.closed else simpy.Resource)(env, capacity=rules.capacity)
+
+
+def ask(resource: simpy.Resource, priority: np.ndarray | None,
+        index: int | tuple[int, int]) -> simpy.resources.resource.Request:
+    """Patient `index`'s request for a unit, at their priority (lower first) where units are ranked."""
+    if isinstance(resource, simpy.PriorityResource):
+        rank = 0.0 if priority is None else float(priority[index])
+        return resource.request(priority=rank)  # type: ignore[arg-type]  # simpy orders any number
+    return resource.request()
+
+
+def close_weekly(env: simpy.Environment, resource: simpy.Resource, rules: Rules,
+                 in_use: Callable[[], bool]) -> Generator[simpy.Event, Any, None]:
+    """While `in_use()` (patients are in the model), take every unit that frees up during closed spans, ahead of
+    patients (priority -1), and give them back when the resource opens."""
+    while in_use():
+        opens_from, opens_at = rules.next_closure(env.now)
+        if opens_from > env.now:
+            yield env.timeout(opens_from - env.now)
+        held = [resource.request(priority=-1)  # type: ignore[call-arg]  # closing wards are PriorityResources
+                for _ in range(rules.capacity)]
+        yield env.timeout(opens_at - env.now)
+        for request in held:
+            if request.triggered:
+                resource.release(request)
+            else:
+                request.cancel()

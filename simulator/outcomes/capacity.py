@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.engine.pathway import Histories, QueueRecord, waiting_label
+from simulator.engine.histories import Histories, QueueRecord, waiting_label
 from simulator.scenario.catalogue import resource_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario

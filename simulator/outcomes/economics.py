@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.engine.pathway import Histories
+from simulator.engine.histories import Histories
 from simulator.scenario.catalogue import resource_cost, stage_cost
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.economics import Economics

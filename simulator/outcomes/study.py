@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine.pathway import OFF_PATHWAY, OTHER_CAUSES, Histories
+from simulator.engine.histories import OFF_PATHWAY, OTHER_CAUSES, Histories
 from simulator.outcomes.capacity import (
     occupancy_grid_days,
     occupancy_over_time,

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
+from simulator.engine.followup import after_pathway
 from simulator.engine.heterogeneity import study_scenario
-from simulator.engine.pathway import Histories, after_pathway, simulate_pathway
+from simulator.engine.histories import Histories
+from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.errors import UserError

@@ -18,7 +18,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from simulator.engine.pathway import Histories, walk_stages
+from simulator.engine.histories import Histories
+from simulator.engine.pathway import walk_stages
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.scenario.schema import Scenario
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine.heterogeneity import study_scenario
-from simulator.engine.pathway import Histories, simulate_pathway
+from simulator.engine.histories import Histories
+from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
 from simulator.outcomes.study import treatment_related

@@ -1,0 +1,101 @@
+"""What follows the pathway, the same for both engines: follow-up of those who completed it (relapse or flare,
+death before and after it, an early treatment-related death, loss to follow-up), death after leaving the pathway
+alive (intention to treat), and death from other causes. None of it involves another patient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.engine.background import other_cause_death
+from simulator.engine.histories import FOLLOW_UP, NEVER, OFF_PATHWAY, OTHER_CAUSES, Histories
+from simulator.engine.randomness import StreamLayout
+from simulator.scenario.schema import Scenario
+
+
+def after_pathway(
+    scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, discharge: np.ndarray, completed: np.ndarray
+) -> None:
+    """Follow-up of those who `completed` the pathway (from `discharge`), death after leaving it, and death from
+    other causes, written into `h`."""
+    _follow_up(scenario, u, layout, h, discharge, completed)
+    _off_pathway(scenario, u, layout, h)
+    if scenario.population is not None:
+        _other_causes(scenario, u, layout, h, np.where(completed, discharge, h.withdrawal))
+
+
+def _follow_up(
+    scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, now: np.ndarray, on_pathway: np.ndarray
+) -> None:
+    """After discharge (without a transplant: after the stages, if any, from enrolment): relapse (or flare) and
+    death compete; after relapse, death follows its own distribution. An
+    early treatment-related death competes with both within its window after reinfusion. A gamma frailty Z
+    multiplies each patient's hazards: S(t | Z) = S(t)^Z, i.e. the uniform u becomes 1 - (1 - u)^(1/Z)."""
+    f = scenario.followup
+    frailty = None
+    if f.frailty_variance is not None:
+        from scipy import special  # here: scipy loads in a tenth of a second, only for scenarios with a frailty
+
+        theta = f.frailty_variance  # Z ~ Gamma(shape 1/theta, scale theta): mean 1, variance theta
+        frailty = special.gammaincinv(1 / theta, u[layout.rows["followup.frailty"]]) * theta
+
+    def after(dist, event: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+        if dist is None:
+            return np.full(now.shape, NEVER)
+        uniform = u[layout.rows[f"followup.{event}"]]
+        if frailty is not None:
+            with np.errstate(divide="ignore"):
+                uniform = -np.expm1(np.log1p(-uniform) / frailty)
+        return dist.ppf(uniform)
+
+    to_relapse = after(f.relapse, "relapse")
+    to_death = after(f.death_before_relapse, "death_before_relapse")
+    relapse_to_death = after(f.death_after_relapse, "death_after_relapse")
+    relapses = on_pathway & (to_relapse < to_death)
+    if scenario.economics is not None:
+        h.discharge = np.where(on_pathway, now, NEVER)
+    death = np.where(relapses, now + to_relapse + relapse_to_death, now + to_death)
+    early_first = np.zeros(now.shape, dtype=bool)
+    if f.early_death is not None:  # a treatment-related death within its window after reinfusion competes
+        early = now + after(f.early_death, "early_death")
+        with np.errstate(invalid="ignore"):  # inf - inf for slots nobody filled (referrals): not within the window
+            early = np.where(early - h.reinfusion <= f.early_death_window_days, early, NEVER)
+        relapses &= now + to_relapse < early
+        early_first = early < death
+        death = np.minimum(death, early)
+    h.relapse = np.where(relapses, now + to_relapse, h.relapse)
+    dies = on_pathway & np.isfinite(death)
+    h.death = np.where(dies, death, h.death)
+    h.death_stage[dies] = h.stage_labels.index(FOLLOW_UP)
+    h.death_cause[dies] = h.cause_labels.index(f.death_cause)
+    if f.early_death is not None:
+        h.death_cause[dies & early_first] = h.cause_labels.index(f.early_death_cause)
+    if scenario.cohort.loss_to_followup is not None:
+        loss = scenario.cohort.loss_to_followup.ppf(u[layout.rows["cohort.loss_to_followup"]])
+        start = h.reinfusion if scenario.has_transplant else h.enrolment  # no transplant: followed from enrolment
+        h.lost = np.where(np.isfinite(start), start + loss, NEVER)
+
+
+def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:
+    """Patients who left the pathway alive die at their own hazard afterwards (intention to treat)."""
+    left = np.isfinite(h.withdrawal)
+    if scenario.off_pathway is None or not left.any():
+        return
+    dies = left & np.isinf(h.death)
+    death = h.withdrawal + scenario.off_pathway.death.ppf(u[layout.rows["off_pathway.death"]])
+    h.death = np.where(dies, death, h.death)
+    h.death_stage[dies] = h.stage_labels.index(OFF_PATHWAY)
+    h.death_cause[dies] = h.cause_labels.index(scenario.off_pathway.death_cause)
+
+
+def _other_causes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, left: np.ndarray) -> None:
+    """Death from other causes competes from `left` (when each patient left the pathway alive; inf: did not):
+    whichever death comes first happens, and a relapse after it does not."""
+    death = other_cause_death(scenario, u, layout, h.enrolment, left)
+    first = death < h.death
+    h.death = np.where(first, death, h.death)
+    h.relapse = np.where(first & (h.relapse > death), NEVER, h.relapse)
+    h.death_cause[first] = h.cause_labels.index(OTHER_CAUSES)
+    off = first & np.isfinite(h.withdrawal)
+    h.death_stage[first & ~off] = h.stage_labels.index(FOLLOW_UP)
+    h.death_stage[off] = h.stage_labels.index(OFF_PATHWAY)
