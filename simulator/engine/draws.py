@@ -53,6 +53,8 @@ class StageDraws:
     duration: np.ndarray
     death_after: np.ndarray
     fails: np.ndarray
+    can_die: bool = True  # False: nobody dies in the stage (death_after all inf); engines skip it
+    can_fail: bool = True  # False: the stage fails nobody (fails all False)
 
     @property
     def dies(self) -> np.ndarray:
@@ -65,7 +67,7 @@ def stage_draws(name: str, stage: Stage, u: np.ndarray, layout: StreamLayout) ->
     completion itself does not happen). Failure happens at the end of the stage, to those still alive."""
     shape = u.shape[1:]
     duration = np.broadcast_to(stage.duration.ppf(u[layout.rows[f"{name}.duration"]]), shape)
-    death_after = np.full(shape, NEVER)
+    death_after, can_die = np.broadcast_to(NEVER, shape), True
     p = stage.death_probability  # a number, or (R, 1) draws per study
     if p is not None and np.any(p > 0):
         draw = u[layout.rows[f"{name}.death"]]
@@ -74,11 +76,13 @@ def stage_draws(name: str, stage: Stage, u: np.ndarray, layout: StreamLayout) ->
     elif stage.death_hazard is not None:
         until_death = stage.death_hazard.ppf(u[layout.rows[f"{name}.death"]])
         death_after = np.where(until_death < duration, until_death, NEVER)
-    fails = np.zeros(shape, dtype=bool)
+    else:
+        can_die = False
+    fails, can_fail = np.broadcast_to(False, shape), False
     q = stage.failure_probability
     if q is not None and np.any(q > 0):
-        fails = np.broadcast_to(u[layout.rows[f"{name}.failure"]] < q, shape)
-    return StageDraws(duration, death_after, fails)
+        fails, can_fail = np.broadcast_to(u[layout.rows[f"{name}.failure"]] < q, shape), True
+    return StageDraws(duration, death_after, fails, can_die, can_fail)
 
 
 @dataclass

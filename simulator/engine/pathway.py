@@ -77,22 +77,24 @@ def _walk_block(
         if name == scenario.outcomes.reinfusion_stage:
             reinfusion = np.where(alive, elapsed, NEVER)
         draws = stage_draws(name, stage, u, layout)
-        dies = alive & draws.dies
-        at = elapsed + draws.death_after
         if scenario.economics is not None:
+            exit_ = np.where(alive, elapsed + draws.duration, NEVER)
             spans[name] = (np.where(alive, elapsed, NEVER),
-                           np.where(dies, at, np.where(alive, elapsed + draws.duration, NEVER)))
-        ended = np.where(dies, at, ended)
-        died |= dies
-        death_stage[dies] = h.stage_labels.index(name)
-        death_cause[dies] = h.cause_labels.index(stage.death_cause)
-        alive &= ~dies
+                           np.where(alive & draws.dies, elapsed + draws.death_after, exit_) if draws.can_die else exit_)
+        if draws.can_die:
+            dies = alive & draws.dies
+            ended = np.where(dies, elapsed + draws.death_after, ended)
+            died |= dies
+            death_stage[dies] = h.stage_labels.index(name)
+            death_cause[dies] = h.cause_labels.index(stage.death_cause)
+            alive &= ~dies
         elapsed = elapsed + draws.duration
-        fails = alive & draws.fails
-        ended = np.where(fails, elapsed, ended)
-        failed |= fails
-        failed_stage[fails] = h.stage_labels.index(name)
-        alive &= ~fails
+        if draws.can_fail:
+            fails = alive & draws.fails
+            ended = np.where(fails, elapsed, ended)
+            failed |= fails
+            failed_stage[fails] = h.stage_labels.index(name)
+            alive &= ~fails
 
     start = now
     if resource is not None and scenario.resources[resource].is_finite:
