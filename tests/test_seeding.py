@@ -7,11 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.engine.randomness import POPULATION_STREAM
 from simulator.engine.seeding import MAX_REPLICATION, replication_generators
 
 SEEDS = [0, 1, 2006, 2**32 - 1, 2**32, 2**64 + 7, 2**130 + 3]
-SUBSTREAMS = [(), (POPULATION_STREAM,), (1, 50), (1, 50, POPULATION_STREAM), (2**40,), (0,)]
+SUBSTREAMS = [(), (0x504f50,), (1, 50), (1, 50, 0x504f50), (2**40,), (0,)]
 REPLICATIONS = [*range(12), 999, 2**31, MAX_REPLICATION]
 
 

@@ -109,8 +109,8 @@ def test_remobilisation_delays_exactly_the_failed_collections_and_drops_exactly_
     # the example has no [population]: background deaths, drawn from the age on leaving, would not move by 28 days
     base = load_scenario(SCENARIOS / "burt2006.toml", unlimited).model_copy(update={"population": None})
     example = load_scenario(EXAMPLE, unlimited)
-    layout = StreamLayout.for_scenario(base)
-    assert StreamLayout.for_scenario(example) == layout
+    layout = StreamLayout.for_scenario(example)  # base's events and the collection's failure
+    assert set(StreamLayout.for_scenario(base).rows) == set(layout.rows) - {"apheresis.failure"}
     u = uniforms(seed, replications, layout, base.cohort.max_patients)
     fast = simulate_pathway(base, u, layout)
     custom = simulate_processes(example, u, layout, seed, replications)

@@ -1,8 +1,9 @@
 """The generators of many replications at once, bit for bit those numpy would give.
 
-Replication r of seed s draws from `PCG64(SeedSequence(s, spawn_key=(r, *substream)))` (engine.randomness). Building
-those two objects costs about 9 us per replication, twice per simulated study (the patients' stream and background
-mortality's): as long as simulating the study's 50 patients without a finite resource. Here SeedSequence's hash
+Replication r of seed s draws from `PCG64(SeedSequence(s, spawn_key=(r, *substream)))`: the parameters drawn per
+study (heterogeneity, uncertainty: one stream per parameter) and a patient's own stream in a stage process
+(engine.randomness.replication_generator). Building those two objects per replication costs about as much as
+simulating a study's patients without a finite resource. Here SeedSequence's hash
 (numpy.random.bit_generator: hashmix, mix, generate_state; a fixed algorithm numpy keeps stable, as it promises the
 same streams for the same seed) runs once for a whole chunk of replications in numpy's uint32 arithmetic, PCG64's
 seeding (pcg64_set_seed) in Python integers, and one Generator per stream is moved to each replication's state in
