@@ -12,7 +12,9 @@ process's peak memory grows by per simulated study (from 20,000 to 100,000 studi
 wall time that allows (its start-up, then every core busy). `parent_*` set the main process's serial
 CPU against the parallel work of a big run (Amdahl). `power_seconds` and `calibrate_seconds` are whole commands on
 2 workers (start-up and the run folder included): README's power example at 2,000 trials per size, and its
-calibrate example. Compare ratios from one run: machines are noisy.
+calibrate example. `contended_*` is an M/M/2 bed queue through the whole pathway, against Erlang C and, when
+installed (`pip install -e '.[bench]'`), Ciw on the same queue (benchmarks/contended.py). Compare ratios from one
+run: machines are noisy.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from simulator.simulation.execution import chunks_of, local_cores  # noqa: E402
 from simulator.simulation.options import RunOptions  # noqa: E402
 
 from baseline import simulate_study  # noqa: E402
+from contended import contended_rows  # noqa: E402
 
 UNLIMITED = ["resources.isolation_bed.capacity=unlimited"]
 
@@ -349,6 +352,7 @@ def main() -> None:
         ("big_run_peak_rss_mb", f"{peak:.0f}"),
         ("kept_bytes_per_study", f"{kept_per_study(args.scenario):.0f}"),
     ]
+    rows += contended_rows()
     rows += parent_and_workers(args.scenario, args.parallel_patients)
     rows += startup(args.scenario)
     rows += question_rows(args.question_runs)

@@ -1,14 +1,17 @@
 """Where patients interact: a finite resource (e.g. isolation beds) shared by one study's patients.
 
-Only this part of the pathway needs the event queue, so only this part uses SimPy: each patient who reaches
-the resource is a short chain of SimPy events (arrival, request, patience, hold), waiting first come, first
-served (within priority classes, if the scenario has them), holding it for a time fixed in advance (the stages
-it covers, cut short by death or failure), with death or withdrawal able to end the wait. A resource may open only on some days of the week
-(e.g. apheresis on weekdays). Where nobody would find it full or closed, nobody waits and SimPy is skipped.
+Each patient who reaches the resource waits first come, first served (within priority classes, if the scenario
+has them), holds it for a time fixed in advance (the stages it covers, cut short by death or failure), and may
+leave the queue by death or withdrawal. A resource may open only on some days of the week (e.g. apheresis on
+weekdays). Where nobody would find it full or closed, nobody waits and the queue is skipped. First come, first
+served, the queue is the multi-server recursion (`fifo_row`), bit for bit what SimPy gives; priorities and
+closures run in SimPy (`Ward`): each patient a short chain of events (arrival, request, patience, hold).
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
@@ -80,13 +83,15 @@ def queue_rows(
     patience: np.ndarray,
     priority: np.ndarray | None = None,
     always_queue: bool = False,
+    ward_only: bool = False,
 ) -> np.ndarray:
     """Start of holding per patient of (R, m) arrays (NaN: absent, or left the queue).
 
-    SimPy runs only from a busy period where someone finds the resource full or closed, taking in each
+    The queue runs only from a busy period where someone finds the resource full or closed, taking in each
     following busy period while patients are still in it when it begins; elsewhere the start is the
-    arrival. `priority` (lower first) orders the queue; `always_queue` runs SimPy on every patient, to
-    check that this shortcut is exact.
+    arrival. First come, first served, it is the multi-server recursion (`fifo_row`); with priorities or
+    closures, SimPy (`Ward`). `priority` (lower first) orders the queue. To check that the shortcuts are exact,
+    `always_queue` runs the queue on every patient and `ward_only` runs SimPy where the recursion would.
     """
     start = arrival.copy()
     period, full = contention(rules, arrival, hold)
@@ -100,6 +105,12 @@ def queue_rows(
         first = np.append(arrival[row, members[bounds[:-1].clip(max=len(members) - 1)]], np.inf)
         first[periods[-1] + 1 :] = np.inf
         flagged = np.unique(period[row][full[row]])
+        if priority is None and not rules.closed and not ward_only:
+            starts = fifo_row(rules.capacity, members.tolist(), bounds.tolist(), first.tolist(), flagged.tolist(),
+                              arrival[row].tolist(), hold[row].tolist(), patience[row].tolist())
+            if starts is not None:
+                start[row, list(starts)] = list(starts.values())
+                continue
         ward = Ward(rules, start[row], None if priority is None else priority[row])
         p = flagged[0]
         while True:
@@ -114,6 +125,52 @@ def queue_rows(
                 p += 1
         ward.run()
     return start
+
+
+def fifo_row(capacity: int, members: list[int], bounds: list[int], first: list[float], flagged: list[int],
+             arrival: list[float], hold: list[float], patience: list[float]) -> dict[int, float] | None:
+    """The starts `Ward` gives one study's first-come-first-served resource, by the multi-server recursion: each
+    patient, in arrival order, takes the unit that frees first, unless they give up before it does. It steps
+    through the busy periods as `queue_rows` runs the ward and repeats SimPy's clock arithmetic (an arrival
+    admitted at clock T happens at T + (a - T); a unit taken at t frees at t + hold), so the starts are SimPy's
+    bit for bit. None where two events meet at the same instant (an arrival and a release, a release and a
+    give-up, the next busy period and a departure): their order is SimPy's to decide, so the ward runs."""
+    starts: dict[int, float] = {}
+    releases: list[float] = []  # when each unit in use frees (a heap); free units are not in it
+    last = -math.inf  # the latest departure so far: a release, or giving up
+    clock, p = 0.0, flagged[0]
+    while True:
+        for index in members[bounds[p] : bounds[p + 1]]:
+            arrive = clock + max(arrival[index] - clock, 0.0)
+            while releases and releases[0] < arrive:
+                heapq.heappop(releases)
+            if releases and releases[0] == arrive:
+                return None
+            if len(releases) < capacity:  # a free unit on arrival: the start is the arrival, exactly
+                starts[index], freed = arrival[index], arrive + hold[index]
+                heapq.heappush(releases, freed)
+            else:
+                granted, gives_up = releases[0], arrive + patience[index]
+                if granted == gives_up:
+                    return None
+                if gives_up < granted:
+                    starts[index], freed = math.nan, gives_up
+                else:
+                    starts[index], freed = granted, granted + hold[index]
+                    heapq.heapreplace(releases, freed)
+            last = max(last, freed)
+        clock = first[p + 1]
+        if clock == math.inf:
+            return starts
+        if last == clock:
+            return None
+        if last < clock:  # nobody left when the next busy period begins: jump to the next one flagged
+            later = [q for q in flagged if q > p]
+            if not later:
+                return starts
+            p = later[0]
+        else:
+            p += 1
 
 
 class Ward:
@@ -134,10 +191,12 @@ class Ward:
         return self.present > 0
 
     def run(self, until: float = np.inf) -> None:
-        if np.isfinite(until):
-            self.env.run(until=max(until, self.env.now))
-        else:
+        """Process the events before `until` (all of them if inf); none if the clock is already there (SimPy
+        refuses that: two busy periods can begin at the same instant, after stays of no length)."""
+        if not np.isfinite(until):
             self.env.run()
+        elif until > self.env.now:
+            self.env.run(until=until)
 
     def admit(self, who: np.ndarray, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray) -> None:
         """Schedule the arrival of patients `who`, given in arrival order (ties: FIFO by that order)."""
