@@ -139,16 +139,18 @@ def fifo_row(capacity: int, members: list[int], bounds: list[int], first: list[f
     releases: list[float] = []  # when each unit in use frees (a heap); free units are not in it
     last = -math.inf  # the latest departure so far: a release, or giving up
     clock, p = 0.0, flagged[0]
+    push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
     while True:
         for index in members[bounds[p] : bounds[p + 1]]:
-            arrive = clock + max(arrival[index] - clock, 0.0)
+            at = arrival[index]
+            arrive = clock + (at - clock) if at > clock else clock  # SimPy: clock + max(at - clock, 0)
             while releases and releases[0] < arrive:
-                heapq.heappop(releases)
+                pop(releases)
             if releases and releases[0] == arrive:
                 return None
             if len(releases) < capacity:  # a free unit on arrival: the start is the arrival, exactly
-                starts[index], freed = arrival[index], arrive + hold[index]
-                heapq.heappush(releases, freed)
+                starts[index], freed = at, arrive + hold[index]
+                push(releases, freed)
             else:
                 granted, gives_up = releases[0], arrive + patience[index]
                 if granted == gives_up:
@@ -157,8 +159,9 @@ def fifo_row(capacity: int, members: list[int], bounds: list[int], first: list[f
                     starts[index], freed = math.nan, gives_up
                 else:
                     starts[index], freed = granted, granted + hold[index]
-                    heapq.heapreplace(releases, freed)
-            last = max(last, freed)
+                    replace(releases, freed)
+            if freed > last:
+                last = freed
         clock = first[p + 1]
         if clock == math.inf:
             return starts
