@@ -45,6 +45,9 @@ def build(folder: Path) -> Path:
     """Write folder/report.html from the folder's manifest.json, CSVs and PNGs; return its path."""
     run = FolderPage(folder)
     sections = [f"<h1>{escape(run.title)}</h1>", f"<p><strong>{escape(run.question())}</strong></p>"]
+    if (folder / "explorer.html").is_file():  # a sweep's offline explorer, beside this page
+        sections.append('<p><a href="explorer.html">Explorer</a>: a slider per swept parameter and every view at '
+                        "each grid point, in one offline page.</p>")
     if run.warnings():
         items = "".join(f"<li>{escape(w)}</li>" for w in run.warnings())
         sections.append(f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>')
@@ -109,6 +112,8 @@ def _index_row(folder: Path) -> str:
     except Exception as error:  # noqa: BLE001 - a folder from another version must not hide the others
         cells = ["", "", f"unreadable: {error}"]
     link = f'<a href="{name}/report.html">{name}</a>' if (folder / "report.html").is_file() else name
+    if (folder / "explorer.html").is_file():  # a sweep's offline explorer
+        link += f' (<a href="{name}/explorer.html">explorer</a>)'
     date = created(folder).strftime("%Y-%m-%d %H:%M")
     return "<tr>" + "".join(f"<td>{c}</td>" for c in [date, *map(escape, cells), link]) + "</tr>"
 

@@ -8,6 +8,7 @@ survivors into deaths and curves across the grid are smooth at modest replicatio
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ import pandas as pd
 from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.vocabulary import key_outcomes
 from simulator.questions.sweep import plots as sweep_plots
+from simulator.questions.sweep.explorer_data import explorer_data
 from simulator.questions.sweep.grid import Grid, SweepParameter, build_grid
+from simulator.report import explorer
 from simulator.scenario.catalogue import Outcome
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, runs_need
@@ -168,6 +171,14 @@ class SweepResult(Result):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"sweep.csv": self.summary, "replications.csv": self.studies}
+
+    def other_files(self) -> dict[str, Callable[[Path], None]]:
+        """explorer.json (what explorer.html draws at each grid point beyond sweep.csv), then explorer.html,
+        built from the folder's files as `hsct-sim report` rebuilds it."""
+        return {explorer.DATA_FILE: self._write_explorer_data, explorer.PAGE_FILE: lambda path: explorer.write(path.parent)}
+
+    def _write_explorer_data(self, path: Path) -> None:
+        path.write_text(json.dumps(explorer_data(self), separators=(",", ":"), allow_nan=False) + "\n", encoding="utf-8")
 
 
 def _file_name(condition: Condition) -> str:

@@ -1,0 +1,138 @@
+"""explorer.json: what explorer.html shows at each grid point of a sweep, drawn from the runs already in memory
+(no simulation): survival bands, the per-study values a probability is counted from, waits and occupancy of
+finite resources, and costs against the first grid point.
+
+Numbers are kept to what the page shows, so that 60 points of 2,000 studies fit in a page of a few hundred
+kilobytes; the per-study values of the probability box keep 7 significant digits (a study within half a unit of
+the 7th digit of a threshold counts as equal to it, as `--probability` counts one within 1e-9).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator.report.plots import MIN_EVALUABLE_MARKED, QUARTER_WEEKS, study_band, wait_bars
+from simulator.scenario.distributions import DAYS_PER_YEAR
+
+if TYPE_CHECKING:  # the sweep's result imports this module to save its files
+    from simulator.questions.sweep.sweep import SweepResult
+    from simulator.simulation.results import RunResult
+
+FORMAT_VERSION = 1
+SIGNIFICANT_DIGITS = 7  # of the per-study values behind the probability box
+CURVE_DECIMALS = 4  # survival bands are drawn, not read: 4 decimals is below a pixel
+OCCUPANCY_EVERY_WEEKS = 4  # the occupancy band is a 13-week moving average: every 4th week draws it fully
+WTP_PER_QALY = (20000.0, 30000.0)  # as compare's default thresholds (NICE's usual range)
+ECONOMIC_OUTCOMES = ("costs", "qalys")
+
+
+def explorer_data(result: SweepResult) -> dict[str, Any]:
+    """Everything explorer.html draws that sweep.csv does not hold, point by point in grid order."""
+    base = result.grid.base
+    curves = ["os", "dfs"] if base.has_transplant else ["os_itt", "efs_itt"]
+    counted = _counted_outcomes(result)
+    priced = base.economics is not None and all(o in result.runs[0].values for o in ECONOMIC_OUTCOMES)
+    reference = result.runs[0]
+    first = result.runs[0]
+    return {
+        "format": FORMAT_VERSION,
+        "grid_years": _rounded(first.grid_years, CURVE_DECIMALS),
+        "curves": curves,
+        "counted": counted,
+        "wtp": list(WTP_PER_QALY) if priced else [],
+        "currency": base.economics.currency if base.economics is not None else None,
+        "points": [_point(run, curves, counted, reference if priced else None) for run in result.runs],
+    }
+
+
+def _counted_outcomes(result: SweepResult) -> list[str]:
+    """The outcomes whose per-study values the page keeps: the key ones, TRM, those of `--probability`, and
+    costs and QALYs when the scenario is priced."""
+    wanted = ["trm", *result.key_outcomes, *(c.outcome for c in result.conditions), *ECONOMIC_OUTCOMES]
+    present = set().union(*(run.values for run in result.runs))
+    return [name for name in dict.fromkeys(wanted) if name in present]
+
+
+def _point(run: RunResult, curves: list[str], counted: list[str], reference: RunResult | None) -> dict[str, Any]:
+    return {
+        "curves": {curve: _curve(run, curve) for curve in curves if curve in run.curves},
+        "values": {name: per_study(run.values[name]) for name in counted if name in run.values},
+        "resources": {resource: _resource(run, resource) for resource in run.occupancy},
+        "economics": _economics(run, reference) if reference is not None else None,
+    }
+
+
+def _curve(run: RunResult, curve: str) -> dict[str, Any]:
+    """The 2.5, 50 and 97.5 percentiles across studies over time, and from when under 95% of studies still
+    follow someone (the figure's grey region)."""
+    lower, median, upper, evaluable = study_band(run.curves[curve])
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    return {
+        "lower": _rounded(lower, CURVE_DECIMALS),
+        "median": _rounded(median, CURVE_DECIMALS),
+        "upper": _rounded(upper, CURVE_DECIMALS),
+        "partial_from": float(run.grid_years[partial[0]]) if partial.size else None,
+    }
+
+
+def per_study(values: np.ndarray) -> dict[str, Any]:
+    """The studies' values as distinct levels and how many studies report each (NaN left out, `of` says how
+    many studies could estimate it): levels are whole multiples of `unit`, the unit of the 7th significant
+    digit of the largest value, written as differences from the previous level, so that they stay short."""
+    finite = values[np.isfinite(values)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    exponent = math.floor(math.log10(largest)) - SIGNIFICANT_DIGITS + 1 if largest > 0 else -SIGNIFICANT_DIGITS
+    levels, counts = np.unique(np.round(finite / 10.0**exponent).astype(np.int64), return_counts=True)
+    steps = np.diff(levels, prepend=0)
+    return {"exponent": exponent, "steps": steps.tolist(), "counts": counts.tolist(), "of": int(finite.size)}
+
+
+def _resource(run: RunResult, resource: str) -> dict[str, Any]:
+    """Waits pooled over studies (bars as the run's figure groups them) and the occupancy band, as 13-week
+    moving averages (the run's figure), every 4th week."""
+    labels, bars = wait_bars(run.wait_counts[resource])
+    weekly = run.occupancy[resource].astype(float)
+    window = min(QUARTER_WEEKS, weekly.shape[1])
+    running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
+    smoothed = (running[:, window:] - running[:, :-window]) / window
+    lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
+    years = run.occupancy_grid_days / DAYS_PER_YEAR
+    centres = (years[window - 1:] + years[: len(years) - window + 1]) / 2
+    kept = slice(None, None, OCCUPANCY_EVERY_WEEKS)
+    return {
+        "capacity": run.scenario.resources[resource].capacity,
+        "accrual_years": run.scenario.cohort.accrual_years,
+        "wait_labels": labels,
+        "wait_patients": [int(b) for b in bars],
+        "years": _rounded(centres[kept], 3),
+        "mean": _rounded(smoothed.mean(axis=0)[kept], 3),
+        "lower": _rounded(lower[kept], 3),
+        "upper": _rounded(upper[kept], 3),
+    }
+
+
+def _economics(run: RunResult, reference: RunResult) -> dict[str, Any]:
+    """Incremental costs and QALYs against the first grid point, study by study (the points share random
+    numbers, so the differences are paired), and the net monetary benefit at each threshold; mean and MC SE."""
+    costs = run.values["costs"] - reference.values["costs"]
+    qalys = run.values["qalys"] - reference.values["qalys"]
+    return {
+        "incremental_costs": _mean_se(costs),
+        "incremental_qalys": _mean_se(qalys),
+        "inmb": [_mean_se(threshold * qalys - costs) for threshold in WTP_PER_QALY],
+    }
+
+
+def _mean_se(values: np.ndarray) -> list[float | None]:
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return [float(values.mean()) if values.size else None, None]
+    return [float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))]
+
+
+def _rounded(values: np.ndarray, decimals: int) -> list[float | None]:
+    """JSON numbers with NaN as null."""
+    return [None if not math.isfinite(v) else round(float(v), decimals) for v in values]
