@@ -29,8 +29,9 @@ def command_report(args: argparse.Namespace) -> int:
     if not (args.folder / "manifest.json").is_file():
         raise UserError(f"{args.folder}: not a run folder (no manifest.json); give a folder an hsct-sim command wrote")
     try:
+        # a sweep's explorer first: report.html links it when it is there
+        page = explorer.build(args.folder) if (args.folder / explorer.DATA_FILE).is_file() else None
         path = report.build(args.folder)
-        page = explorer.build(args.folder) if (args.folder / explorer.DATA_FILE).is_file() else None  # a sweep's
     except (KeyError, ValueError, TypeError, IndexError, OSError) as error:  # a folder not as hsct-sim wrote it
         raise UserError(f"{args.folder}: not a run folder hsct-sim can read ({type(error).__name__}: {error}); give "
                         "a folder an hsct-sim command wrote") from None
