@@ -40,7 +40,7 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "outputs" / "sweep"
 
 
-def test_per_study_levels_give_back_every_study_to_seven_digits() -> None:
+def test_per_study_levels_give_back_every_study_to_six_digits() -> None:
     rng = np.random.default_rng(1)
     values = np.concatenate([rng.integers(0, 50, 300) / 50, [np.nan] * 7, rng.random(300)])
     kept = per_study(values)
@@ -49,7 +49,7 @@ def test_per_study_levels_give_back_every_study_to_seven_digits() -> None:
     finite = np.sort(values[np.isfinite(values)])
     assert kept["of"] == len(finite) == len(back)
     assert np.abs(back - finite).max() <= 0.5 * 10.0 ** kept["exponent"] * (1 + 1e-9)
-    assert 10.0 ** kept["exponent"] <= 1e-6  # 7 significant digits of values up to 1
+    assert 10.0 ** kept["exponent"] <= 1e-6  # 6 significant digits of values up to 1
 
 
 def test_explorer_is_one_file_with_no_address_to_fetch(swept: Path) -> None:

@@ -36,7 +36,7 @@
     const m = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(%?)\s*$/.exec(text);
     if (!m) return { error: "write OUTCOME OP NUMBER, e.g. trm >= 13% or os_5y < 0.7 (OP one of >=, <=, >, <)" };
     const threshold = Number(m[3]) / (m[4] ? 100 : 1);
-    if (!D.counted.includes(m[1])) return { error: "the page keeps per-study values of " + D.counted.join(", ") + " only" };
+    if (!D.counted.includes(m[1])) return { error: "the page keeps per-study values of " + D.counted.join(", ") + " only (sweep with --probability about another outcome to add it)" };
     return { outcome: m[1], op: m[2], threshold };
   }
   function share(point, condition) {

@@ -2,9 +2,10 @@
 (no simulation): survival bands, the per-study values a probability is counted from, waits and occupancy of
 finite resources, and costs against the first grid point.
 
-Numbers are kept to what the page shows, so that 60 points of 2,000 studies fit in a page of a few hundred
-kilobytes; the per-study values of the probability box keep 7 significant digits (a study within half a unit of
-the 7th digit of a threshold counts as equal to it, as `--probability` counts one within 1e-9).
+Numbers are kept to what the page shows, so that 60 points of 2,000 studies fit in a page under 2 MB. The
+probability box keeps per-study values of the outcomes a clinician asks about (TRM, the published ones, OS and
+DFS at the key landmark, and every `--probability` outcome) to 6 significant digits: a study within half a unit
+of the 6th digit of a threshold counts as equal to it, as `--probability` counts one within 1e-9.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.outcomes.vocabulary import key_landmark
 from simulator.report.plots import MIN_EVALUABLE_MARKED, QUARTER_WEEKS, study_band, wait_bars
 from simulator.scenario.distributions import DAYS_PER_YEAR
 
@@ -22,8 +24,8 @@ if TYPE_CHECKING:  # the sweep's result imports this module to save its files
     from simulator.simulation.results import RunResult
 
 FORMAT_VERSION = 1
-SIGNIFICANT_DIGITS = 7  # of the per-study values behind the probability box
-CURVE_DECIMALS = 4  # survival bands are drawn, not read: 4 decimals is below a pixel
+SIGNIFICANT_DIGITS = 6  # of the per-study values behind the probability box
+CURVE_DECIMALS = 3  # survival bands are drawn, not read: 0.001 is a third of a pixel on a 320-pixel axis
 OCCUPANCY_EVERY_WEEKS = 4  # the occupancy band is a 13-week moving average: every 4th week draws it fully
 WTP_PER_QALY = (20000.0, 30000.0)  # as compare's default thresholds (NICE's usual range)
 ECONOMIC_OUTCOMES = ("costs", "qalys")
@@ -49,9 +51,13 @@ def explorer_data(result: SweepResult) -> dict[str, Any]:
 
 
 def _counted_outcomes(result: SweepResult) -> list[str]:
-    """The outcomes whose per-study values the page keeps: the key ones, TRM, those of `--probability`, and
-    costs and QALYs when the scenario is priced."""
-    wanted = ["trm", *result.key_outcomes, *(c.outcome for c in result.conditions), *ECONOMIC_OUTCOMES]
+    """The outcomes whose per-study values the page keeps: TRM, those with a published value, OS and DFS (or
+    from enrolment, without a transplant) at the key landmark, and those of `--probability`. Not every outcome:
+    the per-study values of a dozen continuous ones would make the page ten times its size."""
+    base = result.grid.base
+    landmark, families = key_landmark(base), ("os", "dfs") if base.has_transplant else ("os_itt", "efs_itt")
+    curves = [name for name, o in result.catalogue.items() if o.family in families and o.landmark == landmark]
+    wanted = ["trm", *base.targets, *curves, *(c.outcome for c in result.conditions)]
     present = set().union(*(run.values for run in result.runs))
     return [name for name in dict.fromkeys(wanted) if name in present]
 
@@ -80,7 +86,7 @@ def _curve(run: RunResult, curve: str) -> dict[str, Any]:
 
 def per_study(values: np.ndarray) -> dict[str, Any]:
     """The studies' values as distinct levels and how many studies report each (NaN left out, `of` says how
-    many studies could estimate it): levels are whole multiples of `unit`, the unit of the 7th significant
+    many studies could estimate it): levels are whole multiples of `unit`, the unit of the 6th significant
     digit of the largest value, written as differences from the previous level, so that they stay short."""
     finite = values[np.isfinite(values)]
     largest = float(np.abs(finite).max()) if finite.size else 0.0
