@@ -2,7 +2,8 @@
 
 Each example in README.md sits between two markers:
 
-    <!-- example: NAME [slow] [keep=REGEX] [figure=RUN_FILE:docs/FILE.png ...] [command="hsct-sim ..."] -->
+    <!-- example: NAME [slow] [keep=REGEX] [figure=RUN_FILE:docs/FILE.png ...] [screenshot=PAGE:docs/FILE.png ...]
+                  [command="hsct-sim ..."] -->
     ```
     hsct-sim run scenarios/burt2006.toml
     ```
@@ -20,7 +21,9 @@ timestamp). A command `python scripts/NAME.py ...` runs that script of the repos
 it is (no `--quiet`, no `--output`): for tables that no single `hsct-sim` command prints. `keep=REGEX` shows
 only the lines matching REGEX, with `...` where lines were left out.
 `figure=A:B` copies file A of the run folder to B (relative to the repository root), so the README's figures
-come from the same run. `slow` marks examples that take long: `make docs` runs them all, the test suite
+come from the same run. `screenshot=A:B` opens page A of the run folder (e.g. explorer.html, or explorer.html#point=3,0 at a grid point) in headless
+Chromium (Debian's chromium and chromium-driver, and selenium) at 1,200 x 1,150 CSS pixels and saves what shows
+as B. `slow` marks examples that take long: `make docs` runs them all, the test suite
 (tests/test_readme.py) re-runs only cheap ones.
 
 Usage: python scripts/readme_examples.py [--only NAME ...] [--skip-slow] [--readme README.md]
@@ -29,6 +32,7 @@ Usage: python scripts/readme_examples.py [--only NAME ...] [--skip-slow] [--read
 from __future__ import annotations
 
 import argparse
+import base64
 import re
 import shlex
 import shutil
@@ -54,6 +58,7 @@ class Example:
     slow: bool = False
     keep: str | None = None
     figures: list[tuple[str, str]] = field(default_factory=list)
+    screenshots: list[tuple[str, str]] = field(default_factory=list)
 
 
 def hsct_sim() -> str:
@@ -78,6 +83,9 @@ def _parse(spec: str, body: str) -> Example:
         elif key == "figure":
             source, _, target = value.partition(":")
             example.figures.append((source, target))
+        elif key == "screenshot":
+            source, _, target = value.partition(":")
+            example.screenshots.append((source, target))
         elif key == "command":
             example.command = value
         else:
@@ -128,6 +136,27 @@ def shown(stdout: str, keep: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def screenshot(address: str, target: Path, width: int = 1200, height: int = 1150) -> None:
+    """What a reader first sees of an HTML page of a run folder (its file:// address), as a PNG."""
+    if not shutil.which("chromium") or not shutil.which("chromedriver"):
+        raise SystemExit(f"{target.name}: a screenshot needs chromium and chromium-driver (apt-get install chromium "
+                         "chromium-driver) and selenium (pip install '.[test]')")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        driver.get(address)
+        target.write_bytes(base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"]))
+    finally:
+        driver.quit()
+
+
 def regenerate(readme: Path, only: set[str] | None = None, skip_slow: bool = False) -> None:
     text = readme.read_text()
     found = {example.name for example in examples(text)}
@@ -145,6 +174,9 @@ def regenerate(readme: Path, only: set[str] | None = None, skip_slow: bool = Fal
             output = run(example, folder)
             for source, target in example.figures:
                 shutil.copyfile(folder / source, ROOT / target)
+            for source, target in example.screenshots:
+                page, _, point = source.partition("#")
+                screenshot((folder / page).as_uri() + (f"#{point}" if point else ""), ROOT / target)
         print(f"{example.name}: {time.perf_counter() - began:.0f} s", file=sys.stderr)
         body = match.group("body")
         last = list(FENCE.finditer(body))[-1]

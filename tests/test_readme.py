@@ -125,7 +125,7 @@ def test_readme_marks_its_examples(readme_examples_by_name):
     assert {"run-probability", "sweep-burt", "compare", "sweep-capacity", "power", "run-uncertainty", "calibrate"} <= names
     assert readme_examples_by_name["calibrate"].slow and not any(readme_examples_by_name[n].slow for n in CHEAP)
     for example in readme_examples_by_name.values():
-        for _, figure in example.figures:
+        for _, figure in example.figures + example.screenshots:
             assert (ROOT / figure).is_file() and figure in readme_examples.README.read_text(), figure
 
 

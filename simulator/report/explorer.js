@@ -372,6 +372,8 @@
   let resizing = 0;
   window.addEventListener("resize", () => { cancelAnimationFrame(resizing); resizing = requestAnimationFrame(update); });
   window.explorerUpdate = update;
+  const linked = /^#point=([\d,]+)$/.exec(location.hash); // e.g. explorer.html#point=3,0: grid indices, one per slider
+  if (linked) linked[1].split(",").forEach((index, k) => { if (sliders[k]) sliders[k].value = index; });
   update();
   update(); // again, now that the figures exist and have their width
 })();
