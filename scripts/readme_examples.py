@@ -22,7 +22,7 @@ it is (no `--quiet`, no `--output`): for tables that no single `hsct-sim` comman
 only the lines matching REGEX, with `...` where lines were left out.
 `figure=A:B` copies file A of the run folder to B (relative to the repository root), so the README's figures
 come from the same run. `screenshot=A:B` opens page A of the run folder (e.g. explorer.html, or explorer.html#point=3,0 at a grid point) in headless
-Chromium (Debian's chromium and chromium-driver, and selenium) at 1,200 x 1,150 CSS pixels and saves what shows
+Chromium (Debian's chromium and chromium-driver, and selenium) at 1,200 x 1,440 CSS pixels and saves what shows
 as B. `slow` marks examples that take long: `make docs` runs them all, the test suite
 (tests/test_readme.py) re-runs only cheap ones.
 
@@ -136,7 +136,7 @@ def shown(stdout: str, keep: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def screenshot(address: str, target: Path, width: int = 1200, height: int = 1150) -> None:
+def screenshot(address: str, target: Path, width: int = 1200, height: int = 1440) -> None:
     """What a reader first sees of an HTML page of a run folder (its file:// address), as a PNG."""
     if not shutil.which("chromium") or not shutil.which("chromedriver"):
         raise SystemExit(f"{target.name}: a screenshot needs chromium and chromium-driver (apt-get install chromium "
