@@ -115,7 +115,7 @@ def test_index_lists_every_run_folder(outputs: Path) -> None:
     assert f"os_5y {summary.estimate['os_5y']:.3f}" in text  # headline outcomes, as the run reported them
     assert re.search(r"\d+ of \d+ checks passed", text)
     links = {a.get("href") for a in parse(outputs / "index.html").iter(f"{NS}a")}
-    assert links == {f"{command}/report.html" for command in COMMANDS}
+    assert links == {f"{command}/report.html" for command in COMMANDS} | {"sweep/explorer.html"}
 
 
 def test_index_survives_runs_finishing_together(outputs: Path, tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_sweep_writes_a_run_folder_with_figures(in_tmp_cwd, capsys):
     assert folder.name.startswith("sweep-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
     assert files == {"manifest.json", "report.html", "sweep.csv", "replications.csv", "sweep_probability_trm_ge_0.13.png",
-                     *(f"sweep_{k}.png" for k in KEYS)}
+                     "explorer.json", "explorer.html", *(f"sweep_{k}.png" for k in KEYS)}
     assert (folder / "sweep.csv").read_text().splitlines()[0] == (
         "stages.isolation.death_probability,outcome,estimate,mc_se,lower,upper,evaluable")
     table = pd.read_csv(folder / "sweep.csv")

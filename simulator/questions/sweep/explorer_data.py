@@ -11,17 +11,31 @@ of the 6th digit of a threshold counts as equal to it, as `--probability` counts
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
+from simulator.outcomes.conditions import Condition
 from simulator.outcomes.vocabulary import key_landmark
+from simulator.questions.sweep.grid import Grid
 from simulator.report.plots import MIN_EVALUABLE_MARKED, MIN_EVALUABLE_SHOWN, QUARTER_WEEKS, wait_bars
+from simulator.scenario.catalogue import Outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
+from simulator.simulation.results import RunResult
 
-if TYPE_CHECKING:  # the sweep's result imports this module to save its files
-    from simulator.questions.sweep.sweep import SweepResult
-    from simulator.simulation.results import RunResult
+
+class ExploredSweep(Protocol):
+    """What the explorer reads of a sweep (SweepResult has it); a protocol, as the result imports this module."""
+
+    @property
+    def grid(self) -> Grid: ...
+    @property
+    def runs(self) -> Sequence[RunResult]: ...
+    @property
+    def catalogue(self) -> dict[str, Outcome]: ...
+    @property
+    def conditions(self) -> tuple[Condition, ...]: ...
 
 FORMAT_VERSION = 1
 SIGNIFICANT_DIGITS = 6  # of the per-study values behind the probability box
@@ -31,7 +45,7 @@ WTP_PER_QALY = (20000.0, 30000.0)  # as compare's default thresholds (NICE's usu
 ECONOMIC_OUTCOMES = ("costs", "qalys")
 
 
-def explorer_data(result: SweepResult) -> dict[str, Any]:
+def explorer_data(result: ExploredSweep) -> dict[str, Any]:
     """Everything explorer.html draws that sweep.csv does not hold, point by point in grid order."""
     base = result.grid.base
     curves = ["os", "dfs"] if base.has_transplant else ["os_itt", "efs_itt"]
@@ -50,7 +64,7 @@ def explorer_data(result: SweepResult) -> dict[str, Any]:
     }
 
 
-def _counted_outcomes(result: SweepResult) -> list[str]:
+def _counted_outcomes(result: ExploredSweep) -> list[str]:
     """The outcomes whose per-study values the page keeps: TRM, those with a published value, OS and DFS (or
     from enrolment, without a transplant) at the key landmark, and those of `--probability`. Not every outcome:
     the per-study values of a dozen continuous ones would make the page ten times its size."""
