@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import shutil
 import statistics
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulator import load_scenario
 from simulator.cli import main
 from simulator.questions.sweep.explorer_data import per_study, sorted_band
 
@@ -258,3 +260,33 @@ def test_explorer_data_is_json_a_program_can_read(swept: Path) -> None:
     data = json.loads((swept / "explorer.json").read_text(encoding="utf-8"))
     assert len(data["points"]) == 9 and data["curves"] == ["os", "dfs"]
     assert "trm" in data["counted"] and "isolation_bed" not in data["points"][2]["resources"]  # unlimited
+
+
+def test_against_prices_every_point_as_compare_does(tmp_path: Path, browser) -> None:  # noqa: ANN001
+    """`--against standard_care`: at the grid point that is Burt 2006 as published, the incremental costs and
+    QALYs are those `hsct-sim compare` reports for the same two scenarios, seed and studies."""
+    from selenium.webdriver.common.by import By
+
+    burt, care = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "standard_care.toml")
+    small = ["--replications", "60", "--workers", "1", "--quiet", "--seed", "7"]
+    assert main(["sweep", burt, "--param", "cohort.size=50,30", "--against", care, *small,
+                 "--output", str(tmp_path / "sweep")]) == 0
+    assert main(["compare", care, burt, *small, "--output", str(tmp_path / "compare")]) == 0
+    compared = pd.read_csv(tmp_path / "compare" / "economics.csv").iloc[0]
+    point = json.loads((tmp_path / "sweep" / "explorer.json").read_text())["points"][0]["economics"]
+    assert point["incremental_costs"] == pytest.approx([compared.incremental_costs, compared.incremental_costs_mc_se], rel=1e-12)
+    assert point["incremental_qalys"] == pytest.approx([compared.incremental_qalys, compared.incremental_qalys_mc_se], rel=1e-12)
+    _open(browser, tmp_path / "sweep" / "explorer.html", 1400)
+    name = load_scenario(care).metadata.name
+    assert browser.find_element(By.ID, "economics-title").text == f"Costs and QALYs against {name}"
+    cost = compared.incremental_costs  # as the page writes money: sign, whole units (halves up), currency
+    shown = f"{'−' if cost < 0 else '+'}{math.floor(abs(cost) + 0.5):,} EUR"
+    assert shown in browser.find_element(By.ID, "economics-body").text
+
+
+def test_against_without_economics_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ebmt = str(SCENARIOS / "ebmt2004.toml")
+    code = main(["sweep", str(SCENARIOS / "burt2006.toml"), "--param", "cohort.size=50,30", "--against", ebmt,
+                 "--replications", "5", "--quiet", "--output", str(tmp_path / "refused")])
+    assert code == 2 and not (tmp_path / "refused").exists()
+    assert capsys.readouterr().err.count("\n") == 1

@@ -278,7 +278,12 @@
     const row = (name) => { const i = D.outcomes.findIndex((o) => o.name === name); return i < 0 ? "" : D.cells[point][i][0]; };
     let html = "<dl>" + `<dt>Costs per patient (${esc(D.currency)}, discounted)</dt><dd>${esc(row("costs"))}</dd>` +
       `<dt>QALYs per patient (discounted)</dt><dd>${esc(row("qalys"))}</dd>`;
-    if (point === 0) {
+    if (D.against_values) {
+      const [c, cse] = D.against_values.costs, [q, qse] = D.against_values.qalys;
+      html += `<dt>${esc(D.against)}: costs</dt><dd>${money(c, false)} ± ${money(cse, false)}</dd>` +
+        `<dt>${esc(D.against)}: QALYs</dt><dd>${q.toFixed(3)} ± ${qse.toFixed(4)}</dd>`;
+    }
+    if (point === 0 && !D.against) {
       html += "<dt>Comparator</dt><dd>this is the first grid point, the comparator of the others</dd>";
     } else {
       const [dc, dcse] = e.incremental_costs, [dq, dqse] = e.incremental_qalys;
@@ -289,11 +294,13 @@
         html += `<dt>INMB at ${Math.round(w).toLocaleString("en")} ${esc(D.currency)}/QALY</dt><dd>${money(m, true)} ± ${money(se, false)}</dd>`;
       });
     }
-    const first = D.parameters.map((p) => p.words + " " + p.shown[0]).join(", ");
+    const reference = D.against ? esc(D.against) + ", simulated once with the same seed and number of studies" :
+      "the first grid point (" + esc(D.parameters.map((p) => p.words + " " + p.shown[0]).join(", ")) +
+      "): the points simulate the same patients, so the differences are paired";
+    document.getElementById("economics-title").textContent = "Costs and QALYs against " + (D.against || "the first grid point");
     document.getElementById("economics-body").innerHTML = html + "</dl>" +
-      `<p class="note">Against the first grid point (${esc(first)}), study by study: the points simulate the same patients, ` +
-      "so the differences are paired. Estimate ± Monte Carlo standard error; INMB: incremental net monetary benefit, " +
-      "threshold × incremental QALYs − incremental costs.</p>";
+      `<p class="note">Against ${reference}. Per patient, discounted; estimate ± Monte Carlo standard error over ` +
+      "the studies' differences. INMB: incremental net monetary benefit, threshold × incremental QALYs − incremental costs.</p>";
   }
 
   function drawProbability(point) {

@@ -174,7 +174,7 @@ point ({studies}; seed {seed}). Nothing is interpolated between points.</p></hea
 <p class="actions"><button type="button" id="save-png">Save view as PNG</button>
 <button type="button" id="save-svg">Save view as SVG</button></p>
 <div id="views"></div>
-<section id="economics" hidden><h2>Costs and QALYs against the first grid point</h2><div id="economics-body"></div></section>
+<section id="economics" hidden><h2 id="economics-title">Costs and QALYs</h2><div id="economics-body"></div></section>
 <section><h2>Outcomes at this grid point</h2>
 <div class="scroll"><table id="outcomes"><thead><tr><th>outcome</th><th>estimate ± MC SE</th>
 <th>95% of studies</th><th>evaluable</th></tr></thead><tbody>{rows}</tbody></table></div>

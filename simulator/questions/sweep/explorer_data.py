@@ -1,6 +1,6 @@
 """explorer.json: what explorer.html shows at each grid point of a sweep, drawn from the runs already in memory
 (no simulation): survival bands, the per-study values a probability is counted from, waits and occupancy of
-finite resources, and costs against the first grid point.
+finite resources, and costs against the first grid point or a comparator (`--against`).
 
 Numbers are kept to what the page shows, so that 60 points of 2,000 studies fit in a page under 2 MB. The
 probability box keeps per-study values of the outcomes a clinician asks about (TRM, the published ones, OS and
@@ -36,6 +36,8 @@ class ExploredSweep(Protocol):
     def catalogue(self) -> dict[str, Outcome]: ...
     @property
     def conditions(self) -> tuple[Condition, ...]: ...
+    @property
+    def comparator(self) -> RunResult | None: ...
 
 FORMAT_VERSION = 1
 SIGNIFICANT_DIGITS = 6  # of the per-study values behind the probability box
@@ -50,8 +52,9 @@ def explorer_data(result: ExploredSweep) -> dict[str, Any]:
     base = result.grid.base
     curves = ["os", "dfs"] if base.has_transplant else ["os_itt", "efs_itt"]
     counted = _counted_outcomes(result)
-    priced = base.economics is not None and all(o in result.runs[0].values for o in ECONOMIC_OUTCOMES)
-    reference = result.runs[0]
+    reference = result.comparator or result.runs[0]
+    priced = base.economics is not None and all(o in run.values for o in ECONOMIC_OUTCOMES
+                                                for run in (*result.runs, reference))
     first = result.runs[0]
     return {
         "format": FORMAT_VERSION,
@@ -60,6 +63,9 @@ def explorer_data(result: ExploredSweep) -> dict[str, Any]:
         "counted": counted,
         "wtp": list(WTP_PER_QALY) if priced else [],
         "currency": base.economics.currency if base.economics is not None else None,
+        "against": result.comparator.scenario.metadata.name if result.comparator is not None else None,
+        "against_values": ({name: _mean_se(reference.values[name]) for name in ECONOMIC_OUTCOMES}
+                           if priced and result.comparator is not None else None),
         "points": [_point(run, curves, counted, reference if priced else None) for run in result.runs],
     }
 
@@ -156,8 +162,8 @@ def _resource(run: RunResult, resource: str) -> dict[str, Any]:
 
 
 def _economics(run: RunResult, reference: RunResult) -> dict[str, Any]:
-    """Incremental costs and QALYs against the first grid point, study by study (the points share random
-    numbers, so the differences are paired), and the net monetary benefit at each threshold; mean and MC SE."""
+    """Incremental costs and QALYs against the reference (the first grid point or `--against`), study by study
+    (simulated with the same seed), and the net monetary benefit at each threshold; mean and MC SE."""
     costs = run.values["costs"] - reference.values["costs"]
     qalys = run.values["qalys"] - reference.values["qalys"]
     return {

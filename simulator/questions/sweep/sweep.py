@@ -20,13 +20,16 @@ import matplotlib.figure
 import numpy as np
 import pandas as pd
 
+from simulator.errors import UserError
 from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.vocabulary import key_outcomes
+from simulator.questions.compare.economics import priced
 from simulator.questions.sweep import plots as sweep_plots
 from simulator.questions.sweep.explorer_data import explorer_data
 from simulator.questions.sweep.grid import Grid, SweepParameter, build_grid
 from simulator.report import explorer
 from simulator.scenario.catalogue import Outcome
+from simulator.scenario.loading import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, runs_need
 from simulator.simulation.options import RunOptions
@@ -44,6 +47,7 @@ class SweepResult(Result):
     seed: int
     conditions: tuple[Condition, ...] = ()
     wall_seconds: float = 0.0
+    comparator: RunResult | None = None  # `--against`: one scenario simulated once, the reference for costs
 
     @property
     def parameters(self) -> tuple[SweepParameter, ...]:
@@ -167,6 +171,7 @@ class SweepResult(Result):
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
+            **({"against": self.comparator.scenario.model_dump(mode="json")} if self.comparator is not None else {}),
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -193,19 +198,34 @@ def run_sweep(
     seed: int | None = None,
     conditions: tuple[Condition, ...] = (),
     options: RunOptions = RunOptions(),
+    against: Scenario | None = None,
 ) -> SweepResult:
-    """Run every point of a validated grid with the same seed and replications, all on one pool."""
+    """Run every point of a validated grid with the same seed and replications, all on one pool; `against`, a
+    priced scenario (checked with `check_against`), is simulated once with them as the reference for costs."""
     replications = replications or grid.base.simulation.replications
     seed = grid.base.simulation.seed if seed is None else seed
-    check_fits(runs_need(grid.scenarios, replications, options), "sweep", replications * len(grid.scenarios))
+    scenarios = [*grid.scenarios, *([against] if against is not None else [])]
+    check_fits(runs_need(scenarios, replications, options), "sweep", replications * len(scenarios))
     began = time.perf_counter()
     outcomes = grid_catalogue(grid)
+    results = run_all(scenarios, replications, seed, options, f"sweep {grid.base.metadata.name}")
     runs = []
-    for result in run_all(grid.scenarios, replications, seed, options, f"sweep {grid.base.metadata.name}"):
+    for result in results[: len(grid.scenarios)]:
         values = with_no_waits(result.values, outcomes)
         runs.append(dataclasses.replace(result, values=values,
                                         conditions=tuple(c for c in conditions if c.outcome in values)))
-    return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began)
+    comparator = results[-1] if against is not None else None
+    return SweepResult(grid, runs, seed, conditions, time.perf_counter() - began, comparator)
+
+
+def check_against(grid: Grid, against: Scenario) -> None:
+    """`--against` prices a comparator for every grid point: both must have [economics], in one currency and
+    over one horizon (a `UserError` otherwise)."""
+    if grid.base.economics is None or against.economics is None:
+        missing = grid.base.metadata.name if grid.base.economics is None else against.metadata.name
+        raise UserError(f"--against: {missing} has no [economics]; --against compares costs and QALYs, so both "
+                        "the swept scenario and the comparator need one")
+    priced([grid.base, against])
 
 
 def grid_catalogue(grid: Grid) -> dict[str, Outcome]:
@@ -237,8 +257,11 @@ def sweep(
     seed: int | None = None,
     probabilities: Sequence[str] = (),
     options: RunOptions = RunOptions(),
+    against: str | Path | Scenario | None = None,
 ) -> SweepResult:
-    """Sweep a scenario (file or `Scenario`) over `parameters` ("PATH=START:STOP:STEPS" or "PATH=v1,v2,...").
+    """Sweep a scenario (file or `Scenario`) over `parameters` ("PATH=START:STOP:STEPS" or "PATH=v1,v2,...");
+    `against`, a priced scenario, is the reference of every point's incremental costs and QALYs (else the first
+    grid point).
 
     >>> grid = sweep("scenarios/burt2006.toml", ["stages.isolation.death_probability=0,0.1"], replications=20)
     >>> grid.summary["stages.isolation.death_probability"].unique().tolist()
@@ -246,7 +269,10 @@ def sweep(
     """
     grid = build_grid(scenario, parameters, overrides)
     conditions = parse_conditions(probabilities, grid.base.catalogue)
-    return run_sweep(grid, replications, seed, conditions, options)
+    comparator = against if isinstance(against, Scenario) or against is None else load_scenario(against)
+    if comparator is not None:
+        check_against(grid, comparator)
+    return run_sweep(grid, replications, seed, conditions, options, comparator)
 
 
 def _cell(summary: pd.DataFrame, outcome: str) -> str:
