@@ -276,8 +276,8 @@
     if (!e) return;
     box.hidden = false;
     const row = (name) => { const i = D.outcomes.findIndex((o) => o.name === name); return i < 0 ? "" : D.cells[point][i][0]; };
-    let html = "<dl>" + `<dt>Costs per patient (${esc(D.currency)}, discounted)</dt><dd>${esc(row("costs"))}</dd>` +
-      `<dt>QALYs per patient (discounted)</dt><dd>${esc(row("qalys"))}</dd>`;
+    let html = "<dl>" + `<dt>This grid point: costs per patient (${esc(D.currency)}, discounted)</dt><dd>${esc(row("costs"))}</dd>` +
+      `<dt>This grid point: QALYs per patient (discounted)</dt><dd>${esc(row("qalys"))}</dd>`;
     if (D.against_values) {
       const [c, cse] = D.against_values.costs, [q, qse] = D.against_values.qalys;
       html += `<dt>${esc(D.against)}: costs</dt><dd>${money(c, false)} ± ${money(cse, false)}</dd>` +
