@@ -34,9 +34,12 @@ SUMMARY_COLUMNS = ("outcome", "estimate", "mc_se", "lower", "upper", "evaluable"
 
 
 def write(folder: Path) -> None:
-    """At the end of a sweep: build the page; a failure costs the page, never the run's results (a warning)."""
+    """At the end of a sweep: build the page; a failure costs the page, never the run's results (a warning),
+    except the machine's (a full disk, memory), which the run folder reports as such."""
     try:
         build(folder)
+    except (OSError, MemoryError):
+        raise
     except Exception as error:  # noqa: BLE001 - the run folder is worth more than its explorer
         warnings.warn(f"{PAGE_FILE} not written: {error}", stacklevel=2)
 
