@@ -60,7 +60,7 @@ def build(folder: Path) -> Path:
 def _page_data(manifest: dict[str, Any], scenario: Scenario, parameters: dict[str, list[Any]],
                table: pd.DataFrame) -> dict[str, Any]:
     """What the page needs besides explorer.json: the sliders, the table's cells as the report writes them,
-    the published values and the words of each outcome."""
+    the published values and the provenance."""
     catalogue = scenario.catalogue
     points = len(data_points(parameters))
     rows = table[list(SUMMARY_COLUMNS)]
@@ -82,7 +82,6 @@ def _page_data(manifest: dict[str, Any], scenario: Scenario, parameters: dict[st
         "cells": cells,
         "targets": scenario.targets,
         "published_points": _published_points(scenario),
-        "words": {name: _outcome_words(catalogue[name]) for name in catalogue},
         "reference_colour": REFERENCE_COLOUR,
         "default_condition": DEFAULT_CONDITION,
     }
@@ -102,10 +101,6 @@ def _cells(row: Any, catalogue: dict[str, Outcome]) -> list[str]:
     evaluable = "" if pd.isna(row.evaluable) else f"{row.evaluable:.0%}"
     return [estimate_cell(row.estimate, row.mc_se, money=money), interval_cell(row.lower, row.upper, money=money),
             evaluable]
-
-
-def _outcome_words(outcome: Outcome) -> dict[str, Any]:
-    return {"label": outcome.label, "short": outcome.short_label, "proportion": outcome.is_proportion}
 
 
 def _published_points(scenario: Scenario) -> dict[str, list[list[float]]]:
