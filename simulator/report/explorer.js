@@ -249,7 +249,8 @@
         figure("view-occupancy-" + resource, occupancyChart(resource, r, width), `Occupancy of ${resource.replace(/_/g, " ")}s at this grid point.`);
       } else {
         const text = `Unlimited ${resource.replace(/_/g, " ")}s at this grid point: nobody waits, and occupancy is not recorded.`;
-        const f = frame(width, `${resource.replace(/_/g, " ")}: unlimited`, []), lines = wrap(text, width - 20, 6.6);
+        const name = resource.replace(/_/g, " "), f = frame(width, `${name[0].toUpperCase() + name.slice(1)}s: unlimited`, []);
+        const lines = wrap(text, width - 20, 6.6);
         const height = f.m.top + 16 * lines.length + 10;
         const svg = svgOpen({ ...f, height }, text) +
           lines.map((t, i) => `<text x="10" y="${f.m.top + 12 + 16 * i}">${esc(t)}</text>`).join("") + "</svg>";
