@@ -74,6 +74,9 @@ def test_explorer_is_one_file_with_no_address_to_fetch(swept: Path) -> None:
     assert [m for m in re.findall(r"https?://[^\s\"'`<]+", page) if m != "http://www.w3.org/2000/svg"] == []
     sliders = re.findall(r'data-param="([^"]+)"', page)
     assert sliders == [DEATH, BEDS]
+    # what each point rests on, and the command that reproduces it
+    assert "200 simulated studies of 50 patients at each grid point" in page and "seed 2006" in page
+    assert f"--param {DEATH}=0,0.1,0.2 --param {BEDS}=1,2,unlimited --replications 200" in page
 
 
 def test_report_rebuilds_the_same_explorer_and_links_it(swept: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -290,3 +293,13 @@ def test_against_without_economics_is_refused_in_one_line(tmp_path: Path, capsys
                  "--replications", "5", "--quiet", "--output", str(tmp_path / "refused")])
     assert code == 2 and not (tmp_path / "refused").exists()
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_against_from_python() -> None:
+    from simulator import sweep
+    from simulator.simulation.options import RunOptions
+
+    result = sweep(SCENARIOS / "burt2006.toml", ["cohort.size=50,30"], replications=5,
+                   against=SCENARIOS / "standard_care.toml", options=RunOptions(workers=1))
+    assert result.comparator is not None and result.comparator.replications == 5
+    assert result.manifest()["against"]["metadata"]["name"] == load_scenario(SCENARIOS / "standard_care.toml").metadata.name
