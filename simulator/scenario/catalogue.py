@@ -61,6 +61,14 @@ class Outcome:
             return 0.0, 1.0
         return (-MAX_OUTCOME if self.kind == "QALYs" else 0.0), MAX_OUTCOME
 
+    def check_published(self, value: float) -> None:
+        """A ValueError naming `targets.<name>` if `value` is not one this outcome can take."""
+        low, high = self.value_range
+        if not low <= value <= high:
+            what = "a proportion" if self.is_proportion else f"in {self.unit or self.kind}"
+            raise ValueError(f"targets.{self.name}: the published value is {what}, from {low:g} to {high:g}; got "
+                             f"{value!r:.40}")
+
 
 @dataclass(frozen=True)
 class _Landmarked:

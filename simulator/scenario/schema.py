@@ -322,12 +322,7 @@ class Scenario(_Model):
         if bad_targets:
             raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
         for name, value in self.targets.items():
-            outcome = self.catalogue[name]
-            low, high = outcome.value_range
-            if not low <= value <= high:
-                what = "a proportion" if outcome.is_proportion else f"in {outcome.unit or outcome.kind}"
-                raise ValueError(f"targets.{name}: the published value is {what}, from {low:g} to {high:g}; got "
-                                 f"{shown(value)}")
+            self.catalogue[name].check_published(value)
         if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
             raise ValueError(
                 "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
