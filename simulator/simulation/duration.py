@@ -1,7 +1,9 @@
 """How long a piece of work will take, said before it starts when that is over a minute: from the work actually
-done (studies x patients, and the patients who queue for a full resource, which cost far more), for every
+done (studies x patients, and the patients SimPy queues for a full resource, which cost far more), for every
 command. Counting patients alone said nothing before `power --sizes 62291`, whose 62,291-patient studies all
-queue for two beds and took over a minute."""
+queued for two beds and took over a minute. A first-come-first-served queue is now the multi-server recursion
+(engine/queueing.py), nearly free; SimPy still runs the queue of a resource with closures or of patients with
+priorities, and its cost per patient grows with the square of those waiting at once."""
 
 from __future__ import annotations
 
@@ -12,21 +14,25 @@ from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
 
 SECONDS_PER_PATIENT = 6e-6  # per core: benchmarks/engine.py measures 4-7 us with a shared bed on a 2-core machine
-# a patient carried through a SimPy queue: a base cost, and a cost growing with the patients waiting at once
-# (measured on burt2006's two beds with 2,000 to 40,000 patients a study: 40 to 420 us per patient)
+# a patient carried through a SimPy queue (priorities or closures): a base cost, and one growing with the square
+# of the patients waiting at once (measured on burt2006's two beds with priorities: 1.1 ms a patient at 10,000
+# patients a study, 4.8 ms at 20,000)
 SECONDS_PER_QUEUED_PATIENT = 20e-6
-SECONDS_PER_QUEUED_PATIENT_PER_WAITING = 1e-8
+SECONDS_PER_QUEUED_PATIENT_PER_WAITING_SQUARED = 1.1e-11
 SAY_DURATION_SECONDS = 60.0  # work expected to take longer says so before it starts
 
 
 def queue_share(scenario: Scenario, patients: int | None = None) -> tuple[float, float, str | None]:
-    """For a study of `patients` (default: the scenario's own): the share of patients the queue carries
-    (roughly, the chance all of a resource's units are busy: its load to the power of its capacity, at most 1),
-    how many wait at once when it is overloaded, and the busiest resource's name."""
+    """For a study of `patients` (default: the scenario's own): the share of patients SimPy's queue carries
+    (roughly, the chance all of a resource's units are busy: its load to the power of its capacity, at most 1;
+    none where the queue is first come, first served without closures), how many wait at once when it is
+    overloaded, and that resource's name."""
     patients = scenario.cohort.max_patients if patients is None else patients
     accrual_days = max(scenario.cohort.accrual_years * DAYS_PER_YEAR, 1.0)
     share, waiting, busiest = 0.0, 0.0, None
     for name in scenario.finite_resources:
+        if scenario.waiting.priority is None and not scenario.resources[name].closed_spans:
+            continue  # the multi-server recursion: no SimPy
         capacity = int(scenario.resources[name].capacity)
         holding = sum(stage.duration.expected_days() for stage in scenario.stages.values() if stage.resource == name)
         load = patients / accrual_days * holding / capacity  # arrivals per day x days held / units
@@ -47,7 +53,7 @@ def study_seconds(scenario: Scenario, patients: int | None = None) -> float:
     """Rough seconds of one core to simulate one study of `patients` (default: the scenario's own size)."""
     size = scenario.cohort.max_patients if patients is None else patients
     share, waiting, _ = queue_share(scenario, size)
-    queued = SECONDS_PER_QUEUED_PATIENT + SECONDS_PER_QUEUED_PATIENT_PER_WAITING * waiting
+    queued = SECONDS_PER_QUEUED_PATIENT + SECONDS_PER_QUEUED_PATIENT_PER_WAITING_SQUARED * waiting**2
     return size * (SECONDS_PER_PATIENT + share * queued)
 
 
