@@ -76,6 +76,26 @@ def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) ->
             or (capacity and outcome.family in CAPACITY_KEY_FAMILIES)]
 
 
+def shared_key_outcomes(scenarios: Sequence[Scenario]) -> list[str]:
+    """Every scenario's key and published outcomes that all of them report, in the first's order (a transplant
+    against a pathway without one: the outcomes from enrolment)."""
+    if not scenarios:
+        return []
+    common = set.intersection(*(set(s.catalogue) for s in scenarios))
+    wanted = set().union(*(set(key_outcomes(s)) for s in scenarios))
+    return [name for name in scenarios[0].catalogue if name in common and name in wanted]
+
+
+def share_words(share: float) -> str:
+    """A share of studies as a percentage that never reads 100% (or 0%) when it is not: 99.6% stays 99.6%."""
+    text = f"{share:.0%}"
+    if text in ("100%", "0%") and 0 < share < 1:
+        text = f"{share:.1%}"
+        if text in ("100.0%", "0.0%"):
+            text = ">99.9%" if share > 0.5 else "<0.1%"
+    return text
+
+
 def parameter_label(path: str) -> str:
     """A swept path in words, with the path itself so it matches the command line."""
     words = parameter_words(path)

@@ -13,8 +13,7 @@ import pandas as pd
 
 from simulator.scenario.catalogue import Outcome, description
 
-COMMAND_FILES = {"validate": "validation.csv", "calibrate": "fit.csv", "power": "power.csv",
-                 "compare": "compare.csv", "sweep": "sweep.csv", "run": "summary.csv"}
+PRINTED = "summary.txt"  # the table the terminal printed, word for word (Result.save writes it)
 BAND = "the shaded band holds 95% of simulated studies (2.5-97.5 percentiles)"
 GREY = (" A grey area, if any, is where fewer than 95% of studies still follow a patient: there the curve is over "
         "the studies that do, and it is not drawn where fewer than half do.")
@@ -62,6 +61,17 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
              "bars is the simulated mean +/-2 Monte Carlo SE and the open diamond the target; a target inside the "
              "bars is reached. Right: the objective (sum of squared standardised residuals) at each evaluation of "
              "the search, by phase; lower is a closer fit."),
+    (r"costs_breakdown", "Mean discounted cost per patient of each scenario, split into its parts (grey shades: "
+                         "one per part, the same in every bar); the label at the end of a bar is its total."),
+    (r"ce_plane", "Cost-effectiveness plane: each dot is one parameter draw (one simulated study) of a scenario's "
+                  "incremental QALYs (x) and costs (y) against A; the diamond is the mean. Below a dashed line a "
+                  "scenario is cost-effective at that willingness to pay per QALY."),
+    (r"ceac", "Cost-effectiveness acceptability curves: at each willingness to pay per QALY (x), the share of "
+              "parameter draws in which each scenario has the highest net monetary benefit; dotted lines mark "
+              "the thresholds asked for."),
+    (r"evpi", "Expected value of perfect information per patient at each willingness to pay per QALY: what "
+              "resolving every parameter's uncertainty would be worth (mean of the best option per draw minus "
+              "the best mean); a peak is where the decision is least certain."),
     (r"validation", "Closed-form panel: each dot is a simulated quantity's z-score against its exact value; "
                     "the shaded band is the pass range |z| <= 4. Scenario panel: the band holds 95% of simulated "
                     "studies, the dot is their mean and the open diamond the published figure; a red cross marks a "
@@ -92,11 +102,13 @@ def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: d
 
 
 
-def figure_files(folder: Path) -> list[Path]:
-    """The folder's PNGs, in the order of CAPTIONS (unknown ones last)."""
-    def rank(path: Path) -> tuple[int, str]:
+def figure_files(folder: Path, drawn: list[str] = ()) -> list[Path]:  # type: ignore[assignment]
+    """The folder's PNGs in the order the run drew them (`drawn`, most important first), the others in the
+    order of CAPTIONS (unknown ones last)."""
+    def rank(path: Path) -> tuple[int, int, str]:
         order = [i for i, (pattern, _) in enumerate(CAPTIONS) if re.fullmatch(pattern, path.stem)]
-        return (order[0] if order else len(CAPTIONS), path.name)
+        return (drawn.index(path.name) if path.name in drawn else len(drawn), order[0] if order else len(CAPTIONS),
+                path.name)
 
     return sorted(folder.glob("*.png"), key=rank)
 
@@ -138,16 +150,27 @@ def is_money(outcome: str, catalogue: dict[str, Outcome]) -> bool:
 def html_table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
     """An HTML table (text escaped) that scrolls sideways on a phone instead of widening the page."""
     cap = f"<p>{escape(caption)}</p>" if caption else ""
-    header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
+    # a header wraps between words, or after an underscore of an outcome's name, never inside a word
+    header = "<tr>" + "".join(f"<th>{escape(h).replace('_', '_<wbr>')}</th>" for h in head) + "</tr>"
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f'{cap}<div class="scroll"><table>{header}{body}</table></div>'
 
 
+def number_cell(value: object) -> str:
+    """A number of any size as a reader writes it: thousands separated, never in scientific notation."""
+    if not isinstance(value, float):
+        return str(value)
+    if pd.isna(value):
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 0.01 or value == 0 else f"{value:.6f}"
+
+
 def frame_table(table: pd.DataFrame, caption: str) -> str:
     """Any CSV of the folder, numbers to 4 significant digits."""
-    rows = [["" if pd.isna(v) else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
-            for row in table.itertuples(index=False)]
-    return html_table(list(table.columns), rows, caption)
+    rows = [[number_cell(v) for v in row] for row in table.itertuples(index=False)]
+    return html_table([c.replace("_", " ") for c in table.columns], rows, caption)
 
 
 def without_none(value: Any) -> Any:

@@ -240,8 +240,10 @@ class CalibrationResult(Result):
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """trace.csv (every evaluation), fit.csv (targets against achieved) and summary.csv (the fitted run)."""
-        return {"trace.csv": self.trace_table(), "fit.csv": self.fit, "summary.csv": self.best.summary}
+        """trace.csv (every evaluation), fit.csv (targets against achieved), parameters.csv (the fitted values with
+        their intervals) and summary.csv (the fitted run)."""
+        return {"trace.csv": self.trace_table(), "fit.csv": self.fit, "parameters.csv": self.parameters,
+                "summary.csv": self.best.summary}
 
     def figure_files(self) -> dict[str, Callable[[], Figure]]:
         return {"fit.png": self.plot}

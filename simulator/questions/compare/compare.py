@@ -215,6 +215,7 @@ class CompareResult(Result):
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
+            "shown_outcomes": self.key_outcomes,
         } | ({} if self.economics is None else {"willingness_to_pay_per_qaly": list(self.wtp)})
 
     def tables(self) -> dict[str, pd.DataFrame]:
