@@ -76,6 +76,31 @@ def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) ->
             or (capacity and outcome.family in CAPACITY_KEY_FAMILIES)]
 
 
+TABLE_FAMILIES = ("trm", "deaths_before_reinfusion", "followup_median_months", "costs", "qalys")
+REFERRAL_TABLE_FAMILIES = ("waited", "wait_mean", "utilisation", "deaths_waiting_per_100")  # a centre's capacity
+
+
+def table_outcomes(scenario: Scenario) -> list[str]:
+    """The rows of the default terminal table, in the catalogue's order: the key outcomes (survival, DFS or EFS,
+    relapse at the key landmark, TRM, published ones), deaths before reinfusion, follow-up, and with [economics]
+    the headline costs and QALYs; with open referrals (a centre's capacity), the waits. `--outcomes all` shows
+    every row; the CSVs always hold every outcome."""
+    wanted = set(key_outcomes(scenario))
+    families = TABLE_FAMILIES + REFERRAL_TABLE_FAMILIES * (scenario.cohort.referrals is not None)
+    return [name for name, outcome in scenario.catalogue.items() if name in wanted or outcome.family in families]
+
+
+def economics_words(scenario: Scenario) -> str:
+    """How costs and QALYs are counted, e.g. "EUR, 2019 prices, discounted 3.5% a year (costs) and 3.5% (QALYs),
+    horizon 7.5 years"; empty without [economics]."""
+    economics = scenario.economics
+    if economics is None:
+        return ""
+    over = "lifetime" if economics.horizon == "lifetime" else f"{scenario.simulation.horizon_years:g} years"
+    return (f"{economics.currency}, {economics.price_year} prices, discounted {economics.discount_rate_costs:.1%} a "
+            f"year (costs) and {economics.discount_rate_effects:.1%} (QALYs), horizon {over}")
+
+
 def shared_key_outcomes(scenarios: Sequence[Scenario]) -> list[str]:
     """Every scenario's key and published outcomes that all of them report, in the first's order (a transplant
     against a pathway without one: the outcomes from enrolment)."""
