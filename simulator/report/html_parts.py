@@ -19,17 +19,17 @@ GREY = (" A grey area, if any, is where fewer than 95% of studies still follow a
         "the studies that do, and it is not drawn where fewer than half do.")
 CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
     (r"km_os_itt", f"Overall survival from enrolment, by intention to treat (every enrolled patient, transplanted "
-                   f"or not). The line is the median study, {BAND}." + GREY),
+                   f"or not). The line is the mean over simulated studies, {BAND}." + GREY),
     (r"km_efs_itt", f"Event-free survival from enrolment (alive without relapse or flare), by intention to treat. "
-                    f"The line is the median study, {BAND}." + GREY),
-    (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the median study, "
-               f"{BAND}; a diamond is the published figure. A diamond inside the band is a result these studies "
-               "could plausibly have reported." + GREY),
-    (r"km_dfs", f"Disease-free survival (alive without relapse). The line is the median study, {BAND}; a diamond "
-                "is the published figure." + GREY),
+                    f"The line is the mean over simulated studies, {BAND}." + GREY),
+    (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the mean of the "
+               f"studies' curves (the table's estimate at each landmark), {BAND}; a diamond is the published "
+               "figure. A diamond inside the band is a result these studies could plausibly have reported." + GREY),
+    (r"km_dfs", f"Disease-free survival (alive without relapse). The line is the mean over simulated studies, {BAND}; "
+                "a diamond is the published figure." + GREY),
     (r"relapse_cif", f"Cumulative incidence of relapse, with death as a competing risk, one colour per scenario. "
-                     f"Each line is the scenario's median study; {BAND}. Where bands overlap, single studies of "
-                     "the two protocols could report the same relapse rate."),
+                     f"Each line is the mean over the scenario's simulated studies; {BAND}. Where bands overlap, "
+                     "single studies of the two protocols could report the same relapse rate." + GREY),
     (r"trm", "Treatment-related mortality a study would report: each bar is the share of simulated studies with "
              "that number of deaths (as a percentage of patients enrolled). The dashed line is the simulated mean, "
              "the solid red line the published figure."),

@@ -68,15 +68,39 @@ def band_studies(result: PlottedRun, banded: np.ndarray) -> str:
 
 
 def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """2.5, 50 and 97.5 percentiles across studies at each time, over the studies that can estimate the curve
-    there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies."""
+    """The 2.5 percentile, the mean and the 97.5 percentile across studies at each time, over the studies that
+    can estimate the curve there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies.
+    The mean is the table's estimate at each landmark; where every study follows a patient it is a mean of
+    Kaplan-Meier curves, so monotone as each of them is (the pointwise median of curves is not)."""
     curves = curves.astype(float)
     evaluable = np.isfinite(curves).mean(axis=0)
     shown = evaluable >= MIN_EVALUABLE_SHOWN
-    lower, median, upper = np.full((3, curves.shape[1]), np.nan)
+    lower, mean, upper = np.full((3, curves.shape[1]), np.nan)
     if shown.any():
-        lower[shown], median[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 50, 97.5], axis=0)
-    return lower, median, upper, evaluable
+        lower[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 97.5], axis=0)
+        mean[shown] = np.nanmean(curves[:, shown], axis=0)
+    return lower, mean, upper, evaluable
+
+
+def mean_curve(ax: Axes, years: np.ndarray, mean: np.ndarray, evaluable: np.ndarray, colour: str, label: str) -> None:
+    """The mean curve as steps: solid where at least MIN_EVALUABLE_MARKED of studies follow a patient, dashed
+    after (there it is over the studies that still do, which may not be monotone as studies drop out)."""
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    cut = partial[0] if partial.size else len(years)
+    ax.step(years[: cut + 1], mean[: cut + 1], where="post", color=colour, lw=2, label=label)
+    if cut < len(years):
+        ax.step(years[cut:], mean[cut:], where="post", color=colour, lw=1.5, ls="--")
+
+
+def shade_partial(ax: Axes, years: np.ndarray, evaluable: np.ndarray) -> None:
+    """Grey from where fewer than MIN_EVALUABLE_MARKED of studies still follow a patient (`evaluable`: the
+    smallest share over the curves drawn)."""
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    if partial.size:
+        start = years[partial[0]]
+        ax.axvspan(start, years[-1], color="0.85", zorder=0,
+                   label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
+                         f"curves over those that do (dashed); not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
 
 
 def time_axis(curve: str) -> str:
@@ -93,22 +117,17 @@ def published_points(result: PlottedRun, curve: str) -> list[tuple[float, float]
 
 def survival_band(result: PlottedRun, curve: str) -> Figure:
     title, ylabel = CURVE_TITLES[curve]
-    lower, median, upper, evaluable = study_band(result.curves[curve])
+    lower, mean, upper, evaluable = study_band(result.curves[curve])
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
-    if np.isnan(median).all():
+    if np.isnan(mean).all():
         ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody followed before the cut-off",
                 transform=ax.transAxes, ha="center", va="center", fontsize=11)
-    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
-    if partial.size:
-        start = result.grid_years[partial[0]]
-        ax.axvspan(start, result.grid_years[-1], color="0.85", zorder=0,
-                   label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
-                         f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
+    shade_partial(ax, result.grid_years, evaluable)
     ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
                     label=f"95% of {band_studies(result, result.curves[curve])} (2.5-97.5 percentiles)")
-    ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,
-            label="Median simulated study (Kaplan-Meier)")
+    mean_curve(ax, result.grid_years, mean, evaluable, LINE_COLOUR,
+               f"Mean of the studies' Kaplan-Meier curves (the table's estimate at {_landmarks(result, curve)})")
     points = published_points(result, curve)
     if points:
         x, y = zip(*points)
@@ -119,6 +138,12 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     ax.legend(loc="lower left", fontsize=9)
     _fix_margins(figure, SURVIVAL_MARGINS, lines)
     return figure
+
+
+def _landmarks(result: PlottedRun, curve: str) -> str:
+    """"1, 3 and 5 y": the landmarks of the curve that the table reports."""
+    years = [f"{o.landmark:g}" for o in result.scenario.catalogue.values() if o.family == curve and o.landmark]
+    return (", ".join(years[:-1]) + " and " + years[-1] if len(years) > 1 else "".join(years)) + " y"
 
 
 def trm_distribution(result: PlottedRun) -> Figure:

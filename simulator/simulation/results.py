@@ -139,7 +139,7 @@ class RunResult(Result):
         return summary_table(self.summary, self.scenario.targets, self.scenario.catalogue, self.text().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
-        """`curve` "os" or "dfs" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): median study curve
+        """`curve` "os" or "dfs" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): mean curve
         with the 95% band across studies."""
         return plots.survival_band(self, curve)
 

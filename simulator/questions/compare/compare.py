@@ -180,7 +180,7 @@ class CompareResult(Result):
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
         """`curve` "os", "dfs" or "relapse" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): each
-        scenario's median study and 95% band, overlaid."""
+        scenario's mean curve and 95% band, overlaid."""
         return compare_plots.curve_overlay(self, curve)
 
     def plot_trm(self) -> matplotlib.figure.Figure:

@@ -12,7 +12,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulator.outcomes.vocabulary import colour, subtitle
-from simulator.report.plots import PlottedRun, band_studies, published_points, study_band, time_axis
+from simulator.report.plots import (
+    PlottedRun,
+    band_studies,
+    mean_curve,
+    published_points,
+    shade_partial,
+    study_band,
+    time_axis,
+)
 
 
 class PlottedComparison(Protocol):
@@ -53,16 +61,22 @@ def _title(result: PlottedComparison, what: str) -> str:
 
 
 def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
-    """Each scenario's median study curve with the band where 95% of its simulated studies lie."""
+    """Each scenario's mean curve over its studies with the band where 95% of them lie, grey from where fewer
+    than 95% of some scenario's studies still follow a patient."""
     title, ylabel = CURVES[curve]
     figure = Figure(figsize=(8, 7))
     ax = figure.add_subplot()
-    for number, (name, run) in enumerate(zip(result.names, result.runs)):
-        lower, median, upper, _ = study_band(run.curves[curve])
+    bands = [study_band(run.curves[curve]) for run in result.runs]
+    longest = max(result.runs, key=lambda r: len(r.grid_years)).grid_years
+    fewest = np.full(len(longest), 1.0)
+    for (_, _, _, evaluable), run in zip(bands, result.runs):
+        fewest[: len(evaluable)] = np.minimum(fewest[: len(evaluable)], evaluable)
+    shade_partial(ax, longest, fewest)
+    for number, (name, run, (lower, mean, upper, evaluable)) in enumerate(zip(result.names, result.runs, bands)):
         line_colour = colour(number)
         ax.fill_between(run.grid_years, lower, upper, step="post", color=line_colour, alpha=0.15,
                         label=f"{name}: 95% of {band_studies(run, run.curves[curve])}")
-        ax.step(run.grid_years, median, where="post", color=line_colour, lw=2, label=f"{name}: median simulated study")
+        mean_curve(ax, run.grid_years, mean, evaluable, line_colour, f"{name}: mean over simulated studies")
         points = published_points(run, curve)
         if points:
             x, y = zip(*points)
