@@ -24,7 +24,8 @@ def test_run_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("run-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
-    assert files == {"manifest.json", "report.html", "summary.csv", "summary.json", "replications.csv", "patients.parquet",
+    assert files == {"manifest.json", "report.html", "summary.csv", "summary.json", "summary.txt", "replications.csv",
+                     "patients.parquet",
                      "km_os.png", "km_dfs.png", "trm.png", "occupancy_isolation_bed.png", "waits_isolation_bed.png"}
     assert (folder / "summary.csv").read_text().splitlines()[0] == "outcome,estimate,mc_se,lower,upper,evaluable"
     manifest = json.loads((folder / "manifest.json").read_text())
