@@ -30,9 +30,10 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
     (r"relapse_cif", f"Cumulative incidence of relapse, with death as a competing risk, one colour per scenario. "
                      f"Each line is the mean over the scenario's simulated studies; {BAND}. Where bands overlap, "
                      "single studies of the two protocols could report the same relapse rate." + GREY),
-    (r"trm", "Treatment-related mortality a study would report: each bar is the share of simulated studies with "
-             "that number of deaths (as a percentage of patients enrolled). The dashed line is the simulated mean, "
-             "the solid red line the published figure."),
+    (r"trm", "Treatment-related mortality a study would report: each bar (or stem, one colour per scenario) is "
+             "the share of simulated studies reporting that number of deaths as a percentage of patients enrolled "
+             "(with open referrals, whose cohort size varies, a range of 2.5 percentage points). The dashed black "
+             "line is the simulated mean, a solid red (or dashed coloured) line the published figure."),
     (r"outcomes", "Key outcomes per scenario: the dot is the mean over simulated studies, the line spans 95% of "
                   "studies, and an open diamond (in the scenario's colour) is the published value."),
     (r"occupancy_(.+)", "Units of {0} in use over the study: the line is the mean over simulated studies (3-month "

@@ -146,32 +146,39 @@ def _landmarks(result: PlottedRun, curve: str) -> str:
     return (", ".join(years[:-1]) + " and " + years[-1] if len(years) > 1 else "".join(years)) + " y"
 
 
+def trm_levels(trm: np.ndarray, size: int | None) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """The TRM values studies report and the share of studies at each, the bar width, and what a bar is. A study
+    of N patients reports k/N, one bar per k. With open referrals N varies, and rounding k/N to whole percents
+    would pile some percents up and leave others empty (a saw-tooth): bars are then ranges of 2.5 points."""
+    trm = trm[np.isfinite(trm)]
+    if size is not None:
+        levels, counts = np.unique(trm, return_counts=True)
+        return levels, counts / max(counts.sum(), 1), 0.8 / size, "one bar per number of deaths"
+    width = 0.025
+    edges = np.arange(0.0, max(float(trm.max(initial=0)), 0.0) + 2 * width, width)
+    counts, _ = np.histogram(trm, edges)
+    return edges[:-1] + width / 2, counts / max(counts.sum(), 1), width * 0.9, "bars of 2.5 percentage points"
+
+
 def trm_distribution(result: PlottedRun) -> Figure:
-    """How often a study of this size would report each treatment-related mortality. A study of N patients
-    reports k/N, so each bar sits on its k/N; with open referrals N varies, so bars are whole percentages.
-    The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
+    """How often a study of this size would report each treatment-related mortality (trm_levels). Both axes in
+    percent. The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
     published line, so both stay visible."""
     trm = result.values["trm"]
-    trm = trm[np.isfinite(trm)]
-    size = result.scenario.cohort.size
-    if size is not None:  # a fixed cohort reports k / size: one bar per k
-        levels, counts = np.unique(trm, return_counts=True)
-        width, what = 0.8 / size, "Simulated studies (one bar per number of deaths)"
-    else:  # open referrals: the denominator varies, so bars are TRM rounded to the nearest whole percent
-        levels, counts = np.unique(np.round(trm, 2), return_counts=True)
-        width, what = 0.008, "Simulated studies (TRM rounded to the nearest percent)"
+    levels, shares, width, what = trm_levels(trm, result.scenario.cohort.size)
     mean = float(np.nanmean(trm))
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
     ax.axvline(mean, color="black", ls="--", lw=1.5, zorder=3, label=f"Simulated mean: {mean:.1%}")
     target = result.scenario.targets.get("trm")
     if target is not None:
-        ax.axvline(target, color=REFERENCE_COLOUR, lw=4, alpha=0.8, zorder=2,
-                   label=f"Published: {target:.1%} ({result.scenario.metadata.name})")
-    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8, label=what)
+        ax.axvline(target, color=REFERENCE_COLOUR, lw=4, alpha=0.8, zorder=2, label=f"Published: {target:.1%}")
+    ax.bar(levels, shares, width=width, color=LINE_COLOUR, alpha=0.8, label=f"Simulated studies ({what})")
     ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
-           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 2 * width))
+           ylabel="Share of simulated studies", xlim=(-width, max(levels[shares > 0].max(initial=0), target or 0)
+                                                        + 2 * width))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     lines = _set_title(ax, "Treatment-related mortality a study would report", result.scenario.metadata.name,
                        subtitle(result.replications, [result.scenario.cohort]))
     ax.grid(alpha=0.3, axis="y")

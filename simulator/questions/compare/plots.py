@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from simulator.outcomes.vocabulary import colour, subtitle
 from simulator.report.plots import (
@@ -20,6 +21,7 @@ from simulator.report.plots import (
     shade_partial,
     study_band,
     time_axis,
+    trm_levels,
 )
 
 
@@ -92,24 +94,25 @@ def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
 
 
 def trm_overlay(result: PlottedComparison) -> Figure:
-    """How often a study of each protocol would report each treatment-related mortality."""
+    """How often a study of each protocol would report each treatment-related mortality: one stem per level
+    (report.plots.trm_levels), the protocols side by side, both axes in percent."""
     figure = Figure(figsize=(8, 5.5))
     ax = figure.add_subplot()
-    count = len(result.runs)
-    width = 0.8 / max(r.scenario.cohort.max_patients for r in result.runs) / count
-    right = 0.0
-    for number, (name, run) in enumerate(zip(result.names, result.runs)):
-        trm = run.values["trm"]
-        levels, counts = np.unique(trm[np.isfinite(trm)], return_counts=True)
-        shift = (number - (count - 1) / 2) * width
-        ax.bar(levels + shift, counts / counts.sum(), width=width, color=colour(number), alpha=0.85,
-               label=f"{name}: simulated studies")
+    count, right = len(result.runs), 0.0
+    levels_of = [trm_levels(run.values["trm"], run.scenario.cohort.size) for run in result.runs]
+    step = min(width for _, _, width, _ in levels_of) / count
+    for number, (name, run, (levels, shares, _, what)) in enumerate(zip(result.names, result.runs, levels_of)):
+        x = levels + (number - (count - 1) / 2) * step
+        ax.vlines(x, 0, shares, color=colour(number), lw=2.5)
+        ax.plot(x, shares, "o", color=colour(number), ms=5, label=f"{name}: simulated studies ({what})")
         target = run.scenario.targets.get("trm")
         if target is not None:
-            ax.axvline(target, color=colour(number), ls="--", lw=2, label=f"{name}: published {target:.3f}")
+            ax.axvline(target, color=colour(number), ls="--", lw=2, label=f"{name}: published {target:.1%}")
         right = max(right, levels.max(initial=0), target or 0)
-    ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
-           ylabel="Share of simulated studies", xlim=(-3 * width, right + 3 * width * count))
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
+           ylabel="Share of simulated studies", xlim=(-2 * step * count, right + 2 * step * count), ylim=(0, None))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(_title(result, "Treatment-related mortality a study would report"), fontsize=9.5)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
