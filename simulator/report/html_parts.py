@@ -36,9 +36,11 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
              "line is the simulated mean, a solid red (or dashed coloured) line the published figure."),
     (r"outcomes", "Key outcomes per scenario: the dot is the mean over simulated studies, the line spans 95% of "
                   "studies, and an open diamond (in the scenario's colour) is the published value."),
-    (r"occupancy_(.+)", "Units of {0} in use over the study: the line is the mean over simulated studies (3-month "
-                        "moving average), the band holds 95% of studies; the red dashed line is the capacity and "
-                        "the dotted vertical line the end of accrual. A band reaching the capacity means queues."),
+    (r"occupancy_(.+)", "Units of {0} in use at each weekly snapshot, unsmoothed. Above: the mean over simulated "
+                        "studies and the band holding 95% of them; the red dashed line is the capacity and the "
+                        "dotted vertical line the end of accrual. Below: the share of studies in which every unit "
+                        "is taken at that moment, when the next patient would wait; its average over accrual is in "
+                        "the legend."),
     (r"waits_(.+)", "How long patients waited for {0}, all simulated studies pooled: each bar is the share of "
                     "patients who obtained one after that wait (a part day counts as a day)."),
     (r"sweep_(.+)", "{0} against the first swept parameter, one line per value of the others: the line is the mean "

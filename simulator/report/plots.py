@@ -49,7 +49,6 @@ CURVE_TITLES = {
 LINE_COLOUR = "#1f5f9e"
 MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (as calibrate refuses)
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
-QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
 WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
 MAX_WAIT_BARS = 12
 # Margins (left, right, bottom, top, as shares of the figure) of figures whose text does not vary in size:
@@ -188,33 +187,39 @@ def trm_distribution(result: PlottedRun) -> Figure:
 
 
 def occupancy_band(result: PlottedRun, resource: str) -> Figure:
-    """Units in use over time, as 3-month (13-week) moving averages, centred: their mean over studies and the
-    range of 95% of studies. Both on the one time scale, since weekly snapshots of single studies jump
-    between whole numbers of units."""
+    """What a bed planner needs, unsmoothed, at each weekly snapshot: above, the units in use (mean over studies,
+    and the range of 95% of studies, in whole units); below, the share of studies in
+    which every unit is taken, the time the next patient would have to wait, with its average over accrual."""
     capacity = result.scenario.resources[resource].capacity
     weekly = result.occupancy[resource].astype(float)
-    window = min(QUARTER_WEEKS, weekly.shape[1])
-    running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
-    smoothed = (running[:, window:] - running[:, :-window]) / window
-    lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
     years = result.occupancy_grid_days / DAYS_PER_YEAR
-    centres = (years[window - 1 :] + years[: len(years) - window + 1]) / 2  # middle of each window
-    figure = Figure(figsize=(8, 5.6))
-    ax = figure.add_subplot()
-    ax.fill_between(centres, lower, upper, color=LINE_COLOUR, alpha=0.2,
-                    label=f"95% of {band_studies(result, weekly)} (3-month moving average, centred)")
-    ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
-            label=f"Mean over {band_studies(result, weekly)} (3-month moving average, centred)")
-    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5,  # type: ignore[arg-type]  # drawn for limited ones
-               label=f"Capacity: {capacity}")
-    ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
+    lower, upper = np.percentile(weekly, [2.5, 97.5], axis=0)
+    full = (weekly >= capacity).mean(axis=0)  # type: ignore[operator]  # drawn for limited resources only
+    accrual = result.scenario.cohort.accrual_years
+    during = years <= accrual
+    figure = Figure(figsize=(8, 7.5))
+    ax, share = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    studies = band_studies(result, weekly)
+    ax.fill_between(years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
+                    label=f"95% of {studies} (2.5-97.5 percentiles)")
+    ax.plot(years, weekly.mean(axis=0), color=LINE_COLOUR, lw=2, label=f"Mean over {studies}")
+    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")  # type: ignore[arg-type]
     name = _readable(resource)
-    ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",
-           xlim=(0, years[-1]), ylim=(0, capacity * 1.25))  # type: ignore[operator]
+    for axes in (ax, share):
+        axes.axvline(accrual, color="grey", ls=":", label="End of referrals / accrual")
+        axes.grid(alpha=0.3)
+    ax.set(ylabel=f"{name.capitalize()}s in use (weekly snapshot)", xlim=(0, years[-1]),
+           ylim=(0, capacity * 1.25))  # type: ignore[operator]
+    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    average = float(full[during].mean()) if during.any() else float(full.mean())
+    share.step(years, full, where="post", color=REFERENCE_COLOUR, lw=1.5,
+               label=f"Every {name} taken (during accrual, on average {average:.1%} of the time)")
+    share.set(xlabel="Years since accrual opened", ylabel="Share of studies\nwith every unit taken",
+              ylim=(0, max(0.05, float(full.max()) * 1.15)))
+    share.yaxis.set_major_formatter(PercentFormatter(1.0))
+    share.legend(fontsize=8, loc="upper right")
     ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
                  f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
 
