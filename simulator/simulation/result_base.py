@@ -58,13 +58,14 @@ class Result:
         return {name: draw() for name, draw in self.figure_files().items()}
 
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv") -> None:
+             table_format: str = "csv", figure_format: str = "png") -> None:
         """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
         and figures into an existing folder (the command line writes into a run folder moved into place only
         when complete; `processes` > 1 draws the figures and formats big tables in that many processes, forked,
         report.forked).
         `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: many
-        times faster than CSV for millions of rows); the summaries stay CSV."""
+        times faster than CSV for millions of rows); the summaries stay CSV. `figure_format` "svg" or "pdf" also
+        writes each figure in that format (the PNG stays, for report.html); figure_data/ holds their data."""
         folder = Path(folder)
         figures = self.figure_files()
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds),
@@ -77,7 +78,7 @@ class Result:
                 write_csv(table, folder / name, processes)
         for name, write in self.other_files().items():
             write(folder / name)
-        drawing.draw(figures, folder, processes)
+        drawing.draw(figures, folder, processes, figure_format)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.text().splitlines()[0]}>"

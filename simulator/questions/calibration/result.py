@@ -249,7 +249,7 @@ class CalibrationResult(Result):
         return {"fit.png": self.plot}
 
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv") -> None:
+             table_format: str = "csv", figure_format: str = "png") -> None:
         """The result's files and calibrated.toml, whose header records the command line."""
-        super().save(folder, command, processes, table_format)
+        super().save(folder, command, processes, table_format, figure_format)
         (Path(folder) / "calibrated.toml").write_text(self.calibrated_scenario_text(command), encoding="utf-8")

@@ -71,7 +71,7 @@ def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
     bands = [study_band(run.curves[curve]) for run in result.runs]
     longest = max(result.runs, key=lambda r: len(r.grid_years)).grid_years
     fewest = np.full(len(longest), 1.0)
-    for (_, _, _, evaluable), run in zip(bands, result.runs):
+    for _, _, _, evaluable in bands:
         fewest[: len(evaluable)] = np.minimum(fewest[: len(evaluable)], evaluable)
     shade_partial(ax, longest, fewest)
     for number, (name, run, (lower, mean, upper, evaluable)) in enumerate(zip(result.names, result.runs, bands)):
