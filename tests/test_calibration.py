@@ -150,7 +150,8 @@ def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, mo
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("calibrate-one_stage-")
     assert {p.name for p in folder.iterdir()} == {"calibrated.toml", "report.html", "trace.csv", "fit.csv", "summary.csv",
-                                                  "fit.png", "manifest.json"}
+                                                  "parameters.csv", "summary.txt", "figure_data", "fit.png",
+                                                  "manifest.json"}
     text = (folder / "calibrated.toml").read_text()
     assert "#   hsct-sim calibrate one.toml --target trm=0.1 --quiet --free" in text and "# five days" in text and "calibrated (see the header)" in text
     calibrated = load_scenario(folder / "calibrated.toml")

@@ -104,8 +104,8 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
     assert f"{names[0]}: published 2.0%" in legend and f"{names[1]}: published 13.2%" in legend
     assert trm.get_xlabel().startswith("Treatment-related mortality reported by the study")
     published = {line.get_label(): line for line in trm.get_lines()}
-    assert published[f"{names[1]}: published 0.132"].get_xdata()[0] == pytest.approx(0.132)
-    assert published[f"{names[1]}: published 0.132"].get_color() == colour(1)
+    assert published[f"{names[1]}: published 13.2%"].get_xdata()[0] == pytest.approx(0.132)
+    assert published[f"{names[1]}: published 13.2%"].get_color() == colour(1)
     forest = result.plot_outcomes().axes[0]
     assert [t.get_text() for t in forest.get_yticklabels()] == [
         "5-year OS", "5-year DFS", "5-year relapse (cum. incidence)", "TRM", "Deaths by the cut-off",

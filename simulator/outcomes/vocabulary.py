@@ -48,10 +48,19 @@ def subtitle(replications: int, cohorts: Sequence[Cohort], per: str = "", note: 
         return texts[0] if len(set(texts)) == 1 else f"{texts[0]} to {texts[-1]} (as swept)"
 
     who, when = swept_range([c.label for c in cohorts]), swept_range([timeline(c) for c in cohorts])
-    line = f"{studies} of {who}, {when}"
-    if len(line) > SUBTITLE_WIDTH:
-        line = f"{studies} of {who},\n{when}"
-    return line + (f",\n{note}" if note else "")
+    return packed([f"{studies} of {who}", when, *([note] if note else [])])
+
+
+def packed(parts: list[str], width: int = SUBTITLE_WIDTH) -> str:
+    """Parts joined by ", " on as few lines of at most `width` characters as they fit, never breaking a part."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += f", {part}"
+        else:
+            lines[-1] += ","
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def colour(index: int) -> str:

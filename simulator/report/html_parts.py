@@ -15,8 +15,9 @@ from simulator.scenario.catalogue import Outcome, description
 
 PRINTED = "summary.txt"  # the table the terminal printed, word for word (Result.save writes it)
 BAND = "the shaded band holds 95% of simulated studies (2.5-97.5 percentiles)"
-GREY = (" A grey area, if any, is where fewer than 95% of studies still follow a patient: there the curve is over "
-        "the studies that do, and it is not drawn where fewer than half do.")
+GREY = (" A line turns dashed where not every study still follows a patient: from there it is over the studies "
+        "that do. A grey area, if any, is where fewer than 95% of them do; curves are not drawn where fewer than "
+        "half do.")
 CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
     (r"km_os_itt", f"Overall survival from enrolment, by intention to treat (every enrolled patient, transplanted "
                    f"or not). The line is the mean over simulated studies, {BAND}." + GREY),

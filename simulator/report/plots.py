@@ -82,9 +82,10 @@ def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def mean_curve(ax: Axes, years: np.ndarray, mean: np.ndarray, evaluable: np.ndarray, colour: str, label: str) -> None:
-    """The mean curve as steps: solid where at least MIN_EVALUABLE_MARKED of studies follow a patient, dashed
-    after (there it is over the studies that still do, which may not be monotone as studies drop out)."""
-    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    """The mean curve as steps: solid where every study follows a patient (a mean of Kaplan-Meier curves, so
+    monotone as each is), dashed after (a mean over the studies that still do, which may move either way as
+    studies drop out)."""
+    partial = np.flatnonzero(evaluable < 1)
     cut = partial[0] if partial.size else len(years)
     ax.step(years[: cut + 1], mean[: cut + 1], where="post", color=colour, lw=2, label=label)
     if cut < len(years):
@@ -99,7 +100,7 @@ def shade_partial(ax: Axes, years: np.ndarray, evaluable: np.ndarray) -> None:
         start = years[partial[0]]
         ax.axvspan(start, years[-1], color="0.85", zorder=0,
                    label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
-                         f"curves over those that do (dashed); not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
+                         f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
 
 
 def time_axis(curve: str) -> str:
