@@ -4,6 +4,7 @@ and the calibrate run folder (calibrated.toml, trace.csv, fit.csv, summary.csv, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from textwrap import fill
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -173,7 +174,8 @@ class CalibrationResult(Result):
         mean = ax.errorbar(fit["achieved"], y, xerr=2 * fit["mc_se"], fmt="o", color=LINE_COLOUR, capsize=4,
                            label="Simulated mean ± 2 MC SE")
         (target,) = ax.plot(fit["target"], y, "D", color=REFERENCE_COLOUR, ms=12, mfc="none", mew=2, label="Target")
-        ax.set_yticks(y, [f"{s.catalogue[o].description}{'' if r else chr(10) + '(NOT REACHED)'}"
+        # descriptions wrapped to a few words a line: one long label must not push the others out of the figure
+        ax.set_yticks(y, [fill(s.catalogue[o].description, 28) + ("" if r else "\n(NOT REACHED)")
                           for o, r in zip(fit["outcome"], fit["reached"])], fontsize=8)
         ax.set(xlim=(-0.02, 1.02), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")
         ax.set_title("Outcomes at the fitted parameters against the targets", fontsize=10)
