@@ -4,10 +4,10 @@ and the calibrate run folder (calibrated.toml, trace.csv, fit.csv, summary.csv, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from textwrap import fill
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from textwrap import fill
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
