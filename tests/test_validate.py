@@ -83,7 +83,7 @@ def test_validate_checks_a_scenario_against_its_published_figure(in_tmp_cwd, cap
     assert "One stage" in printed and ("1 of 1 checks passed." if code == 0 else "1 FAILED") in printed
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("validate-one_stage-")
-    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json", "report.html"}
+    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json", "report.html", "summary.txt", "figure_data"}
     row = pd.read_csv(folder / "validation.csv").iloc[0]
     assert row["part"] == "scenario" and row["quantity"] == "trm" and row["expected"] == published
     assert row["in_range"] == (published <= 0.18) and row["within_tolerance"] == (published == 0.1)

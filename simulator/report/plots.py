@@ -87,9 +87,9 @@ def mean_curve(ax: Axes, years: np.ndarray, mean: np.ndarray, evaluable: np.ndar
     studies drop out)."""
     partial = np.flatnonzero(evaluable < 1)
     cut = partial[0] if partial.size else len(years)
-    ax.step(years[: cut + 1], mean[: cut + 1], where="post", color=colour, lw=2, label=label)
+    ax.step(years[:cut], mean[:cut], where="post", color=colour, lw=2, label=label)
     if cut < len(years):
-        ax.step(years[cut:], mean[cut:], where="post", color=colour, lw=1.5, ls="--")
+        ax.step(years[max(cut - 1, 0):], mean[max(cut - 1, 0):], where="post", color=colour, lw=1.5, ls="--")
 
 
 def shade_partial(ax: Axes, years: np.ndarray, evaluable: np.ndarray) -> None:
