@@ -82,6 +82,9 @@ def test_every_report_shows_what_the_terminal_printed(outputs: tuple[Path, dict[
     for name, terminal in printed.items():
         browser.get((folders / name / "report.html").as_uri())
         assert browser.execute_script("return document.documentElement.scrollWidth") <= WIDTH, name
+        wraps = browser.execute_script("return Array.from(document.querySelectorAll('th')).map(h => "
+                                       "getComputedStyle(h).overflowWrap + ' ' + getComputedStyle(h).wordBreak)")
+        assert set(wraps) == {"normal normal"}, name  # a header wraps between words, never inside one
         rows = browser.execute_script("return Array.from(document.querySelectorAll('table')).map(t => t.rows.length)")
         assert rows and min(rows) >= 2, (name, rows)  # a header and at least one row
         captions = browser.execute_script(

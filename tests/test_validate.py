@@ -107,7 +107,8 @@ def test_validation_figure_says_what_it_shows(tmp_path):
     (axes,) = figure.axes
     assert "7 of 8 checks passed" in figure._suptitle.get_text()
     assert "simulated studies x patients per study" in figure._suptitle.get_text()
-    assert axes.get_title() == "Closed-form cases: simulated against exact values"
+    assert axes.get_title() == ("Closed-form cases: simulated against exact values\n"
+                                "dots: z of each quantity; shaded: the pass band |z| <= 4")
     assert axes.get_xlabel() == "z = (simulated - exact) / Monte Carlo standard error"
     assert [t.get_text() for t in axes.get_legend().get_texts()] == ["Pass band |z| <= 4", "Passed", "Failed"]
     assert axes.get_yticklabels()[0].get_text() == "Exponential survival: os_1y (400 x 100)"
