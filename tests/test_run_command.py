@@ -75,7 +75,8 @@ def test_figures_say_what_they_show():
     assert os_axes.get_xlabel() == "Years since reinfusion"
     legend = [t.get_text() for t in os_axes.get_legend().get_texts()]
     assert legend[-3:] == ["95% of simulated studies (2.5-97.5 percentiles)",
-                           "Mean of the studies' Kaplan-Meier curves (the table's estimate at 1, 3 and 5 y)",
+                           "Mean of the studies' Kaplan-Meier curves (the table's estimate at 1, 3 and 5 y);\n"
+                           "dashed from where not every study still follows a patient",
                            "Published: Burt 2006 (Northwestern)"]
     (marker,) = [line for line in os_axes.get_lines() if line.get_marker() == "D"]
     assert marker.get_xydata().tolist() == [[5.0, 0.84]]

@@ -127,7 +127,8 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
                     label=f"95% of {band_studies(result, result.curves[curve])} (2.5-97.5 percentiles)")
     mean_curve(ax, result.grid_years, mean, evaluable, LINE_COLOUR,
-               f"Mean of the studies' Kaplan-Meier curves (the table's estimate at {_landmarks(result, curve)})")
+               f"Mean of the studies' Kaplan-Meier curves (the table's estimate at {_landmarks(result, curve)});\n"
+               "dashed from where not every study still follows a patient")
     points = published_points(result, curve)
     if points:
         x, y = zip(*points)

@@ -83,6 +83,7 @@ def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
         if points:
             x, y = zip(*points)
             ax.plot(x, y, "D", color=line_colour, mec="black", ms=8, label=f"{name}: published")
+    ax.plot([], [], color="grey", ls="--", lw=1.5, label="Dashed: not every study still follows a patient")
     horizon = max(r.grid_years[-1] for r in result.runs)
     ax.set(xlim=(0, horizon), ylim=(0, 1.02), xlabel=time_axis(curve), ylabel=ylabel)
     ax.set_title(_title(result, title), fontsize=9.5)

@@ -104,7 +104,7 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
         shift = (number - (len(series) - 1) / 2) * 0.06 * (np.ptp(x) / max(len(x) - 1, 1)) if discrete else 0.0
         if not np.isnan(lower[rows]).all() and discrete:
             ax.vlines(x + shift, lower[rows], upper[rows], color=line_colour, alpha=0.3, lw=9,
-                      label=None if others else BAND_LABEL)
+                      label="_nolegend_" if others else BAND_LABEL)
         elif not np.isnan(lower[rows]).all():
             ax.fill_between(x, lower[rows], upper[rows], color=line_colour, alpha=0.12 if others else 0.2,
                             label=None if others else BAND_LABEL)
