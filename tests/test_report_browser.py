@@ -101,6 +101,20 @@ def test_every_report_shows_what_the_terminal_printed(outputs: tuple[Path, dict[
         assert not missing, (name, missing[:10])
 
 
+def test_a_priced_comparison_shows_its_cost_effectiveness_in_tables(outputs: tuple[Path, dict[str, str]]) -> None:
+    """burt2006 against standard care with --uncertainty: the results table was empty (header only), with no
+    ICER, INMB, probability cost-effective or EVPI."""
+    folders, printed = outputs
+    (name,) = [n for n, text in printed.items() if n.startswith("compare-") and "Probabilistic" in text]
+    page = (folders / name / "report.html").read_text(encoding="utf-8")
+    tables = page.split("<h2>Tables</h2>")[1].split("<h2>Figures</h2>")[0]  # the tables, not the printed text
+    assert "Overall survival at 5 y after enrolment (os_5y_itt)" in tables and "ICER (EUR per QALY)" in tables
+    assert "INMB ± MC SE" in tables and re.search("B (not )?cost-effective", tables) and "2011 prices" in tables
+    assert "probability cost-effective" in page and "EVPI" in page
+    for figure in ("ce_plane.png", "ceac.png", "evpi.png", "costs_breakdown.png"):
+        assert f"<strong>{figure}.</strong> " in page
+
+
 def test_index_names_every_run_with_its_settings(outputs: tuple[Path, dict[str, str]], browser) -> None:
     folders, printed = outputs
     index = folders / "index.html"
