@@ -207,7 +207,8 @@ def test_fit_figure_says_what_it_compares():
     assert "50 simulated studies of 100 patients per evaluation" in figure._suptitle.get_text()
     fit_axes, search_axes = figure.axes
     assert fit_axes.get_xlabel() == "Proportion of patients (outcome reported by a study)"
-    labels = [t.get_text() for t in fit_axes.get_yticklabels()]
+    labels = [" ".join(t.get_text().split()) for t in fit_axes.get_yticklabels()]  # wrapped onto lines
+    assert all(len(line) <= 28 for t in fit_axes.get_yticklabels() for line in t.get_text().split("\n"))
     assert labels[0].startswith("Treatment-related mortality (trm)")  # targets top to bottom, in given order
     assert labels[1].startswith("Overall survival at 1 y after reinfusion (os_1y)")
     legend = [t.get_text() for t in fit_axes.get_legend().get_texts()]
