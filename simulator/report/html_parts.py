@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.outcomes.vocabulary import share_words
 from simulator.scenario.catalogue import Outcome, description
 
 PRINTED = "summary.txt"  # the table the terminal printed, word for word (Result.save writes it)
@@ -92,7 +93,7 @@ def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: d
     """A summary (outcome, estimate, mc_se, lower, upper[, evaluable]) as an HTML table with published values,
     outcomes described from the scenario's `catalogue`, as the terminal shows it; also the notebook view of a
     result (`_repr_html_`)."""
-    partial = "evaluable" in summary and bool((summary["evaluable"] < 1).any())
+    partial = "evaluable" in summary  # always shown, so that the table keeps its shape from run to run
     head = ["outcome", "estimate ± MC SE", "95% of studies", "published", *(["evaluable"] if partial else [])]
     rows = []
     for row in summary.to_dict("records"):
@@ -100,7 +101,7 @@ def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: d
         money = is_money(row["outcome"], catalogue)
         cells = [description(row["outcome"], catalogue), estimate_cell(row["estimate"], row["mc_se"], money=money),
                  interval_cell(row["lower"], row["upper"], money=money), "" if target is None else f"{target:.3f}"]
-        rows.append(cells + ([f"{row['evaluable']:.0%}"] if partial else []))
+        rows.append(cells + ([share_words(row["evaluable"]) if pd.notna(row["evaluable"]) else ""] if partial else []))
     return html_table(head, rows, caption)
 
 
