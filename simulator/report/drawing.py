@@ -19,7 +19,6 @@ DPI = 120
 # matplotlib's warning that a font has no glyph for a control character in a title (a scenario name with a tab or a
 # terminal escape): nothing is missing from the figure, and the warning itself would print the raw character
 CONTROL_GLYPH = r"Glyph \d+ \(([\x00-\x1f\x7f-\x9f]|\\x[89][0-9a-f])\) missing from"  # C1 shown as \x9b
-FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1, figure_format: str = "png") -> None:
