@@ -150,7 +150,8 @@ def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, mo
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("calibrate-one_stage-")
     assert {p.name for p in folder.iterdir()} == {"calibrated.toml", "report.html", "trace.csv", "fit.csv", "summary.csv",
-                                                  "fit.png", "manifest.json"}
+                                                  "parameters.csv", "summary.txt", "figure_data", "fit.png",
+                                                  "manifest.json"}
     text = (folder / "calibrated.toml").read_text()
     assert "#   hsct-sim calibrate one.toml --target trm=0.1 --quiet --free" in text and "# five days" in text and "calibrated (see the header)" in text
     calibrated = load_scenario(folder / "calibrated.toml")
@@ -206,7 +207,8 @@ def test_fit_figure_says_what_it_compares():
     assert "50 simulated studies of 100 patients per evaluation" in figure._suptitle.get_text()
     fit_axes, search_axes = figure.axes
     assert fit_axes.get_xlabel() == "Proportion of patients (outcome reported by a study)"
-    labels = [t.get_text() for t in fit_axes.get_yticklabels()]
+    labels = [" ".join(t.get_text().split()) for t in fit_axes.get_yticklabels()]  # wrapped onto lines
+    assert all(len(line) <= 28 for t in fit_axes.get_yticklabels() for line in t.get_text().split("\n"))
     assert labels[0].startswith("Treatment-related mortality (trm)")  # targets top to bottom, in given order
     assert labels[1].startswith("Overall survival at 1 y after reinfusion (os_1y)")
     legend = [t.get_text() for t in fit_axes.get_legend().get_texts()]

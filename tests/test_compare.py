@@ -63,7 +63,7 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("compare-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
     assert {p.name for p in folder.iterdir()} == {
-        "manifest.json", "report.html", "compare.csv", "differences.csv", "replications.csv",
+        "manifest.json", "report.html", "summary.txt", "figure_data", "compare.csv", "differences.csv", "replications.csv",
         "km_os_itt.png", "km_efs_itt.png", "km_os.png", "km_dfs.png", "relapse_cif.png", "trm.png", "outcomes.png"}
     assert (folder / "compare.csv").read_text().splitlines()[0] == "scenario,outcome,estimate,mc_se,lower,upper,evaluable"
     table = pd.read_csv(folder / "compare.csv")
@@ -95,17 +95,17 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
         assert ax.get_xlabel() == "Years since reinfusion" and ax.get_ylabel() == ylabel
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         for number, name in enumerate(names):
-            assert f"{name}: 95% of simulated studies" in legend and f"{name}: median simulated study" in legend
-            (median,) = [line for line in ax.get_lines() if line.get_label() == f"{name}: median simulated study"]
-            assert median.get_color() == colour(number)
+            assert f"{name}: 95% of simulated studies" in legend and f"{name}: mean over simulated studies" in legend
+            (mean,) = [line for line in ax.get_lines() if line.get_label() == f"{name}: mean over simulated studies"]
+            assert mean.get_color() == colour(number)
         assert ("Burt 2006 (Northwestern): published" in legend) == (curve in ("os", "dfs"))
     trm = result.plot_trm().axes[0]
     legend = [t.get_text() for t in trm.get_legend().get_texts()]
-    assert f"{names[0]}: published 0.020" in legend and f"{names[1]}: published 0.132" in legend
+    assert f"{names[0]}: published 2.0%" in legend and f"{names[1]}: published 13.2%" in legend
     assert trm.get_xlabel().startswith("Treatment-related mortality reported by the study")
     published = {line.get_label(): line for line in trm.get_lines()}
-    assert published[f"{names[1]}: published 0.132"].get_xdata()[0] == pytest.approx(0.132)
-    assert published[f"{names[1]}: published 0.132"].get_color() == colour(1)
+    assert published[f"{names[1]}: published 13.2%"].get_xdata()[0] == pytest.approx(0.132)
+    assert published[f"{names[1]}: published 13.2%"].get_color() == colour(1)
     forest = result.plot_outcomes().axes[0]
     assert [t.get_text() for t in forest.get_yticklabels()] == [
         "5-year OS", "5-year DFS", "5-year relapse (cum. incidence)", "TRM", "Deaths by the cut-off",

@@ -117,7 +117,8 @@ class _Named(BaseException):  # not an Exception, which main() reports as an int
 
 
 def _folder_prefix(monkeypatch, name: str) -> str:
-    def run_folder(output, command: str, scenario_name: str, command_line=(), table_format="csv", processes=1):
+    def run_folder(output, command: str, scenario_name: str, command_line=(), table_format="csv", processes=1,
+                   figure_format="png"):
         raise _Named(command)
 
     monkeypatch.setattr(runfolder, "run_folder", run_folder)  # the commands import it when they run

@@ -55,8 +55,11 @@ def test_drawing_half_in_a_second_process_writes_the_same_files(result, tmp_path
     here.mkdir(), there.mkdir()
     drawing.draw(result.figure_files(), here, processes=1)
     drawing.draw(result.figure_files(), there, processes=2)
-    names = sorted(path.name for path in here.iterdir())
-    assert names == sorted(result.figure_files()) == sorted(path.name for path in there.iterdir())
+    names = sorted(path.name for path in here.glob("*.png"))
+    assert names == sorted(result.figure_files()) == sorted(path.name for path in there.glob("*.png"))
+    data = sorted(path.name for path in (here / "figure_data").iterdir())
+    assert data == [name.replace(".png", ".csv") for name in names]
+    names += [f"figure_data/{name}" for name in data]
     assert all((here / name).read_bytes() == (there / name).read_bytes() for name in names)
 
 

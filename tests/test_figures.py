@@ -45,13 +45,14 @@ def test_every_figure_dates_the_data_cut_off_from_when_accrual_opened(burt, cent
 
 
 def test_trm_bars_sit_on_the_values_a_study_can_report_and_both_reference_lines_show(burt, centre):
-    """A study of 50 reports k/50; open referrals vary the denominator, so bars are whole percentages. The
-    simulated mean and the published value are often equal: both must stay visible and named."""
+    """A study of 50 reports k/50; open referrals vary the denominator, so bars are ranges of 2.5 points (whole
+    percents would saw-tooth). Both axes in percent. The simulated mean and the published value are often
+    equal: both must stay visible and named."""
     ax = burt.plot_trm().axes[0]
     centres = sorted(bar.get_x() + bar.get_width() / 2 for bar in ax.patches)
     deaths = [round(c * 50) for c in centres]
     assert centres == pytest.approx([k / 50 for k in deaths]) and deaths[0] == 0
-    assert ax.xaxis.get_major_formatter()(0.04, 0) == "4%"
+    assert ax.xaxis.get_major_formatter()(0.04, 0) == "4%" and ax.yaxis.get_major_formatter()(0.3, 0) == "30%"
     assert "% of enrolled" in ax.get_xlabel()
     mean, published = ax.get_lines()
     assert mean.get_label().startswith("Simulated mean") and published.get_label().startswith("Published: 2.0%")
@@ -61,7 +62,10 @@ def test_trm_bars_sit_on_the_values_a_study_can_report_and_both_reference_lines_
     assert labels[:2] == [mean.get_label(), published.get_label()]
     open_ax = centre.plot_trm().axes[0]
     centres = sorted(bar.get_x() + bar.get_width() / 2 for bar in open_ax.patches)
-    assert centres[0] == pytest.approx(0) and centres == pytest.approx([round(c, 2) for c in centres])
+    assert centres == pytest.approx([0.0125 + 0.025 * k for k in range(len(centres))])
+    trm = centre.values["trm"]
+    heights = [bar.get_height() for bar in sorted(open_ax.patches, key=lambda bar: bar.get_x())]
+    assert heights[0] == pytest.approx(np.mean(trm < 0.025)) and sum(heights) == pytest.approx(1)
 
 
 def below_the_axes(figure) -> bool:
@@ -71,16 +75,55 @@ def below_the_axes(figure) -> bool:
     return ax.get_legend().get_window_extent().y1 < ax.get_window_extent().y0
 
 
-def test_occupancy_line_and_band_share_one_time_resolution_with_the_legend_below(centre):
+def test_occupancy_shows_the_full_periods_a_moving_average_hid(centre):
+    """Unsmoothed weekly snapshots, and below the share of studies with every bed taken at each snapshot: what
+    a bed planner needs. Before, a 3-month moving average peaked near 1.4 of 2 beds while 11% of patients
+    waited."""
     figure = centre.plot_occupancy("isolation_bed")
-    ax = figure.axes[0]
-    (band,) = ax.collections
+    ax, share = figure.axes
+    weekly = centre.occupancy["isolation_bed"]
+    years = centre.occupancy_grid_days / 365.25
     (mean,) = [line for line in ax.get_lines() if line.get_label().startswith("Mean")]
-    band_x = band.get_paths()[0].vertices[:, 0]
-    assert np.min(band_x) == pytest.approx(mean.get_xdata()[0]) and np.max(band_x) == pytest.approx(mean.get_xdata()[-1])
-    assert len(mean.get_xdata()) == len(centre.occupancy_grid_days) - 12  # one point per full 13-week window
-    assert "3-month" in mean.get_label() and "3-month" in band.get_label()
-    assert below_the_axes(figure)
+    assert mean.get_xdata() == pytest.approx(years) and mean.get_ydata() == pytest.approx(weekly.mean(axis=0))
+    (band,) = ax.collections
+    assert band.get_paths()[0].vertices[:, 1].max() == 2  # the band reaches the capacity: the full periods show
+    (full,) = [line for line in share.get_lines() if line.get_label().startswith("Every isolation bed taken")]
+    assert full.get_ydata() == pytest.approx((weekly >= 2).mean(axis=0))
+    during = (weekly[:, years <= 5] >= 2).mean()
+    assert f"on average {during:.1%} of the time" in full.get_label() and during > 0.05
+
+
+def test_survival_line_is_the_mean_the_table_reports_and_never_rises(burt):
+    """The line was a pointwise median of the studies' curves: not a Kaplan-Meier curve, free to rise, and not
+    the mean the table beside it reports."""
+    estimates = burt.summary.set_index("outcome").estimate
+    for curve in ("os", "dfs"):
+        ax = burt.plot_survival(curve).axes[0]
+        (line,) = [line for line in ax.get_lines() if line.get_label().startswith("Mean of the studies")]
+        x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+        for years in (1, 3):  # every study follows a patient there, so the solid line reaches it
+            at = np.flatnonzero(np.isclose(x, years))[0]
+            assert y[at] == pytest.approx(estimates[f"{curve}_{years}y"], abs=1e-6)
+        assert np.all(np.diff(y[np.isfinite(y)]) <= 1e-12)
+
+
+def test_compare_curves_shade_where_studies_stop_following_patients():
+    compared = compare([load_scenario(BURT), load_scenario(SCENARIOS / "ebmt2004.toml")], replications=20)
+    for curve in ("os", "relapse"):
+        ax = compared.plot_survival(curve).axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any(label.startswith("Under 95% of studies still follow a patient") for label in labels), curve
+
+
+def test_cost_parts_do_not_wear_the_scenario_colours():
+    from matplotlib.colors import to_hex
+
+    from simulator.outcomes.vocabulary import SCENARIO_COLOURS
+
+    compared = compare([load_scenario(BURT), load_scenario(SCENARIOS / "standard_care.toml")], replications=10)
+    ax = compared.figures()["costs_breakdown.png"].axes[0]
+    colours = {to_hex(bar.get_facecolor()) for bar in ax.patches}
+    assert len(colours) >= 4 and not colours & set(SCENARIO_COLOURS)
 
 
 def test_pooled_waits_are_counted_by_whole_days_in_bins_fixed_in_advance():
@@ -134,3 +177,26 @@ def test_series_that_coincide_stay_distinguishable_and_are_said_to_coincide():
 
 def test_one_parameter_sweep_legend_is_below_the_data():
     assert below_the_axes(sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=10).plot_outcome("trm"))
+
+
+def test_every_figure_comes_with_its_data_and_in_the_format_asked(tmp_path):
+    """--figure-format svg writes each figure as SVG beside its PNG (report.html embeds the PNG), and
+    figure_data/<figure>.csv holds what it draws: the survival line there is the table's estimate."""
+    import pandas as pd
+
+    from simulator.cli import main
+
+    folder = tmp_path / "run"
+    assert main(["run", str(BURT), "--replications", "10", "--workers", "1", "--quiet", "--figure-format", "svg",
+                 "--output", str(folder)]) == 0
+    figures = sorted(p.stem for p in folder.glob("*.png"))
+    assert figures == sorted(p.stem for p in folder.glob("*.svg")) == sorted(
+        p.stem for p in (folder / "figure_data").glob("*.csv"))
+    assert (folder / "km_os.svg").read_text().lstrip().startswith("<?xml")
+    data = pd.read_csv(folder / "figure_data" / "km_os.csv")
+    assert set(data.kind) >= {"line", "band outline"}
+    mean = data[data.series.str.startswith("Mean of the studies", na=False) & (data.kind == "line")]
+    at_one_year = mean.loc[np.isclose(mean.x, 1.0), "y"].iloc[0]
+    assert at_one_year == pytest.approx(pd.read_csv(folder / "summary.csv").set_index("outcome").estimate["os_1y"])
+    bars = pd.read_csv(folder / "figure_data" / "trm.csv").query("kind == 'bar'")
+    assert bars.y.sum() == pytest.approx(1)

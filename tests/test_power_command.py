@@ -23,7 +23,7 @@ def test_power_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     assert "truly better: A: Burt 2006 (Northwestern)" in out and "80% power:" in out and "90% power:" in out
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("power-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
-    assert {p.name for p in folder.iterdir()} == {"manifest.json", "report.html", "power.csv", "sample_size.csv",
+    assert {p.name for p in folder.iterdir()} == {"manifest.json", "report.html", "summary.txt", "figure_data", "power.csv", "sample_size.csv",
                                                  "replications.csv", "power.png", "hazard_ratio.png"}
     power = pd.read_csv(folder / "power.csv")
     assert power["patients_per_arm"].tolist() == [10, 20] and (power["studies"] == 40).all()

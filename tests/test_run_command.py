@@ -24,7 +24,8 @@ def test_run_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("run-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
-    assert files == {"manifest.json", "report.html", "summary.csv", "summary.json", "replications.csv", "patients.parquet",
+    assert files == {"manifest.json", "report.html", "summary.csv", "summary.json", "summary.txt", "replications.csv",
+                     "patients.parquet", "figure_data",
                      "km_os.png", "km_dfs.png", "trm.png", "occupancy_isolation_bed.png", "waits_isolation_bed.png"}
     assert (folder / "summary.csv").read_text().splitlines()[0] == "outcome,estimate,mc_se,lower,upper,evaluable"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -73,7 +74,9 @@ def test_figures_say_what_they_show():
     assert "30 simulated studies of 50 patients" in os_axes.get_title()
     assert os_axes.get_xlabel() == "Years since reinfusion"
     legend = [t.get_text() for t in os_axes.get_legend().get_texts()]
-    assert legend[-3:] == ["95% of simulated studies (2.5-97.5 percentiles)", "Median simulated study (Kaplan-Meier)",
+    assert legend[-3:] == ["95% of simulated studies (2.5-97.5 percentiles)",
+                           "Mean of the studies' Kaplan-Meier curves (the table's estimate at 1, 3 and 5 y);\n"
+                           "dashed from where not every study still follows a patient",
                            "Published: Burt 2006 (Northwestern)"]
     (marker,) = [line for line in os_axes.get_lines() if line.get_marker() == "D"]
     assert marker.get_xydata().tolist() == [[5.0, 0.84]]

@@ -121,8 +121,8 @@ def test_sweep_writes_a_run_folder_with_figures(in_tmp_cwd, capsys):
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("sweep-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
-    assert files == {"manifest.json", "report.html", "sweep.csv", "replications.csv", "sweep_probability_trm_ge_0.13.png",
-                     "explorer.json", "explorer.html", *(f"sweep_{k}.png" for k in KEYS)}
+    assert files == {"manifest.json", "report.html", "summary.txt", "figure_data", "sweep.csv", "replications.csv",
+                     "sweep_probability_trm_ge_0.13.png", "explorer.json", "explorer.html", *(f"sweep_{k}.png" for k in KEYS)}
     assert (folder / "sweep.csv").read_text().splitlines()[0] == (
         "stages.isolation.death_probability,outcome,estimate,mc_se,lower,upper,evaluable")
     table = pd.read_csv(folder / "sweep.csv")

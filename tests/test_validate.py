@@ -83,7 +83,7 @@ def test_validate_checks_a_scenario_against_its_published_figure(in_tmp_cwd, cap
     assert "One stage" in printed and ("1 of 1 checks passed." if code == 0 else "1 FAILED") in printed
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("validate-one_stage-")
-    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json", "report.html"}
+    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json", "report.html", "summary.txt", "figure_data"}
     row = pd.read_csv(folder / "validation.csv").iloc[0]
     assert row["part"] == "scenario" and row["quantity"] == "trm" and row["expected"] == published
     assert row["in_range"] == (published <= 0.18) and row["within_tolerance"] == (published == 0.1)
@@ -107,7 +107,8 @@ def test_validation_figure_says_what_it_shows(tmp_path):
     (axes,) = figure.axes
     assert "7 of 8 checks passed" in figure._suptitle.get_text()
     assert "simulated studies x patients per study" in figure._suptitle.get_text()
-    assert axes.get_title() == "Closed-form cases: simulated against exact values"
+    assert axes.get_title() == ("Closed-form cases: simulated against exact values\n"
+                                "dots: z of each quantity; shaded: the pass band |z| <= 4")
     assert axes.get_xlabel() == "z = (simulated - exact) / Monte Carlo standard error"
     assert [t.get_text() for t in axes.get_legend().get_texts()] == ["Pass band |z| <= 4", "Passed", "Failed"]
     assert axes.get_yticklabels()[0].get_text() == "Exponential survival: os_1y (400 x 100)"

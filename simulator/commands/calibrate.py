@@ -42,7 +42,8 @@ def command_calibrate(args: argparse.Namespace) -> int:
         targets = [Target(outcome, value) for outcome, value in scenario.targets.items()]
     free = [FreeParameter.parse(text) for text in args.free]
     options = run_options(args)
-    with run_folder(args.output, "calibrate", scenario.short_name, args.command_line, processes=writing_processes(args)) as folder:
+    with run_folder(args.output, "calibrate", scenario.short_name, args.command_line, processes=writing_processes(args),
+                    figure_format=args.figure_format) as folder:
         result = calibrate(source, targets, free, args.replications, args.seed, options=options)
         folder.write(result)
     print(result.text())

@@ -102,6 +102,9 @@ def add_run_options(parser: argparse.ArgumentParser, several: str = "") -> None:
     parser.add_argument("--output", type=Path, metavar="DIR",
                         help="run folder to create (default: outputs/<command>-<scenario>-<UTC time>/)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--figure-format", choices=("png", "svg", "pdf"), default="png",
+                        help="also write every figure as SVG or PDF, e.g. for a paper (PNG always: report.html shows "
+                             "it; figure_data/ holds every figure's data as CSV)")
     parser.add_argument("--workers", type=positive_int, metavar="N",
                         help=f"local processes; 1 runs in this process (default: in this process for runs under "
                              f"{IN_PROCESS_PATIENT_STAGES:,} patient-stages, i.e. studies x patients x stages, "

@@ -59,7 +59,8 @@ def command_compare(args: argparse.Namespace) -> int:
         raise UserError(f"compare: the same scenario file is given twice: {[str(p) for p in args.scenarios]}")
     name = "-".join(s.short_name for s in scenarios)[:MAX_FOLDER_NAME].rstrip("-_")
     options = run_options(args, patient_stages(scenarios, args.replications))
-    with run_folder(args.output, "compare", name, args.command_line, args.format, processes=writing_processes(args)) as folder:
+    with run_folder(args.output, "compare", name, args.command_line, args.format, processes=writing_processes(args),
+                    figure_format=args.figure_format) as folder:
         result = compare(scenarios, names, args.replications, args.seed, args.probabilities, options, wtp)
         folder.write(result)
     print(result.text())

@@ -63,7 +63,8 @@ def command_power(args: argparse.Namespace) -> int:
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))
     options = run_options(args)
     arms = f"{scenario_a.short_name}-{scenario_b.short_name}"
-    with run_folder(args.output, "power", arms, args.command_line, args.format, processes=writing_processes(args)) as folder:
+    with run_folder(args.output, "power", arms, args.command_line, args.format, processes=writing_processes(args),
+                    figure_format=args.figure_format) as folder:
         result = estimate_power(scenario_a, scenario_b, sizes, endpoint, alpha, args.replications, args.seed,
                                 labels=labels, trm_test=trm_test, options=options)
         folder.write(result)

@@ -14,6 +14,7 @@ from simulator.commands.common import (
     run_options,
     writing_processes,
 )
+from simulator.errors import UserError
 
 if TYPE_CHECKING:
     from simulator.simulation.result_base import Result
@@ -25,9 +26,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_run_options(parser)
     add_format_option(parser)
     add_probability_option(parser)
+    parser.add_argument("--outcomes", metavar="NAMES",
+                        help='rows of the printed table: "all", or outcome names separated by commas, e.g. '
+                             '"os_5y,trm,wait_isolation_bed_mean_days" (default: the key outcomes; summary.csv '
+                             "always holds every outcome)")
     parser.add_argument("--patients-log", action="store_true",
                         help="also write patients.parquet, one row per simulated patient")
     parser.set_defaults(handler=command_run)
+
+
+def chosen_outcomes(text: str | None, names: list[str]) -> tuple[str, ...] | None:
+    """--outcomes: None (the key outcomes), every outcome for "all", or the names given, each checked."""
+    if text is None:
+        return None
+    if text.strip() == "all":
+        return tuple(names)
+    chosen = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in chosen if n not in names]
+    if unknown or not chosen:
+        raise UserError(f"--outcomes: unknown outcome {', '.join(unknown) or repr(text)}; give \"all\" or names "
+                        f"from: {', '.join(names)}")
+    return chosen
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -43,20 +62,22 @@ def command_run(args: argparse.Namespace) -> int:
     from simulator.simulation.workers import patient_stages
 
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
+    shown = chosen_outcomes(args.outcomes, list(scenario.catalogue))
     options = run_options(args, patient_stages([scenario], args.replications))
-    with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format, processes=writing_processes(args)) as folder:
+    with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format, processes=writing_processes(args),
+                    figure_format=args.figure_format) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
-        result = dataclasses.replace(result, conditions=conditions)
-        shown: Result = result
+        result = dataclasses.replace(result, conditions=conditions, outcomes=shown)
+        printed: Result = result
         if scenario.simulation.parameter_uncertainty:
             from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
             # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
             point = scenario.with_values({"simulation.parameter_uncertainty": False})
             point_result = run(point, args.replications, args.seed, options=options)
-            shown = UncertaintyComparison(result, dataclasses.replace(point_result, conditions=conditions))
-        folder.write(shown)
-    print(shown.text())
+            printed = UncertaintyComparison(result, dataclasses.replace(point_result, conditions=conditions))
+        folder.write(printed)
+    print(printed.text())
     print(f"\nRun folder: {folder}")
     from simulator.outcomes.summary import warn_if_not_evaluable
 

@@ -78,7 +78,8 @@ def command_validate(args: argparse.Namespace) -> int:
     scenarios = _scenarios(args)
     name = "_".join(s.short_name for s in scenarios) if args.scenarios else "suite"
     options = run_options(args)
-    with run_folder(args.output, "validate", name, args.command_line, processes=writing_processes(args)) as folder:
+    with run_folder(args.output, "validate", name, args.command_line, processes=writing_processes(args),
+                    figure_format=args.figure_format) as folder:
         report = validate(scenarios, closed_forms=args.suite != "scenarios", replications=args.replications,
                           seed=args.seed, tolerance=args.tolerance, options=options)
         folder.write(report)

@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from simulator.outcomes.vocabulary import share_words
+
 SUMMARY_COLUMNS = ["outcome", "estimate", "mc_se", "lower", "upper", "evaluable"]
 
 
@@ -43,7 +45,7 @@ def warn_if_not_evaluable(summary: pd.DataFrame) -> None:
     partial = worst[worst < 1]
     if partial.empty:
         return
-    shares = ", ".join(f"{outcome} {share:.0%}" for outcome, share in partial.items())
+    shares = ", ".join(f"{outcome} {share_words(share)}" for outcome, share in partial.items())
     warnings.warn(
         f"not every simulated study can estimate these outcomes (share that can: {shares}); estimates are "
         "over those that can. A study reports nothing when nobody is in the outcome's analysis set (e.g. "

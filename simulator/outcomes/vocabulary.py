@@ -48,10 +48,19 @@ def subtitle(replications: int, cohorts: Sequence[Cohort], per: str = "", note: 
         return texts[0] if len(set(texts)) == 1 else f"{texts[0]} to {texts[-1]} (as swept)"
 
     who, when = swept_range([c.label for c in cohorts]), swept_range([timeline(c) for c in cohorts])
-    line = f"{studies} of {who}, {when}"
-    if len(line) > SUBTITLE_WIDTH:
-        line = f"{studies} of {who},\n{when}"
-    return line + (f",\n{note}" if note else "")
+    return packed([f"{studies} of {who}", when, *([note] if note else [])])
+
+
+def packed(parts: list[str], width: int = SUBTITLE_WIDTH) -> str:
+    """Parts joined by ", " on as few lines of at most `width` characters as they fit, never breaking a part."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += f", {part}"
+        else:
+            lines[-1] += ","
+            lines.append(part)
+    return "\n".join(lines)
 
 
 def colour(index: int) -> str:
@@ -74,6 +83,51 @@ def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) ->
             if (outcome.family in curves and outcome.landmark == landmark)
             or name == "trm" or name in scenario.targets
             or (capacity and outcome.family in CAPACITY_KEY_FAMILIES)]
+
+
+TABLE_FAMILIES = ("trm", "deaths_before_reinfusion", "followup_median_months", "costs", "qalys")
+REFERRAL_TABLE_FAMILIES = ("waited", "wait_mean", "utilisation", "deaths_waiting_per_100")  # a centre's capacity
+
+
+def table_outcomes(scenario: Scenario) -> list[str]:
+    """The rows of the default terminal table, in the catalogue's order: the key outcomes (survival, DFS or EFS,
+    relapse at the key landmark, TRM, published ones), deaths before reinfusion, follow-up, and with [economics]
+    the headline costs and QALYs; with open referrals (a centre's capacity), the waits. `--outcomes all` shows
+    every row; the CSVs always hold every outcome."""
+    wanted = set(key_outcomes(scenario))
+    families = TABLE_FAMILIES + REFERRAL_TABLE_FAMILIES * (scenario.cohort.referrals is not None)
+    return [name for name, outcome in scenario.catalogue.items() if name in wanted or outcome.family in families]
+
+
+def economics_words(scenario: Scenario) -> str:
+    """How costs and QALYs are counted, e.g. "EUR, 2019 prices, discounted 3.5% a year (costs) and 3.5% (QALYs),
+    horizon 7.5 years"; empty without [economics]."""
+    economics = scenario.economics
+    if economics is None:
+        return ""
+    over = "lifetime" if economics.horizon == "lifetime" else f"{scenario.simulation.horizon_years:g} years"
+    return (f"{economics.currency}, {economics.price_year} prices, discounted {economics.discount_rate_costs:.1%} a "
+            f"year (costs) and {economics.discount_rate_effects:.1%} (QALYs), horizon {over}")
+
+
+def shared_key_outcomes(scenarios: Sequence[Scenario]) -> list[str]:
+    """Every scenario's key and published outcomes that all of them report, in the first's order (a transplant
+    against a pathway without one: the outcomes from enrolment)."""
+    if not scenarios:
+        return []
+    common = set.intersection(*(set(s.catalogue) for s in scenarios))
+    wanted = set().union(*(set(key_outcomes(s)) for s in scenarios))
+    return [name for name in scenarios[0].catalogue if name in common and name in wanted]
+
+
+def share_words(share: float) -> str:
+    """A share of studies as a percentage that never reads 100% (or 0%) when it is not: 99.6% stays 99.6%."""
+    text = f"{share:.0%}"
+    if text in ("100%", "0%") and 0 < share < 1:
+        text = f"{share:.1%}"
+        if text in ("100.0%", "0.0%"):
+            text = ">99.9%" if share > 0.5 else "<0.1%"
+    return text
 
 
 def parameter_label(path: str) -> str:

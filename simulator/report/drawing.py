@@ -1,6 +1,7 @@
-"""Drawing figures to PNG files, shared between this process and forked children, one per further core
+"""Drawing figures to files, shared between this process and forked children, one per further core
 (report.forked): drawing a run's figures (text layout, rasterising, PNG compression) takes longer than simulating
-a small run."""
+a small run. Every figure is written as PNG (report.html embeds it), optionally also as SVG or PDF for a paper,
+and its data as figure_data/<name>.csv (report.figure_data) for redrawing it elsewhere."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from simulator.report import forked
+from simulator.report.figure_data import FIGURE_DATA, write_figure_data
 
 DPI = 120
 # matplotlib's warning that a font has no glyph for a control character in a title (a scenario name with a tab or a
@@ -19,10 +21,13 @@ DPI = 120
 CONTROL_GLYPH = r"Glyph \d+ \(([\x00-\x1f\x7f-\x9f]|\\x[89][0-9a-f])\) missing from"  # C1 shown as \x9b
 
 
-def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1) -> None:
-    """Make each figure and save it as folder/<name>, shared by `processes` processes."""
+def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1, figure_format: str = "png") -> None:
+    """Make each figure and save it as folder/<name> (and in `figure_format` if not PNG), with its data, shared
+    by `processes` processes."""
     names = list(makers)
-    jobs = [partial(_save, makers[name], folder / name) for name in names]
+    if names:
+        (folder / FIGURE_DATA).mkdir(exist_ok=True)
+    jobs = [partial(_save, makers[name], folder / name, figure_format) for name in names]
 
     def what(numbers: Sequence[int]) -> str:
         return f"drawing {', '.join(names[n] for n in numbers)}"
@@ -30,7 +35,11 @@ def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: in
     forked.share(jobs, processes, what)
 
 
-def _save(make: Callable[[], Figure], path: Path) -> None:
+def _save(make: Callable[[], Figure], path: Path, figure_format: str) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=CONTROL_GLYPH)
-        make().savefig(path, dpi=DPI)
+        figure = make()
+        figure.savefig(path, dpi=DPI)
+        if figure_format != "png":
+            figure.savefig(path.with_suffix(f".{figure_format}"))
+    write_figure_data(figure, path.parent / FIGURE_DATA / f"{path.stem}.csv")

@@ -134,7 +134,7 @@
     const c = D.points[point].curves[curve], xs = D.grid_years, xmax = xs[xs.length - 1];
     const [title, yLabel, xLabel] = CURVE_TITLES[curve];
     const published = D.published_points[curve] || [];
-    const legend = [[line(BLUE, 2.5), "Median simulated study (Kaplan-Meier)"],
+    const legend = [[line(BLUE, 2.5), "Mean of the studies' Kaplan-Meier curves"],
       [swatch(BLUE, 0.2), "95% of simulated studies (2.5-97.5 percentiles)"]];
     if (c.partial_from !== null) legend.push([swatch(GREY, 1), `Fewer than 95% of studies still follow a patient (from ${c.partial_from.toFixed(1)} y)`]);
     if (published.length) legend.push([diamond(10, 0, 5), "Published: " + D.title]);
@@ -144,7 +144,7 @@
     if (c.partial_from !== null) s += `<rect x="${x(c.partial_from)}" y="${f.m.top}" width="${x(xmax) - x(c.partial_from)}" height="${f.plotHeight}" fill="${GREY}"/>`;
     s += axes(f, x, y, ticks(xmax, f.narrow ? 4 : 8), [0, 0.2, 0.4, 0.6, 0.8, 1], (t) => t, (t) => t.toFixed(1), xLabel, yLabel);
     s += `<path d="${stepBand(xs, c.lower, c.upper, x, y)}" fill="${BLUE}" fill-opacity="0.2"/>`;
-    s += `<path d="${stepPath(xs, c.median, x, y)}" fill="none" stroke="${BLUE}" stroke-width="2.5"/>`;
+    s += `<path d="${stepPath(xs, c.mean, x, y)}" fill="none" stroke="${BLUE}" stroke-width="2.5"/>`;
     for (const [t, v] of published) s += diamond(x(t), y(v), 6);
     return s + legendRows(f) + "</svg>";
   }

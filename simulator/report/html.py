@@ -8,23 +8,25 @@ import fcntl
 import json
 import os
 import platform
-import tempfile
+import secrets
 import warnings
 from html import escape
 from pathlib import Path
 
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR
-from simulator.report.folder_page import FolderPage
 from simulator.report.html_parts import created, figure_files, figure_html
+from simulator.report.pages import open_page
 
-# The file that tells each command's folder apart, in the order checked (a calibrate folder also has summary.csv).
 CSS = """
 body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:62rem;padding:0 .8rem;
 color:#1a1a1a;overflow-wrap:anywhere}
 h1{font-size:1.35rem}h2{font-size:1.15rem;border-bottom:1px solid #ccc;margin-top:2rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums}
-th,td{padding:.2rem .5rem;border-bottom:1px solid #e2e2e2;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}th{background:#f3f5f8}
+th,td{padding:.2rem .5rem;border-bottom:1px solid #e2e2e2;text-align:right;white-space:nowrap;overflow-wrap:normal}
+th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}th{background:#f3f5f8;white-space:normal}
+table.runs th,table.runs td{white-space:normal;text-align:left}table.runs td:nth-child(5){min-width:14rem}
+table.runs td:last-child{font-size:.75rem;overflow-wrap:anywhere;min-width:10rem}
+pre.printed{white-space:pre;overflow-x:auto;font-size:.78rem}
 dt{font-weight:600}dd{margin:0 0 .5rem 0}figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333}pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.6rem}
 .warning{border-left:4px solid {REFERENCE_COLOUR};background:#fdf0ee;padding:.4rem .8rem}
@@ -43,7 +45,7 @@ PAGE = """<!DOCTYPE html>
 
 def build(folder: Path) -> Path:
     """Write folder/report.html from the folder's manifest.json, CSVs and PNGs; return its path."""
-    run = FolderPage(folder)
+    run = open_page(folder)
     sections = [f"<h1>{escape(run.title)}</h1>", f"<p><strong>{escape(run.question())}</strong></p>"]
     if (folder / "explorer.html").is_file():  # a sweep's offline explorer, beside this page
         sections.append('<p><a href="explorer.html">Explorer</a>: a slider per swept parameter and every view at '
@@ -51,8 +53,12 @@ def build(folder: Path) -> Path:
     if run.warnings():
         items = "".join(f"<li>{escape(w)}</li>" for w in run.warnings())
         sections.append(f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>')
-    sections += ["<h2>Results</h2>", *run.tables()]
-    figures = [figure_html(path, run.catalogue) for path in figure_files(folder)]
+    printed = run.printed()
+    if printed is not None:
+        sections += ["<h2>Results, as the terminal printed them</h2>",
+                     f'<pre class="printed">{escape(printed)}</pre>']
+    sections += ["<h2>Tables</h2>", *run.tables()]
+    figures = [figure_html(path, run.catalogue) for path in figure_files(folder, run.figure_order())]
     if figures:
         sections += ["<h2>Figures</h2>", *figures]
     sections += ["<h2>The scenario as run</h2>", *run.scenario_texts(), "<h2>Provenance</h2>", run.provenance()]
@@ -74,7 +80,7 @@ def write(folder: Path) -> None:
         manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         build(folder)
     except Exception as error:  # noqa: BLE001 - the run folder is worth more than its report
-        warnings.warn(f"report.html not written: {error}", stacklevel=2)
+        warnings.warn(f"report.html not written: {type(error).__name__}: {error}", stacklevel=2)
 
 
 def update_index(folder: Path, outputs: Path) -> None:
@@ -86,31 +92,27 @@ def update_index(folder: Path, outputs: Path) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         folders = [f for f in outputs.iterdir() if not f.name.startswith(".") and (f / "manifest.json").is_file()]
         rows = [_index_row(f) for f in sorted(folders, key=created, reverse=True)]
-        head = "".join(f"<th>{h}</th>" for h in ("date (UTC)", "command", "scenario", "headline", "report"))
+        head = "".join(f"<th>{h}</th>" for h in INDEX_COLUMNS)
         body = (f"<h1>hsct-sim runs in {escape(str(outputs))}</h1><p>{len(rows)} run folders, newest first.</p>"
-                f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>')
-        with tempfile.NamedTemporaryFile("w", dir=outputs, prefix=".index-", suffix=".html", delete=False,
-                                         encoding="utf-8") as temporary:
-            temporary.write(PAGE.format(title="hsct-sim runs", css=CSS, body=body))
-        os.chmod(temporary.name, 0o666 & ~_umask())  # as the run folders beside it (a temporary file is 0600)
-        os.replace(temporary.name, outputs / "index.html")
+                f'<div class="scroll"><table class="runs"><tr>{head}</tr>{"".join(rows)}</table></div>')
+        # created as any file the run writes, with the user's umask (tempfile would make it 0600)
+        temporary = outputs / f".index-{os.getpid()}-{secrets.token_hex(4)}.html"
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8") as out:
+            out.write(PAGE.format(title="hsct-sim runs", css=CSS, body=body))
+        os.replace(temporary, outputs / "index.html")
 
 
-def _umask() -> int:
-    """The process's file-creation mask (reading it means setting it: set back at once)."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
+INDEX_COLUMNS = ("date (UTC)", "command", "scenario", "changed on the command line", "headline", "report")
 
 
 def _index_row(folder: Path) -> str:
     """One row of outputs/index.html; a folder that cannot be read says so instead of breaking the index."""
     name = escape(folder.name)
     try:
-        run = FolderPage(folder)
-        cells = [run.command, ", ".join(run.scenarios) or "closed forms", run.headline()]
+        run = open_page(folder)
+        cells = [run.command, ", ".join(run.scenarios) or "closed forms", run.settings(), run.headline()]
     except Exception as error:  # noqa: BLE001 - a folder from another version must not hide the others
-        cells = ["", "", f"unreadable: {error}"]
+        cells = ["", "", "", f"unreadable: {type(error).__name__}: {error}"]
     link = f'<a href="{name}/report.html">{name}</a>' if (folder / "report.html").is_file() else name
     if (folder / "explorer.html").is_file():  # a sweep's offline explorer
         link += f' (<a href="{name}/explorer.html">explorer</a>)'

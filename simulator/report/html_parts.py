@@ -11,34 +11,38 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.outcomes.vocabulary import share_words
 from simulator.scenario.catalogue import Outcome, description
 
-COMMAND_FILES = {"validate": "validation.csv", "calibrate": "fit.csv", "power": "power.csv",
-                 "compare": "compare.csv", "sweep": "sweep.csv", "run": "summary.csv"}
+PRINTED = "summary.txt"  # the table the terminal printed, word for word (Result.save writes it)
 BAND = "the shaded band holds 95% of simulated studies (2.5-97.5 percentiles)"
-GREY = (" A grey area, if any, is where fewer than 95% of studies still follow a patient: there the curve is over "
-        "the studies that do, and it is not drawn where fewer than half do.")
+GREY = (" A line turns dashed where not every study still follows a patient: from there it is over the studies "
+        "that do. A grey area, if any, is where fewer than 95% of them do; curves are not drawn where fewer than "
+        "half do.")
 CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
     (r"km_os_itt", f"Overall survival from enrolment, by intention to treat (every enrolled patient, transplanted "
-                   f"or not). The line is the median study, {BAND}." + GREY),
+                   f"or not). The line is the mean over simulated studies, {BAND}." + GREY),
     (r"km_efs_itt", f"Event-free survival from enrolment (alive without relapse or flare), by intention to treat. "
-                    f"The line is the median study, {BAND}." + GREY),
-    (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the median study, "
-               f"{BAND}; a diamond is the published figure. A diamond inside the band is a result these studies "
-               "could plausibly have reported." + GREY),
-    (r"km_dfs", f"Disease-free survival (alive without relapse). The line is the median study, {BAND}; a diamond "
-                "is the published figure." + GREY),
+                    f"The line is the mean over simulated studies, {BAND}." + GREY),
+    (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the mean of the "
+               f"studies' curves (the table's estimate at each landmark), {BAND}; a diamond is the published "
+               "figure. A diamond inside the band is a result these studies could plausibly have reported." + GREY),
+    (r"km_dfs", f"Disease-free survival (alive without relapse). The line is the mean over simulated studies, {BAND}; "
+                "a diamond is the published figure." + GREY),
     (r"relapse_cif", f"Cumulative incidence of relapse, with death as a competing risk, one colour per scenario. "
-                     f"Each line is the scenario's median study; {BAND}. Where bands overlap, single studies of "
-                     "the two protocols could report the same relapse rate."),
-    (r"trm", "Treatment-related mortality a study would report: each bar is the share of simulated studies with "
-             "that number of deaths (as a percentage of patients enrolled). The dashed line is the simulated mean, "
-             "the solid red line the published figure."),
+                     f"Each line is the mean over the scenario's simulated studies; {BAND}. Where bands overlap, "
+                     "single studies of the two protocols could report the same relapse rate." + GREY),
+    (r"trm", "Treatment-related mortality a study would report: each bar (or stem, one colour per scenario) is "
+             "the share of simulated studies reporting that number of deaths as a percentage of patients enrolled "
+             "(with open referrals, whose cohort size varies, a range of 2.5 percentage points). The dashed black "
+             "line is the simulated mean, a solid red (or dashed coloured) line the published figure."),
     (r"outcomes", "Key outcomes per scenario: the dot is the mean over simulated studies, the line spans 95% of "
                   "studies, and an open diamond (in the scenario's colour) is the published value."),
-    (r"occupancy_(.+)", "Units of {0} in use over the study: the line is the mean over simulated studies (3-month "
-                        "moving average), the band holds 95% of studies; the red dashed line is the capacity and "
-                        "the dotted vertical line the end of accrual. A band reaching the capacity means queues."),
+    (r"occupancy_(.+)", "Units of {0} in use at each weekly snapshot, unsmoothed. Above: the mean over simulated "
+                        "studies and the band holding 95% of them; the red dashed line is the capacity and the "
+                        "dotted vertical line the end of accrual. Below: the share of studies in which every unit "
+                        "is taken at that moment, when the next patient would wait; its average over accrual is in "
+                        "the legend."),
     (r"waits_(.+)", "How long patients waited for {0}, all simulated studies pooled: each bar is the share of "
                     "patients who obtained one after that wait (a part day counts as a day)."),
     (r"sweep_(.+)", "{0} against the first swept parameter, one line per value of the others: the line is the mean "
@@ -62,6 +66,17 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
              "bars is the simulated mean +/-2 Monte Carlo SE and the open diamond the target; a target inside the "
              "bars is reached. Right: the objective (sum of squared standardised residuals) at each evaluation of "
              "the search, by phase; lower is a closer fit."),
+    (r"costs_breakdown", "Mean discounted cost per patient of each scenario, split into its parts (grey shades: "
+                         "one per part, the same in every bar); the label at the end of a bar is its total."),
+    (r"ce_plane", "Cost-effectiveness plane: each dot is one parameter draw (one simulated study) of a scenario's "
+                  "incremental QALYs (x) and costs (y) against A; the diamond is the mean. Below a dashed line a "
+                  "scenario is cost-effective at that willingness to pay per QALY."),
+    (r"ceac", "Cost-effectiveness acceptability curves: at each willingness to pay per QALY (x), the share of "
+              "parameter draws in which each scenario has the highest net monetary benefit; dotted lines mark "
+              "the thresholds asked for."),
+    (r"evpi", "Expected value of perfect information per patient at each willingness to pay per QALY: what "
+              "resolving every parameter's uncertainty would be worth (mean of the best option per draw minus "
+              "the best mean); a peak is where the decision is least certain."),
     (r"validation", "Closed-form panel: each dot is a simulated quantity's z-score against its exact value; "
                     "the shaded band is the pass range |z| <= 4. Scenario panel: the band holds 95% of simulated "
                     "studies, the dot is their mean and the open diamond the published figure; a red cross marks a "
@@ -78,7 +93,7 @@ def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: d
     """A summary (outcome, estimate, mc_se, lower, upper[, evaluable]) as an HTML table with published values,
     outcomes described from the scenario's `catalogue`, as the terminal shows it; also the notebook view of a
     result (`_repr_html_`)."""
-    partial = "evaluable" in summary and bool((summary["evaluable"] < 1).any())
+    partial = "evaluable" in summary  # always shown, so that the table keeps its shape from run to run
     head = ["outcome", "estimate ± MC SE", "95% of studies", "published", *(["evaluable"] if partial else [])]
     rows = []
     for row in summary.to_dict("records"):
@@ -86,17 +101,19 @@ def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: d
         money = is_money(row["outcome"], catalogue)
         cells = [description(row["outcome"], catalogue), estimate_cell(row["estimate"], row["mc_se"], money=money),
                  interval_cell(row["lower"], row["upper"], money=money), "" if target is None else f"{target:.3f}"]
-        rows.append(cells + ([f"{row['evaluable']:.0%}"] if partial else []))
+        rows.append(cells + ([share_words(row["evaluable"]) if pd.notna(row["evaluable"]) else ""] if partial else []))
     return html_table(head, rows, caption)
 
 
 
 
-def figure_files(folder: Path) -> list[Path]:
-    """The folder's PNGs, in the order of CAPTIONS (unknown ones last)."""
-    def rank(path: Path) -> tuple[int, str]:
+def figure_files(folder: Path, drawn: list[str] = ()) -> list[Path]:  # type: ignore[assignment]
+    """The folder's PNGs in the order the run drew them (`drawn`, most important first), the others in the
+    order of CAPTIONS (unknown ones last)."""
+    def rank(path: Path) -> tuple[int, int, str]:
         order = [i for i, (pattern, _) in enumerate(CAPTIONS) if re.fullmatch(pattern, path.stem)]
-        return (order[0] if order else len(CAPTIONS), path.name)
+        return (drawn.index(path.name) if path.name in drawn else len(drawn), order[0] if order else len(CAPTIONS),
+                path.name)
 
     return sorted(folder.glob("*.png"), key=rank)
 
@@ -138,16 +155,27 @@ def is_money(outcome: str, catalogue: dict[str, Outcome]) -> bool:
 def html_table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
     """An HTML table (text escaped) that scrolls sideways on a phone instead of widening the page."""
     cap = f"<p>{escape(caption)}</p>" if caption else ""
-    header = "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
+    # a header wraps between words, or after an underscore of an outcome's name, never inside a word
+    header = "<tr>" + "".join(f"<th>{escape(h).replace('_', '_<wbr>')}</th>" for h in head) + "</tr>"
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f'{cap}<div class="scroll"><table>{header}{body}</table></div>'
 
 
+def number_cell(value: object) -> str:
+    """A number of any size as a reader writes it: thousands separated, never in scientific notation."""
+    if not isinstance(value, float):
+        return str(value)
+    if pd.isna(value):
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 0.01 or value == 0 else f"{value:.6f}"
+
+
 def frame_table(table: pd.DataFrame, caption: str) -> str:
     """Any CSV of the folder, numbers to 4 significant digits."""
-    rows = [["" if pd.isna(v) else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
-            for row in table.itertuples(index=False)]
-    return html_table(list(table.columns), rows, caption)
+    rows = [[number_cell(v) for v in row] for row in table.itertuples(index=False)]
+    return html_table([c.replace("_", " ") for c in table.columns], rows, caption)
 
 
 def without_none(value: Any) -> Any:

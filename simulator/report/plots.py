@@ -49,7 +49,7 @@ CURVE_TITLES = {
 LINE_COLOUR = "#1f5f9e"
 MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (as calibrate refuses)
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
-QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months
+QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months (the explorer's moving average)
 WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
 MAX_WAIT_BARS = 12
 # Margins (left, right, bottom, top, as shares of the figure) of figures whose text does not vary in size:
@@ -68,15 +68,40 @@ def band_studies(result: PlottedRun, banded: np.ndarray) -> str:
 
 
 def study_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """2.5, 50 and 97.5 percentiles across studies at each time, over the studies that can estimate the curve
-    there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies."""
+    """The 2.5 percentile, the mean and the 97.5 percentile across studies at each time, over the studies that
+    can estimate the curve there (NaN where fewer than MIN_EVALUABLE_SHOWN can), and that share of studies.
+    The mean is the table's estimate at each landmark; where every study follows a patient it is a mean of
+    Kaplan-Meier curves, so monotone as each of them is (the pointwise median of curves is not)."""
     curves = curves.astype(float)
     evaluable = np.isfinite(curves).mean(axis=0)
     shown = evaluable >= MIN_EVALUABLE_SHOWN
-    lower, median, upper = np.full((3, curves.shape[1]), np.nan)
+    lower, mean, upper = np.full((3, curves.shape[1]), np.nan)
     if shown.any():
-        lower[shown], median[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 50, 97.5], axis=0)
-    return lower, median, upper, evaluable
+        lower[shown], upper[shown] = np.nanpercentile(curves[:, shown], [2.5, 97.5], axis=0)
+        mean[shown] = np.nanmean(curves[:, shown], axis=0)
+    return lower, mean, upper, evaluable
+
+
+def mean_curve(ax: Axes, years: np.ndarray, mean: np.ndarray, evaluable: np.ndarray, colour: str, label: str) -> None:
+    """The mean curve as steps: solid where every study follows a patient (a mean of Kaplan-Meier curves, so
+    monotone as each is), dashed after (a mean over the studies that still do, which may move either way as
+    studies drop out)."""
+    partial = np.flatnonzero(evaluable < 1)
+    cut = partial[0] if partial.size else len(years)
+    ax.step(years[:cut], mean[:cut], where="post", color=colour, lw=2, label=label)
+    if cut < len(years):
+        ax.step(years[max(cut - 1, 0):], mean[max(cut - 1, 0):], where="post", color=colour, lw=1.5, ls="--")
+
+
+def shade_partial(ax: Axes, years: np.ndarray, evaluable: np.ndarray) -> None:
+    """Grey from where fewer than MIN_EVALUABLE_MARKED of studies still follow a patient (`evaluable`: the
+    smallest share over the curves drawn)."""
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    if partial.size:
+        start = years[partial[0]]
+        ax.axvspan(start, years[-1], color="0.85", zorder=0,
+                   label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
+                         f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
 
 
 def time_axis(curve: str) -> str:
@@ -93,22 +118,18 @@ def published_points(result: PlottedRun, curve: str) -> list[tuple[float, float]
 
 def survival_band(result: PlottedRun, curve: str) -> Figure:
     title, ylabel = CURVE_TITLES[curve]
-    lower, median, upper, evaluable = study_band(result.curves[curve])
+    lower, mean, upper, evaluable = study_band(result.curves[curve])
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
-    if np.isnan(median).all():
+    if np.isnan(mean).all():
         ax.text(0.5, 0.6, "No simulated study can estimate this curve:\nnobody followed before the cut-off",
                 transform=ax.transAxes, ha="center", va="center", fontsize=11)
-    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
-    if partial.size:
-        start = result.grid_years[partial[0]]
-        ax.axvspan(start, result.grid_years[-1], color="0.85", zorder=0,
-                   label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
-                         f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
+    shade_partial(ax, result.grid_years, evaluable)
     ax.fill_between(result.grid_years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
                     label=f"95% of {band_studies(result, result.curves[curve])} (2.5-97.5 percentiles)")
-    ax.step(result.grid_years, median, where="post", color=LINE_COLOUR, lw=2,
-            label="Median simulated study (Kaplan-Meier)")
+    mean_curve(ax, result.grid_years, mean, evaluable, LINE_COLOUR,
+               f"Mean of the studies' Kaplan-Meier curves (the table's estimate at {_landmarks(result, curve)});\n"
+               "dashed from where not every study still follows a patient")
     points = published_points(result, curve)
     if points:
         x, y = zip(*points)
@@ -121,32 +142,45 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
     return figure
 
 
+def _landmarks(result: PlottedRun, curve: str) -> str:
+    """"1, 3 and 5 y": the landmarks of the curve that the table reports."""
+    years = [f"{o.landmark:g}" for o in result.scenario.catalogue.values() if o.family == curve and o.landmark]
+    return (", ".join(years[:-1]) + " and " + years[-1] if len(years) > 1 else "".join(years)) + " y"
+
+
+def trm_levels(trm: np.ndarray, size: int | None) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """The TRM values studies report and the share of studies at each, the bar width, and what a bar is. A study
+    of N patients reports k/N, one bar per k. With open referrals N varies, and rounding k/N to whole percents
+    would pile some percents up and leave others empty (a saw-tooth): bars are then ranges of 2.5 points."""
+    trm = trm[np.isfinite(trm)]
+    if size is not None:
+        levels, counts = np.unique(trm, return_counts=True)
+        return levels, counts / max(counts.sum(), 1), 0.8 / size, "one bar per number of deaths"
+    width = 0.025
+    edges = np.arange(0.0, max(float(trm.max(initial=0)), 0.0) + 2 * width, width)
+    counts, _ = np.histogram(trm, edges)
+    return edges[:-1] + width / 2, counts / max(counts.sum(), 1), width * 0.9, "bars of 2.5 percentage points"
+
+
 def trm_distribution(result: PlottedRun) -> Figure:
-    """How often a study of this size would report each treatment-related mortality. A study of N patients
-    reports k/N, so each bar sits on its k/N; with open referrals N varies, so bars are whole percentages.
-    The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
+    """How often a study of this size would report each treatment-related mortality (trm_levels). Both axes in
+    percent. The simulated mean and the published value often coincide: the mean is drawn dashed over a wider
     published line, so both stay visible."""
     trm = result.values["trm"]
-    trm = trm[np.isfinite(trm)]
-    size = result.scenario.cohort.size
-    if size is not None:  # a fixed cohort reports k / size: one bar per k
-        levels, counts = np.unique(trm, return_counts=True)
-        width, what = 0.8 / size, "Simulated studies (one bar per number of deaths)"
-    else:  # open referrals: the denominator varies, so bars are TRM rounded to the nearest whole percent
-        levels, counts = np.unique(np.round(trm, 2), return_counts=True)
-        width, what = 0.008, "Simulated studies (TRM rounded to the nearest percent)"
+    levels, shares, width, what = trm_levels(trm, result.scenario.cohort.size)
     mean = float(np.nanmean(trm))
     figure = Figure(figsize=(7.5, 5))
     ax = figure.add_subplot()
     ax.axvline(mean, color="black", ls="--", lw=1.5, zorder=3, label=f"Simulated mean: {mean:.1%}")
     target = result.scenario.targets.get("trm")
     if target is not None:
-        ax.axvline(target, color=REFERENCE_COLOUR, lw=4, alpha=0.8, zorder=2,
-                   label=f"Published: {target:.1%} ({result.scenario.metadata.name})")
-    ax.bar(levels, counts / counts.sum(), width=width, color=LINE_COLOUR, alpha=0.8, label=what)
+        ax.axvline(target, color=REFERENCE_COLOUR, lw=4, alpha=0.8, zorder=2, label=f"Published: {target:.1%}")
+    ax.bar(levels, shares, width=width, color=LINE_COLOUR, alpha=0.8, label=f"Simulated studies ({what})")
     ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
-           ylabel="Share of simulated studies", xlim=(-width, max(levels.max(initial=0), target or 0) + 2 * width))
+           ylabel="Share of simulated studies", xlim=(-width, max(levels[shares > 0].max(initial=0), target or 0)
+                                                        + 2 * width))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     lines = _set_title(ax, "Treatment-related mortality a study would report", result.scenario.metadata.name,
                        subtitle(result.replications, [result.scenario.cohort]))
     ax.grid(alpha=0.3, axis="y")
@@ -156,33 +190,39 @@ def trm_distribution(result: PlottedRun) -> Figure:
 
 
 def occupancy_band(result: PlottedRun, resource: str) -> Figure:
-    """Units in use over time, as 3-month (13-week) moving averages, centred: their mean over studies and the
-    range of 95% of studies. Both on the one time scale, since weekly snapshots of single studies jump
-    between whole numbers of units."""
+    """What a bed planner needs, unsmoothed, at each weekly snapshot: above, the units in use (mean over studies,
+    and the range of 95% of studies, in whole units); below, the share of studies in
+    which every unit is taken, the time the next patient would have to wait, with its average over accrual."""
     capacity = result.scenario.resources[resource].capacity
     weekly = result.occupancy[resource].astype(float)
-    window = min(QUARTER_WEEKS, weekly.shape[1])
-    running = np.cumsum(np.pad(weekly, ((0, 0), (1, 0))), axis=1)
-    smoothed = (running[:, window:] - running[:, :-window]) / window
-    lower, upper = np.percentile(smoothed, [2.5, 97.5], axis=0)
     years = result.occupancy_grid_days / DAYS_PER_YEAR
-    centres = (years[window - 1 :] + years[: len(years) - window + 1]) / 2  # middle of each window
-    figure = Figure(figsize=(8, 5.6))
-    ax = figure.add_subplot()
-    ax.fill_between(centres, lower, upper, color=LINE_COLOUR, alpha=0.2,
-                    label=f"95% of {band_studies(result, weekly)} (3-month moving average, centred)")
-    ax.plot(centres, smoothed.mean(axis=0), color=LINE_COLOUR, lw=2,
-            label=f"Mean over {band_studies(result, weekly)} (3-month moving average, centred)")
-    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5,  # type: ignore[arg-type]  # drawn for limited ones
-               label=f"Capacity: {capacity}")
-    ax.axvline(result.scenario.cohort.accrual_years, color="grey", ls=":", label="End of referrals / accrual")
+    lower, upper = np.percentile(weekly, [2.5, 97.5], axis=0)
+    full = (weekly >= capacity).mean(axis=0)  # type: ignore[operator]  # drawn for limited resources only
+    accrual = result.scenario.cohort.accrual_years
+    during = years <= accrual
+    figure = Figure(figsize=(8, 7.5))
+    ax, share = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    studies = band_studies(result, weekly)
+    ax.fill_between(years, lower, upper, step="post", color=LINE_COLOUR, alpha=0.2,
+                    label=f"95% of {studies} (2.5-97.5 percentiles)")
+    ax.plot(years, weekly.mean(axis=0), color=LINE_COLOUR, lw=2, label=f"Mean over {studies}")
+    ax.axhline(capacity, color=REFERENCE_COLOUR, ls="--", lw=1.5, label=f"Capacity: {capacity}")  # type: ignore[arg-type]
     name = _readable(resource)
-    ax.set(xlabel="Years since accrual opened", ylabel=f"{name.capitalize()}s in use",
-           xlim=(0, years[-1]), ylim=(0, capacity * 1.25))  # type: ignore[operator]
+    for axes in (ax, share):
+        axes.axvline(accrual, color="grey", ls=":", label="End of referrals / accrual")
+        axes.grid(alpha=0.3)
+    ax.set(ylabel=f"{name.capitalize()}s in use (weekly snapshot)", xlim=(0, years[-1]),
+           ylim=(0, capacity * 1.25))  # type: ignore[operator]
+    ax.legend(fontsize=8, loc="upper right", ncol=2)
+    average = float(full[during].mean()) if during.any() else float(full.mean())
+    share.step(years, full, where="post", color=REFERENCE_COLOUR, lw=1.5,
+               label=f"Every {name} taken (during accrual, on average {average:.1%} of the time)")
+    share.set(xlabel="Years since accrual opened", ylabel="Share of studies\nwith every unit taken",
+              ylim=(0, max(0.05, float(full.max()) * 1.15)))
+    share.yaxis.set_major_formatter(PercentFormatter(1.0))
+    share.legend(fontsize=8, loc="upper right")
     ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
                  f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
 

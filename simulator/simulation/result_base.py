@@ -1,6 +1,6 @@
 """What every answer of hsct-sim offers, whatever the question (run, sweep, compare, power, calibrate,
 validate): `.summary` (a DataFrame), `.text()` (the table the terminal prints), `.figures()`,
-`.save(folder)`, a one-line repr and the printed table in a notebook.
+`.save(folder)` (with summary.txt, the table as printed), a one-line repr and the printed table in a notebook.
 
 A question defines its summary, text, manifest (what was asked), tables (CSV name -> DataFrame) and figure
 files (PNG name -> how to draw it); saving them is done once, here.
@@ -21,7 +21,7 @@ import pandas as pd
 from simulator import __version__
 from simulator.report import drawing
 from simulator.report.csv_table import write_csv
-from simulator.report.html_parts import preformatted
+from simulator.report.html_parts import PRINTED, preformatted
 
 PER_STUDY_TABLE = "replications.csv"  # one row per simulated study (or trial): the table that grows with a run
 TABLE_FORMATS = ("csv", "parquet")
@@ -58,15 +58,19 @@ class Result:
         return {name: draw() for name, draw in self.figure_files().items()}
 
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv") -> None:
+             table_format: str = "csv", figure_format: str = "png") -> None:
         """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
         and figures into an existing folder (the command line writes into a run folder moved into place only
         when complete; `processes` > 1 draws the figures and formats big tables in that many processes, forked,
         report.forked).
         `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: many
-        times faster than CSV for millions of rows); the summaries stay CSV."""
+        times faster than CSV for millions of rows); the summaries stay CSV. `figure_format` "svg" or "pdf" also
+        writes each figure in that format (the PNG stays, for report.html); figure_data/ holds their data."""
         folder = Path(folder)
-        write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds)})
+        figures = self.figure_files()
+        write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds),
+                                "figures": list(figures)})
+        (folder / PRINTED).write_text(self.text() + "\n", encoding="utf-8")
         for name, table in self.tables().items():
             if name == PER_STUDY_TABLE and table_format == "parquet":
                 table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
@@ -74,7 +78,7 @@ class Result:
                 write_csv(table, folder / name, processes)
         for name, write in self.other_files().items():
             write(folder / name)
-        drawing.draw(self.figure_files(), folder, processes)
+        drawing.draw(figures, folder, processes, figure_format)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.text().splitlines()[0]}>"

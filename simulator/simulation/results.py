@@ -17,6 +17,7 @@ import pandas as pd
 
 from simulator.outcomes.conditions import Condition, condition_rows, parse_conditions
 from simulator.outcomes.summary import summarise
+from simulator.outcomes.vocabulary import economics_words, share_words, table_outcomes
 from simulator.report import plots
 from simulator.report.html_parts import summary_table
 from simulator.scenario.schema import Scenario
@@ -38,6 +39,7 @@ class RunResult(Result):
     patients: dict[str, np.ndarray] | None = None
     wall_seconds: float = 0.0
     conditions: tuple[Condition, ...] = ()  # `--probability` conditions reported as extra summary rows
+    outcomes: tuple[str, ...] | None = None  # the terminal table's rows (None: the key ones, table_outcomes)
 
     @property
     def replications(self) -> int:
@@ -69,47 +71,75 @@ class RunResult(Result):
         table.insert(0, "replication", np.arange(self.replications))
         return table
 
+    @property
+    def shown_outcomes(self) -> list[str]:
+        """The terminal table's rows: `table_outcomes` (the key ones) unless `outcomes` names others, then the
+        `--probability` rows."""
+        names = table_outcomes(self.scenario) if self.outcomes is None else list(self.outcomes)
+        return [n for n in names if n in self.values] + [c.label for c in self.conditions]
+
     def text(self) -> str:
-        """The summary as text for the terminal, with published targets beside the estimates; when some
-        studies cannot estimate an outcome, a last column gives the share that can."""
+        """The summary's key rows as text for the terminal (`outcomes` for others), with published targets
+        beside the estimates and the share of studies that can estimate each outcome; then what a reader needs
+        to read the rows (currency and horizon of costs, which deaths TRM counts, rare events)."""
         s = self.scenario
-        summary = self.summary
+        summary = self.summary.set_index("outcome").loc[self.shown_outcomes].reset_index()
         width = max(len(name) for name in summary.outcome) + 2
-        partial = bool((summary.evaluable < 1).any())
         lines = [
             f"{s.metadata.name}: {self.replications} simulated studies of {s.cohort.label} "
             f"(seed {self.seed})",
-            f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}"
-            + (f"{'evaluable':>11}" if partial else ""),
+            f"{'outcome':<{width}}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}{'evaluable':>11}",
         ]
         counts = {c.label: c.count(self.values) for c in self.conditions}
-        catalogue = s.catalogue
+        catalogue, rare = s.catalogue, False
         for row in summary.itertuples():
             target = s.targets.get(row.outcome)
+            money = row.outcome in catalogue and catalogue[row.outcome].kind == "cost"  # whole units of currency
             if row.outcome in counts:
                 interval = "{}/{} studies".format(*counts[row.outcome])
-            else:
-                interval = "" if math.isnan(row.lower) else f"[{row.lower:.3f}, {row.upper:.3f}]"
-            money = row.outcome in catalogue and catalogue[row.outcome].kind == "cost"  # whole units of currency
-            if money and not math.isnan(row.lower):
+            elif math.isnan(row.lower):
+                interval = ""
+            elif money:
                 interval = f"[{row.lower:,.0f}, {row.upper:,.0f}]"
+            else:
+                interval = f"[{row.lower:.3f}, {row.upper:.3f}]"
+            if row.upper == 0 < row.estimate:  # fewer than 2.5% of studies see any: say so beside the [0, 0]
+                interval, rare = f"{interval}†", True
             if math.isnan(row.estimate):
                 estimate = f"{'not evaluable':>20}"
             else:
                 mc_se = "" if math.isnan(row.mc_se) else f"{row.mc_se:.0f}" if money else f"{row.mc_se:.4f}"
                 estimate = f"{row.estimate:>11,.0f} ± {mc_se:<7}" if money else f"{row.estimate:>11.3f} ± {mc_se:<7}"
-            lines.append(
-                f"{row.outcome:<{width}}{estimate}{interval:>20}{'' if target is None else f'{target:.3f}':>11}"
-                + (f"{row.evaluable:>11.0%}" if partial else "")
-            )
-        return "\n".join(lines)
+            share = "" if math.isnan(row.evaluable) else share_words(row.evaluable)
+            lines.append(f"{row.outcome:<{width}}{estimate}{interval:>20}"
+                         f"{'' if target is None else f'{target:.3f}':>11}{share:>11}")
+        return "\n".join(lines + self.notes(list(summary.outcome), rare))
+
+    def notes(self, shown: list[str], rare: bool) -> list[str]:
+        """What the rows shown need to be read right."""
+        notes, catalogue = [], self.scenario.catalogue
+        if any(name in catalogue and catalogue[name].kind == "cost" for name in shown):
+            notes.append(f"Costs and QALYs are means per patient: {economics_words(self.scenario)}.")
+        early = [catalogue[n] for n in shown if n in catalogue and catalogue[n].family == "trm_early"]
+        if "trm" in shown and early:
+            notes.append(f"trm counts treatment-related deaths from mobilisation on, over patients enrolled; "
+                         f"{early[0].name}: {early[0].words.lower()} only, over patients reinfused.")
+        if any(n in catalogue and catalogue[n].kind.startswith("per 100") for n in shown):
+            notes.append("per_100 rows are deaths or withdrawals per 100 patients enrolled, not percentages.")
+        if rare:
+            notes.append("†: fewer than 2.5% of studies see any, so the range of 95% of studies is 0; the estimate is "
+                         "the mean over every study.")
+        hidden = len(self.values) - len([n for n in shown if n in self.values])
+        if hidden > 0:
+            notes.append(f"{hidden} more outcomes: --outcomes all, or a list of names; summary.csv holds every one.")
+        return notes
 
     def _repr_html_(self) -> str:
         """In a notebook: the summary as an HTML table with published targets, titled as `table()` is."""
         return summary_table(self.summary, self.scenario.targets, self.scenario.catalogue, self.text().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
-        """`curve` "os" or "dfs" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): median study curve
+        """`curve` "os" or "dfs" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): mean curve
         with the 95% band across studies."""
         return plots.survival_band(self, curve)
 

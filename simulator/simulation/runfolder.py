@@ -31,7 +31,7 @@ STALE_SECONDS = 24 * 3600  # a partial folder of another host or an older versio
 
 class Saveable(Protocol):
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv") -> None: ...
+             table_format: str = "csv", figure_format: str = "png") -> None: ...
 
 
 class RunFolder:
@@ -39,12 +39,13 @@ class RunFolder:
     line recorded in its manifest."""
 
     def __init__(self, path: Path, partial: Path, command: Sequence[str], table_format: str = "csv",
-                 processes: int = 1) -> None:
+                 processes: int = 1, figure_format: str = "png") -> None:
         self.path = path
         self.partial = partial
         self.command = command
         self.table_format = table_format
         self.processes = processes
+        self.figure_format = figure_format
         self.finished = False  # the run's files are in place (or, if they could not be moved, kept in partial)
 
     def write(self, result: Saveable) -> None:
@@ -53,7 +54,8 @@ class RunFolder:
         from simulator.report import html as report  # here: reserving a folder must not load pandas
 
         try:
-            result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format)
+            result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format,
+                        figure_format=self.figure_format)
             report.write(self.partial)  # report.html, built from the files just written
         except (OSError, MemoryError) as error:
             raise self._fault(error) from None
@@ -86,11 +88,12 @@ class RunFolder:
 
 @contextmanager
 def run_folder(output: Path | None, command: str, name: str, command_line: Sequence[str] = (),
-               table_format: str = "csv", processes: int = 1) -> Iterator[RunFolder]:
+               table_format: str = "csv", processes: int = 1, figure_format: str = "png") -> Iterator[RunFolder]:
     """Reserve the run folder before any work: `output`, or outputs/<command>-<name>-<UTC time>/ made unique.
     A destination that exists or cannot be written is a UserError now, not after the simulation; if the run
     does not complete, the partial folder and the reservation are removed. `command_line` goes in its
-    manifest, `table_format` is that of its per-study table, `processes` write its files."""
+    manifest, `table_format` is that of its per-study table, `figure_format` that of its figures besides PNG,
+    `processes` write its files."""
     parent = output.parent if output is not None else OUTPUTS
     label = f"--output {output}" if output is not None else f"run folder in {parent}"
     try:
@@ -104,7 +107,7 @@ def run_folder(output: Path | None, command: str, name: str, command_line: Seque
     except OSError as error:
         os.rmdir(path)
         raise machine_fault(error, f"reserving the {label}") or UserError(f"{label}: {_reason(error)}") from None
-    folder = RunFolder(path, partial, command_line, table_format, processes)
+    folder = RunFolder(path, partial, command_line, table_format, processes, figure_format)
     try:
         yield folder
     finally:

@@ -16,6 +16,11 @@ from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
 
 
+def plain(value: float) -> str:
+    """A parameter as a reader writes it: 4 significant digits, thousands separated, no scientific notation."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.6f}"
+
+
 @dataclass(repr=False)
 class UncertaintyComparison(Result):
     """The same studies (same seed, same patients' random numbers) with and without parameter uncertainty.
@@ -63,7 +68,8 @@ class UncertaintyComparison(Result):
         return table
 
     def text(self) -> str:
-        """Terminal summary: the two 95%-of-studies intervals and their widths side by side."""
+        """Terminal summary: the two 95%-of-studies intervals and their widths side by side, for the rows the
+        run's table shows (costs in whole units of currency), columns as wide as their widest cell."""
         s, r = self.with_uncertainty.scenario, self.with_uncertainty
         lines = [
             f"{s.metadata.name}: {r.replications} simulated studies of {s.cohort.label} (seed {r.seed}), "
@@ -71,23 +77,30 @@ class UncertaintyComparison(Result):
             f"Uncertain parameters (posterior 95% interval, {PRIOR_WORDS[s.simulation.prior]}):",
         ]
         for row in self.parameters().itertuples():
-            lines.append(f"  {row.parameter} = {row.point_estimate:.4g} from {row.evidence}: "
-                         f"[{row.lower:.4g}, {row.upper:.4g}], posterior mean {row.posterior_mean:.4g}")
-        lines += [
-            f"{'':<26}{'with parameter uncertainty':^44}{'at point estimates':^44}",
-            f"{'outcome':<26}" + f"{'estimate ± MC SE':>18}{'95% of studies':>18}{'width':>8}" * 2
-            + f"{'published':>11}",
-        ]
-        for row in self.summary.itertuples():
-            target = s.targets.get(row.outcome)
-            lines.append(
-                f"{row.outcome:<26}"
-                f"{row.estimate:>9.3f} ± {row.mc_se:<6.4f}{f'[{row.lower:.3f}, {row.upper:.3f}]':>18}{row.width:>8.3f}"
-                f"{row.point_estimate:>9.3f} ± {row.point_mc_se:<6.4f}"
-                f"{f'[{row.point_lower:.3f}, {row.point_upper:.3f}]':>18}{row.point_width:>8.3f}"
-                f"{'' if target is None else f'{target:.3f}':>11}"
-            )
-        return "\n".join(lines)
+            lines.append(f"  {row.parameter} = {plain(row.point_estimate)} from {row.evidence}: "
+                         f"[{plain(row.lower)}, {plain(row.upper)}], posterior mean {plain(row.posterior_mean)}")
+        summary = self.summary.set_index("outcome")
+        shown = [o for o in r.shown_outcomes if o in summary.index]
+        rows = [["outcome", "estimate ± MC SE", "95% of studies", "width"] * 2 + ["published"]]
+        for outcome in shown:
+            row, money = summary.loc[outcome], s.catalogue[outcome].kind == "cost" if outcome in s.catalogue else False
+            cells = [outcome]
+            for prefix in ("", "point_"):
+                number = (lambda v: f"{v:,.0f}") if money else (lambda v: f"{v:.3f}")
+                se = f"{row[prefix + 'mc_se']:,.0f}" if money else f"{row[prefix + 'mc_se']:.4f}"
+                cells += [f"{number(row[prefix + 'estimate'])} ± {se}",
+                          f"[{number(row[prefix + 'lower'])}, {number(row[prefix + 'upper'])}]",
+                          number(row[prefix + "width"])]
+            target = s.targets.get(outcome)
+            cells.append("" if target is None else f"{target:.3f}")
+            rows.append(cells[:1] + cells[1:4] + cells[4:7] + cells[7:])
+        rows[0] = rows[0][:4] + rows[0][5:]  # one "outcome" column
+        widths = [max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]))]
+        half = sum(widths[1:4])
+        lines.append(" " * widths[0] + f"{'with parameter uncertainty':^{half}}{'at point estimates':^{half}}")
+        for cells in rows:
+            lines.append(f"{cells[0]:<{widths[0]}}" + "".join(f"{c:>{w}}" for c, w in zip(cells[1:], widths[1:])))
+        return "\n".join(lines + r.notes(shown, rare=False))
 
     def manifest(self) -> dict[str, Any]:
         return self.with_uncertainty.manifest()

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from textwrap import fill
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -173,7 +174,8 @@ class CalibrationResult(Result):
         mean = ax.errorbar(fit["achieved"], y, xerr=2 * fit["mc_se"], fmt="o", color=LINE_COLOUR, capsize=4,
                            label="Simulated mean ± 2 MC SE")
         (target,) = ax.plot(fit["target"], y, "D", color=REFERENCE_COLOUR, ms=12, mfc="none", mew=2, label="Target")
-        ax.set_yticks(y, [f"{s.catalogue[o].description}{'' if r else chr(10) + '(NOT REACHED)'}"
+        # descriptions wrapped to a few words a line: one long label must not push the others out of the figure
+        ax.set_yticks(y, [fill(s.catalogue[o].description, 28) + ("" if r else "\n(NOT REACHED)")
                           for o, r in zip(fit["outcome"], fit["reached"])], fontsize=8)
         ax.set(xlim=(-0.02, 1.02), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")
         ax.set_title("Outcomes at the fitted parameters against the targets", fontsize=10)
@@ -240,14 +242,16 @@ class CalibrationResult(Result):
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """trace.csv (every evaluation), fit.csv (targets against achieved) and summary.csv (the fitted run)."""
-        return {"trace.csv": self.trace_table(), "fit.csv": self.fit, "summary.csv": self.best.summary}
+        """trace.csv (every evaluation), fit.csv (targets against achieved), parameters.csv (the fitted values with
+        their intervals) and summary.csv (the fitted run)."""
+        return {"trace.csv": self.trace_table(), "fit.csv": self.fit, "parameters.csv": self.parameters,
+                "summary.csv": self.best.summary}
 
     def figure_files(self) -> dict[str, Callable[[], Figure]]:
         return {"fit.png": self.plot}
 
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv") -> None:
+             table_format: str = "csv", figure_format: str = "png") -> None:
         """The result's files and calibrated.toml, whose header records the command line."""
-        super().save(folder, command, processes, table_format)
+        super().save(folder, command, processes, table_format, figure_format)
         (Path(folder) / "calibrated.toml").write_text(self.calibrated_scenario_text(command), encoding="utf-8")

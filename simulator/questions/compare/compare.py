@@ -23,7 +23,7 @@ from simulator.engine.randomness import StreamLayout
 from simulator.errors import UserError
 from simulator.outcomes.conditions import Condition, parse_conditions
 from simulator.outcomes.summary import SUMMARY_COLUMNS
-from simulator.outcomes.vocabulary import key_outcomes
+from simulator.outcomes.vocabulary import key_outcomes, share_words
 from simulator.questions.compare import cost_plots, psa_plots
 from simulator.questions.compare import plots as compare_plots
 from simulator.questions.compare.economics import economics_lines, economics_table, horizon, priced
@@ -141,7 +141,8 @@ class CompareResult(Result):
                 "; common random numbers with A" if shared else "; stages differ from A, so no common random numbers"
             )
             lines.append(f"  {letter}: {name}, {result.scenario.cohort.label} per study{note}")
-        lines.append(f"{'outcome':<26}{'scenario':<8}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}")
+        lines.append(f"{'outcome':<26}{'scenario':<8}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}"
+                     f"{'evaluable':>11}")
         summary = self.summary.set_index(["scenario", "outcome"])
         differences = self.differences.set_index(["scenario", "outcome"])
         for outcome in self.key_outcomes + [c.label for c in self.conditions]:
@@ -149,13 +150,15 @@ class CompareResult(Result):
                 row = summary.loc[(name, outcome)]
                 target = result.scenario.targets.get(outcome)
                 lines.append(_line(outcome if number == 0 else "", letter, row.estimate, row.mc_se, row.lower,
-                                   row.upper, math.nan if target is None else target))
+                                   row.upper, math.nan if target is None else target)
+                             + f"{'' if math.isnan(row.evaluable) else share_words(row.evaluable):>11}")
                 if number:
                     gap = differences.loc[(name, outcome)]
                     lines.append(_line("", f"{letter}-A", gap.difference, gap.mc_se, gap.lower, gap.upper,
                                        gap.published, signed=True))
         lines.append("B-A rows: the difference from A (paired by study) ± MC SE; its range is that of the gap between "
-                     "two independent studies, one of each.")
+                     "two independent studies, one of each. evaluable: the share of studies that can estimate the "
+                     "outcome; below 100%, the estimate is over those that can.")
         lines += self._higher_lines()
         if self.economics is not None:
             lines += economics_lines(self.economics, horizon(self.runs[0].scenario))
@@ -177,7 +180,7 @@ class CompareResult(Result):
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
         """`curve` "os", "dfs" or "relapse" (from reinfusion), "os_itt" or "efs_itt" (from enrolment): each
-        scenario's median study and 95% band, overlaid."""
+        scenario's mean curve and 95% band, overlaid."""
         return compare_plots.curve_overlay(self, curve)
 
     def plot_trm(self) -> matplotlib.figure.Figure:
@@ -215,6 +218,7 @@ class CompareResult(Result):
             "seed": self.seed,
             "replications": self.replications,
             "probabilities": [c.label for c in self.conditions],
+            "shown_outcomes": self.key_outcomes,
         } | ({} if self.economics is None else {"willingness_to_pay_per_qaly": list(self.wtp)})
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -19,14 +19,16 @@ def costs_breakdown(names: Sequence[str], runs: Sequence[EconomicRun]) -> Figure
     for run in runs:
         parts |= {o.name: o.words.removesuffix(" per patient, discounted")
                   for o in run.scenario.catalogue.values() if o.part_of == "costs"}
-    colours = matplotlib.colormaps["tab10"]
+    # shades of grey, every other one hatched: the scenario colours (vocabulary.SCENARIO_COLOURS) mean "scenario
+    # A, B, ..." in every other figure, so a part of the costs must not wear one
+    shades = matplotlib.colormaps["Greys"](np.linspace(0.3, 0.85, max(len(parts), 2)))
     figure = Figure(figsize=(9, 2.8 + 0.7 * len(runs) + 0.25 * len(parts)))
     ax = figure.add_subplot()
     for row, run in enumerate(runs):
         left = 0.0
         for number, (name, words) in enumerate(parts.items()):
             value = float(np.nanmean(run.values[name])) if name in run.values else 0.0
-            ax.barh(row, value, left=left, color=colours(number % 10), edgecolor="white",
+            ax.barh(row, value, left=left, color=shades[number], edgecolor="white", hatch="//" * (number % 2),
                     label=words if row == 0 or name not in runs[0].values else None)
             left += value
         ax.annotate(f"{left:,.0f}", (left, row), textcoords="offset points", xytext=(5, 0), va="center", fontsize=9)

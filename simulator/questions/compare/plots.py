@@ -10,9 +10,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from simulator.outcomes.vocabulary import colour, subtitle
-from simulator.report.plots import PlottedRun, band_studies, published_points, study_band, time_axis
+from simulator.report.plots import (
+    PlottedRun,
+    band_studies,
+    mean_curve,
+    published_points,
+    shade_partial,
+    study_band,
+    time_axis,
+    trm_levels,
+)
 
 
 class PlottedComparison(Protocol):
@@ -53,20 +63,27 @@ def _title(result: PlottedComparison, what: str) -> str:
 
 
 def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
-    """Each scenario's median study curve with the band where 95% of its simulated studies lie."""
+    """Each scenario's mean curve over its studies with the band where 95% of them lie, grey from where fewer
+    than 95% of some scenario's studies still follow a patient."""
     title, ylabel = CURVES[curve]
     figure = Figure(figsize=(8, 7))
     ax = figure.add_subplot()
-    for number, (name, run) in enumerate(zip(result.names, result.runs)):
-        lower, median, upper, _ = study_band(run.curves[curve])
+    bands = [study_band(run.curves[curve]) for run in result.runs]
+    longest = max(result.runs, key=lambda r: len(r.grid_years)).grid_years
+    fewest = np.full(len(longest), 1.0)
+    for _, _, _, evaluable in bands:
+        fewest[: len(evaluable)] = np.minimum(fewest[: len(evaluable)], evaluable)
+    shade_partial(ax, longest, fewest)
+    for number, (name, run, (lower, mean, upper, evaluable)) in enumerate(zip(result.names, result.runs, bands)):
         line_colour = colour(number)
         ax.fill_between(run.grid_years, lower, upper, step="post", color=line_colour, alpha=0.15,
                         label=f"{name}: 95% of {band_studies(run, run.curves[curve])}")
-        ax.step(run.grid_years, median, where="post", color=line_colour, lw=2, label=f"{name}: median simulated study")
+        mean_curve(ax, run.grid_years, mean, evaluable, line_colour, f"{name}: mean over simulated studies")
         points = published_points(run, curve)
         if points:
             x, y = zip(*points)
             ax.plot(x, y, "D", color=line_colour, mec="black", ms=8, label=f"{name}: published")
+    ax.plot([], [], color="grey", ls="--", lw=1.5, label="Dashed: not every study still follows a patient")
     horizon = max(r.grid_years[-1] for r in result.runs)
     ax.set(xlim=(0, horizon), ylim=(0, 1.02), xlabel=time_axis(curve), ylabel=ylabel)
     ax.set_title(_title(result, title), fontsize=9.5)
@@ -78,24 +95,25 @@ def curve_overlay(result: PlottedComparison, curve: str) -> Figure:
 
 
 def trm_overlay(result: PlottedComparison) -> Figure:
-    """How often a study of each protocol would report each treatment-related mortality."""
+    """How often a study of each protocol would report each treatment-related mortality: one stem per level
+    (report.plots.trm_levels), the protocols side by side, both axes in percent."""
     figure = Figure(figsize=(8, 5.5))
     ax = figure.add_subplot()
-    count = len(result.runs)
-    width = 0.8 / max(r.scenario.cohort.max_patients for r in result.runs) / count
-    right = 0.0
-    for number, (name, run) in enumerate(zip(result.names, result.runs)):
-        trm = run.values["trm"]
-        levels, counts = np.unique(trm[np.isfinite(trm)], return_counts=True)
-        shift = (number - (count - 1) / 2) * width
-        ax.bar(levels + shift, counts / counts.sum(), width=width, color=colour(number), alpha=0.85,
-               label=f"{name}: simulated studies")
+    count, right = len(result.runs), 0.0
+    levels_of = [trm_levels(run.values["trm"], run.scenario.cohort.size) for run in result.runs]
+    step = min(width for _, _, width, _ in levels_of) / count
+    for number, (name, run, (levels, shares, _, what)) in enumerate(zip(result.names, result.runs, levels_of)):
+        x = levels + (number - (count - 1) / 2) * step
+        ax.vlines(x, 0, shares, color=colour(number), lw=2.5)
+        ax.plot(x, shares, "o", color=colour(number), ms=5, label=f"{name}: simulated studies ({what})")
         target = run.scenario.targets.get("trm")
         if target is not None:
-            ax.axvline(target, color=colour(number), ls="--", lw=2, label=f"{name}: published {target:.3f}")
+            ax.axvline(target, color=colour(number), ls="--", lw=2, label=f"{name}: published {target:.1%}")
         right = max(right, levels.max(initial=0), target or 0)
-    ax.set(xlabel="Treatment-related mortality reported by the study (deaths / enrolled)",
-           ylabel="Share of simulated studies", xlim=(-3 * width, right + 3 * width * count))
+    ax.set(xlabel="Treatment-related mortality reported by the study (deaths, % of enrolled)",
+           ylabel="Share of simulated studies", xlim=(-2 * step * count, right + 2 * step * count), ylim=(0, None))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(_title(result, "Treatment-related mortality a study would report"), fontsize=9.5)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)

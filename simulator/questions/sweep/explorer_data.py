@@ -92,13 +92,13 @@ def _point(run: RunResult, curves: list[str], counted: list[str], reference: Run
 
 
 def _curve(run: RunResult, curve: str) -> dict[str, Any]:
-    """The 2.5, 50 and 97.5 percentiles across studies over time, and from when under 95% of studies still
-    follow someone (the figure's grey region)."""
-    lower, median, upper, evaluable = sorted_band(run.curves[curve])
+    """The 2.5 and 97.5 percentiles and the mean across studies over time, and from when under 95% of studies
+    still follow someone (the figure's grey region)."""
+    lower, mean, upper, evaluable = sorted_band(run.curves[curve])
     partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
     return {
         "lower": _rounded(lower, CURVE_DECIMALS),
-        "median": _rounded(median, CURVE_DECIMALS),
+        "mean": _rounded(mean, CURVE_DECIMALS),
         "upper": _rounded(upper, CURVE_DECIMALS),
         "partial_from": float(run.grid_years[partial[0]]) if partial.size else None,
     }
@@ -112,13 +112,16 @@ def sorted_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     evaluable = finite / len(curves)
     columns = np.arange(curves.shape[1])
     bands = []
-    for q in (0.025, 0.5, 0.975):  # numpy's default ("linear"): between the order statistics around q (n - 1)
+    for q in (0.025, 0.975):  # numpy's default ("linear"): between the order statistics around q (n - 1)
         position = q * np.maximum(finite - 1, 0)
         below = np.floor(position).astype(int)
         above = np.minimum(below + 1, np.maximum(finite - 1, 0))
         low, high = ordered[columns, below], ordered[columns, above]
         bands.append(np.where(evaluable >= MIN_EVALUABLE_SHOWN, low + (high - low) * (position - below), np.nan))
-    return bands[0], bands[1], bands[2], evaluable
+    shown = evaluable >= MIN_EVALUABLE_SHOWN
+    mean = np.full(curves.shape[1], np.nan)
+    mean[shown] = np.nanmean(curves[:, shown].astype(float), axis=0)  # the figures' line: the table's estimate
+    return bands[0], mean, bands[1], evaluable
 
 
 def per_study(values: np.ndarray) -> dict[str, Any]:

@@ -57,9 +57,10 @@ SERIES_STYLES = ("-", "--", ":", "-.")
 
 
 def _grid_subtitle(result: PlottedSweep) -> str:
-    """Scenario, studies and design at each point, and the shared random numbers."""
+    """Scenario, studies and design at each point, and the seed (every point draws the same random numbers: the
+    caption says so, the title has no room)."""
     return subtitle(result.replications, [s.cohort for s in result.grid.scenarios], per=" at each point", swept=True,
-                    note=f"{result.grid.base.metadata.name}, the same random numbers at every point (seed {result.seed})")
+                    note=f"{result.grid.base.metadata.name}, seed {result.seed}")
 
 
 def _column(result: PlottedSweep, outcome: str, column: str) -> np.ndarray:
@@ -86,6 +87,8 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
     shape = [len(p.texts) for p in result.parameters]
     figure = Figure(figsize=(8, 6.5 if others else 6))
     ax = figure.add_subplot()
+    # whole numbers (beds, patients): nothing lies between two values, so no band or line joins them
+    discrete = first.numeric and all(isinstance(v, int) for v in first.values)
     series = list(itertools.product(*(range(len(p.texts)) for p in others)))
     drawn: dict[str, np.ndarray] = {}  # series name -> its means, to tell when a line hides another
     for number, combination in enumerate(series):
@@ -98,13 +101,17 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
         if same is not None:  # drawn exactly over an earlier line: its marker and dashes still show, and we say so
             earlier = same.rsplit(": ", 1)[-1] if len(others) == 1 else same
             name = f"{name} (same as {earlier}: the lines coincide)"
-        if not np.isnan(lower[rows]).all():
+        shift = (number - (len(series) - 1) / 2) * 0.06 * (np.ptp(x) / max(len(x) - 1, 1)) if discrete else 0.0
+        if not np.isnan(lower[rows]).all() and discrete:
+            ax.vlines(x + shift, lower[rows], upper[rows], color=line_colour, alpha=0.3, lw=9,
+                      label="_nolegend_" if others else BAND_LABEL)
+        elif not np.isnan(lower[rows]).all():
             ax.fill_between(x, lower[rows], upper[rows], color=line_colour, alpha=0.12 if others else 0.2,
                             label=None if others else BAND_LABEL)
-        ax.errorbar(x, estimate[rows], yerr=1.96 * se[rows], color=line_colour, lw=2, capsize=3,
+        ax.errorbar(x + shift, estimate[rows], yerr=1.96 * se[rows], color=line_colour, lw=2, capsize=3,
                     marker=SERIES_MARKERS[number % len(SERIES_MARKERS)], ms=5 + 2 * (number % 3),
-                    ls=SERIES_STYLES[number % len(SERIES_STYLES)], mfc="none" if number else line_colour,
-                    label=name or MEAN_LABEL)
+                    ls="none" if discrete else SERIES_STYLES[number % len(SERIES_STYLES)],
+                    mfc="none" if number else line_colour, label=name or MEAN_LABEL)
     target = result.grid.base.targets.get(outcome)
     if target is not None:
         ax.axhline(target, color=REFERENCE_COLOUR, ls="--", lw=1.5,
@@ -112,7 +119,7 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
     base = _base_value(result, first.path)
     if first.numeric and isinstance(base, (int, float)) and not isinstance(base, bool):
         ax.axvline(base, color="grey", ls=":", lw=1.5, label=f"Value in the scenario file: {base:g}")
-    if first.numeric and all(isinstance(v, int) for v in first.values):  # e.g. beds: no tick at 1.5 beds
+    if discrete:  # e.g. beds: no tick at 1.5 beds
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if not first.numeric:
         ax.set_xticks(x, first.texts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from textwrap import fill
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,8 @@ class ValidationReport(Result):
         scenarios = self.summary[self.summary["part"] == "scenario"]
         panels = [p for p in (closed, scenarios) if len(p)]
         heights = [max(len(p), 2) for p in panels]
-        figure = Figure(figsize=(12, 1.6 + 0.3 * sum(heights) + 1.2 * len(panels)), layout="constrained")
+        # narrow enough that report.html shows it near full size, so that its 8-point labels stay readable there
+        figure = Figure(figsize=(9.5, 2 + 0.34 * sum(heights) + 1.4 * len(panels)), layout="constrained")
         axes = figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
         panel = iter(axes)
         if len(closed):
@@ -97,7 +99,7 @@ def _width(column: pd.Series) -> int:
 
 
 def _labels(rows: pd.DataFrame) -> list[str]:
-    return [f"{r.case}: {r.quantity} ({r.studies} x {r.patients})" for r in rows.itertuples()]
+    return [fill(f"{r.case}: {r.quantity} ({r.studies} x {r.patients})", 48) for r in rows.itertuples()]
 
 
 def _z_panel(ax: Any, rows: pd.DataFrame) -> None:
@@ -110,12 +112,14 @@ def _z_panel(ax: Any, rows: pd.DataFrame) -> None:
     ax.plot(shown[passed], y[passed], "o", color=LINE_COLOUR, label="Passed")
     if (~passed).any():
         ax.plot(shown[~passed], y[~passed], "X", color=REFERENCE_COLOUR, ms=9, label="Failed")
-    ax.set_yticks(y, _labels(rows), fontsize=7)
+    ax.set_yticks(y, _labels(rows), fontsize=8)
     ax.set(xlim=(-2 * Z_PASS - 0.5, 2 * Z_PASS + 0.5), ylim=(-0.8, len(rows) - 0.2),
            xlabel="z = (simulated - exact) / Monte Carlo standard error")
-    ax.set_title("Closed-form cases: simulated against exact values", fontsize=10)
+    ax.set_title(f"Closed-form cases: simulated against exact values\ndots: z of each quantity; shaded: the pass band "
+                 f"|z| <= {Z_PASS:g}", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    if (~passed).any():  # the title says what the band and the dots are
+        ax.legend(fontsize=8, loc="lower right")
 
 
 def _scenario_panel(ax: Any, rows: pd.DataFrame, tolerance: float) -> None:
@@ -131,7 +135,7 @@ def _scenario_panel(ax: Any, rows: pd.DataFrame, tolerance: float) -> None:
         (failed,) = ax.plot(rows["expected"][~passed], y[~passed], "X", color=REFERENCE_COLOUR, ms=9,
                             label="Published figure that fails")
         handles.append(failed)
-    ax.set_yticks(y, _labels(rows), fontsize=7)
+    ax.set_yticks(y, _labels(rows), fontsize=8)
     ax.set(xlim=(0, 1), ylim=(-0.8, len(rows) - 0.2), xlabel="Proportion of patients (outcome a study reports)")
     ax.set_title("Scenarios: published figures against what simulated studies report", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
