@@ -1,6 +1,7 @@
 """Probabilistic sensitivity analysis (PSA) of a comparison run with --uncertainty: each simulated study is one
 draw of every parameter given with its evidence (probabilities, rates, costs, utilities), and its mean costs and
-QALYs per patient over its cohort. Scenarios share a parameter's draw where they share its path.
+QALYs per patient over its cohort. Scenarios share a parameter's draw only where both cite the same evidence (the
+same `source` and counts, engine/uncertainty.py); otherwise each draws its own.
 
 A draw's means still carry first-order (patient-level) noise, the chance of which patients the cohort had:
 its standard error is reported beside the draws' spread, and falls as 1 / sqrt(cohort size) (`--set
