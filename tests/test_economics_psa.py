@@ -81,6 +81,9 @@ def test_compare_with_uncertainty_writes_the_psa_table_and_its_figures(in_tmp_cw
     assert table["A: economics.states.remission.cost_per_year"].std() > 0
     text = capsys.readouterr().out
     assert "Probabilistic sensitivity analysis: 40 parameter draws" in text and "first-order" in text
+    # what the probabilities leave out: each scenario's values written as plain numbers
+    assert "Held fixed in every draw" in text
+    assert "    A: economics.states.relapse.utility = 0.5\n" in text and "    B: economics.states.relapse.utility = 0.5" in text
 
 
 def test_compare_without_uncertainty_writes_no_psa(in_tmp_cwd):

@@ -83,3 +83,11 @@ def test_a_source_survives_writing_the_scenario_back_and_pickling():
     assert pickle.loads(pickle.dumps(rate)).source == "Burt 2006"
     dumped = scenario.model_dump(mode="json")["followup"]["relapse"]["rate_per_year"]
     assert dumped == {"events": 13, "person_years": 98.5, "source": "Burt 2006"}
+
+
+def test_values_written_as_numbers_are_listed_as_held_fixed_and_defaults_are_not():
+    from simulator.scenario.evidence import fixed_values
+
+    scenario = arm("A", {"events": 13, "person_years": 98.5}).with_values(
+        {"stages.reinfusion.death_probability": 0.02})
+    assert list(fixed_values(scenario)) == [("stages.reinfusion.death_probability", 0.02)]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WrapValidator
 
 from simulator.errors import shown
-from simulator.scenario.evidence import Estimate, Prior, cited, source_of
+from simulator.scenario.evidence import MAY_HAVE_EVIDENCE, Estimate, Prior, cited, source_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,10 +103,12 @@ def _as_written(value: Any) -> Any:
     return value.written() if isinstance(value, Estimate) else value
 
 
-Cost = Annotated[float, Field(ge=0, le=MAX_COST), _or_evidence(_cost), PlainSerializer(_as_written)]
+Cost = Annotated[float, Field(ge=0, le=MAX_COST), _or_evidence(_cost), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE]
 """A cost from 0 to MAX_COST, or `{ mean, se }` (gamma)."""
 
-Utility = Annotated[float, Field(ge=MIN_UTILITY, le=1), _or_evidence(_utility), PlainSerializer(_as_written)]
+Utility = Annotated[
+    float, Field(ge=MIN_UTILITY, le=1), _or_evidence(_utility), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
+]
 """A utility from -1 to 1 (1 full health, 0 dead), or `{ mean, se }` (beta)."""
 
 DiscountRate = Annotated[float, Field(ge=0, le=MAX_DISCOUNT_RATE)]

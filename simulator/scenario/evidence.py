@@ -16,7 +16,7 @@ one draw, in one scenario or across compared ones; any other two parameters draw
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, TypeGuard, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, TypeGuard, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
 
@@ -196,12 +196,20 @@ def _as_written(value: Any) -> Any:
     return value.written() if isinstance(value, Estimate) else value
 
 
+class _MayHaveEvidence:
+    """Marks a field that takes a number or its evidence, so a number there is a value the PSA holds fixed."""
+
+
+MAY_HAVE_EVIDENCE = _MayHaveEvidence()
+
 ProbabilityOrEvidence = Annotated[
-    float, Field(ge=0, le=1), _or_evidence(_proportion), PlainSerializer(_as_written)
+    float, Field(ge=0, le=1), _or_evidence(_proportion), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
 ]
 """A probability from 0 to 1, or `{ events, n }`."""
 
-RateOrEvidence = Annotated[float, Field(ge=0, le=MAX_RATE), _or_evidence(_rate), PlainSerializer(_as_written)]
+RateOrEvidence = Annotated[
+    float, Field(ge=0, le=MAX_RATE), _or_evidence(_rate), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
+]
 """A rate per year from 0 to MAX_RATE, or `{ events, person_years }`."""
 
 
@@ -235,3 +243,26 @@ def check_sources(model: BaseModel) -> None:
                 "name the sources apart"
             )
         seen.setdefault(estimate.source, (path, estimate))
+
+
+def fixed_values(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, float]]:
+    """Every parameter written as a plain number where its evidence could be given (an assumption, or a figure
+    whose data were not written down), by dotted path: what a probabilistic analysis holds fixed. Defaults the
+    scenario does not write (a cost of 0 nobody named) are left out."""
+    for name, field in type(model).model_fields.items():
+        value, path = getattr(model, name), f"{prefix}{name}"
+        marked = _takes_evidence(field.annotation) or any(isinstance(m, _MayHaveEvidence) for m in field.metadata)
+        if marked and name in model.model_fields_set and _number(value) and not isinstance(value, Estimate):
+            yield path, float(value)
+        elif isinstance(value, BaseModel):
+            yield from fixed_values(value, f"{path}.")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    yield from fixed_values(item, f"{path}.{key}.")
+
+
+def _takes_evidence(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        return any(isinstance(m, _MayHaveEvidence) for m in annotation.__metadata__)
+    return any(_takes_evidence(arg) for arg in get_args(annotation))

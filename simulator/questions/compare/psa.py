@@ -21,6 +21,8 @@ import pandas as pd
 
 from simulator.engine.uncertainty import parameter_draws
 from simulator.questions.compare.economics import EconomicRun
+from simulator.scenario.evidence import fixed_values
+from simulator.scenario.schema import Scenario
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -90,4 +92,15 @@ def psa_lines(runs: Sequence[EconomicRun], wtp: Sequence[float]) -> list[str]:
                      f"{noise[1]:.3f}, against the draws' SD {spread[0]:,.0f} and {spread[1]:.3f}")
     lines.append("  (each draw simulates one cohort; --cohort-size N divides its first-order SE by about "
                  "sqrt(N / current size))")
+    return lines + held_fixed_lines([run.scenario for run in runs])
+
+
+def held_fixed_lines(scenarios: Sequence[Scenario], indent: str = "  ") -> list[str]:
+    """Which values every draw keeps at their written number (no evidence given: assumptions), per scenario:
+    the uncertainty the probabilities above leave out."""
+    lines = [f"{indent}Held fixed in every draw (written as numbers, not evidence: the probabilities leave their "
+             "uncertainty out):"]
+    for letter, scenario in zip(LETTERS, scenarios):
+        fixed = ", ".join(f"{path} = {value:g}" for path, value in fixed_values(scenario))
+        lines.append(f"{indent}  {letter}: {fixed or 'none'}")
     return lines
