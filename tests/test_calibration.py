@@ -316,10 +316,12 @@ def test_an_immature_series_is_calibrated_to_the_mean_over_the_studies_that_can_
     assert f"dfs_5y: fitted to the mean over the {fit.evaluable:.0%} of simulated studies that can estimate it" in result.text()
 
 
-def test_calibrate_refuses_a_target_fewer_than_30_studies_can_estimate():
-    """The stated rule: a mean and an SD need at least MIN_EVALUABLE_STUDIES = 30 studies that can report."""
+def test_calibrate_refuses_a_target_fewer_than_10_studies_can_estimate():
+    """The stated rule: a mean and an SD need at least MIN_EVALUABLE_STUDIES = 10 studies that can report."""
     from simulator.errors import UserError
 
-    with pytest.raises(UserError, match=r"only \d+ of 30 simulated studies \(\d+%\) can estimate it.*at least 30"):
-        calibrate(registry_series(0.13, replications=30), [Target("dfs_5y", 0.5)],
-                  [FreeParameter("followup.relapse.rate_per_year", 0.03, 0.5)])
+    scenario = registry_series(0.13, replications=12).with_values({"cohort.followup_after_accrual_years": 0.2})
+    evaluable = int(np.isfinite(run(scenario).values["dfs_5y"]).sum())
+    assert evaluable < 10  # where the search starts (the scenario's own value)
+    with pytest.raises(UserError, match=rf"only {evaluable} of 12 simulated studies \(\d+%\) can estimate it.*at least 10 of them"):
+        calibrate(scenario, [Target("dfs_5y", 0.5)], [FreeParameter("followup.relapse.rate_per_year", 0.03, 0.5)])

@@ -138,8 +138,10 @@ class FolderPage:
             return out
         if self.command == "sweep":
             return [self._sweep_table()]
-        if self.command == "compare":
-            return [self._compare_table(targets)]
+        if self.command == "compare":  # with the decision's sensitivity, when compare ran it
+            decision = [frame_table(self._csv(n), n) for n in ("structural.csv", "sensitivity.csv")
+                        if (self.folder / n).is_file()]
+            return [self._compare_table(targets), *decision]
         if self.command == "power":
             return [self._power_table()]
         if self.command == "calibrate":

@@ -34,6 +34,9 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
     (r"trm", "Treatment-related mortality a study would report: each bar is the share of simulated studies with "
              "that number of deaths (as a percentage of patients enrolled). The dashed line is the simulated mean, "
              "the solid red line the published figure."),
+    (r"tornado", "One-way sensitivity: each parameter given with its evidence set to the ends of its 95% interval, "
+                 "the others at their point estimates. Both bars of a row start at the base case's incremental net "
+                 "monetary benefit (solid line); where a bar crosses the dashed line at 0 the decision flips."),
     (r"outcomes", "Key outcomes per scenario: the dot is the mean over simulated studies, the line spans 95% of "
                   "studies, and an open diamond (in the scenario's colour) is the published value."),
     (r"occupancy_(.+)", "Units of {0} in use over the study: the line is the mean over simulated studies (3-month "
