@@ -128,7 +128,7 @@ def sensitivity_lines(table: pd.DataFrame, currency: str, shown: int = 5) -> lis
              f"{base:+,.0f} {currency}, each parameter at the ends of its 95% interval:"]
     for row in first.head(shown).itertuples():
         flip = "  FLIPS the decision" if row.flips_decision else ""
-        lines.append(f"  {row.parameter} {row.low_value:.4g} to {row.high_value:.4g}: INMB {row.inmb_at_low:+,.0f} to "
+        lines.append(f"  {row.parameter} {_shown(row.low_value)} to {_shown(row.high_value)}: INMB {row.inmb_at_low:+,.0f} to "
                      f"{row.inmb_at_high:+,.0f}{flip}")
     rest = first.iloc[shown:]
     flipping = rest[rest.flips_decision].parameter.tolist()
@@ -137,3 +137,8 @@ def sensitivity_lines(table: pd.DataFrame, currency: str, shown: int = 5) -> lis
     if len(first) > shown:
         lines.append(f"  ({len(first) - shown} more parameters in sensitivity.csv)")
     return lines
+
+
+def _shown(value: float) -> str:
+    """A parameter's value as a reader takes it in: a cost in whole units, a rate or probability to 4 digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
