@@ -91,3 +91,20 @@ def test_values_written_as_numbers_are_listed_as_held_fixed_and_defaults_are_not
     scenario = arm("A", {"events": 13, "person_years": 98.5}).with_values(
         {"stages.reinfusion.death_probability": 0.02})
     assert list(fixed_values(scenario)) == [("stages.reinfusion.death_probability", 0.02)]
+
+
+def test_shipped_arms_draw_relapse_and_flares_apart_and_share_what_they_both_cite():
+    """burt2006 against standard_care: transplant relapse and standard-care flares (different studies) are drawn
+    independently; the utility both take from Pollard 2015 is one draw; standard care's death before and after
+    a flare (Faurschou 2010) is one hazard."""
+    from simulator import load_scenario
+
+    from helpers import SCENARIOS
+
+    burt, care = (load_scenario(SCENARIOS / f, ["simulation.parameter_uncertainty=true"])
+                  for f in ("burt2006.toml", "standard_care.toml"))
+    a, b = (parameter_draws(s, 2006, range(REPLICATIONS)) for s in (burt, care))
+    assert abs(rank_correlation(a[RELAPSE], b[RELAPSE])) <= 4 / np.sqrt(REPLICATIONS - 1)
+    utility = "economics.states.remission.utility"
+    np.testing.assert_array_equal(a[utility], b[utility])
+    np.testing.assert_array_equal(b[DEATH_BEFORE], b[DEATH_AFTER])
