@@ -229,8 +229,15 @@ def _estimates_in(value: Any, path: str) -> Iterator[tuple[str, Estimate]]:
             yield from _estimates_in(item, f"{path}.{key}")
 
 
-def check_sources(model: BaseModel) -> None:
-    """Refuse one source cited with different evidence in one scenario: a source names one body of data."""
+def check_evidence(model: BaseModel, uncertain: bool) -> None:
+    """Refuse parameter uncertainty without any parameter given with its evidence (nothing to draw), and one
+    source cited with different evidence in one scenario (a source names one body of data)."""
+    if uncertain and next(estimates(model), None) is None:
+        raise ValueError(
+            "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
+            "e.g. death_probability = { events = 1, n = 50 }, rate_per_year = { events = 10, "
+            "person_years = 80 } or an [economics] cost { mean = 1000, se = 200 }; this scenario has none"
+        )
     seen: dict[str, tuple[str, Estimate]] = {}
     for path, estimate in estimates(model):
         if estimate.source is None:
