@@ -22,13 +22,14 @@ def scenario_with(tmp_path, old, new):
         ("[cohort]", "[cohort", ["bad.toml", "not valid TOML"]),
         ("size = 50", "size = 50\nsise = 50", ["bad.toml", "cohort.sise", "unknown key", "allowed keys: size"]),
         ("size = 50", 'size = "fifty"', ["bad.toml", "cohort.size", "valid integer"]),
-        ("rate_per_year = 0.132 ", "rate_per_year = -0.132 ", ["bad.toml", "followup.relapse.rate_per_year", "greater than or equal to 0"]),
+        ("rate_per_year = 0.01 ", "rate_per_year = -0.01 ", ["bad.toml", "followup.death_before_relapse.rate_per_year", "greater than or equal to 0"]),
         ("death_probability = { events = 0, n = 48 }", "death_probability = 1.5", ["bad.toml", "stages.isolation.death_probability", "less than or equal to 1", "1.5"]),
+        ("death_probability = { events = 0, n = 48 }", "death_probability = { events = 0, n = 48, source = 3 }", ["bad.toml", "stages.isolation.death_probability", 'source = "Faurschou 2010"', "(got 3)"]),
         ('dist = "uniform"', 'dist = "triangular"', ["bad.toml", "stages.rest.duration", "'triangular'", "'lognormal'"]),
         ('resource = "isolation_bed"           #', 'resource = "isolation_beds"           #', ["bad.toml", "unknown resource 'isolation_beds'", "isolation_bed"]),
         ("capacity = 2", "capacity = 0", ["bad.toml", "resources.isolation_bed.capacity", "at least 1, or \"unlimited\" (got 0)"]),
     ],
-    ids=["malformed", "unknown-key", "wrong-type", "negative-rate", "probability-above-1", "unknown-distribution", "unknown-resource", "zero-capacity"],
+    ids=["malformed", "unknown-key", "wrong-type", "negative-rate", "probability-above-1", "source-not-text", "unknown-distribution", "unknown-resource", "zero-capacity"],
 )
 def test_bad_scenario_file(capsys, in_tmp_cwd, old, new, expected):
     path = scenario_with(in_tmp_cwd, old, new)

@@ -290,3 +290,40 @@ def test_calibrating_open_referrals_describes_the_cohort_by_its_referrals(in_tmp
     assert "20 simulated studies of 40 referrals a year for 2 years per evaluation" in printed
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert (folder / "fit.png").exists()
+
+
+def registry_series(relapse: float, replications: int = 400):
+    """A 28-patient registry series, enrolled over 5 years and cut off a year later, lost to follow-up at 0.1 a
+    year: only about 80% of such studies still follow a patient relapse-free at 5 years."""
+    return tiny(cohort={"size": 28, "accrual_years": 5.0, "followup_after_accrual_years": 1.0,
+                        "loss_to_followup": exponential(0.1)},
+                simulation={"replications": replications, "seed": 1, "horizon_years": 7.5, "landmarks_years": [5.0]},
+                followup={"relapse": exponential(relapse), "death_before_relapse": exponential(0.01)})
+
+
+def test_an_immature_series_is_calibrated_to_the_mean_over_the_studies_that_can_report_it():
+    """The published 5-year DFS of a young series comes from a study that could report it: the target is the
+    mean over such studies (about 0.53 at relapse 0.13, above the e^(-5 x 0.14) = 0.50 of a full follow-up).
+    The fit recovers the true rate within 4 SE (the target's and the fit's MC errors, sqrt(2) x the fit's) and
+    says over what share it fitted."""
+    truth = run(registry_series(0.13), seed=TRUTH_SEED).values["dfs_5y"]
+    share = np.isfinite(truth).mean()
+    assert 0.70 <= share <= 0.90, share
+    result = calibrate(registry_series(0.3), [Target("dfs_5y", float(np.nanmean(truth)))],
+                       [FreeParameter("followup.relapse.rate_per_year", 0.03, 0.5)])
+    row = result.parameters.set_index("parameter").loc["followup.relapse.rate_per_year"]
+    assert abs(row.fitted - 0.13) <= 4 * np.sqrt(2) * row.mc_se, (row.fitted, row.mc_se)
+    fit = result.fit.set_index("outcome").loc["dfs_5y"]
+    assert 0.70 <= fit.evaluable <= 0.90 and result.reached
+    assert f"dfs_5y: fitted to the mean over the {fit.evaluable:.0%} of simulated studies that can estimate it" in result.text()
+
+
+def test_calibrate_refuses_a_target_fewer_than_10_studies_can_estimate():
+    """The stated rule: a mean and an SD need at least MIN_EVALUABLE_STUDIES = 10 studies that can report."""
+    from simulator.errors import UserError
+
+    scenario = registry_series(0.13, replications=12).with_values({"cohort.followup_after_accrual_years": 0.2})
+    evaluable = int(np.isfinite(run(scenario).values["dfs_5y"]).sum())
+    assert evaluable < 10  # where the search starts (the scenario's own value)
+    with pytest.raises(UserError, match=rf"only {evaluable} of 12 simulated studies \(\d+%\) can estimate it.*at least 10 of them"):
+        calibrate(scenario, [Target("dfs_5y", 0.5)], [FreeParameter("followup.relapse.rate_per_year", 0.03, 0.5)])

@@ -92,14 +92,19 @@ def test_evidence_arithmetic_gives_the_scenario_values():
     # closed form (which has neither), not equal
     assert burt.followup.relapse.rate_per_year == pytest.approx(derived["r"], rel=0.07)
     assert burt.followup.death_after_relapse.rate_per_year == pytest.approx(derived["d2"], rel=0.07)
-    for scenario in (burt, ebmt, centre):
-        assert round(derived["waiting"], 2) == scenario.waiting.death.rate_per_year
-    assert round(derived["isolation"], 4) == ebmt.stages["isolation"].death_probability
+    assert round(derived["waiting"], 2) == centre.waiting.death.rate_per_year
+    for scenario in (burt, ebmt):  # written as its evidence: one death over 50 patients' rest
+        assert scenario.waiting.death.rate_per_year.evidence() == {"events": 1, "person_years": derived["waiting_person_years"]}
+    assert burt.followup.relapse.rate_per_year.evidence() == {"events": 6, "person_years": derived["relapse_person_years"]}
+    assert burt.followup.death_after_relapse.rate_per_year.evidence() == {"events": 2, "person_years": derived["prior_person_years"]}
+    assert ebmt.stages["isolation"].death_probability.evidence() == {"events": 7, "n": 53}
+    assert ebmt.followup.death_after_relapse.rate_per_year.evidence() == {"events": 5, "person_years": derived["ebmt_person_years"]}
     assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 0, n = 48 }
     assert centre.stages["isolation"].death_probability == round(derived["p"], 5)
     care = load_scenario(SCENARIOS / "standard_care.toml")
     assert care.followup.death_before_relapse.rate_per_year == pytest.approx(derived["death"])  # 37 / 1470
-    assert round(derived["flare"], 3) == care.followup.relapse.rate_per_year
+    assert round(derived["flare"], 3) == pytest.approx(care.followup.relapse.rate_per_year, abs=5e-4)
+    assert care.followup.relapse.rate_per_year.evidence() == {"events": 18, "person_years": derived["flare_person_years"]}
 
 # The cheapest valid command line of each command: each stops at its run folder's name, before simulating.
 COMMAND_LINES = {

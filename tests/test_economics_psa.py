@@ -48,7 +48,7 @@ seed = 2
 horizon_years = 5
 landmarks_years = [1]
 [followup]
-death_before_relapse = {{ dist = "exponential", rate_per_year = {{ events = 10, person_years = 100 }} }}
+death_before_relapse = {{ dist = "exponential", rate_per_year = {{ events = 10, person_years = 100, source = "one cohort" }} }}
 [outcomes]
 transplant = false
 [economics]
@@ -72,12 +72,18 @@ def test_compare_with_uncertainty_writes_the_psa_table_and_its_figures(in_tmp_cw
     table = pd.read_csv(out / "psa.csv")
     assert len(table) == 40
     np.testing.assert_allclose(table.incremental_costs_B, table.costs_B - table.costs_A)
-    # the two scenarios share the path of each parameter, so they drew the same values
+    # both scenarios cite one source for the death rate, so they drew the same values; the remission cost,
+    # with no source, is each scenario's own draw
     shared = "followup.death_before_relapse.rate_per_year"
     np.testing.assert_array_equal(table[f"A: {shared}"], table[f"B: {shared}"])
+    own = "economics.states.remission.cost_per_year"
+    assert not np.array_equal(table[f"A: {own}"].rank(), table[f"B: {own}"].rank())
     assert table["A: economics.states.remission.cost_per_year"].std() > 0
     text = capsys.readouterr().out
     assert "Probabilistic sensitivity analysis: 40 parameter draws" in text and "first-order" in text
+    # what the probabilities leave out: each scenario's values written as plain numbers
+    assert "Held fixed in every draw" in text
+    assert "    A: economics.states.relapse.utility = 0.5\n" in text and "    B: economics.states.relapse.utility = 0.5" in text
 
 
 def test_compare_without_uncertainty_writes_no_psa(in_tmp_cwd):

@@ -50,7 +50,7 @@ def test_calibrate_refuses_a_target_few_studies_can_estimate(in_tmp_cwd, capsys)
             "--workers", "1", "--output", "out"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "--target os_5y" in err and "0% of simulated studies can estimate it" in err
+    assert "--target os_5y" in err and "only 0 of 20 simulated studies (0%) can estimate it" in err
     assert not (in_tmp_cwd / "out").exists()
 
 

@@ -8,7 +8,7 @@ from helpers import SCENARIOS
 
 EXPECTED = {
     "burt2006.toml": ["trm", "deaths_before_reinfusion", "os_5y", "dfs_5y"],
-    "ebmt2004.toml": ["trm", "deaths"],
+    "ebmt2004.toml": ["trm", "deaths", "deaths_before_reinfusion"],
     "standard_care.toml": ["efs_2.5y_itt"],
 }
 
@@ -21,7 +21,7 @@ def test_shipped_scenario_reproduces_its_targets(file):
     for outcome, published in scenario.targets.items():
         estimate, se = summary.loc[outcome, ["estimate", "mc_se"]]
         assert abs(estimate - published) <= 0.03, (outcome, estimate, published)
-        assert abs(estimate - published) < 3 * se, (outcome, estimate, published, se)
+        assert abs(estimate - published) < 3 * se or estimate == published, (outcome, estimate, published, se)
 
 
 

@@ -162,6 +162,8 @@ def test_uncertainty_table_describes_open_referrals_by_their_rate(in_tmp_cwd, ca
          ["followup.relapse", "person_years > 0"]),
         (["--uncertainty", "--set", "stages.mobilisation.death_probability=0.02",
           "--set", "stages.rest.death_probability=0.02", "--set", "stages.isolation.death_probability=0.02",
+          *(f"--set=followup.{hazard}.rate_per_year=0.1" for hazard in ("relapse", "death_after_relapse")),
+          "--set", "waiting.death.rate_per_year=0.2",
           *(f"--set=economics.{path}=0.5" for path in (  # and its prices and utilities as numbers
               "stages.conditioning.cost_once", "states.remission.cost_per_year", "states.remission.utility",
               "states.relapse.cost_per_year", "states.relapse.utility", "events.relapse"))],

@@ -2,9 +2,13 @@
 given with their evidence from their posteriors, so the spread of studies includes what we do not know
 about the parameters, not only the chance of a finite cohort.
 
-Draws come from their own stream of each replication, one per parameter (keyed by its dotted path), so the
-patients' uniforms, and hence common random numbers, are the same with and without uncertainty, and
-adding a parameter's evidence does not change the draws of the others.
+Draws come from their own stream of each replication, one per body of evidence, so the patients' uniforms,
+and hence common random numbers, are the same with and without uncertainty, and adding a parameter's evidence
+does not change the draws of the others. A parameter whose evidence names its source (`source = "..."`) is
+keyed by that source and its counts: every parameter citing the same evidence, in this scenario or in another
+one compared with it, draws the same value. Any other is keyed by its scenario's name and its dotted path:
+its own draw, independent of every other parameter and of other scenarios' parameters at the same path
+(transplant relapse and standard-care flares do not rest on the same data because both are "the relapse rate").
 """
 
 from __future__ import annotations
@@ -32,10 +36,17 @@ def parameter_draws(scenario: Scenario, seed: int, replications: range) -> dict[
     """One posterior draw per replication of every parameter given with its evidence (path -> values)."""
     draws = {}
     for path, estimate in estimated_parameters(scenario).items():
-        key = (PARAMETER_STREAM, zlib.crc32(path.encode()))
+        key = (PARAMETER_STREAM, zlib.crc32(evidence_key(scenario, path, estimate).encode()))
         u = np.array([generator.random() for generator in replication_generators(seed, replications, key)])
         draws[path] = estimate.ppf(u, scenario.simulation.prior)
     return draws
+
+
+def evidence_key(scenario: Scenario, path: str, estimate: Estimate) -> str:
+    """What a parameter's draw is keyed by: its cited evidence (source and counts), shared by every parameter
+    citing it; otherwise its scenario's name and dotted path, its own."""
+    shared = estimate.shared_evidence()
+    return f"evidence\0{shared}" if shared is not None else f"parameter\0{scenario.metadata.name}\0{path}"
 
 
 def with_drawn_parameters(scenario: Scenario, seed: int, replications: range) -> Scenario:

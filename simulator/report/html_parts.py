@@ -36,6 +36,9 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
              "the share of simulated studies reporting that number of deaths as a percentage of patients enrolled "
              "(with open referrals, whose cohort size varies, a range of 2.5 percentage points). The dashed black "
              "line is the simulated mean, a solid red (or dashed coloured) line the published figure."),
+    (r"tornado", "One-way sensitivity: each parameter given with its evidence set to the ends of its 95% interval, "
+                 "the others at their point estimates. Both bars of a row start at the base case's incremental net "
+                 "monetary benefit (solid line); where a bar crosses the dashed line at 0 the decision flips."),
     (r"outcomes", "Key outcomes per scenario: the dot is the mean over simulated studies, the line spans 95% of "
                   "studies, and an open diamond (in the scenario's colour) is the published value."),
     (r"occupancy_(.+)", "Units of {0} in use at each weekly snapshot, unsmoothed. Above: the mean over simulated "

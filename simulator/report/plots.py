@@ -47,7 +47,7 @@ CURVE_TITLES = {
                 "Probability of being alive without relapse or flare"),
 }
 LINE_COLOUR = "#1f5f9e"
-MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (as calibrate refuses)
+MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (calibrate fits to the mean over those that can)
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
 QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months (the explorer's moving average)
 WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WrapValidator
 
 from simulator.errors import shown
-from simulator.scenario.evidence import Estimate, Prior
+from simulator.scenario.evidence import MAY_HAVE_EVIDENCE, Estimate, Prior, cited, source_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,28 +66,30 @@ class BetaEstimate(GammaEstimate):
         return special.betaincinv(self.mean * size, (1 - self.mean) * size, u)
 
 
-def _mean_se(value: dict[str, Any], what: str) -> tuple[float, float]:
+def _mean_se(written: dict[str, Any], what: str) -> tuple[float, float, str | None]:
+    value, source = source_of(written)
     mean, se = value.get("mean"), value.get("se")
     numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (mean, se))
     if set(value) != {"mean", "se"} or not numbers:
-        raise ValueError(f"{what} is a number or its evidence {{ mean = M, se = S }} (got {shown(value)})")
-    return float(mean), float(se)  # type: ignore[arg-type]
+        raise ValueError(f"{what} is a number or its evidence {{ mean = M, se = S }}, with an optional "
+                         f"source = \"name\" (got {shown(written)})")
+    return float(mean), float(se), source  # type: ignore[arg-type]
 
 
 def _cost(value: dict[str, Any]) -> GammaEstimate:
-    mean, se = _mean_se(value, "a cost")
+    mean, se, source = _mean_se(value, "a cost")
     if not (0 < mean <= MAX_COST and 0 < se <= MAX_COST):  # NaN fails too
         raise ValueError(f"a cost's evidence needs 0 < mean <= {MAX_COST:.0e} and 0 < se <= {MAX_COST:.0e} "
                          f"(got mean = {shown(mean)}, se = {shown(se)})")
-    return GammaEstimate(mean, se)
+    return cited(GammaEstimate(mean, se), source)
 
 
 def _utility(value: dict[str, Any]) -> BetaEstimate:
-    mean, se = _mean_se(value, "a utility")
+    mean, se, source = _mean_se(value, "a utility")
     if not (0 < mean < 1 and 0 < se < math.sqrt(mean * (1 - mean))):
         raise ValueError("a utility's evidence needs 0 < mean < 1 and 0 < se < sqrt(mean (1 - mean)), so a beta "
                          f"has that mean and SE (got mean = {shown(mean)}, se = {shown(se)})")
-    return BetaEstimate(mean, se)
+    return cited(BetaEstimate(mean, se), source)
 
 
 def _or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
@@ -98,13 +100,15 @@ def _or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
 
 
 def _as_written(value: Any) -> Any:
-    return value.evidence() if isinstance(value, Estimate) else value
+    return value.written() if isinstance(value, Estimate) else value
 
 
-Cost = Annotated[float, Field(ge=0, le=MAX_COST), _or_evidence(_cost), PlainSerializer(_as_written)]
+Cost = Annotated[float, Field(ge=0, le=MAX_COST), _or_evidence(_cost), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE]
 """A cost from 0 to MAX_COST, or `{ mean, se }` (gamma)."""
 
-Utility = Annotated[float, Field(ge=MIN_UTILITY, le=1), _or_evidence(_utility), PlainSerializer(_as_written)]
+Utility = Annotated[
+    float, Field(ge=MIN_UTILITY, le=1), _or_evidence(_utility), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
+]
 """A utility from -1 to 1 (1 full health, 0 dead), or `{ mean, se }` (beta)."""
 
 DiscountRate = Annotated[float, Field(ge=0, le=MAX_DISCOUNT_RATE)]

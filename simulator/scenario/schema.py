@@ -25,7 +25,7 @@ from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 from simulator.scenario.economics import Economics
-from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, estimates
+from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, check_evidence
 from simulator.scenario.population import Population
 
 MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
@@ -323,12 +323,7 @@ class Scenario(_Model):
             raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
         for name, value in self.targets.items():
             self.catalogue[name].check_published(value)
-        if self.simulation.parameter_uncertainty and next(estimates(self), None) is None:
-            raise ValueError(
-                "simulation.parameter_uncertainty (--uncertainty) needs a parameter given with its evidence, "
-                "e.g. death_probability = { events = 1, n = 50 }, rate_per_year = { events = 10, "
-                "person_years = 80 } or an [economics] cost { mean = 1000, se = 200 }; this scenario has none"
-            )
+        check_evidence(self, self.simulation.parameter_uncertainty)
         return self
 
     def _transplant_or_not(self) -> None:

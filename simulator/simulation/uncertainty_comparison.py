@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.uncertainty import PRIOR_WORDS, estimated_parameters, parameter_draws
+from simulator.scenario.evidence import fixed_values
 from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
 
@@ -48,16 +49,16 @@ class UncertaintyComparison(Result):
         return table.reset_index()
 
     def parameters(self) -> pd.DataFrame:
-        """Evidence, point estimate and posterior of each uncertain parameter."""
+        """Evidence, its source, point estimate and posterior of each uncertain parameter."""
         result = self.with_uncertainty
         draws = parameter_draws(result.scenario, result.seed, range(result.replications))
         rows = []
         for path, estimate in estimated_parameters(result.scenario).items():
             lower, upper = np.percentile(draws[path], [2.5, 97.5])
             evidence = ", ".join(f"{k} = {v:g}" for k, v in estimate.evidence().items())
-            rows.append((path, evidence, float(estimate), estimate.posterior_mean(result.scenario.simulation.prior),
-                         lower, upper))
-        return pd.DataFrame(rows, columns=["parameter", "evidence", "point_estimate", "posterior_mean",
+            rows.append((path, evidence, estimate.source or "", float(estimate),
+                         estimate.posterior_mean(result.scenario.simulation.prior), lower, upper))
+        return pd.DataFrame(rows, columns=["parameter", "evidence", "source", "point_estimate", "posterior_mean",
                                            "lower", "upper"])
 
     def draws(self) -> pd.DataFrame:
@@ -77,8 +78,11 @@ class UncertaintyComparison(Result):
             f"Uncertain parameters (posterior 95% interval, {PRIOR_WORDS[s.simulation.prior]}):",
         ]
         for row in self.parameters().itertuples():
-            lines.append(f"  {row.parameter} = {plain(row.point_estimate)} from {row.evidence}: "
+            cited = f" ({row.source})" if row.source else ""
+            lines.append(f"  {row.parameter} = {plain(row.point_estimate)} from {row.evidence}{cited}: "
                          f"[{plain(row.lower)}, {plain(row.upper)}], posterior mean {plain(row.posterior_mean)}")
+        fixed = ", ".join(f"{path} = {value:g}" for path, value in fixed_values(s))
+        lines.append(f"Held fixed (written as numbers, not evidence: their uncertainty is left out): {fixed or 'none'}")
         summary = self.summary.set_index("outcome")
         shown = [o for o in r.shown_outcomes if o in summary.index]
         rows = [["outcome", "estimate ± MC SE", "95% of studies", "width"] * 2 + ["published"]]

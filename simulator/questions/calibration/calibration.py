@@ -40,7 +40,7 @@ from simulator.simulation.stage_cache import forget, only_after_the_pathway
 GRID_PER_AXIS = {1: 11, 2: 5, 3: 3}  # grid points per free parameter; beyond 3 parameters, a Halton sample
 HALTON_PER_PARAMETER = 16
 REFINE_XATOL = 1e-3  # search tolerance, as a share of each parameter's range
-MIN_EVALUABLE = 0.95  # share of studies that must be able to estimate a target outcome
+MIN_EVALUABLE_STUDIES = 10  # studies that must be able to estimate a target: enough for its mean and its SD
 PRECISION_STEP = 0.05  # finite-difference step around the fit, as a share of each parameter's range
 
 
@@ -117,18 +117,21 @@ class _Objective:
 
 
 def _check_evaluable(result: RunResult, targets: list[Target], values: dict[str, float]) -> None:
-    """Refuse a target that too few simulated studies can estimate: a mean over the few that follow someone
-    to the landmark is not what a study of this design reports, so fitting to it would be fitting noise.
-    Checked at the start of the search and at the fit; points in between may dip below the limit."""
+    """Refuse a target that too few simulated studies can estimate for a mean and an SD to weigh it by (fewer
+    than MIN_EVALUABLE_STUDIES; their Monte Carlo error is reported either way). A published figure
+    comes from a study that could report it, so the fit is to the mean over the studies that can, however small
+    their share (the result says the share). Checked at the start of the search and at the fit; points in
+    between may dip below the limit."""
     for t in targets:
-        share = float(np.isfinite(result.values[t.outcome]).mean())
-        if share < MIN_EVALUABLE:
+        evaluable = np.isfinite(result.values[t.outcome])
+        if evaluable.sum() < MIN_EVALUABLE_STUDIES:
             at = ", ".join(f"{path}={value:.4g}" for path, value in values.items())
             raise UserError(
-                f"--target {t.outcome}: only {share:.0%} of simulated studies can estimate it (at {at}); "
-                f"calibration needs at least {MIN_EVALUABLE:.0%}: a study with nobody still followed at the "
-                "landmark reports nothing. Lengthen follow-up (cohort.followup_after_accrual_years) or target "
-                "an earlier landmark"
+                f"--target {t.outcome}: only {evaluable.sum()} of {len(evaluable)} simulated studies "
+                f"({evaluable.mean():.0%}) can estimate it (at {at}); calibration fits the mean over the studies "
+                f"that can, and needs at least {MIN_EVALUABLE_STUDIES} of them: a study with nobody still "
+                "followed at the landmark reports nothing. Add replications, lengthen follow-up "
+                "(cohort.followup_after_accrual_years) or target an earlier landmark"
             )
 
 

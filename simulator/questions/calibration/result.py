@@ -98,16 +98,19 @@ class CalibrationResult(Result):
 
     @property
     def fit(self) -> pd.DataFrame:
-        """Per target: target, the SD its residual is divided by, achieved mean ± MC SE, 95% of studies, residual, reached."""
+        """Per target: target, the SD its residual is divided by, achieved mean ± MC SE (over the studies that
+        can estimate it), 95% of studies, residual, reached, and the share of studies that can estimate it."""
         summary = self.best.summary.set_index("outcome")
         rows = []
         for t in self.targets:
             achieved, se, lower, upper = summary.loc[t.outcome, ["estimate", "mc_se", "lower", "upper"]]
             residual = achieved - t.value
             reached = abs(residual) <= REACHED_MC_SE * se + 1e-9
-            rows.append((t.outcome, t.value, self.sd[t.outcome], achieved, se, lower, upper, residual, reached))
+            evaluable = float(np.isfinite(self.best.values[t.outcome]).mean())
+            rows.append((t.outcome, t.value, self.sd[t.outcome], achieved, se, lower, upper, residual, reached,
+                         evaluable))
         return pd.DataFrame(rows, columns=["outcome", "target", "weight_sd", "achieved", "mc_se", "lower", "upper",
-                                           "residual", "reached"])
+                                           "residual", "reached", "evaluable"])
 
     @property
     def reached(self) -> bool:
@@ -152,6 +155,10 @@ class CalibrationResult(Result):
                 f"{f'[{row.lower:.3f}, {row.upper:.3f}]':>18}{row.residual:>+10.4f}"
                 f"  {'reached' if row.reached else 'NOT REACHED'}"
             )
+        for row in self.fit.itertuples():
+            if row.evaluable < 1:
+                lines.append(f"{row.outcome}: fitted to the mean over the {row.evaluable:.0%} of simulated studies "
+                             "that can estimate it (a published figure comes from a study that could report it)")
         lines.append(self.diagnosis())
         return "\n".join(lines)
 

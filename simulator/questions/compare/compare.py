@@ -28,6 +28,8 @@ from simulator.questions.compare import cost_plots, psa_plots
 from simulator.questions.compare import plots as compare_plots
 from simulator.questions.compare.economics import economics_lines, economics_table, horizon, priced
 from simulator.questions.compare.psa import psa_lines, psa_table
+from simulator.questions.compare.sensitivity import one_way, sensitivity_lines
+from simulator.questions.compare.structural import Alternative, structural_lines, structural_table
 from simulator.questions.compare.thresholds import DEFAULT_WTP
 from simulator.scenario.schema import Scenario
 from simulator.simulation.memory import check_fits, runs_need
@@ -50,6 +52,8 @@ class CompareResult(Result):
     conditions: tuple[Condition, ...] = ()
     wall_seconds: float = 0.0
     wtp: tuple[float, ...] = DEFAULT_WTP  # willingness to pay per QALY, for the net monetary benefit
+    sensitivity: pd.DataFrame | None = None  # one-way deterministic sensitivity (--sensitivity)
+    structural: pd.DataFrame | None = None  # named structural alternatives (--structural FILE)
 
     @cached_property
     def economics(self) -> pd.DataFrame | None:
@@ -164,6 +168,11 @@ class CompareResult(Result):
             lines += economics_lines(self.economics, horizon(self.runs[0].scenario))
         if self.is_psa:
             lines += psa_lines(self.runs, self.wtp)
+        currency = self.runs[0].scenario.economics.currency if self.economics is not None else ""  # type: ignore[union-attr]
+        if self.sensitivity is not None:
+            lines += sensitivity_lines(self.sensitivity, currency)
+        if self.structural is not None:
+            lines += structural_lines(self.structural, currency)
         lines.append("compare.csv and differences.csv hold every outcome.")
         return "\n".join(lines)
 
@@ -209,6 +218,11 @@ class CompareResult(Result):
             figures |= {name: partial(draw, self.names, self.runs, self.wtp, self.seed) for name, draw in (
                 ("ce_plane.png", psa_plots.ce_plane), ("ceac.png", psa_plots.ceac_figure),
                 ("evpi.png", psa_plots.evpi_figure))}
+        if self.sensitivity is not None and len(self.sensitivity):
+            from simulator.questions.compare.sensitivity_plots import tornado
+
+            currency = self.runs[0].scenario.economics.currency  # type: ignore[union-attr]  # --sensitivity needs it
+            figures["tornado.png"] = partial(tornado, self.sensitivity, self.names, currency)
         return figures | {"outcomes.png": self.plot_outcomes}
 
     def manifest(self) -> dict[str, Any]:
@@ -229,6 +243,9 @@ class CompareResult(Result):
         economics = {} if self.economics is None else {"economics.csv": self.economics}
         if self.is_psa:
             economics["psa.csv"] = psa_table(self.runs, self.seed)
+        for name, table in (("sensitivity.csv", self.sensitivity), ("structural.csv", self.structural)):
+            if table is not None:
+                economics[name] = table
         return {"compare.csv": self.summary, "differences.csv": self.differences,
                 "replications.csv": pd.concat(studies, ignore_index=True)} | economics
 
@@ -253,11 +270,16 @@ def compare(
     probabilities: Sequence[str] = (),
     options: RunOptions = RunOptions(),
     wtp: Sequence[float] = DEFAULT_WTP,
+    sensitivity: bool = False,
+    alternatives: Sequence[Alternative] = (),
+    structural_file: str = "--structural",
 ) -> CompareResult:
     """Simulate each scenario with one seed and one number of studies (by default the first scenario's).
 
     `names` label the scenarios in tables and legends (default: their metadata names); `wtp` the willingness
-    to pay per QALY at which the net monetary benefit is reported (scenarios with [economics]).
+    to pay per QALY at which the net monetary benefit is reported (scenarios with [economics]). `sensitivity`
+    adds a one-way deterministic analysis over every parameter given with its evidence, `alternatives` the
+    named structural alternatives (read from `structural_file`): both need [economics].
 
     >>> from simulator import load_scenario
     >>> burt = load_scenario("scenarios/burt2006.toml")
@@ -274,9 +296,19 @@ def compare(
     conditions = parse_conditions(probabilities, {n: o for n, o in scenarios[0].catalogue.items() if n in common})
     replications = replications or scenarios[0].simulation.replications
     seed = scenarios[0].simulation.seed if seed is None else seed
-    priced(scenarios)  # one currency, checked before simulating
+    if not priced(scenarios) and (sensitivity or alternatives):  # one currency, checked before simulating
+        raise UserError("compare: --sensitivity and --structural weigh costs against QALYs, so every scenario "
+                        "needs an [economics] table")
+    changed = [a.applied(scenarios, structural_file) for a in alternatives]  # bad overrides refused up front
+    if any(not priced(v) for v in changed):
+        raise UserError(f"{structural_file}: an alternative leaves a scenario without [economics]")
     check_fits(runs_need(scenarios, replications, options), "compare", replications * len(scenarios))
     began = time.perf_counter()
     runs = [replace(result, conditions=conditions)
             for result in run_all(scenarios, replications, seed, options, "compare")]
-    return CompareResult(runs, names, seed, conditions, time.perf_counter() - began, tuple(wtp))
+    psa = all(s.simulation.parameter_uncertainty for s in scenarios)
+    one_way_table = one_way(scenarios, replications, seed, options, wtp) if sensitivity else None
+    structural = None if not alternatives else structural_table(
+        alternatives, scenarios, runs, replications, seed, options, wtp, psa, structural_file)
+    return CompareResult(runs, names, seed, conditions, time.perf_counter() - began, tuple(wtp), one_way_table,
+                         structural)

@@ -1,6 +1,7 @@
 """Probabilistic sensitivity analysis (PSA) of a comparison run with --uncertainty: each simulated study is one
 draw of every parameter given with its evidence (probabilities, rates, costs, utilities), and its mean costs and
-QALYs per patient over its cohort. Scenarios share a parameter's draw where they share its path.
+QALYs per patient over its cohort. Scenarios share a parameter's draw only where both cite the same evidence (the
+same `source` and counts, engine/uncertainty.py); otherwise each draws its own.
 
 A draw's means still carry first-order (patient-level) noise, the chance of which patients the cohort had:
 its standard error is reported beside the draws' spread, and falls as 1 / sqrt(cohort size) (`--set
@@ -20,6 +21,8 @@ import pandas as pd
 
 from simulator.engine.uncertainty import parameter_draws
 from simulator.questions.compare.economics import EconomicRun
+from simulator.scenario.evidence import fixed_values
+from simulator.scenario.schema import Scenario
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -89,4 +92,15 @@ def psa_lines(runs: Sequence[EconomicRun], wtp: Sequence[float]) -> list[str]:
                      f"{noise[1]:.3f}, against the draws' SD {spread[0]:,.0f} and {spread[1]:.3f}")
     lines.append("  (each draw simulates one cohort; --cohort-size N divides its first-order SE by about "
                  "sqrt(N / current size))")
+    return lines + held_fixed_lines([run.scenario for run in runs])
+
+
+def held_fixed_lines(scenarios: Sequence[Scenario], indent: str = "  ") -> list[str]:
+    """Which values every draw keeps at their written number (no evidence given: assumptions), per scenario:
+    the uncertainty the probabilities above leave out."""
+    lines = [f"{indent}Held fixed in every draw (written as numbers, not evidence: the probabilities leave their "
+             "uncertainty out):"]
+    for letter, scenario in zip(LETTERS, scenarios):
+        fixed = ", ".join(f"{path} = {value:g}" for path, value in fixed_values(scenario))
+        lines.append(f"{indent}  {letter}: {fixed or 'none'}")
     return lines

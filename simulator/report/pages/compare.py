@@ -9,7 +9,7 @@ import pandas as pd
 
 from simulator.outcomes.vocabulary import share_words
 from simulator.report.folder_page import LETTERS, FolderPage
-from simulator.report.html_parts import estimate_cell, html_table, interval_cell, is_money
+from simulator.report.html_parts import estimate_cell, frame_table, html_table, interval_cell, is_money
 from simulator.scenario.catalogue import description
 
 
@@ -23,7 +23,15 @@ class ComparePage(FolderPage):
                 "same seed?")
 
     def tables(self) -> list[str]:
-        return [self._outcome_table(), *self._economics_table()]
+        return [self._outcome_table(), *self._economics_table(), *self._decision_tables()]
+
+    def _decision_tables(self) -> list[str]:
+        """With --structural and --sensitivity: the named alternatives and the one-way analysis, as written."""
+        captions = {"structural.csv": "Structural alternatives (structural.csv): each run as the comparison itself",
+                    "sensitivity.csv": "One-way sensitivity (sensitivity.csv): each parameter at the ends of its 95% "
+                                       "interval"}
+        return [frame_table(self.csv(name), caption) for name, caption in captions.items()
+                if (self.folder / name).is_file()]
 
     def _outcome_table(self) -> str:
         summary = self.csv("compare.csv").set_index(["scenario", "outcome"])
