@@ -15,11 +15,28 @@ only with `RunOptions(engine="simpy", allow_code=True)`: loading it never runs t
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import UserError
+from .errors import ArgumentError, UserError, in_python_terms
+
+if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on first use (__getattr__)
+    from .questions.calibration.calibration import calibrate
+    from .questions.calibration.problem import FreeParameter, Target
+    from .questions.calibration.result import CalibrationResult
+    from .questions.compare.compare import CompareResult, compare
+    from .questions.power.power import estimate_power
+    from .questions.power.result import PowerResult
+    from .questions.sweep.sweep import SweepResult, sweep
+    from .questions.validation.result import ValidationReport, validate
+    from .scenario.loading import load_scenario
+    from .scenario.schema import Scenario
+    from .simulation.options import RunOptions
+    from .simulation.results import RunResult
+    from .simulation.runner import run
 
 try:
     __version__ = version("hsct-sim")  # one home: pyproject.toml
@@ -37,13 +54,46 @@ _LAZY = {
     "CompareResult": ".questions.compare.compare", "PowerResult": ".questions.power.result",
     "CalibrationResult": ".questions.calibration.result", "ValidationReport": ".questions.validation.result",
 }
+# the functions whose mistakes are reported in Python's terms (ArgumentError, a ValueError naming arguments)
+_FUNCTIONS = ("calibrate", "compare", "estimate_power", "load_scenario", "run", "sweep", "validate")
 
-__all__ = ["CalibrationResult", "CompareResult", "FreeParameter", "PowerResult", "RunOptions", "RunResult", "Scenario",
-           "SweepResult", "Target", "UserError", "ValidationReport", "calibrate", "compare", "estimate_power",
-           "load_scenario", "run", "sweep", "validate", "__version__"]
+__all__ = [
+    # questions
+    "run", "sweep", "compare", "estimate_power", "calibrate", "validate",
+    # what they take
+    "load_scenario", "Scenario", "RunOptions", "Target", "FreeParameter",
+    # what they return
+    "RunResult", "SweepResult", "CompareResult", "PowerResult", "CalibrationResult", "ValidationReport",
+    # a bad scenario, argument or value
+    "UserError", "ArgumentError",
+    "__version__",
+]
+
+
+def _in_python_terms(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, its UserErrors raised as ArgumentErrors that name its arguments, not the command line's flags."""
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ArgumentError:
+            raise
+        except UserError as error:
+            raise in_python_terms(error) from None
+
+    return checked
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    if name in _FUNCTIONS:
+        value = _in_python_terms(value)
+    globals()[name] = value  # loaded once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -71,3 +71,27 @@ def machine_fault(error: BaseException, doing: str) -> MachineFault | None:
     if error.errno == errno.EFBIG:
         return MachineFault(f"{TOO_LARGE} while {doing}: write elsewhere (--output DIR) or raise the limit")
     return None
+
+
+class ArgumentError(UserError, ValueError):
+    """A `UserError` met through the Python API: a `ValueError` (what Python code expects of a bad argument)
+    whose message names the function's arguments where the command line's names its flags."""
+
+
+# The command line's flags and the Python arguments that carry the same values.
+ARGUMENT_OF_FLAG = {
+    "--set": "overrides", "--param": "parameters", "--target": "targets", "--free": "free",
+    "--probability": "probabilities", "--replications": "replications", "--seed": "seed", "--sizes": "sizes",
+    "--endpoint": "endpoint", "--alpha": "alpha", "--trm-test": "trm_test", "--wtp": "wtp",
+    "--workers": "RunOptions.workers", "--chunk-size": "RunOptions.chunk_size", "--scheduler": "RunOptions.scheduler",
+    "--engine": "RunOptions.engine",
+}
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+
+
+def in_python_terms(error: UserError) -> ArgumentError:
+    """The same mistake worded for a Python caller: each flag the message names becomes its argument."""
+    message = _FLAG.sub(lambda m: ARGUMENT_OF_FLAG.get(m.group(), m.group()), str(error))
+    converted = ArgumentError(message)
+    converted.exit_code = error.exit_code
+    return converted

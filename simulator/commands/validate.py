@@ -14,7 +14,6 @@ from simulator.questions.validation.criteria import TOLERANCE
 if TYPE_CHECKING:
     from simulator.scenario.schema import Scenario
 
-SHIPPED = (Path(__file__).resolve().parents[2] / "scenarios", Path("scenarios"))
 SUITES = ("all", "scenarios", "closed-forms")
 
 
@@ -62,8 +61,9 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
                 raise UserError(f"{path}: no [targets] table, so nothing to validate against; add the published "
                                 "figures, e.g. [targets] os_5y = 0.84")
         return scenarios
-    folder = next((f for f in SHIPPED if f.is_dir()), None)
-    found = [load_scenario(path, args.overrides) for path in sorted(folder.glob("*.toml"))] if folder else []
+    from simulator.scenario.shipped import shipped_folder
+
+    found = [load_scenario(path, args.overrides) for path in sorted(shipped_folder().glob("*.toml"))]
     scenarios = [s for s in found if s.targets]
     if not scenarios and args.suite == "scenarios":
         raise UserError("--suite scenarios: no shipped scenario with a [targets] table found; name scenario files")

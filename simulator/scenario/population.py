@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simulator.errors import UserError, shown
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.files import read_regular_file
+from simulator.scenario.shipped import shipped_folder
 
-SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"  # the shipped scenarios, and their data/ tables
 SEXES = ("female", "male")
 MAX_TABLE_BYTES = 2**20  # a life table is a few kB (one row per year of age); a larger file is the wrong one
 COLUMNS = "an `age` column of consecutive whole years and either `qx` or both `female_qx` and `male_qx`"
@@ -115,14 +115,14 @@ def _number(text: str | None, path: str, line: int, column: str) -> float:
 def found_from_anywhere(name: str, resolved: str) -> bool:
     """Whether the life table `name` would be found as `resolved` from any scenario's folder: it is the shipped
     table of that name (or an absolute path)."""
-    return Path(name).is_absolute() or (SHIPPED / name).resolve() == Path(resolved)
+    return Path(name).is_absolute() or (shipped_folder() / name).resolve() == Path(resolved)
 
 
 def _find(name: str, folder: Path) -> Path:
     """The life table `name` relative to `folder` (the scenario's), else to the shipped scenarios' folder, so that
     a copy of a shipped scenario elsewhere still finds the shipped table."""
     mine = (folder / name).resolve()
-    shipped = (SHIPPED / name).resolve()
+    shipped = (shipped_folder() / name).resolve()
     return shipped if not mine.exists() and shipped.exists() else mine
 
 

@@ -391,3 +391,11 @@ class Scenario(_Model):
     def short_name(self) -> str:
         """A name for folders and legends' keys."""
         return re.sub(r"[^A-Za-z0-9]+", "_", self.metadata.name).strip("_").lower() or "scenario"
+
+    def __repr__(self) -> str:
+        """One line: name, stages, cohort and studies (`model_dump()` gives every field)."""
+        cohort = (f"{self.cohort.size} patients" if self.cohort.size is not None
+                  else f"referrals over {self.cohort.accrual_years:g} years")
+        stages = " -> ".join(self.stages) if self.stages else "no stages"
+        return (f"<Scenario {self.metadata.name!r}: {stages}; {cohort}; "
+                f"{self.simulation.replications} studies, seed {self.simulation.seed}>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pandas as pd
 
 from simulator import __version__
 from simulator.report import drawing
+from simulator.report import html as report
 from simulator.report.csv_table import write_csv
 from simulator.report.html_parts import PRINTED, preformatted
 
@@ -45,8 +47,9 @@ class Result:
         """CSV file name -> the table written there."""
         raise NotImplementedError
 
-    def other_files(self) -> dict[str, Callable[[Path], None]]:
-        """File name -> how to write a file that is neither a CSV nor a figure (e.g. calibrated.toml)."""
+    def other_files(self, command: Sequence[str] = ()) -> dict[str, Callable[[Path], None]]:
+        """File name -> how to write a file that is neither a CSV nor a figure (e.g. calibrated.toml, whose
+        header records `command`)."""
         return {}
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
@@ -58,15 +61,20 @@ class Result:
         return {name: draw() for name, draw in self.figure_files().items()}
 
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv", figure_format: str = "png") -> None:
-        """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files
-        and figures into an existing folder (the command line writes into a run folder moved into place only
-        when complete; `processes` > 1 draws the figures and formats big tables in that many processes, forked,
-        report.forked).
+             table_format: str = "csv", figure_format: str = "png", *, overwrite: bool = False) -> None:
+        """Write manifest.json (with `command`, the command line that asked, if any), the CSVs, other files,
+        figures and report.html into `folder`, created if needed (with its parents).
+
+        A folder that already holds files is refused (FileExistsError) unless `overwrite=True`, which replaces
+        a folder an earlier `save` wrote (it holds a manifest.json); a folder of other files is never removed.
+        `processes` > 1 draws the figures and formats big tables in that many processes, forked (report.forked).
         `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: many
         times faster than CSV for millions of rows); the summaries stay CSV. `figure_format` "svg" or "pdf" also
         writes each figure in that format (the PNG stays, for report.html); figure_data/ holds their data."""
+        if table_format not in TABLE_FORMATS:
+            raise ValueError(f"table_format: must be one of {', '.join(TABLE_FORMATS)} (got {table_format!r})")
         folder = Path(folder)
+        _make_room(folder, overwrite)
         figures = self.figure_files()
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds),
                                 "figures": list(figures)})
@@ -76,9 +84,10 @@ class Result:
                 table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
             else:
                 write_csv(table, folder / name, processes)
-        for name, write in self.other_files().items():
+        for name, write in self.other_files(command).items():
             write(folder / name)
         drawing.draw(figures, folder, processes, figure_format)
+        report.write(folder)  # report.html, built from the files just written
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.text().splitlines()[0]}>"
@@ -86,6 +95,19 @@ class Result:
     def _repr_html_(self) -> str:
         """In a notebook: the table the terminal prints."""
         return preformatted(self.text())
+
+
+def _make_room(folder: Path, overwrite: bool) -> None:
+    """`folder` exists and is empty: created, or (with `overwrite`) emptied of an earlier save."""
+    if folder.is_dir() and any(folder.iterdir()):
+        if not overwrite:
+            raise FileExistsError(f"{folder}: already holds files; save into a new folder, or pass overwrite=True "
+                                  "to replace the results an earlier save wrote there")
+        if not (folder / "manifest.json").is_file():
+            raise FileExistsError(f"{folder}: holds files that no save wrote (no manifest.json); not removed "
+                                  "even with overwrite=True: save into a new folder")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def provenance(command: list[str], wall_seconds: float) -> dict[str, Any]:

@@ -180,7 +180,7 @@ class RunResult(Result):
         """summary.csv, and replications.csv over the run's own arrays (to be written, not changed)."""
         return {"summary.csv": self.summary, "replications.csv": self.study_table(copy=False)}
 
-    def other_files(self) -> dict[str, Callable[[Path], None]]:
+    def other_files(self, command: Sequence[str] = ()) -> dict[str, Callable[[Path], None]]:
         """summary.json (the summary for other programs) and, if kept, patients.parquet."""
         files = {"summary.json": lambda path: path.write_text(self.summary.to_json(orient="records", indent=2) + "\n")}
         if self.patients is not None:

@@ -31,7 +31,7 @@ STALE_SECONDS = 24 * 3600  # a partial folder of another host or an older versio
 
 class Saveable(Protocol):
     def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv", figure_format: str = "png") -> None: ...
+             table_format: str = "csv", figure_format: str = "png", *, overwrite: bool = False) -> None: ...
 
 
 class RunFolder:
@@ -49,14 +49,13 @@ class RunFolder:
         self.finished = False  # the run's files are in place (or, if they could not be moved, kept in partial)
 
     def write(self, result: Saveable) -> None:
-        """Save the result into the partial folder (its figures and big tables by `processes` processes), then
-        rename it over the empty reservation."""
+        """Save the result (with report.html) into the partial folder (its figures and big tables by `processes`
+        processes), then rename it over the empty reservation."""
         from simulator.report import html as report  # here: reserving a folder must not load pandas
 
         try:
             result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format,
                         figure_format=self.figure_format)
-            report.write(self.partial)  # report.html, built from the files just written
         except (OSError, MemoryError) as error:
             raise self._fault(error) from None
         stopping.check()  # a SIGTERM whose exception Python swallowed still stops the run here

@@ -7,6 +7,7 @@ in any process, and give the same numbers.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,16 +23,16 @@ from simulator.engine.histories import Histories
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
-from simulator.errors import UserError
 from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import allowed_processes, refuse_processes
+from simulator.simulation.arguments import replications_argument, scenario_argument, seed_argument
 from simulator.simulation.duration import busy_resource, runs_seconds, say_duration
 from simulator.simulation.execution import chunks_of, load_while_workers_run, map_chunks
 from simulator.simulation.memory import check_fits, run_need
-from simulator.simulation.options import ENGINES, RunOptions
+from simulator.simulation.options import Engine, RunOptions
 from simulator.simulation.stage_cache import walked_stages
 
 if TYPE_CHECKING:  # imported when the chunks are joined, or while workers simulate them: it loads pandas
@@ -55,7 +56,7 @@ class Chunk:
 
 
 def simulate_chunk(
-    scenario: Scenario, seed: int, replications: range, patients_log: bool = False, engine: str = "fast",
+    scenario: Scenario, seed: int, replications: range, patients_log: bool = False, engine: Engine = "fast",
     reuse_stages: bool = False,
 ) -> Chunk:
     """The studies `replications` of the scenario; `reuse_stages`: walk the stages once per process for runs that
@@ -78,13 +79,14 @@ def simulate_chunk(
 
 
 def run(
-    scenario: Scenario,
+    scenario: Scenario | str | os.PathLike[str],
     replications: int | None = None,
     seed: int | None = None,
     patients_log: bool = False,
     options: RunOptions = RunOptions(),
 ) -> RunResult:
-    """Simulate `replications` studies of the scenario (defaults from its [simulation] table).
+    """Simulate `replications` studies of the scenario (a `Scenario` or a scenario file's path; replications and
+    seed default to its [simulation] table).
 
     `options` say where chunks of studies run (this process, local workers, a dask cluster) and by which
     engine (`RunOptions(engine="simpy")` carries each patient in a SimPy process: the same histories, slower,
@@ -94,9 +96,13 @@ def run(
     >>> result = run(load_scenario("scenarios/burt2006.toml"), replications=200)
     >>> result.replications
     200
+    >>> run("scenarios/burt2006.toml", replications=0)
+    Traceback (most recent call last):
+    ValueError: replications: must be from 2 to 1,000,000,000 (got 0)
     """
-    replications = replications or scenario.simulation.replications
-    seed = scenario.simulation.seed if seed is None else seed
+    scenario = scenario_argument(scenario)
+    replications = replications_argument(replications, scenario.simulation.replications)
+    seed = seed_argument(seed, scenario.simulation.seed)
     check_fits(run_need(scenario, replications, options, patients_log), "run", replications)
     [(_, result)] = iterate_runs([scenario], replications, seed, options, scenario.metadata.name, patients_log)
     return result
@@ -147,7 +153,7 @@ def iterate_runs(
                 yield number, joining[number].result(scenarios[number], seed, time.perf_counter() - began)
 
 
-def _simulate_task(seed: int, patients_log: bool, engine: str, reuse_stages: bool, task: tuple[Scenario, range]) -> Chunk:
+def _simulate_task(seed: int, patients_log: bool, engine: Engine, reuse_stages: bool, task: tuple[Scenario, range]) -> Chunk:
     scenario, block = task
     return simulate_chunk(scenario, seed, block, patients_log, engine, reuse_stages)
 
@@ -207,10 +213,9 @@ def _stacked(parts: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 def check_engine(scenario: Scenario, options: RunOptions) -> None:
-    """Refuse an unknown engine, the fast engine for stages run by the modeller's own function, and such stages
-    unless the user allowed their code (which is then imported here, before anything is simulated)."""
-    if options.engine not in ENGINES:
-        raise UserError(f"engine {options.engine!r}: expected one of {', '.join(ENGINES)}")
+    """Refuse the fast engine for stages run by the modeller's own function, and such stages unless the user
+    allowed their code (which is then imported here, before anything is simulated); RunOptions refuses an unknown
+    engine."""
     if options.engine == "fast":
         refuse_processes(scenario, options.allow_code)
     allowed_processes(scenario, options.allow_code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,8 +113,8 @@ class UncertaintyComparison(Result):
         return {**self.with_uncertainty.tables(), "uncertainty.csv": self.summary,
                 "parameters.csv": self.parameters(), "parameter_draws.csv": self.draws()}
 
-    def other_files(self) -> dict[str, Callable[[Path], None]]:
-        return self.with_uncertainty.other_files()
+    def other_files(self, command: Sequence[str] = ()) -> dict[str, Callable[[Path], None]]:
+        return self.with_uncertainty.other_files(command)
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
         return self.with_uncertainty.figure_files()

@@ -30,6 +30,7 @@ from simulator.outcomes.summary import StatisticalWarning
 from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target, check_problem
 from simulator.questions.calibration.result import CalibrationResult, Evaluation
 from simulator.scenario.schema import Scenario
+from simulator.simulation.arguments import replications_argument, seed_argument
 from simulator.simulation.execution import kept_pool
 from simulator.simulation.memory import check_fits, run_need
 from simulator.simulation.options import RunOptions
@@ -175,8 +176,8 @@ def calibrate(
             StatisticalWarning, stacklevel=2,
         )
     base = source.scenario()
-    replications = replications or base.simulation.replications
-    seed = base.simulation.seed if seed is None else seed
+    replications = replications_argument(replications, base.simulation.replications)
+    seed = seed_argument(seed, base.simulation.seed)
     need = run_need(base, replications, options)
     check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
     began = time.perf_counter()

@@ -167,6 +167,24 @@ def check_problem(source: ScenarioSource, targets: list[Target], free: list[Free
         raise UserError("--free: give at least one parameter to fit, e.g. --free followup.relapse.rate_per_year=0.05:0.3")
     if not targets:
         raise UserError("--target: give at least one, e.g. --target os_5y=0.84 (the scenario has no [targets] table)")
+    outcomes = source.base.catalogue
+    for target in targets:
+        if not isinstance(target, Target):
+            raise UserError(f"--target: expected Target(outcome, value), got {shown(target)}")
+        if target.outcome not in outcomes:
+            raise UserError(f"--target {shown(target.outcome)}: not an outcome {source.name} reports; its outcomes: "
+                            f"{', '.join(outcomes)}")
+        if isinstance(target.value, bool) or not isinstance(target.value, (int, float)) or not 0 <= target.value <= 1:
+            raise UserError(f"--target {target.outcome}: VALUE must be a proportion from 0 to 1 "
+                            f"(got {shown(target.value)})")
+        if target.se is not None and (isinstance(target.se, bool) or not isinstance(target.se, (int, float))
+                                      or not 0 < target.se < float("inf")):
+            raise UserError(f"--target {target.outcome}: SE must be a number above 0 (got {shown(target.se)})")
+    for parameter in free:
+        if not isinstance(parameter, FreeParameter):
+            raise UserError(f"--free: expected FreeParameter(path, low, high), got {shown(parameter)}")
+        if not parameter.low < parameter.high:
+            raise UserError(f"--free {parameter.path}: LOW must be below HIGH (got {parameter.low!r}:{parameter.high!r})")
     for label, names in (("--target", [t.outcome for t in targets]), ("--free", [f.path for f in free])):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

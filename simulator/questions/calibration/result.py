@@ -257,8 +257,7 @@ class CalibrationResult(Result):
     def figure_files(self) -> dict[str, Callable[[], Figure]]:
         return {"fit.png": self.plot}
 
-    def save(self, folder: str | Path, command: Sequence[str] = (), processes: int = 1,
-             table_format: str = "csv", figure_format: str = "png") -> None:
-        """The result's files and calibrated.toml, whose header records the command line."""
-        super().save(folder, command, processes, table_format, figure_format)
-        (Path(folder) / "calibrated.toml").write_text(self.calibrated_scenario_text(command), encoding="utf-8")
+    def other_files(self, command: Sequence[str] = ()) -> dict[str, Callable[[Path], None]]:
+        """calibrated.toml, whose header records the command line."""
+        text = self.calibrated_scenario_text(command)
+        return {"calibrated.toml": lambda path: path.write_text(text, encoding="utf-8")}

@@ -9,6 +9,7 @@ replications are independent, so their standard error is honest whether or not t
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from simulator.questions.compare.sensitivity import one_way, sensitivity_lines
 from simulator.questions.compare.structural import Alternative, structural_lines, structural_table
 from simulator.questions.compare.thresholds import DEFAULT_WTP
 from simulator.scenario.schema import Scenario
+from simulator.simulation.arguments import replications_argument, scenario_argument, seed_argument
 from simulator.simulation.memory import check_fits, runs_need
 from simulator.simulation.options import RunOptions
 from simulator.simulation.result_base import Result
@@ -263,7 +265,7 @@ def _line(outcome: str, who: str, estimate: float, se: float, lower: float, uppe
 
 
 def compare(
-    scenarios: Sequence[Scenario],
+    scenarios: Sequence[Scenario | str | os.PathLike[str]],
     names: Sequence[str] | None = None,
     replications: int | None = None,
     seed: int | None = None,
@@ -274,7 +276,8 @@ def compare(
     alternatives: Sequence[Alternative] = (),
     structural_file: str = "--structural",
 ) -> CompareResult:
-    """Simulate each scenario with one seed and one number of studies (by default the first scenario's).
+    """Simulate each scenario (a `Scenario` or a scenario file's path) with one seed and one number of studies
+    (by default the first scenario's).
 
     `names` label the scenarios in tables and legends (default: their metadata names); `wtp` the willingness
     to pay per QALY at which the net monetary benefit is reported (scenarios with [economics]). `sensitivity`
@@ -287,28 +290,31 @@ def compare(
     ...         replications=20).names
     ['2%', '10%']
     """
-    names = list(names or [s.metadata.name for s in scenarios])
+    if isinstance(scenarios, (str, os.PathLike, Scenario)):
+        raise TypeError("scenarios: expected a list of at least two scenarios or scenario file paths")
     if len(scenarios) < 2:
-        raise UserError(f"compare needs at least two scenarios, got {len(scenarios)}")
+        raise ValueError(f"scenarios: compare needs at least two, got {len(scenarios)}")
+    loaded = [scenario_argument(s, f"scenarios[{number}]") for number, s in enumerate(scenarios)]
+    names = list(names or [s.metadata.name for s in loaded])
     if len(set(names)) < len(names):
         raise UserError(f"compare: scenario names must differ to tell them apart, got {names}")
-    common = set.intersection(*(set(s.outcome_names) for s in scenarios))
-    conditions = parse_conditions(probabilities, {n: o for n, o in scenarios[0].catalogue.items() if n in common})
-    replications = replications or scenarios[0].simulation.replications
-    seed = scenarios[0].simulation.seed if seed is None else seed
-    if not priced(scenarios) and (sensitivity or alternatives):  # one currency, checked before simulating
+    common = set.intersection(*(set(s.outcome_names) for s in loaded))
+    conditions = parse_conditions(probabilities, {n: o for n, o in loaded[0].catalogue.items() if n in common})
+    replications = replications_argument(replications, loaded[0].simulation.replications)
+    seed = seed_argument(seed, loaded[0].simulation.seed)
+    if not priced(loaded) and (sensitivity or alternatives):  # one currency, checked before simulating
         raise UserError("compare: --sensitivity and --structural weigh costs against QALYs, so every scenario "
                         "needs an [economics] table")
-    changed = [a.applied(scenarios, structural_file) for a in alternatives]  # bad overrides refused up front
+    changed = [a.applied(loaded, structural_file) for a in alternatives]  # bad overrides refused up front
     if any(not priced(v) for v in changed):
         raise UserError(f"{structural_file}: an alternative leaves a scenario without [economics]")
-    check_fits(runs_need(scenarios, replications, options), "compare", replications * len(scenarios))
+    check_fits(runs_need(loaded, replications, options), "compare", replications * len(loaded))
     began = time.perf_counter()
     runs = [replace(result, conditions=conditions)
-            for result in run_all(scenarios, replications, seed, options, "compare")]
-    psa = all(s.simulation.parameter_uncertainty for s in scenarios)
-    one_way_table = one_way(scenarios, replications, seed, options, wtp) if sensitivity else None
+            for result in run_all(loaded, replications, seed, options, "compare")]
+    psa = all(s.simulation.parameter_uncertainty for s in loaded)
+    one_way_table = one_way(loaded, replications, seed, options, wtp) if sensitivity else None
     structural = None if not alternatives else structural_table(
-        alternatives, scenarios, runs, replications, seed, options, wtp, psa, structural_file)
+        alternatives, loaded, runs, replications, seed, options, wtp, psa, structural_file)
     return CompareResult(runs, names, seed, conditions, time.perf_counter() - began, tuple(wtp), one_way_table,
                          structural)

@@ -7,6 +7,7 @@ at two-sided level alpha; `PowerResult` turns the per-trial tests into power, ty
 from __future__ import annotations
 
 import collections
+import os
 import re
 import time
 import warnings
@@ -22,10 +23,11 @@ from simulator.questions.power.result import PowerResult
 from simulator.questions.power.trial import ENDPOINTS, StudyTests, simulate_trials
 from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, check_trm_test
 from simulator.scenario.schema import MAX_COUNT, Scenario
+from simulator.simulation.arguments import replications_argument, scenario_argument, seed_argument
 from simulator.simulation.duration import busy_resource, say_duration, trials_seconds
 from simulator.simulation.execution import chunks_of, map_chunks
 from simulator.simulation.memory import check_fits, trials_need
-from simulator.simulation.options import RunOptions
+from simulator.simulation.options import Engine, RunOptions
 from simulator.simulation.runner import check_engine
 
 PATIENTS_PER_CHUNK = 100_000  # per arm: bounds memory for large trials (results do not depend on chunking)
@@ -83,8 +85,8 @@ def check_trm_choice(trm_test: str | None, endpoint: str, where: str = "trm_test
 
 
 def estimate_power(
-    scenario_a: Scenario,
-    scenario_b: Scenario,
+    scenario_a: Scenario | str | os.PathLike[str],
+    scenario_b: Scenario | str | os.PathLike[str],
     sizes: Sequence[int],
     endpoint: str = "os",
     alpha: float = 0.05,
@@ -106,10 +108,11 @@ def estimate_power(
     >>> estimate_power(burt, burt, [30], "os", replications=40).summary.patients_per_arm.tolist()
     [30]
     """
+    scenario_a, scenario_b = scenario_argument(scenario_a, "scenario_a"), scenario_argument(scenario_b, "scenario_b")
     sizes, alpha, endpoint = check_sizes(sizes), check_alpha(alpha), check_endpoint(endpoint)
     trm_test = check_trm_choice(trm_test, endpoint)
-    replications = replications or scenario_a.simulation.replications
-    seed = scenario_a.simulation.seed if seed is None else seed
+    replications = replications_argument(replications, scenario_a.simulation.replications)
+    seed = seed_argument(seed, scenario_a.simulation.seed)
     check_fits(trials_need(scenario_a, scenario_b, sizes, replications, options, PATIENTS_PER_CHUNK), "power",
                replications * len(sizes))
     _warn_if_cohorts_differ(scenario_a, scenario_b)
@@ -146,7 +149,7 @@ def estimate_power(
 
 
 def _trial_chunk(
-    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, trm_test: str, engine: str, seed: int,
+    scenario_a: Scenario, scenario_b: Scenario, endpoint: str, trm_test: str, engine: Engine, seed: int,
     item: tuple[int, range],
 ) -> pd.DataFrame:
     """One chunk of trials of one size: a pure function of its arguments, so it can run anywhere."""

@@ -29,6 +29,7 @@ from simulator.questions.power.logrank import cox_hazard_ratio, logrank_from, ri
 from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, trm_p_values
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Cohort, Scenario
+from simulator.simulation.options import Engine
 
 ENDPOINTS = {
     "os": "Overall survival from enrolment",
@@ -59,7 +60,7 @@ def arm_scenario(scenario: Scenario, cohort: Cohort, patients: int) -> Scenario:
     return scenario.model_copy(update={"cohort": cohort.model_copy(update={"size": patients, "referrals": None})})
 
 
-def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, engine: str = "fast") -> Histories:
+def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, engine: Engine = "fast") -> Histories:
     """Histories of one arm in the trials `replications`; `scenario` already has the trial's cohort. The
     SimPy engine reads the same uniforms, so gives the same histories (a stage's own process draws from the
     trial's patient streams, common to both arms)."""
@@ -125,7 +126,7 @@ def compare_trm(deaths_a: np.ndarray, deaths_b: np.ndarray, patients: int, test:
 def simulate_trials(
     scenario_a: Scenario, scenario_b: Scenario, patients: int, endpoint: str, seed: int, replications: range,
     trm_test: str = DEFAULT_TRM_TEST,
-    engine: str = "fast",
+    engine: Engine = "fast",
 ) -> StudyTests:
     """Simulate the trials `replications` with `patients` per arm and test each one (TRM with `trm_test`)."""
     arms = [arm_scenario(scenario, scenario_a.cohort, patients) for scenario in (scenario_a, scenario_b)]

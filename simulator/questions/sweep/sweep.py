@@ -31,6 +31,7 @@ from simulator.report import explorer
 from simulator.scenario.catalogue import Outcome
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.schema import Scenario
+from simulator.simulation.arguments import replications_argument, seed_argument
 from simulator.simulation.memory import check_fits, runs_need
 from simulator.simulation.options import RunOptions
 from simulator.simulation.result_base import Result
@@ -202,8 +203,8 @@ def run_sweep(
 ) -> SweepResult:
     """Run every point of a validated grid with the same seed and replications, all on one pool; `against`, a
     priced scenario (checked with `check_against`), is simulated once with them as the reference for costs."""
-    replications = replications or grid.base.simulation.replications
-    seed = grid.base.simulation.seed if seed is None else seed
+    replications = replications_argument(replications, grid.base.simulation.replications)
+    seed = seed_argument(seed, grid.base.simulation.seed)
     scenarios = [*grid.scenarios, *([against] if against is not None else [])]
     check_fits(runs_need(scenarios, replications, options), "sweep", replications * len(scenarios))
     began = time.perf_counter()

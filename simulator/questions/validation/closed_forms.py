@@ -7,7 +7,6 @@ and Aalen-Johansen with few patients at risk, the queue's start from empty) is f
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.population import read_life_table
 from simulator.scenario.schema import Scenario
+from simulator.scenario.shipped import shipped_folder
 from simulator.simulation.options import RunOptions
 
 _BASE: dict[str, Any] = {
@@ -32,7 +32,7 @@ _BASE: dict[str, Any] = {
     "outcomes": {"trm_stages": ["reinfusion"]},
 }
 
-LIFE_TABLE = Path(__file__).resolve().parents[3] / "scenarios" / "data" / "us_ssa_period_life_table_2017.csv"
+LIFE_TABLE = shipped_folder() / "data" / "us_ssa_period_life_table_2017.csv"
 QUEUE_PATIENTS = 2000  # per study: the empty start and the fixed cohort bias the mean wait by about -0.2%
 QUEUE_LOAD = 0.5  # utilisation rho of the single bed
 QUEUE_STAY_DAYS = 10.0

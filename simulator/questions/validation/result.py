@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from textwrap import fill
 from typing import Any
@@ -18,6 +19,7 @@ from simulator.questions.validation.criteria import TOLERANCE, Z_PASS
 from simulator.questions.validation.validation import scenario_checks
 from simulator.report.plots import LINE_COLOUR
 from simulator.scenario.schema import Scenario
+from simulator.simulation.arguments import scenario_argument
 from simulator.simulation.options import RunOptions
 from simulator.simulation.result_base import Result
 
@@ -143,7 +145,7 @@ def _scenario_panel(ax: Any, rows: pd.DataFrame, tolerance: float) -> None:
 
 
 def validate(
-    scenarios: list[Scenario],
+    scenarios: Sequence[Scenario | str | os.PathLike[str]],
     closed_forms: bool = True,
     scale: float = 1.0,
     replications: int | None = None,
@@ -157,12 +159,13 @@ def validate(
     >>> validate([load_scenario("scenarios/burt2006.toml")], closed_forms=False, replications=50).summary.part.unique()
     array(['scenario'], dtype=object)
     """
+    loaded = [scenario_argument(s, f"scenarios[{number}]") for number, s in enumerate(scenarios)]
     began = time.perf_counter()
     parts = [case.evaluate(scale, options) for case in closed_form_cases()] if closed_forms else []
-    parts += [scenario_checks(s, replications, seed, tolerance, options) for s in scenarios]
+    parts += [scenario_checks(s, replications, seed, tolerance, options) for s in loaded]
     table = pd.concat(parts, ignore_index=True)
     settings = {
-        "scenarios": [s.model_dump(mode="json") for s in scenarios],
+        "scenarios": [s.model_dump(mode="json") for s in loaded],
         "closed_forms": closed_forms, "scale": scale, "replications": replications, "seed": seed,
         "tolerance": tolerance, "z_pass": Z_PASS,
     }
