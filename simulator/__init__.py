@@ -18,10 +18,10 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from .errors import ArgumentError, UserError, in_python_terms
+from .version import __version__
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on first use (__getattr__)
     from .questions.calibration.calibration import calibrate
@@ -37,11 +37,6 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on f
     from .simulation.options import RunOptions
     from .simulation.results import RunResult
     from .simulation.runner import run
-
-try:
-    __version__ = version("hsct-sim")  # one home: pyproject.toml
-except PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
 
 # loaded on first use, so that `hsct-sim` starts handling Ctrl-C before numpy and pandas load (about a second)
 _LAZY = {

@@ -13,10 +13,10 @@ import time
 import traceback
 import warnings
 
-from simulator import __version__
 from simulator.errors import MACHINE_FAULT_EXIT, MachineFault, UserError, machine_fault
 from simulator.simulation import stopping
 from simulator.terminal import escaped_terminal
+from simulator.version import __version__
 
 EXIT_CODES = f"""exit codes:
   0    done

@@ -3,6 +3,9 @@ refuses, in Python's terms: a TypeError or ValueError naming the argument and wh
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -21,7 +24,7 @@ from simulator import (
     sweep,
 )
 
-from helpers import SCENARIOS, tiny
+from helpers import ROOT, SCENARIOS, tiny
 
 BURT = SCENARIOS / "burt2006.toml"
 
@@ -150,3 +153,18 @@ def test_the_public_names_are_listed_and_typed():
     assert simulator.run.__doc__ and "Simulate" in simulator.run.__doc__
     with pytest.raises(AttributeError, match="no attribute 'runn'"):
         simulator.runn  # noqa: B018
+
+
+def test_type_checkers_see_the_public_signatures(tmp_path):
+    """mypy reads the public names' real types (they were Any through the lazy __getattr__), so a result
+    assigned to the wrong type is caught. Run from the repository with its settings and cache (make lint's)."""
+    pytest.importorskip("mypy")
+    snippet = tmp_path / "notebook.py"
+    snippet.write_text("from simulator import RunResult, Scenario, run\n"
+                       "wrong: int = run('scenarios/burt2006.toml')\n"
+                       "right: RunResult = run('scenarios/burt2006.toml')\n"
+                       "scenario: Scenario = right.scenario\n")
+    checked = subprocess.run([sys.executable, "-m", "mypy", str(snippet)], cwd=ROOT, capture_output=True, text=True)
+    errors = [line for line in checked.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and "notebook.py:2:" in errors[0] and '"RunResult", variable has type "int"' in errors[0], \
+        checked.stdout + checked.stderr

@@ -10,6 +10,8 @@ import pandas as pd
 from simulator.outcomes.vocabulary import share_words
 
 SUMMARY_COLUMNS = ["outcome", "estimate", "mc_se", "lower", "upper", "evaluable"]
+# below this share of studies able to estimate an outcome, figures shade the curve (report and explorer alike)
+MIN_EVALUABLE = 0.95
 
 
 class StatisticalWarning(UserWarning):

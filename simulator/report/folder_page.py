@@ -12,12 +12,12 @@ from typing import Any, ClassVar
 import pandas as pd
 import tomlkit
 
-from simulator import __version__
 from simulator.outcomes.vocabulary import command_line, share_words, shared_key_outcomes
 from simulator.report.html_parts import PRINTED, created, without_none
 from simulator.scenario.catalogue import Outcome
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
+from simulator.version import __version__
 
 LETTERS = "ABCDEFGHIJ"
 SCENARIO_KEYS = ("scenario", "scenario_a", "scenario_b")

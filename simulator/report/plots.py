@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from simulator.outcomes.summary import MIN_EVALUABLE
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR, subtitle
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
@@ -47,7 +48,6 @@ CURVE_TITLES = {
                 "Probability of being alive without relapse or flare"),
 }
 LINE_COLOUR = "#1f5f9e"
-MIN_EVALUABLE_MARKED = 0.95  # from where fewer studies can estimate a curve, the figure shades it (calibrate fits to the mean over those that can)
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data
 QUARTER_WEEKS = 13  # occupancy is recorded weekly; a 13-week window is 3 months (the explorer's moving average)
 WAIT_BAR_DAYS = (1, 7, 14, 28, 91, 182, 365)  # widths of the wait ranges shown: a day, 1, 2, 4 weeks, 3, 6, 12 months
@@ -94,13 +94,13 @@ def mean_curve(ax: Axes, years: np.ndarray, mean: np.ndarray, evaluable: np.ndar
 
 
 def shade_partial(ax: Axes, years: np.ndarray, evaluable: np.ndarray) -> None:
-    """Grey from where fewer than MIN_EVALUABLE_MARKED of studies still follow a patient (`evaluable`: the
+    """Grey from where fewer than MIN_EVALUABLE of studies still follow a patient (`evaluable`: the
     smallest share over the curves drawn)."""
-    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE)
     if partial.size:
         start = years[partial[0]]
         ax.axvspan(start, years[-1], color="0.85", zorder=0,
-                   label=f"Under {MIN_EVALUABLE_MARKED:.0%} of studies still follow a patient (from {start:.1f} y):\n"
+                   label=f"Under {MIN_EVALUABLE:.0%} of studies still follow a patient (from {start:.1f} y):\n"
                          f"curves over those that do; not drawn where under {MIN_EVALUABLE_SHOWN:.0%} do")
 
 

@@ -13,12 +13,12 @@ or flare), or with active disease (after a relapse, while waiting for a resource
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WrapValidator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from simulator.errors import shown
-from simulator.scenario.evidence import MAY_HAVE_EVIDENCE, Estimate, Prior, cited, source_of
+from simulator.scenario.evidence import MAY_HAVE_EVIDENCE, Estimate, Prior, as_written, cited, or_evidence, source_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -92,22 +92,11 @@ def _utility(value: dict[str, Any]) -> BetaEstimate:
     return cited(BetaEstimate(mean, se), source)
 
 
-def _or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
-    def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
-        return read(value) if isinstance(value, dict) else handler(value)
-
-    return WrapValidator(validate)
-
-
-def _as_written(value: Any) -> Any:
-    return value.written() if isinstance(value, Estimate) else value
-
-
-Cost = Annotated[float, Field(ge=0, le=MAX_COST), _or_evidence(_cost), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE]
+Cost = Annotated[float, Field(ge=0, le=MAX_COST), or_evidence(_cost), PlainSerializer(as_written), MAY_HAVE_EVIDENCE]
 """A cost from 0 to MAX_COST, or `{ mean, se }` (gamma)."""
 
 Utility = Annotated[
-    float, Field(ge=MIN_UTILITY, le=1), _or_evidence(_utility), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
+    float, Field(ge=MIN_UTILITY, le=1), or_evidence(_utility), PlainSerializer(as_written), MAY_HAVE_EVIDENCE
 ]
 """A utility from -1 to 1 (1 full health, 0 dead), or `{ mean, se }` (beta)."""
 

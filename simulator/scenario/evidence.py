@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, TypeGuard, 
 from pydantic import BaseModel, Field, PlainSerializer, WrapValidator
 
 from simulator.errors import shown
+from simulator.scenario.bounds import MAX_COUNT, MAX_RATE
 
 if TYPE_CHECKING:
     import numpy as np
 
 PRIOR_EVENTS = {"jeffreys": 0.5, "uniform": 1.0}  # pseudo-events each prior adds to events and to non-events
 Prior = Literal["jeffreys", "uniform"]
-MAX_COUNT = 10**9  # events, patients: beyond any study, and safe for the float arithmetic of the posteriors
-MAX_RATE = 1e6  # per year: an event within a minute
 MAX_SOURCE = 200  # characters of an evidence's source name
 
 
@@ -185,14 +184,18 @@ def _rate(written: dict[str, Any]) -> RateEstimate:
     return cited(RateEstimate(events, float(person_years)), source)
 
 
-def _or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
+def or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
+    """A field's validator that reads a table (`{ events, n }`, `{ mean, se }`) with `read` into an Estimate and
+    passes a plain number on to the field's own bounds."""
+
     def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
         return read(value) if isinstance(value, dict) else handler(value)
 
     return WrapValidator(validate)
 
 
-def _as_written(value: Any) -> Any:
+def as_written(value: Any) -> Any:
+    """An Estimate serialised as the evidence it was read from (so a saved scenario reads back the same)."""
     return value.written() if isinstance(value, Estimate) else value
 
 
@@ -203,12 +206,12 @@ class _MayHaveEvidence:
 MAY_HAVE_EVIDENCE = _MayHaveEvidence()
 
 ProbabilityOrEvidence = Annotated[
-    float, Field(ge=0, le=1), _or_evidence(_proportion), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
+    float, Field(ge=0, le=1), or_evidence(_proportion), PlainSerializer(as_written), MAY_HAVE_EVIDENCE
 ]
 """A probability from 0 to 1, or `{ events, n }`."""
 
 RateOrEvidence = Annotated[
-    float, Field(ge=0, le=MAX_RATE), _or_evidence(_rate), PlainSerializer(_as_written), MAY_HAVE_EVIDENCE
+    float, Field(ge=0, le=MAX_RATE), or_evidence(_rate), PlainSerializer(as_written), MAY_HAVE_EVIDENCE
 ]
 """A rate per year from 0 to MAX_RATE, or `{ events, person_years }`."""
 

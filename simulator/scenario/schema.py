@@ -11,16 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.errors import MAX_SHOWN, shortened, shown
-from simulator.scenario.bounds import MAX_COUNT, MAX_SEED
+from simulator.scenario.bounds import MAX_COUNT, MAX_RATE, MAX_SEED
 from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
@@ -38,7 +32,6 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
 MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
 MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and TRM windows
-MAX_RATE = 1e6  # referrals per year
 MAX_FRAILTY_VARIANCE = 100.0  # a gamma frailty of variance 100: all but a few patients immune, already absurd
 Years = Annotated[float, Field(ge=0, le=MAX_YEARS)]
 HorizonYears = Annotated[float, Field(gt=0, le=MAX_HORIZON_YEARS)]
@@ -394,8 +387,6 @@ class Scenario(_Model):
 
     def __repr__(self) -> str:
         """One line: name, stages, cohort and studies (`model_dump()` gives every field)."""
-        cohort = (f"{self.cohort.size} patients" if self.cohort.size is not None
-                  else f"referrals over {self.cohort.accrual_years:g} years")
-        stages = " -> ".join(self.stages) if self.stages else "no stages"
-        return (f"<Scenario {self.metadata.name!r}: {stages}; {cohort}; "
+        cohort = f"{self.cohort.size} patients" if self.cohort.size else f"referrals over {self.cohort.accrual_years:g} y"
+        return (f"<Scenario {self.metadata.name!r}: {' -> '.join(self.stages) or 'no stages'}; {cohort}; "
                 f"{self.simulation.replications} studies, seed {self.simulation.seed}>")

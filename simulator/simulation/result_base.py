@@ -19,11 +19,11 @@ import matplotlib.figure
 import numpy as np
 import pandas as pd
 
-from simulator import __version__
 from simulator.report import drawing
 from simulator.report import html as report
 from simulator.report.csv_table import write_csv
 from simulator.report.html_parts import PRINTED, preformatted
+from simulator.version import __version__
 
 PER_STUDY_TABLE = "replications.csv"  # one row per simulated study (or trial): the table that grows with a run
 TABLE_FORMATS = ("csv", "parquet")

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulator import __version__
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line
 from simulator.questions.calibration.calibrated_toml import calibrated_toml
 from simulator.report.plots import LINE_COLOUR
 from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
+from simulator.version import __version__
 
 if TYPE_CHECKING:
     from simulator.questions.calibration.problem import FreeParameter, ScenarioSource, Target

@@ -22,7 +22,8 @@ from simulator.errors import MAX_SHOWN, UserError, shortened, shown
 from simulator.questions.power.result import PowerResult
 from simulator.questions.power.trial import ENDPOINTS, StudyTests, simulate_trials
 from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, check_trm_test
-from simulator.scenario.schema import MAX_COUNT, Scenario
+from simulator.scenario.bounds import MAX_COUNT
+from simulator.scenario.schema import Scenario
 from simulator.simulation.arguments import replications_argument, scenario_argument, seed_argument
 from simulator.simulation.duration import busy_resource, say_duration, trials_seconds
 from simulator.simulation.execution import chunks_of, map_chunks
