@@ -1,6 +1,6 @@
-"""Regenerate the README's examples: every command shown with its output is re-run, never typed.
+"""Regenerate the examples of README.md and docs/*.md: every command shown with its output is re-run, never typed.
 
-Each example in README.md sits between two markers:
+Each example sits between two markers (example names are unique across the documents):
 
     <!-- example: NAME [slow] [keep=REGEX] [figure=RUN_FILE:docs/FILE.png ...] [screenshot=PAGE:docs/FILE.png ...]
                   [command="hsct-sim ..."] -->
@@ -20,13 +20,14 @@ fenced block of the example is replaced by what it prints (without the `Run fold
 timestamp). A command `python scripts/NAME.py ...` runs that script of the repository with this Python, as
 it is (no `--quiet`, no `--output`): for tables that no single `hsct-sim` command prints. `keep=REGEX` shows
 only the lines matching REGEX, with `...` where lines were left out.
-`figure=A:B` copies file A of the run folder to B (relative to the repository root), so the README's figures
-come from the same run. `screenshot=A:B` opens page A of the run folder (e.g. explorer.html, or explorer.html#point=3,0 at a grid point) in headless
-Chromium (Debian's chromium and chromium-driver, and selenium) at 1,200 x 1,440 CSS pixels and saves what shows
-as B. `slow` marks examples that take long: `make docs` runs them all, the test suite
+`figure=A:B` copies file A of the run folder to B (relative to the repository root), so the documents'
+figures come from the same run. `screenshot=A:B` opens page A of the run folder (e.g. explorer.html, or
+explorer.html#point=3,0 at a grid point) in headless Chromium (Debian's chromium and chromium-driver, and
+selenium) at 1,200 x 1,440 CSS pixels and saves what shows as B. `slow` marks examples that take long: `make docs`
+runs them all, the test suite
 (tests/test_readme.py) re-runs only cheap ones.
 
-Usage: python scripts/readme_examples.py [--only NAME ...] [--skip-slow] [--readme README.md]
+Usage: python scripts/readme_examples.py [--only NAME ...] [--skip-slow] [--file README.md ...]
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+
+
+def documents() -> list[Path]:
+    """The README, then each page of docs/ (each question's tutorial and the references)."""
+    return [README, *sorted(DOCS.glob("*.md"))]
 MARKED = re.compile(r"<!-- example: (?P<spec>.*?) -->\n(?P<body>.*?)<!-- /example -->", re.DOTALL)
 FENCE = re.compile(r"^```[^\n]*\n(?P<text>.*?)^```$", re.DOTALL | re.MULTILINE)
 RUN_FOLDER_LINE = re.compile(r"^Run folder: ")
@@ -89,17 +96,28 @@ def _parse(spec: str, body: str) -> Example:
         elif key == "command":
             example.command = value
         else:
-            raise SystemExit(f"README example {name}: unknown option {option!r}")
+            raise SystemExit(f"example {name}: unknown option {option!r}")
     if not example.command:
         if len(blocks) < 2:
-            raise SystemExit(f"README example {name}: needs a command block and an output block")
+            raise SystemExit(f"example {name}: needs a command block and an output block")
         example.command = " ".join(line.rstrip("\\").strip() for line in blocks[0].strip().splitlines())
     return example
 
 
 def examples(text: str) -> list[Example]:
-    """The marked examples of a README's text, in order."""
+    """The marked examples of a document's text, in order."""
     return [_parse(m.group("spec"), m.group("body")) for m in MARKED.finditer(text)]
+
+
+def all_examples(files: list[Path] | None = None) -> dict[str, tuple[Path, Example]]:
+    """Every marked example of the documents, by name, with the document it is in; a name used twice is refused."""
+    found: dict[str, tuple[Path, Example]] = {}
+    for path in documents() if files is None else files:
+        for example in examples(path.read_text()):
+            if example.name in found:
+                raise SystemExit(f"example {example.name} is in both {found[example.name][0]} and {path}")
+            found[example.name] = (path, example)
+    return found
 
 
 def run(example: Example, folder: Path) -> str:
@@ -110,11 +128,11 @@ def run(example: Example, folder: Path) -> str:
     elif argv[0] == "hsct-sim":
         command = [hsct_sim(), *argv[1:], "--quiet", "--output", str(folder)]
     else:
-        raise SystemExit(f"README example {example.name}: the command must start with hsct-sim or "
+        raise SystemExit(f"example {example.name}: the command must start with hsct-sim or "
                          f"python scripts/: {example.command}")
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"README example {example.name} failed (exit code {done.returncode}):\n"
+        raise SystemExit(f"example {example.name} failed (exit code {done.returncode}):\n"
                          f"{example.command}\n{done.stderr}")
     return shown(done.stdout, example.keep)
 
@@ -157,12 +175,17 @@ def screenshot(address: str, target: Path, width: int = 1200, height: int = 1440
         driver.quit()
 
 
-def regenerate(readme: Path, only: set[str] | None = None, skip_slow: bool = False) -> None:
-    text = readme.read_text()
-    found = {example.name for example in examples(text)}
-    unknown = (only or set()) - found
+def regenerate(files: list[Path], only: set[str] | None = None, skip_slow: bool = False) -> None:
+    found = all_examples(files)
+    unknown = (only or set()) - set(found)
     if unknown:
-        raise SystemExit(f"no README example named {sorted(unknown)}; examples: {sorted(found)}")
+        raise SystemExit(f"no example named {sorted(unknown)}; examples: {sorted(found)}")
+    for path in files:
+        _regenerate(path, only, skip_slow)
+
+
+def _regenerate(document: Path, only: set[str] | None, skip_slow: bool) -> None:
+    text = document.read_text()
 
     def rewrite(match: re.Match[str]) -> str:
         example = _parse(match.group("spec"), match.group("body"))
@@ -183,16 +206,19 @@ def regenerate(readme: Path, only: set[str] | None = None, skip_slow: bool = Fal
         body = body[: last.start("text")] + output + body[last.end("text"):]
         return match.group(0).replace(match.group("body"), body, 1)
 
-    readme.write_text(MARKED.sub(rewrite, text))
+    rewritten = MARKED.sub(rewrite, text)
+    if rewritten != text:
+        document.write_text(rewritten)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Re-run the README's examples and rewrite their output.")
+    parser = argparse.ArgumentParser(description="Re-run the examples of README.md and docs/ and rewrite their output.")
     parser.add_argument("--only", action="append", metavar="NAME", help="only this example (repeatable)")
     parser.add_argument("--skip-slow", action="store_true", help="leave examples marked slow as they are")
-    parser.add_argument("--readme", type=Path, default=README)
+    parser.add_argument("--file", action="append", type=Path, metavar="PATH",
+                        help="only this document (repeatable; default: README.md and every docs/*.md)")
     args = parser.parse_args(argv)
-    regenerate(args.readme, set(args.only) if args.only else None, args.skip_slow)
+    regenerate(args.file or documents(), set(args.only) if args.only else None, args.skip_slow)
     return 0
 
 

@@ -48,9 +48,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: every warning shown once per place, as one `hsct-sim: warning:` line on stderr, whatever
+    filters the calling process set (a test session that turns warnings into errors, a notebook); the caller's
+    filters and display are restored afterwards."""
     restore = stopping.handle()
     try:
-        with escaped_terminal():  # a scenario's text cannot drive the terminal
+        with escaped_terminal(), warnings.catch_warnings():  # a scenario's text cannot drive the terminal
+            warnings.simplefilter("default")  # Python's own defaults: each warning once per place, but
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", category)  # none of the libraries' notes to their developers
+            warnings.showwarning = _show_warning
             return _main(argv)
     finally:
         restore()
@@ -72,7 +79,6 @@ def _main(argv: list[str] | None) -> int:
         try:
             args = build_parser().parse_args(argv)
             args.command_line = ["hsct-sim", *(sys.argv[1:] if argv is None else argv)]  # for run manifests
-            warnings.showwarning = _show_warning
             return args.handler(args)
         finally:
             sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit

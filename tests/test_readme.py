@@ -1,12 +1,13 @@
-"""The README's examples agree with the tool, up to Monte Carlo noise.
+"""The examples of the README and docs/ agree with the tool, up to Monte Carlo noise.
 
-The cheap examples (`hsct-sim run scenarios/burt2006.toml` and `hsct-sim validate`) are re-run exactly as
+The cheap examples (`hsct-sim run scenarios/burt2006.toml` in the README, `hsct-sim validate` in
+docs/validate.md) are re-run exactly as
 `make docs` runs them (scripts/readme_examples.py, through the venv's `hsct-sim`). Rows are matched by their
 label (outcome name, or case and quantity), never by position or by byte equality, so columns may be added
 to the tables. Each estimate must lie within 4 Monte Carlo SE (of the difference between the README's
 estimate and the fresh one) plus the rounding of the printed digits; the run's "95% of studies" bounds within
 4 SE of a percentile, estimated from the fresh run's replications.csv. When this fails after a change that
-moves the numbers on purpose, run `make docs` and commit the README.
+moves the numbers on purpose, run `make docs` and commit the documents.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def disagreements(readme_text: str, fresh_text: str, studies: pd.DataFrame | Non
 
 @pytest.fixture(scope="module")
 def readme_examples_by_name():
-    return {example.name: example for example in readme_examples.examples(readme_examples.README.read_text())}
+    return {name: example for name, (_, example) in readme_examples.all_examples().items()}
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +123,24 @@ def fresh(readme_examples_by_name, tmp_path_factory):
     return outputs
 
 
-def test_readme_marks_its_examples(readme_examples_by_name):
-    names = set(readme_examples_by_name)
+def test_documents_mark_their_examples():
+    found = readme_examples.all_examples()
+    names = set(found)
     assert set(CHEAP) <= names
     assert {"run-probability", "sweep-burt", "compare", "sweep-capacity", "power", "run-uncertainty", "calibrate"} <= names
-    assert readme_examples_by_name["calibrate"].slow and not any(readme_examples_by_name[n].slow for n in CHEAP)
-    for example in readme_examples_by_name.values():
-        for _, figure in example.figures + example.screenshots:
-            assert (ROOT / figure).is_file() and figure in readme_examples.README.read_text(), figure
+    assert found["calibrate"][1].slow and not any(found[n][1].slow for n in CHEAP)
+    for document, example in found.values():
+        for _, figure in example.figures + example.screenshots:  # copied from the root, shown from the document
+            shown_as = Path(figure).relative_to(document.parent.relative_to(ROOT)) if document.parent != ROOT else figure
+            assert (ROOT / figure).is_file() and f"]({shown_as})" in document.read_text(), figure
+
+
+def test_every_tutorial_is_in_docs_and_the_readme_stays_short():
+    """The README is what a clinician reads first; each question's tutorial is a page of docs/ it links to."""
+    readme = readme_examples.README.read_text()
+    assert len(readme.splitlines()) <= 300
+    for page in readme_examples.DOCS.glob("*.md"):
+        assert f"](docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
 
 
 def test_run_table_agrees_with_the_tool(readme_examples_by_name, fresh):
@@ -190,17 +201,31 @@ def test_examples_are_parsed_from_their_markers(tmp_path):
     assert example.slow and example.keep == "^x" and example.figures == [("a.png", "docs/a.png")]
 
 
-def test_figure_paths_exist():
-    for path in re.findall(r"\]\((docs/[^)]+\.png)\)", readme_examples.README.read_text()):
-        assert (ROOT / path).is_file(), path
+def test_links_and_figures_exist():
+    """Every relative link and figure of the documents names a file that exists (and a heading, for an anchor)."""
+    broken = []
+    for document in readme_examples.documents():
+        text = document.read_text()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (document.parent / path).resolve() if path else document
+            if not linked.exists():
+                broken.append(f"{document.name}: {target}")
+            elif anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#{1,6} (.+)$", linked.read_text(), re.MULTILINE)
+                if anchor not in {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}:
+                    broken.append(f"{document.name}: {target} (no such heading)")
+    assert broken == []
     assert Path(readme_examples.hsct_sim()).name == "hsct-sim"
 
 
 def test_python_examples_run_as_doctests(monkeypatch, tmp_path):
-    """The README's Python section runs as written (from the repository root: it names scenario files)."""
+    """docs/python.md runs as written (from the repository root: it names scenario files)."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setattr("simulator.simulation.runfolder.OUTPUTS", tmp_path / "outputs")  # in case one saves
-    outcome = doctest.testfile(str(ROOT / "README.md"), module_relative=False, verbose=False, report=True,
+    outcome = doctest.testfile(str(ROOT / "docs" / "python.md"), module_relative=False, verbose=False, report=True,
                                optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert outcome.attempted >= 15 and outcome.failed == 0
 

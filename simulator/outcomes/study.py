@@ -1,4 +1,4 @@
-"""What each simulated study would report, defined as the papers define it (README.md, Outcomes).
+"""What each simulated study would report, defined as the papers define it (docs/outcomes.md).
 
 A study sees events only up to its data cut-off: patients enrolled late are censored early.
 Survival from reinfusion is among transplanted patients; intention-to-treat survival is from enrolment and

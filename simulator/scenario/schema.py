@@ -1,4 +1,4 @@
-"""Scenario files: one TOML file describes one pathway, a transplant protocol or an alternative (README.md).
+"""Scenario files: one TOML file describes one pathway, a transplant protocol or an alternative (docs/scenario-files.md).
 
 `load_scenario` reads the file with tomllib, applies `--set dotted.path=value` overrides, and validates
 everything with pydantic models that forbid unknown keys, so a typo is an error and not a silent default.
