@@ -19,9 +19,11 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/engine.py
 
-# Re-run every example of README.md (slow ones too) and rewrite its output and figures: never type them.
+# Re-run every example of README.md and docs/ (slow ones too) and rewrite their output and figures: never type
+# them; then the scenario-file and outcome references, from the schema and the outcome catalogue.
 docs: $(VENV)/.installed
 	$(BIN)/python scripts/readme_examples.py
+	$(BIN)/python scripts/reference_docs.py
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hsct-sim needs Python 3.11 or newer (set PYTHON=...)")'

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -142,3 +143,36 @@ def test_outputs_readme_documents_every_run_folder(monkeypatch, name):
     prefix = _folder_prefix(monkeypatch, name)
     documented = (ROOT / "outputs" / "README.md").read_text()
     assert f"`{prefix}-<" in documented, f"outputs/README.md does not describe the {prefix}-<...>/ folders of hsct-sim {name}"
+
+
+def _reference_docs():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import reference_docs
+
+    return reference_docs
+
+
+def test_references_are_generated_from_the_schema_and_the_catalogue():
+    """docs/scenario-files.md and docs/outcomes.md hold what scripts/reference_docs.py writes today: a field or
+    an outcome added to the code without regenerating them fails here."""
+    reference_docs = _reference_docs()
+    for name, page in reference_docs.PAGES.items():
+        text = page.read_text()
+        assert f"<!-- generated: {name} -->" in text
+        assert reference_docs.regenerated(text) == text, f"{page.name} is out of date: run python scripts/reference_docs.py"
+    fields = reference_docs.scenario_fields()
+    for table in ("metadata", "cohort", "stages.<name>", "followup", "outcomes", "economics", "population"):
+        assert f"### `[{table}]`" in fields
+    assert "| `trm_followup_days` | number | 0.0 | >= 0, <= 36525 |" in fields
+
+
+def test_every_outcome_has_its_definition():
+    """Each outcome of the generated table has a row in the hand-written definitions below it."""
+    reference_docs = _reference_docs()
+    text = reference_docs.PAGES["outcomes"].read_text()
+    generated, _, definitions = text.partition("<!-- /generated -->")
+    listed = re.findall(r"^\| `([^`]+)` \|", generated, re.MULTILINE)
+    defined = {name for row in re.findall(r"^\|([^|]+)\|", definitions, re.MULTILINE)
+               for name in re.findall(r"`([^`]+)`", row)}
+    defined |= {f"{name}_undiscounted" for name in defined}  # "(and `_undiscounted`)"
+    assert len(listed) > 30 and [name for name in listed if name not in defined] == []
