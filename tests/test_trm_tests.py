@@ -6,6 +6,7 @@ power must agree with them within 4 Monte Carlo SE (fixed seeds).
 
 import json
 import math
+import re
 import shutil
 import sys
 
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom, boschloo_exact, fisher_exact, hypergeom
 
-from simulator import UserError, load_scenario
+from simulator import UserError, load_scenario, run
 from simulator.questions.power.power import estimate_power
 from simulator.questions.power.trial import compare_trm
 from simulator.questions.power.trm_tests import TRM_TESTS, rejection_rate, trm_p_value, trm_p_values
@@ -202,3 +203,24 @@ def test_readme_table_is_the_scripts_output():
         for test, shown in (("fisher", fisher), ("midp", midp)):
             decimals = len(shown.split(".")[1])
             assert f"{rejection_rate(test, n, trm_a, trm_b, ALPHA, favouring):.{decimals}f}" == shown, (line, test)
+
+
+def test_the_simulated_trm_trial_has_the_exact_power_of_its_arms_rates():
+    """docs/power.md shows `power --endpoint trm` with arm B's isolation death probability at 13%; its power at 50
+    per arm is above the exact table's 2% against 13% because arm B's TRM is higher than 13%. At the arms'
+    simulated TRMs, the exact power of Fisher's test is the simulated one (within 4 MC SE, plus the spread the
+    TRMs' own Monte Carlo error gives the exact power)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import readme_examples
+
+    output = readme_examples.all_examples()["power-trm"][1].output
+    power, mc_se = map(float, re.search(r"^\s+50\s+([\d.]+) ± ([\d.]+)", output, re.MULTILINE).groups())
+    assert power > rejection_rate("fisher", 50, 0.02, 0.13, 0.05, "A")  # "above the exact table's"
+    burt = load_scenario(SCENARIOS / "burt2006.toml")
+    arms = [run(s, replications=1000).values["trm"] for s in
+            (burt, burt.with_values({"stages.isolation.death_probability": 0.13}))]
+    (trm_a, se_a), (trm_b, se_b) = [(v.mean(), v.std(ddof=1) / np.sqrt(len(v))) for v in arms]
+    assert trm_b - 0.13 > 4 * se_b  # not 13%
+    exact = [rejection_rate("fisher", 50, a, b, 0.05, "A")
+             for a in (trm_a - 2 * se_a, trm_a + 2 * se_a) for b in (trm_b - 2 * se_b, trm_b + 2 * se_b)]
+    assert min(exact) - 4 * mc_se <= power <= max(exact) + 4 * mc_se, (power, exact)
