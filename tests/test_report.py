@@ -68,7 +68,9 @@ def test_every_report_is_one_self_contained_file(outputs: Path, command: str) ->
     style = "".join(s.text for s in tree.findall(f".//{NS}style"))
     assert "url(" not in style and "@import" not in style and "@media print" in style
     text = "".join(tree.itertext())
-    assert text.count("?") >= 1 and "Figures" in text and "Provenance" in text and "seed" in text
+    question = "".join(tree.find(f".//{NS}p/{NS}strong").itertext())  # the report opens with its question
+    assert question.endswith("?") and len(question.split()) >= 8, question
+    assert "Figures" in text and "Provenance" in text and "seed" in text
     assert all(len(f.findall(f"{NS}figcaption")) == 1 for f in tree.findall(f".//{NS}figure"))
     assert "Figure written by the run." not in text  # every figure has a caption written for it
 
