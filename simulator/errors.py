@@ -84,8 +84,7 @@ ARGUMENT_OF_FLAG = {
     "--probability": "probabilities", "--replications": "replications", "--seed": "seed", "--sizes": "sizes",
     "--endpoint": "endpoint", "--alpha": "alpha", "--trm-test": "trm_test", "--wtp": "wtp",
     "--workers": "RunOptions.workers", "--chunk-size": "RunOptions.chunk_size", "--scheduler": "RunOptions.scheduler",
-    "--engine": "RunOptions.engine",
-}
+}  # not --engine: the message that names it says RunOptions(engine="simpy") itself
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 
 
