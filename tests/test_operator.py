@@ -140,7 +140,8 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(in_tmp_cwd):
 def test_a_closed_stdout_exits_quietly_like_coreutils(in_tmp_cwd, args):
     process = start(args, in_tmp_cwd)
     process.stdout.close()  # as `| head -0` would: every write to stdout now fails with EPIPE
-    err = process.stderr.read()
+    with process.stderr:
+        err = process.stderr.read()
     assert process.wait(timeout=60) == 141
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
 

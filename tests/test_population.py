@@ -26,7 +26,9 @@ def test_exact_life_expectancy_is_the_published_one():
     """Integrating the table's q(x) with a constant hazard within each year reproduces the SSA's own e(x) to 0.02
     years up to age 85 (beyond, the SSA's conventions for the oldest ages differ)."""
     table = read_life_table(str(TABLE))
-    for row in list(csv.DictReader(TABLE.open()))[:86]:
+    with TABLE.open() as file:
+        rows = list(csv.DictReader(file))
+    for row in rows[:86]:
         for sex in ("female", "male"):
             assert life_expectancy(table, sex, float(row["age"])) == pytest.approx(float(row[f"{sex}_ex"]), abs=0.02)
 
