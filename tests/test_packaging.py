@@ -65,6 +65,7 @@ def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=WHEEL_SECONDS)
 
 
+@pytest.mark.wheel
 def test_a_wheel_installed_elsewhere_validates_the_shipped_scenarios(tmp_path):
     """Build the wheel, install it into a fresh virtual environment (its dependencies from this one, without
     its editable install: a path file adds this environment's site-packages after the wheel), and run
