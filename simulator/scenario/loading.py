@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import MAX_SHOWN, UserError, shortened
+from simulator.scenario.bounds import MAX_DEPTH, MAX_FILE_BYTES
 from simulator.scenario.changes import set_value, validated
 from simulator.scenario.files import read_regular_file
 from simulator.scenario.population import with_resolved_life_table
-from simulator.scenario.schema import MAX_DEPTH, MAX_FILE_BYTES, Scenario
+from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import file_processes, uses_processes, with_resolved_processes
 
 

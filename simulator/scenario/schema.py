@@ -22,12 +22,8 @@ from simulator.scenario.economics import Economics
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, check_evidence
 from simulator.scenario.population import Population
 
-MAX_FILE_BYTES = 2**20  # a scenario is a few kB; a larger file is the wrong file, and is not read whole
-MAX_DEPTH = 32  # nesting of tables and arrays; a scenario needs 4
-
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
-
 
 MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
 MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
