@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine.histories import OFF_PATHWAY, OTHER_CAUSES, Histories
+from simulator.engine.histories import FOLLOW_UP, OFF_PATHWAY, OTHER_CAUSES, Histories
 from simulator.outcomes.capacity import (
     occupancy_grid_days,
     occupancy_over_time,
@@ -153,13 +153,13 @@ def treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = Fal
     hazard."""
     in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages or []])
     if early_deaths and scenario.followup.early_death is not None:
-        follow_up = h.death_stage == h.stage_labels.index("follow-up")
+        follow_up = h.death_stage == h.stage_labels.index(FOLLOW_UP)
         in_stages = in_stages | (follow_up & (h.death_cause == h.cause_labels.index(scenario.followup.early_death_cause)))
     window = scenario.outcomes.trm_followup_days
     if window == 0:
         return in_stages
     with np.errstate(invalid="ignore"):  # inf - inf for patients never reinfused: not early
-        early = (h.death_stage == h.stage_labels.index("follow-up")) & (h.death - h.reinfusion <= window)
+        early = (h.death_stage == h.stage_labels.index(FOLLOW_UP)) & (h.death - h.reinfusion <= window)
     if OTHER_CAUSES in h.cause_labels:  # the general population's deaths are not the treatment's
         early &= h.death_cause != h.cause_labels.index(OTHER_CAUSES)
     return in_stages | early
