@@ -265,13 +265,11 @@ def test_heterogeneity_prose_matches_its_numbers():
 
 
 def test_calibration_prose_matches_its_numbers():
-    """docs/calibrate.md: the relapse rate's interval spans most of the range searched (so the figures constrain
-    it only loosely) and the death rate after relapse is not identified; the timing is the output's, not prose."""
+    """docs/calibrate.md says one 50-patient study's 5-year OS and DFS identify neither free rate: both rows of the
+    output say "not identified"; and the timing is the output's own, not typed in the prose."""
     output = _example("calibrate").output
-    relapse = re.search(r"^followup\.relapse\.rate_per_year\s+\[([\d.]+), ([\d.]+)\].*\[([\d.]+), ([\d.]+)\]$",
-                        output, re.MULTILINE)
-    low, high, lower, upper = map(float, relapse.groups())
-    assert (upper - lower) > 0.5 * (high - low)
-    assert re.search(r"^followup\.death_after_relapse\.rate_per_year .* not identified$", output, re.MULTILINE)
+    for path in ("followup.relapse.rate_per_year", "followup.death_after_relapse.rate_per_year"):
+        assert re.search(rf"^{re.escape(path)} .* not identified$", output, re.MULTILINE), path
     text = readme_examples.DOCS.joinpath("calibrate.md").read_text()
+    assert "identify\nneither rate" in text
     assert "about a minute" not in text and "pin the relapse rate down" not in text
