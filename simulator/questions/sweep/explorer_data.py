@@ -17,9 +17,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from simulator.outcomes.conditions import Condition
+from simulator.outcomes.summary import MIN_EVALUABLE
 from simulator.outcomes.vocabulary import key_landmark
 from simulator.questions.sweep.grid import Grid
-from simulator.report.plots import MIN_EVALUABLE_MARKED, MIN_EVALUABLE_SHOWN, QUARTER_WEEKS, wait_bars
+from simulator.report.plots import MIN_EVALUABLE_SHOWN, QUARTER_WEEKS, wait_bars
 from simulator.scenario.catalogue import Outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.simulation.results import RunResult
@@ -95,7 +96,7 @@ def _curve(run: RunResult, curve: str) -> dict[str, Any]:
     """The 2.5 and 97.5 percentiles and the mean across studies over time, and from when under 95% of studies
     still follow someone (the figure's grey region)."""
     lower, mean, upper, evaluable = sorted_band(run.curves[curve])
-    partial = np.flatnonzero(evaluable < MIN_EVALUABLE_MARKED)
+    partial = np.flatnonzero(evaluable < MIN_EVALUABLE)
     return {
         "lower": _rounded(lower, CURVE_DECIMALS),
         "mean": _rounded(mean, CURVE_DECIMALS),

@@ -178,7 +178,7 @@ class SweepResult(Result):
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"sweep.csv": self.summary, "replications.csv": self.studies}
 
-    def other_files(self) -> dict[str, Callable[[Path], None]]:
+    def other_files(self, command: Sequence[str] = ()) -> dict[str, Callable[[Path], None]]:
         """explorer.json (what explorer.html draws at each grid point beyond sweep.csv), then explorer.html,
         built from the folder's files as `hsct-sim report` rebuilds it."""
         return {explorer.DATA_FILE: self._write_explorer_data, explorer.PAGE_FILE: lambda path: explorer.write(path.parent)}
