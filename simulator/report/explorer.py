@@ -20,12 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from simulator import __version__
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line, parameter_words
 from simulator.report.html_parts import estimate_cell, interval_cell, is_money
 from simulator.scenario.catalogue import Outcome, description
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
+from simulator.version import __version__
 
 DATA_FILE = "explorer.json"
 PAGE_FILE = "explorer.html"
