@@ -35,6 +35,7 @@ def test_every_sub_package_is_packaged():
 def test_a_clone_finds_its_scenarios_folder():
     assert shipped_folder() == SCENARIOS
     assert set(shipped_scenarios()) == {p.stem for p in SCENARIOS.glob("*.toml")} | {"examples/remobilisation"}
+    assert (SCENARIOS / "structural").is_dir()  # compare's structural alternatives: shipped, but not scenarios
 
 
 def test_scenarios_lists_the_shipped_files(capsys):

@@ -8,6 +8,7 @@ importlib.resources, else (a clone, installed editable or not at all) the reposi
 
 from __future__ import annotations
 
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +26,13 @@ def shipped_folder() -> Path:
 
 def shipped_scenarios() -> dict[str, Path]:
     """Every shipped scenario file by its name as `hsct-sim scenarios` lists it: the file's stem, with its
-    sub-folder for the examples (`burt2006`, `examples/remobilisation`)."""
+    sub-folder for the examples (`burt2006`, `examples/remobilisation`). Other TOML files shipped beside them
+    (compare's structural alternatives) have no [metadata] table and are not scenarios."""
     folder = shipped_folder()
     files = sorted(folder.glob("*.toml")) + sorted(folder.glob("*/*.toml"))
-    return {path.relative_to(folder).with_suffix("").as_posix(): path for path in files}
+    return {path.relative_to(folder).with_suffix("").as_posix(): path for path in files if _is_scenario(path)}
+
+
+def _is_scenario(path: Path) -> bool:
+    """Whether a shipped TOML file is a scenario (it has a [metadata] table)."""
+    return isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("metadata"), dict)
