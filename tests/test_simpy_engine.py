@@ -150,7 +150,7 @@ def test_the_fast_engine_refuses_a_stage_with_its_own_process(capsys):
 
 def test_the_example_runs_from_the_command_line(in_tmp_cwd, capsys):
     assert main(["run", str(EXAMPLE), "--engine", "simpy", "--allow-code", "--replications", "20", "--workers", "1",
-                 "--quiet"]) == 0
+                 "--quiet", "--outcomes", "transplanted,deaths_before_reinfusion"]) == 0
     assert "transplanted" in capsys.readouterr().out
 
 
