@@ -1,5 +1,5 @@
 """One module per `hsct-sim` command; each has `register(subparsers)` that adds its parser and handler."""
 
-from simulator.commands import calibrate, compare, power, report, run, scenarios, sweep, validate
+from simulator.commands import calibrate, compare, power, report, run, scenarios, sweep, validate, voi
 
-COMMANDS = [run, sweep, compare, power, calibrate, validate, report, scenarios]
+COMMANDS = [run, sweep, compare, power, voi, calibrate, validate, report, scenarios]
