@@ -8,13 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from simulator.questions.voi.draws import EVERYTHING, PsaDraws
+from simulator.questions.voi.draws import PsaDraws
 from simulator.questions.voi.value import information_value, perfect_information
 
 EVPPI_COLUMNS = ["parameters", "kind", "members", "wtp", "evppi", "evppi_se", "method", "draws"]
 
 
-def evppi_table(draws: PsaDraws, groups: dict[str, list[str]], wtp: Sequence[float], seed: int = 0) -> pd.DataFrame:
+def evppi_table(draws: PsaDraws, groups: dict[str, list[str]], wtp: Sequence[float] | np.ndarray, seed: int = 0) -> pd.DataFrame:
     """One row per parameter (then group) and threshold, with EVPI from the draws themselves first."""
     thresholds = np.asarray(wtp, dtype=float)
     dc, dq = draws.incremental_costs, draws.incremental_qalys
@@ -25,7 +25,6 @@ def evppi_table(draws: PsaDraws, groups: dict[str, list[str]], wtp: Sequence[flo
     wanted = [(name, "parameter", [name]) for name in draws.parameters]
     wanted += [(name, "group", members) for name, members in groups.items()]
     for name, kind, members in wanted:
-        kind = "all parameters (EVPI by metamodel)" if name == EVERYTHING else kind
         result = information_value(draws.matrix(members), dc, dq, thresholds, name, seed)
         for threshold, value, se in zip(thresholds, result.value, result.se):
             rows.append((name, kind, "; ".join(members), threshold, value, se, result.method, len(dc)))

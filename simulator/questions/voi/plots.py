@@ -29,10 +29,10 @@ def evppi_figure(result: VoiResult) -> Figure:
     for number, name in enumerate(shown):
         rows = table[table["parameters"] == name].sort_values("wtp")
         x, y, se = rows["wtp"].to_numpy(), rows["evppi"].to_numpy(), rows["evppi_se"].to_numpy()
-        style = {"color": "black", "lw": 2.2} if name == "EVPI" else {"color": colour(number - 1), "lw": 1.4}
+        line_colour, width = ("black", 2.2) if name == "EVPI" else (colour(number - 1), 1.4)
         label = "EVPI (from the draws)" if name == "EVPI" else f"{name} ({rows['kind'].iloc[0]})"
-        ax.plot(x, y, label=label, **style)
-        ax.fill_between(x, np.maximum(y - 1.96 * se, 0), y + 1.96 * se, color=style["color"], alpha=0.12, lw=0)
+        ax.plot(x, y, label=label, color=line_colour, lw=width)
+        ax.fill_between(x, np.maximum(y - 1.96 * se, 0), y + 1.96 * se, color=line_colour, alpha=0.12, lw=0)
     for threshold in result.wtp:
         ax.axvline(threshold, color="grey", lw=0.8, ls=":")
     ax.set_xlabel(f"willingness to pay per QALY ({cur})")

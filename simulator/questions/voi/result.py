@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -18,7 +18,7 @@ from simulator.questions.compare.economics import horizon
 from simulator.questions.compare.psa import psa_table
 from simulator.questions.power.result import PowerResult
 from simulator.questions.voi import plots
-from simulator.questions.voi.draws import PsaDraws
+from simulator.questions.voi.draws import EVERYTHING, PsaDraws
 from simulator.questions.voi.evsi import optimal_sizes
 from simulator.questions.voi.population import Population, TrialCost
 from simulator.simulation.result_base import Result
@@ -39,6 +39,7 @@ class VoiResult(Result):
     evsi: pd.DataFrame | None = None
     population: Population | None = None
     trial_cost: TrialCost | None = None
+    skipped: dict[str, int] = field(default_factory=dict)  # default groups left out -> the draws they need
     wall_seconds: float = 0.0
 
     @property
@@ -75,8 +76,11 @@ class VoiResult(Result):
             lines.append("    " + self._value_line("EVPI (from the draws)", evpi.evppi, evpi.evppi_se))
             ranked = rows[rows["parameters"] != "EVPI"].sort_values("evppi", ascending=False)
             for row in ranked.head(SHOWN_ROWS).itertuples():
-                label = f"{row.parameters} ({row.kind})" if row.kind != "parameter" else row.parameters
+                label = {"parameter": row.parameters, "group": f"{row.parameters} (group)"}[row.kind]
+                label = "all parameters (EVPI by metamodel)" if row.parameters == EVERYTHING else label
                 lines.append("    " + self._value_line(label, row.evppi, row.evppi_se))
+        for name, needed in self.skipped.items():
+            lines.append(f"  {name} (group) not estimated: its metamodel needs at least {needed} draws")
         lines.append("  EVPI from the draws keeps each draw's patient-level noise and so overstates a little; the "
                      "metamodel of all parameters does not.")
         if self.evsi is not None:
@@ -124,6 +128,7 @@ class VoiResult(Result):
         m = self.comparison.manifest() | {
             "willingness_to_pay_per_qaly": list(self.wtp),
             "groups": self.groups,
+            "groups_without_enough_draws": self.skipped,
             "parameters": self.draws.columns,
         }
         if self.population is not None:

@@ -21,6 +21,7 @@ from simulator.questions.power.power import estimate_power
 from simulator.questions.voi.draws import default_groups, from_psa_table, parse_group
 from simulator.questions.voi.evppi import evppi_table
 from simulator.questions.voi.evsi import evsi_table, trial_statistics, with_population
+from simulator.questions.voi.metamodel import draws_needed
 from simulator.questions.voi.population import Population, TrialCost
 from simulator.questions.voi.result import VoiResult
 from simulator.scenario.schema import Scenario
@@ -60,7 +61,10 @@ def value_of_information(
     if not draws.parameters:
         raise UserError("value of information: no parameter of either scenario is given with its evidence "
                         "({ events, n } or { events, person_years }), so nothing is uncertain to learn about")
-    named = default_groups(draws) | dict(parse_group(text, draws) for text in groups)
+    defaults = default_groups(draws)
+    skipped = {name: draws_needed(len(members)) for name, members in defaults.items()
+               if draws_needed(len(members)) > comparison.replications}  # asked-for groups are refused instead
+    named = {n: m for n, m in defaults.items() if n not in skipped} | dict(parse_group(text, draws) for text in groups)
     thresholds = np.union1d(np.linspace(0.0, wtp_grid(wtp).max(), CURVE_POINTS), np.asarray(wtp, dtype=float))
     evppi = evppi_table(draws, named, thresholds, comparison.seed)
     power = evsi = None
@@ -70,4 +74,4 @@ def value_of_information(
         statistics = trial_statistics(power.studies, endpoint, comparison.replications)
         evsi = with_population(evsi_table(draws, statistics, endpoint, wtp, comparison.seed), population, trial_cost)
     return VoiResult(comparison, draws, named, evppi, tuple(float(x) for x in wtp), power, evsi, population,
-                     trial_cost, time.perf_counter() - began)
+                     trial_cost, skipped, time.perf_counter() - began)
