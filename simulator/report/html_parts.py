@@ -20,6 +20,14 @@ GREY = (" A line turns dashed where not every study still follows a patient: fro
         "that do. A grey area, if any, is where fewer than 95% of them do; curves are not drawn where fewer than "
         "half do.")
 CAPTIONS = [  # (file name pattern, how to read the figure), in the order figures are shown
+    (r"evppi", "Expected value of partial perfect information (EVPPI) per patient against the willingness to pay: "
+               "what learning each parameter or group exactly would be worth before deciding, by a regression "
+               "metamodel of the draws; black, EVPI from the draws themselves (which keeps each draw's patient-level "
+               "noise). Bands: 95% (Monte Carlo and metamodel error)."),
+    (r"enbs", "Left: expected value of sample information (EVSI) per patient of the randomised trial simulated at each "
+              "size, with the EVPPI of all parameters it cannot exceed (dashed). Right: expected net benefit of "
+              "sampling, population EVSI less the trial's cost; the star marks the best size simulated, the dotted "
+              "line the size for 80% power. Bars: 95%."),
     (r"km_os_itt", f"Overall survival from enrolment, by intention to treat (every enrolled patient, transplanted "
                    f"or not). The line is the mean over simulated studies, {BAND}." + GREY),
     (r"km_efs_itt", f"Event-free survival from enrolment (alive without relapse or flare), by intention to treat. "

@@ -13,8 +13,9 @@ from simulator.report.pages.power import PowerPage
 from simulator.report.pages.run import RunPage
 from simulator.report.pages.sweep import SweepPage
 from simulator.report.pages.validate import ValidatePage
+from simulator.report.pages.voi import VoiPage
 
-PAGES: tuple[type[FolderPage], ...] = (ValidatePage, CalibratePage, PowerPage, ComparePage, SweepPage, RunPage)
+PAGES: tuple[type[FolderPage], ...] = (ValidatePage, CalibratePage, VoiPage, PowerPage, ComparePage, SweepPage, RunPage)
 
 
 def open_page(folder: Path) -> FolderPage:
