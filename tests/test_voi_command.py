@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_economics_psa import TOML
@@ -38,7 +39,7 @@ def test_voi_writes_evppi_evsi_and_enbs(two_options: tuple[str, str], capsys: py
     assert at.loc["all parameters", "evppi"] >= at.loc[utility, "evppi"] - 2 * at.loc[utility, "evppi_se"]
     evsi = pd.read_csv("out/evsi.csv")
     assert list(evsi.patients_per_arm) == [10, 40]
-    assert (evsi.enbs == evsi.population_evsi - evsi.trial_cost).all()
+    np.testing.assert_allclose(evsi.enbs, evsi.population_evsi - evsi.trial_cost)
     assert "population: 100 patients a year for 5 years" in out and "ENBS-optimal size" in out and "80% power" in out
 
 
