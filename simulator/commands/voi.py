@@ -46,8 +46,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--cohort-size", type=positive_int, metavar="N",
                         help="patients per parameter draw of the PSA (default each scenario's cohort.size): a large "
                              "N leaves little patient-level noise; the trials enrol --sizes")
-    add_run_options(parser, "applied to both scenarios")
+    add_run_options(parser, "applied to both scenarios; --set-a and --set-b change one")
     add_format_option(parser)
+    parser.add_argument("--set-a", dest="overrides_a", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a value in scenario A only (repeatable), in its PSA and its trial arm alike")
+    parser.add_argument("--set-b", dest="overrides_b", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a value in scenario B only (repeatable)")
     parser.set_defaults(handler=command_voi)
 
 
@@ -65,7 +69,8 @@ def command_voi(args: argparse.Namespace) -> int:
     trial_cost = None if args.trial_cost is None else parse_trial_cost(args.trial_cost)
     if trial_cost is not None and (args.population is None or not sizes):
         raise UserError("--trial-cost: the ENBS also needs --population (patients a year) and --sizes (trial sizes)")
-    scenarios = [load_scenario(path, args.overrides) for path in (args.scenario_a, args.scenario_b)]
+    scenarios = [load_scenario(args.scenario_a, args.overrides + args.overrides_a),
+                 load_scenario(args.scenario_b, args.overrides + args.overrides_b)]
     if args.cohort_size:
         scenarios = [s.with_values({"cohort.size": args.cohort_size}, str(path), "--cohort-size")
                      for s, path in zip(scenarios, (args.scenario_a, args.scenario_b))]

@@ -81,7 +81,7 @@ def enbs_figure(result: VoiResult) -> Figure:
         axes[1].set_ylabel(f"expected net benefit of sampling ({cur})")
         assert result.population is not None and result.trial_cost is not None
         axes[1].set_title(f"ENBS: population EVSI less the trial's cost\n{result.population.words()}\n"
-                          f"trial cost {result.trial_cost.words(cur)}", fontsize=9)
+                          f"trial cost {result.trial_cost.words(cur)}", fontsize=8)
     for ax in axes:
         ax.set_xlabel("patients per arm")
         ax.yaxis.set_major_formatter(THOUSANDS)
