@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on f
     from .questions.power.result import PowerResult
     from .questions.sweep.sweep import SweepResult, sweep
     from .questions.validation.result import ValidationReport, validate
+    from .questions.voi.result import VoiResult
+    from .questions.voi.voi import value_of_information
     from .scenario.loading import load_scenario
     from .scenario.schema import Scenario
     from .simulation.options import RunOptions
@@ -48,17 +50,18 @@ _LAZY = {
     "RunResult": ".simulation.results", "SweepResult": ".questions.sweep.sweep",
     "CompareResult": ".questions.compare.compare", "PowerResult": ".questions.power.result",
     "CalibrationResult": ".questions.calibration.result", "ValidationReport": ".questions.validation.result",
+    "value_of_information": ".questions.voi.voi", "VoiResult": ".questions.voi.result",
 }
 # the functions whose mistakes are reported in Python's terms (ArgumentError, a ValueError naming arguments)
 _FUNCTIONS = ("calibrate", "compare", "estimate_power", "load_scenario", "run", "sweep", "validate")
 
 __all__ = [
     # questions
-    "run", "sweep", "compare", "estimate_power", "calibrate", "validate",
+    "run", "sweep", "compare", "estimate_power", "value_of_information", "calibrate", "validate",
     # what they take
     "load_scenario", "Scenario", "RunOptions", "Target", "FreeParameter",
     # what they return
-    "RunResult", "SweepResult", "CompareResult", "PowerResult", "CalibrationResult", "ValidationReport",
+    "RunResult", "SweepResult", "CompareResult", "PowerResult", "VoiResult", "CalibrationResult", "ValidationReport",
     # a bad scenario, argument or value
     "UserError", "ArgumentError",
     "__version__",

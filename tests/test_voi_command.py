@@ -61,3 +61,12 @@ def test_bad_value_of_information_flags(two_options: tuple[str, str], capsys: py
     code, err = refused(capsys, "voi", *two_options, "--replications", 100, "--quiet", "--output", "out", *flags)
     assert code == 2 and message in err, err
     assert not Path("out").exists()
+
+
+def test_the_tutorial_shows_a_generated_run_and_its_figures() -> None:
+    """docs/value_of_information.md's example was run by scripts/readme_examples.py, not typed."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "value_of_information.md").read_text()
+    assert "Value of information: A: Burt 2006" in text and "ENBS-optimal size" in text
+    for figure in ("voi_evppi.png", "voi_enbs.png"):
+        assert (root / "docs" / figure).is_file()

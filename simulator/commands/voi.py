@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "with its evidence and of named groups; with --sizes, also simulate the randomised trial of "
                     "power at each size, one trial per parameter draw, and report the expected value of its "
                     "information (EVSI) and, with --population and --trial-cost, the expected net benefit of "
-                    "sampling (ENBS) and its best size beside the 80%%-power size.")
+                    "sampling (ENBS) and its best size beside the size for 80% power.")
     parser.add_argument("scenario_a", type=Path, help="the reference option (arm A); its accrual and cut-off are the trial's")
     parser.add_argument("scenario_b", type=Path, help="the alternative (arm B)")
     parser.add_argument("--sizes", metavar="N,N,...", help="patients per arm of the trials to value, e.g. 25,50,100,200")

@@ -3,25 +3,25 @@ beside the EVPPI of the parameters and ENBS with its best size and the 80%-power
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from simulator.outcomes.vocabulary import colour
-
-if TYPE_CHECKING:
-    from simulator.questions.voi.result import VoiResult
+from simulator.questions.voi.draws import EVERYTHING
+from simulator.questions.voi.population import Population, TrialCost
 
 THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}")
-CURVES = 8  # parameters and groups drawn, highest EVPPI first
+CURVES = 6  # parameters and groups drawn, highest EVPPI first: one colour each, black kept for EVPI
 
 
-def evppi_figure(result: VoiResult) -> Figure:
-    """EVPI and the EVPPI of the parameters and groups worth most, per patient, across thresholds, with 95% bands."""
-    table, cur = result.evppi, result.currency
-    top = max(result.wtp)
+def evppi_figure(table: pd.DataFrame, wtp: Sequence[float], cur: str, names: Sequence[str], draws: int) -> Figure:
+    """EVPI and the EVPPI of the parameters and groups worth most, per patient, across thresholds, with 95% bands
+    (`table`: evppi.csv; `wtp` the thresholds asked for, marked, the highest ranking the curves)."""
+    top = max(wtp)
     at_top = table[(table["wtp"] == top) & (table["parameters"] != "EVPI")].sort_values("evppi", ascending=False)
     shown = ["EVPI", *at_top["parameters"].head(CURVES)]
     figure = Figure(figsize=(9, 6))
@@ -33,30 +33,29 @@ def evppi_figure(result: VoiResult) -> Figure:
         label = "EVPI (from the draws)" if name == "EVPI" else f"{name} ({rows['kind'].iloc[0]})"
         ax.plot(x, y, label=label, color=line_colour, lw=width)
         ax.fill_between(x, np.maximum(y - 1.96 * se, 0), y + 1.96 * se, color=line_colour, alpha=0.12, lw=0)
-    for threshold in result.wtp:
+    for threshold in wtp:
         ax.axvline(threshold, color="grey", lw=0.8, ls=":")
     ax.set_xlabel(f"willingness to pay per QALY ({cur})")
     ax.set_ylabel(f"value of the information per patient ({cur})")
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.set_ylim(bottom=0)
-    names = result.comparison.names
     ax.set_title(f"Expected value of partial perfect information (EVPPI)\nB: {names[1]} against A: {names[0]}\n"
-                 f"{result.comparison.replications:,} parameter draws, regression metamodels; bands: 95%", fontsize=10)
+                 f"{draws:,} parameter draws, regression metamodels; bands: 95%", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
     return figure
 
 
-def enbs_figure(result: VoiResult) -> Figure:
-    """Left: EVSI per patient by patients per arm, at each threshold, with the EVPPI of all parameters it tends
-    to. Right (given the population and trial cost): ENBS by size, its best size and the 80%-power size."""
-    assert result.evsi is not None
-    table, cur = result.evsi, result.currency
+def enbs_figure(table: pd.DataFrame, evppi: pd.DataFrame, cur: str, names: Sequence[str], draws: int,
+                power80: float, population: Population | None, cost: TrialCost | None) -> Figure:
+    """Left: EVSI per patient by patients per arm (`table`: evsi.csv), at each threshold, with the EVPPI of all
+    parameters it tends to. Right (given the population and trial cost): ENBS by size, its best size and the
+    size for 80% power."""
     with_enbs = "enbs" in table
     figure = Figure(figsize=(12 if with_enbs else 7, 5.5))
     axes = figure.subplots(1, 2 if with_enbs else 1, squeeze=False)[0]
-    everything = result.evppi[result.evppi["kind"].str.startswith("all parameters")]
+    everything = evppi[evppi["parameters"] == EVERYTHING]
     for number, (threshold, rows) in enumerate(table.groupby("wtp", sort=True)):
         n, value, se = rows["patients_per_arm"], rows["evsi"].to_numpy(), rows["evsi_se"].to_numpy()
         label = f"{cur} {threshold:,.0f}/QALY"
@@ -75,18 +74,16 @@ def enbs_figure(result: VoiResult) -> Figure:
     axes[0].set_title("Expected value of sample information", fontsize=10)
     if with_enbs:
         axes[1].axhline(0, color="black", lw=0.8)
-        power80 = result.size_for_80_power
         if np.isfinite(power80):
             axes[1].axvline(power80, color="grey", ls=":", label=f"80% power: {power80:.0f} per arm")
         axes[1].set_ylabel(f"expected net benefit of sampling ({cur})")
-        assert result.population is not None and result.trial_cost is not None
-        axes[1].set_title(f"ENBS: population EVSI less the trial's cost\n{result.population.words()}\n"
-                          f"trial cost {result.trial_cost.words(cur)}", fontsize=8)
+        assert population is not None and cost is not None
+        axes[1].set_title(f"ENBS: population EVSI less the trial's cost\n{population.words()}\n"
+                          f"trial cost {cost.words(cur)}", fontsize=8)
     for ax in axes:
         ax.set_xlabel("patients per arm")
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(fontsize=8)
-    figure.suptitle(f"B: {result.comparison.names[1]} against A: {result.comparison.names[0]}; "
-                    f"{result.comparison.replications:,} trials per size, one per parameter draw", fontsize=10)
+    figure.suptitle(f"B: {names[1]} against A: {names[0]}; {draws:,} trials per size, one per parameter draw", fontsize=10)
     figure.tight_layout()
     return figure

@@ -89,7 +89,7 @@ class VoiResult(Result):
 
     def _value_line(self, label: str, value: float, se: float) -> str:
         cur = self.currency
-        text = f"{label:<60} {value:>10,.0f} ± {se:,.0f} {cur} per patient"
+        text = f"{label:<66} {value:>10,.0f} ± {se:,.0f} {cur} per patient"
         if self.population is not None:
             total = self.population.patients
             text += f"; population {value * total:,.0f} ± {se * total:,.0f}"
@@ -119,9 +119,12 @@ class VoiResult(Result):
         return lines
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
-        figures: dict[str, Callable[[], matplotlib.figure.Figure]] = {"evppi.png": partial(plots.evppi_figure, self)}
+        names, draws = self.comparison.names, self.comparison.replications
+        figures: dict[str, Callable[[], matplotlib.figure.Figure]] = {
+            "evppi.png": partial(plots.evppi_figure, self.evppi, self.wtp, self.currency, names, draws)}
         if self.evsi is not None:
-            figures["enbs.png"] = partial(plots.enbs_figure, self)
+            figures["enbs.png"] = partial(plots.enbs_figure, self.evsi, self.evppi, self.currency, names, draws,
+                                          self.size_for_80_power, self.population, self.trial_cost)
         return figures
 
     def manifest(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from simulator.questions.voi.result import VoiResult
 from simulator.scenario.schema import Scenario
 from simulator.simulation.options import RunOptions
 
-CURVE_POINTS = 21  # thresholds on the EVPPI curves, besides those asked for
+CURVE_POINTS = 41  # thresholds on the EVPPI curves, besides those asked for
 
 
 def value_of_information(
