@@ -75,7 +75,7 @@ def enbs_figure(table: pd.DataFrame, evppi: pd.DataFrame, cur: str, names: Seque
     if with_enbs:
         axes[1].axhline(0, color="black", lw=0.8)
         if np.isfinite(power80):
-            axes[1].axvline(power80, color="grey", ls=":", label=f"80% power: {power80:.0f} per arm")
+            axes[1].axvline(power80, color="grey", ls=":", label=f"80% power over the draws: {power80:.0f} per arm")
         axes[1].set_ylabel(f"expected net benefit of sampling ({cur})")
         assert population is not None and cost is not None
         axes[1].set_title(f"ENBS: population EVSI less the trial's cost\n{population.words()}\n"

@@ -113,9 +113,10 @@ class VoiResult(Result):
             for row in optimal_sizes(table).itertuples():
                 verdict = "worth its cost" if row.enbs > 0 else "no size simulated is worth its cost"
                 lines.append(f"  at {cur} {row.wtp:,.0f}/QALY: ENBS-optimal size {row.patients_per_arm} per arm "
-                             f"(ENBS {row.enbs:,.0f} ± {row.enbs_se:,.0f}, {verdict}); 80% power: {shown}")
+                             f"(ENBS {row.enbs:,.0f} ± {row.enbs_se:,.0f}, {verdict})")
         else:
-            lines.append(f"  80% power: {shown}; give --population and --trial-cost for the ENBS and its best size")
+            lines.append("  give --population and --trial-cost for the ENBS and its best size")
+        lines.append(f"  80% power, averaged over the parameter draws (assurance; power.csv): {shown}")
         return lines
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
