@@ -77,10 +77,11 @@ class ClosedFormCase:
     scenario: Scenario
     checks: list[Check]
     simulate: Callable[[Scenario, int, int, RunOptions], PerStudy] = run_values
+    min_replications: int = 10  # at any scale: a regression metamodel needs its draws (questions/voi)
 
     def evaluate(self, scale: float = 1.0, options: RunOptions = RunOptions()) -> pd.DataFrame:
         """Simulate at `scale` x the case's replications and compare every check with its exact value."""
-        replications = max(10, round(self.scenario.simulation.replications * scale))
+        replications = max(self.min_replications, round(self.scenario.simulation.replications * scale))
         values = self.simulate(self.scenario, replications, self.scenario.simulation.seed, options)
         rows = []
         for check in self.checks:

@@ -23,6 +23,7 @@ from scipy import stats
 
 from simulator.engine.uncertainty import parameter_draws
 from simulator.questions.validation.validation import Check, ClosedFormCase, Estimator, PerStudy
+from simulator.questions.voi.metamodel import draws_needed
 from simulator.questions.voi.value import information_value
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
@@ -86,7 +87,8 @@ def normal_normal() -> ClosedFormCase:
               "as above, s = lambda sd_1^2 / sqrt(sd_1^2 + sd^2 / n)", _learning(("trial mean",))),
     ]
     return ClosedFormCase("Value of information, normal-normal linear net benefit",
-                          _scenario("normal-normal value of information", 2000, 21), checks, simulate=_normal_draws)
+                          _scenario("normal-normal value of information", 2000, 21), checks, simulate=_normal_draws,
+                          min_replications=draws_needed(2))
 
 
 def _trm_studies(scenario: Scenario, replications: int, seed: int, options: RunOptions) -> PerStudy:
@@ -118,7 +120,7 @@ def beta_binomial_trm() -> ClosedFormCase:
                                                 "death_probability": {"events": DEATHS, "n": TREATED}}})
     scenario = scenario.with_values({"simulation.parameter_uncertainty": True})
     return ClosedFormCase("Value of information, beta-binomial TRM, conjugate update", scenario, checks,
-                          simulate=_trm_studies)
+                          simulate=_trm_studies, min_replications=draws_needed(1))
 
 
 def value_of_information_cases() -> list[ClosedFormCase]:
