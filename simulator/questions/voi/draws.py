@@ -3,7 +3,8 @@ costs and QALYs and the parameters drawn, taken from psa.csv as `compare --uncer
 
 This is the one place that knows how the PSA shares draws between options. A column per option and parameter
 ("A: followup.relapse.rate_per_year"); columns that hold the very same draws (options resting on the same
-evidence) are one parameter, named by its path alone, so a metamodel never sees a parameter twice.
+evidence) are one parameter, named by its path alone, and paths that share one draw are one parameter named
+"a = b", so a metamodel never sees a parameter twice.
 """
 
 from __future__ import annotations
@@ -62,7 +63,22 @@ def from_psa_table(table: pd.DataFrame, options: Sequence[str], currency: str) -
         else:
             for column, value in zip(group, values):
                 parameters[column], columns[column] = value, [column]
-    return PsaDraws(list(options), costs, qalys, parameters, columns, currency)
+    return _merged(PsaDraws(list(options), costs, qalys, parameters, columns, currency))
+
+
+def _merged(draws: PsaDraws) -> PsaDraws:
+    """Parameters that hold the very same draws (two paths resting on one evidence) as one, named "a = b"."""
+    kept: list[tuple[list[str], np.ndarray, list[str]]] = []
+    for name, values in draws.parameters.items():
+        same = next((k for k in kept if np.array_equal(k[1], values)), None)
+        if same is None:
+            kept.append(([name], values, list(draws.columns[name])))
+        else:
+            same[0].append(name)
+            same[2].extend(draws.columns[name])
+    parameters = {" = ".join(names): values for names, values, _ in kept}
+    columns = {" = ".join(names): cols for names, _, cols in kept}
+    return PsaDraws(draws.options, draws.costs, draws.qalys, parameters, columns, draws.currency)
 
 
 def default_groups(draws: PsaDraws) -> dict[str, list[str]]:
