@@ -13,8 +13,12 @@ wall time that allows (its start-up, then every core busy). `parent_*` set the m
 CPU against the parallel work of a big run (Amdahl). `power_seconds` and `calibrate_seconds` are whole commands on
 2 workers (start-up and the run folder included): README's power example at 2,000 trials per size, and its
 calibrate example. `contended_*` is an M/M/2 bed queue through the whole pathway, against Erlang C and, when
-installed (`pip install -e '.[bench]'`), Ciw on the same queue (benchmarks/contended.py). Compare ratios from one
-run: machines are noisy.
+installed (`pip install -e '.[bench]'`), Ciw on the same queue (benchmarks/contended.py). `sweep_grid_seconds` is
+the explorer's grid (60 points x 2,000 studies of burt2006). `ceiling_speedup` is the machine's own parallel ceiling
+(a CPU-bound loop on 1 and on N processes, benchmarks/targets.py) and `whole_run_share_of_ceiling` the whole run's
+speed-up on N workers over it. The shortcuts that mirror a library are measured against it
+(benchmarks/shortcuts.py), and each of issue 28's targets ends the output as `target_*: figure (target): met/missed`.
+`make performance` writes docs/performance.md from one run. Compare ratios from one run: machines are noisy.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ import simpy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from shortcuts import shortcut_rows  # noqa: E402
+from targets import SWEEP, Target, alternating, ceiling  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 from simulator.engine.pathway import simulate_pathway  # noqa: E402
@@ -97,9 +104,9 @@ def baseline(path: Path, patients: int, overrides: list[str]) -> float:
     return (time.perf_counter() - began) / (studies * scenario.cohort.size) * 1e6
 
 
-def million(path: Path, patients: int) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, this process and its workers) of a big run on all cores, measured
-    in a fresh process so earlier work does not count."""
+def million(path: Path, patients: int, workers: int | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, this process and its workers) of a big run on `workers` (default: all
+    cores), measured in a fresh process so earlier work does not count."""
     code = (
         "import sys, time, resource, math\n"
         "from simulator import load_scenario, run\n"
@@ -108,7 +115,7 @@ def million(path: Path, patients: int) -> tuple[float, float]:
         "if __name__ == '__main__':\n"
         f"    s = load_scenario({str(path)!r})\n"
         f"    studies = math.ceil({patients} / s.cohort.size)\n"
-        "    t = time.perf_counter(); run(s, replications=studies, options=RunOptions(workers=local_cores()))\n"
+        f"    t = time.perf_counter(); run(s, replications=studies, options=RunOptions(workers={workers or local_cores()}))\n"
         "    wall = time.perf_counter() - t\n"
         "    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "    print(wall, peak / 1024)\n"
@@ -290,11 +297,41 @@ def command_seconds(arguments: list[str], runs: int) -> float:
 
 
 def question_rows(runs: int) -> list[tuple[str, object]]:
-    """The commands beyond `run` that simulate many studies: power (4 sizes x 2,000 trials) and calibrate."""
+    """The commands beyond `run` that simulate many studies: power (4 sizes x 2,000 trials), calibrate, and the
+    explorer's sweep grid (60 points x 2,000 studies; once: it is the longest)."""
     return [
         ("power_seconds", f"{command_seconds(POWER, runs):.1f}"),
         ("calibrate_seconds", f"{command_seconds(CALIBRATE, runs):.1f}"),
+        ("sweep_grid_seconds", f"{command_seconds(SWEEP, 1):.1f}"),
     ]
+
+
+def parallel_rows(path: Path, patients: int) -> list[tuple[str, object]]:
+    """The machine's parallel ceiling and the whole-run speed-up on every core against one worker, each from
+    alternating runs so that both see the same load."""
+    cores = local_cores()
+    limit = ceiling(cores)
+    one, many = alternating(lambda: million(path, patients, 1)[0], lambda: million(path, patients, cores)[0])
+    return [("ceiling_processes", cores), ("ceiling_speedup", f"{limit:.2f}"),
+            ("whole_run_patients", patients), ("whole_run_1_worker_seconds", f"{one:.2f}"),
+            (f"whole_run_{cores}_workers_seconds", f"{many:.2f}"),
+            ("whole_run_speedup", f"{one / many:.2f}"), ("whole_run_share_of_ceiling", f"{one / many / limit:.2f}")]
+
+
+def targets(rows: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """Issue 28's targets from the figures above, each with its bound and met/missed."""
+    figure = {name: str(value).split()[0] for name, value in rows}
+    found = [
+        Target("whole_run_share_of_ceiling", float(figure["whole_run_share_of_ceiling"]), 0.9, False, ""),
+        Target("parent_share_of_cpu", float(figure["parent_share_of_cpu"]), 0.03, True, ""),
+        Target("default_run_seconds", float(figure["default_run_seconds"]), 1.0, True, " s"),
+        Target("power_seconds", float(figure["power_seconds"]), 8.0, True, " s"),
+        Target("calibrate_seconds", float(figure["calibrate_seconds"]), 10.0, True, " s"),
+        Target("sweep_grid_seconds", float(figure["sweep_grid_seconds"]), 30.0, True, " s"),
+    ]
+    if "contended_speedup_vs_ciw" in figure:
+        found.append(Target("contended_speedup_vs_ciw", float(figure["contended_speedup_vs_ciw"]), 5.0, False, "x"))
+    return [target.line() for target in found]
 
 
 def main() -> None:
@@ -356,6 +393,9 @@ def main() -> None:
     rows += parent_and_workers(args.scenario, args.parallel_patients)
     rows += startup(args.scenario)
     rows += question_rows(args.question_runs)
+    rows += parallel_rows(args.scenario, args.big_patients)
+    rows += shortcut_rows()
+    rows += targets(rows)
     for name, value in rows:
         print(f"{name}: {value}")
 

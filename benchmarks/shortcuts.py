@@ -1,0 +1,147 @@
+"""Each shortcut that mirrors a library for speed, against that library, as a share of the user-visible run it
+serves (issue 24: keep one only where it buys at least 10% of such a run).
+
+    python benchmarks/shortcuts.py
+
+Prints `name: value` lines, as benchmarks/engine.py (which includes them). For each shortcut: the seconds of
+the shortcut and of the library doing the same work in this process, and `<name>_gain_share`, the seconds
+saved over the wall time of the run it serves (the default run, or a `--uncertainty` run for the parameter
+draws). Shares, not seconds, are what to compare between machines.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulator import load_scenario, run  # noqa: E402
+from simulator.engine import seeding  # noqa: E402
+from simulator.engine.uncertainty import parameter_draws  # noqa: E402
+from simulator.report import drawing  # noqa: E402
+from simulator.report.csv_table import write_csv  # noqa: E402
+from simulator.scenario.normal_quantile import normal_quantile  # noqa: E402
+from simulator.simulation.execution import local_cores  # noqa: E402
+from simulator.simulation.options import RunOptions  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "burt2006.toml"
+
+
+def best(action: Callable[[], object], repeats: int = 3) -> float:
+    """Shortest wall seconds of `repeats` calls."""
+    shortest = math.inf
+    for _ in range(repeats):
+        began = time.perf_counter()
+        action()
+        shortest = min(shortest, time.perf_counter() - began)
+    return shortest
+
+
+def fresh_wall(code: str, repeats: int = 3) -> float:
+    """Shortest wall seconds of a fresh interpreter running `code`."""
+    return best(lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True),
+                repeats)
+
+
+def numpy_generators(seed: int, replications: Sequence[int], substream: tuple[int, ...] = ()
+                     ) -> Iterator[np.random.Generator]:
+    """What engine/seeding.py mirrors: numpy's own generator of each replication."""
+    for replication in replications:
+        yield np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, *substream))))
+
+
+def command_wall(module_code: str, arguments: list[str], repeats: int = 3) -> float:
+    """Shortest wall seconds of the command line `arguments` run by `module_code` in a fresh interpreter."""
+    def once() -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            subprocess.run([sys.executable, "-c", module_code, *arguments, "--quiet", "--output",
+                            str(Path(folder) / "run")], cwd=ROOT, check=True, capture_output=True)
+    return best(once, repeats)
+
+
+CONSOLE = "import sys; from simulator.cli import command_line; sys.exit(command_line())"
+NO_FREEZE = "import sys; from simulator.cli import main; sys.exit(main())"
+
+
+def shortcut_rows() -> list[tuple[str, object]]:
+    """The shortcuts' seconds against their libraries', and each one's gain as a share of the run it serves."""
+    import pandas as pd
+    import scipy
+
+    rows: list[tuple[str, object]] = [("pandas", pd.__version__), ("scipy", scipy.__version__)]
+    default = ["run", str(SCENARIO)]
+    default_wall = command_wall(CONSOLE, default)
+    rows.append(("shortcut_default_run_seconds", f"{default_wall:.3f}"))
+
+    # gc.freeze at exit (cli.command_line) against a plain exit
+    plain = command_wall(NO_FREEZE, default)
+    rows += _gain("gc_freeze", default_wall, plain, default_wall)
+
+    # report/csv_table.py against DataFrame.to_csv on the default run's tables (it writes them on every core)
+    scenario = load_scenario(SCENARIO)
+    result = run(scenario, options=RunOptions(workers=local_cores()))
+    studies = result.studies
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        ours = best(lambda: write_csv(studies, folder / "ours.csv", local_cores()))
+        theirs = best(lambda: studies.to_csv(folder / "pandas.csv", index=False))
+        same = (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
+        rows += [*_gain("csv_table", ours, theirs, default_wall), ("csv_table_same_bytes", same)]
+
+        # report/forked.py figure drawing on every core against one process
+        figures = result.figure_files()
+        on_all = best(lambda: drawing.draw(figures, folder, local_cores()), 2)
+        on_one = best(lambda: drawing.draw(figures, folder, 1), 2)
+        rows += _gain("forked_figures", on_all, on_one, default_wall)
+
+    # scenario/normal_quantile.py against scipy.special.ndtri: what it saves is importing scipy in a process that
+    # simulates lognormal durations (the default run's parent, whose workers fork from it)
+    bare = fresh_wall("import numpy, pandas")
+    with_scipy = fresh_wall("import numpy, pandas, scipy.special")
+    rows += _gain("normal_quantile", bare, with_scipy, default_wall)
+    from scipy import special
+
+    u = np.random.default_rng(1).random(1_000_000)
+    rows.append(("normal_quantile_max_abs_difference",
+                 f"{float(np.max(np.abs(normal_quantile(u) - special.ndtri(u)))):.1e}"))
+
+    # engine/seeding.py against numpy's SeedSequence and PCG64, on a --uncertainty run's parameter draws
+    uncertain = load_scenario(SCENARIO)
+    replications = range(uncertain.simulation.replications)
+    seed = uncertain.simulation.seed
+
+    def draws() -> None:
+        parameter_draws(uncertain, seed, replications)
+
+    uncertainty_wall = command_wall(CONSOLE, [*default, "--uncertainty"], 2)
+    ours_seeding = best(draws)
+    fast = seeding.replication_generators
+    from simulator.engine import uncertainty
+
+    uncertainty.replication_generators = numpy_generators  # type: ignore[assignment]
+    try:
+        numpy_seeding = best(draws)
+    finally:
+        uncertainty.replication_generators = fast
+    rows += [("shortcut_uncertainty_run_seconds", f"{uncertainty_wall:.3f}"),
+             *_gain("seeding", ours_seeding, numpy_seeding, uncertainty_wall)]
+    return rows
+
+
+def _gain(name: str, shortcut: float, library: float, run_wall: float) -> list[tuple[str, object]]:
+    return [(f"{name}_seconds", f"{shortcut:.3f}"), (f"{name}_library_seconds", f"{library:.3f}"),
+            (f"{name}_gain_share", f"{(library - shortcut) / run_wall:.3f}")]
+
+
+if __name__ == "__main__":
+    for name, value in shortcut_rows():
+        print(f"{name}: {value}")

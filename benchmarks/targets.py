@@ -1,0 +1,80 @@
+"""Issue 28's targets, each as one line of `make bench`: the figure, the target and whether it is met.
+
+The parallel figures come with the machine's own ceiling: a CPU-bound loop on 1 and on N processes (N = cores),
+so that a speed-up reads against what this machine, as loaded as it is during the run, allows at all.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+LOOP_STEPS = 3_000_000  # one unit of the ceiling's CPU-bound work (a fraction of a second)
+ROUNDS = 3  # the ceiling and the whole-run speed-up alternate 1 and N this many times; the best of each is kept
+
+SWEEP = ["sweep", "scenarios/burt2006.toml", "--param", "stages.isolation.death_probability=0:0.2:60",
+         "--replications", "2000"]  # the explorer's grid: 60 points x 2,000 studies of burt2006, whose bed is finite
+
+
+def _spin(steps: int = LOOP_STEPS) -> int:
+    total = 0
+    for step in range(steps):
+        total += step * step % 7
+    return total
+
+
+def _spin_in(processes: int) -> float:
+    """Wall seconds of `processes` forked processes each doing one unit of work at once."""
+    context = multiprocessing.get_context("fork")
+    began = time.perf_counter()
+    children = [context.Process(target=_spin) for _ in range(processes)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    return time.perf_counter() - began
+
+
+def ceiling(processes: int) -> float:
+    """The machine's parallel ceiling: N units of CPU-bound work in one process against N at once, one each in
+    N processes (best of ROUNDS alternating runs of each)."""
+    alone, together = math.inf, math.inf
+    for _ in range(ROUNDS):
+        began = time.perf_counter()
+        for _ in range(processes):
+            _spin()
+        alone = min(alone, time.perf_counter() - began)
+        together = min(together, _spin_in(processes))
+    return alone / together
+
+
+def alternating(one: Callable[[], float], many: Callable[[], float]) -> tuple[float, float]:
+    """Best of ROUNDS of each of two timings, taken in turn so that a change of load hits both alike."""
+    best_one, best_many = math.inf, math.inf
+    for _ in range(ROUNDS):
+        best_one, best_many = min(best_one, one()), min(best_many, many())
+    return best_one, best_many
+
+
+@dataclass(frozen=True)
+class Target:
+    """One figure of issue 28 and its bound: met when the figure is at most (or at least) the bound."""
+
+    name: str
+    figure: float
+    bound: float
+    at_most: bool
+    unit: str
+
+    @property
+    def met(self) -> bool:
+        return self.figure <= self.bound if self.at_most else self.figure >= self.bound
+
+    def line(self) -> tuple[str, str]:
+        sign = "<" if self.at_most else ">="
+        return (f"target_{self.name}",
+                f"{self.figure:.3g}{self.unit} (target {sign} {self.bound:g}{self.unit}): "
+                f"{'met' if self.met else 'missed'}")
