@@ -65,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def command_line() -> int:
     """The `hsct-sim` program (console script, `python -m simulator`): `main` on sys.argv, then a quick exit.
-    The interpreter's last garbage collection, over the hundreds of thousands of objects pandas and matplotlib
-    create, took a tenth of a second after every run; nothing the run made is left to collect, so the objects are
-    frozen (gc.freeze) and Python skips them. Not in `main`, which tests and notebooks call in a process that
+    The interpreter's last garbage collection walks the hundreds of thousands of objects pandas and matplotlib
+    create; nothing the run made is left to collect, so the objects are frozen (gc.freeze) and Python skips
+    them (its gain: benchmarks/shortcuts.py). Not in `main`, which tests and notebooks call in a process that
     goes on."""
     code = main()
     gc.freeze()

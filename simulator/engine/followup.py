@@ -34,7 +34,7 @@ def _follow_up(
     f = scenario.followup
     frailty = None
     if f.frailty_variance is not None:
-        from scipy import special  # here: scipy loads in a tenth of a second, only for scenarios with a frailty
+        from scipy import special  # here: only scenarios with a frailty pay scipy's import
 
         theta = f.frailty_variance  # Z ~ Gamma(shape 1/theta, scale theta): mean 1, variance theta
         frailty = special.gammaincinv(1 / theta, u[layout.rows["followup.frailty"]]) * theta

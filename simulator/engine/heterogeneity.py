@@ -33,7 +33,7 @@ def study_scenario(scenario: Scenario, seed: int, replications: range) -> Scenar
         key = (HETEROGENEITY_STREAM, zlib.crc32(name.encode()))
         u = np.array([generator.random() for generator in replication_generators(seed, replications, key)])[:, np.newaxis]
         mean, rho = np.asarray(stage.death_probability, dtype=float), stage.death_probability_icc
-        from scipy import special  # here: scipy loads in a tenth of a second, only for scenarios that vary
+        from scipy import special  # here: only scenarios that vary pay scipy's import
 
         size = (1 - rho) / rho  # type: ignore[operator]  # alpha + beta; a varied stage has its icc
         with np.errstate(invalid="ignore", divide="ignore"):  # p of 0 or 1 stays 0 or 1

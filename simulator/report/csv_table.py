@@ -1,5 +1,5 @@
 """Write a table as CSV, byte for byte what `DataFrame.to_csv(path, index=False)` writes with pandas' defaults,
-about twice as fast, and a big table on every core: replications.csv (one row per simulated study, dozens of
+faster (benchmarks/shortcuts.py measures it), and a big table on every core: replications.csv (one row per simulated study, dozens of
 float columns) dominated the parent's serial work, and pandas' writer formats each float through numpy and the
 csv module.
 
@@ -27,7 +27,7 @@ from simulator.report import forked
 Fields = Callable[[np.ndarray], list[str]]  # one column's values -> its CSV fields, in order
 
 CHUNK_CELLS = 100_000  # rows are formatted and written this many cells at a time (as pandas), so memory stays small
-PARALLEL_CELLS = 200_000  # from this many cells (a tenth of a second), a table is formatted on every core
+PARALLEL_CELLS = 200_000  # from this many cells, a table is formatted on every core
 PART_COPY_BYTES = 1 << 20
 
 

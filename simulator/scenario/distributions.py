@@ -119,7 +119,7 @@ class LogNormal(_Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        from simulator.scenario.normal_quantile import normal_quantile  # not scipy's: 0.1 s to import per worker
+        from simulator.scenario.normal_quantile import normal_quantile  # not scipy's: its import per worker
 
         return _never_beyond_reach(self.median * self._days * np.exp(self.sigma * normal_quantile(u)))
 

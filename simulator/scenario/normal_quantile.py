@@ -1,7 +1,7 @@
 """The standard normal quantile (inverse CDF), in numpy alone.
 
 Lognormal durations and ages map their uniforms through it. scipy.special.ndtri does the same, but importing
-scipy costs each worker process a tenth of a second, longer than it takes to simulate a default run's share of
+scipy costs each worker process longer than it takes to simulate a default run's share of
 studies. This is Wichura's algorithm AS 241 (PPND16; Applied Statistics 1988;37:477-484): rational
 approximations accurate to about 1e-16 relative, checked in the tests against Python's own AS 241
 (statistics.NormalDist.inv_cdf) and scipy's ndtri.

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
 
-SECONDS_PER_PATIENT = 6e-6  # per core: benchmarks/engine.py measures 4-7 us with a shared bed on a 2-core machine
+SECONDS_PER_PATIENT = 6e-6  # per core, with a shared bed: benchmarks/engine.py's ours_us_per_patient
 # a patient carried through a SimPy queue (priorities or closures): a base cost, and one growing with the square
-# of the patients waiting at once (measured on burt2006's two beds with priorities: 1.1 ms a patient at 10,000
-# patients a study, 4.8 ms at 20,000)
+# of the patients waiting at once (fitted on burt2006's two beds with priorities, 10,000 and 20,000 patients a study)
 SECONDS_PER_QUEUED_PATIENT = 20e-6
 SECONDS_PER_QUEUED_PATIENT_PER_WAITING_SQUARED = 1.1e-11
 SAY_DURATION_SECONDS = 60.0  # work expected to take longer says so before it starts

@@ -58,7 +58,7 @@ def map_chunks(task: Callable[[X], T], chunks: list[X], options: RunOptions) -> 
 
 def load_while_workers_run(*modules: str) -> None:
     """Modules this process needs once the chunks are in (the results' tables and figures: pandas and
-    matplotlib, half a second): imported while workers compute them, instead of before or after. In-process
+    matplotlib): imported while workers compute them, instead of before or after. In-process
     runs import them when first used."""
     _wanted_afterwards.extend(name for name in modules if name not in _wanted_afterwards)
 

@@ -68,8 +68,8 @@ class Result:
         A folder that already holds files is refused (FileExistsError) unless `overwrite=True`, which replaces
         a folder an earlier `save` wrote (it holds a manifest.json); a folder of other files is never removed.
         `processes` > 1 draws the figures and formats big tables in that many processes, forked (report.forked).
-        `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: many
-        times faster than CSV for millions of rows); the summaries stay CSV. `figure_format` "svg" or "pdf" also
+        `table_format="parquet"` writes the one-row-per-study table as replications.parquet (pyarrow: much
+        faster than CSV for millions of rows); the summaries stay CSV. `figure_format` "svg" or "pdf" also
         writes each figure in that format (the PNG stays, for report.html); figure_data/ holds their data."""
         if table_format not in TABLE_FORMATS:
             raise ValueError(f"table_format: must be one of {', '.join(TABLE_FORMATS)} (got {table_format!r})")

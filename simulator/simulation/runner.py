@@ -38,7 +38,7 @@ from simulator.simulation.stage_cache import walked_stages
 if TYPE_CHECKING:  # imported when the chunks are joined, or while workers simulate them: it loads pandas
     from simulator.simulation.results import RunResult
 
-RESULTS = "simulator.simulation.results"  # RunResult's module: with pandas and matplotlib, half a second to import
+RESULTS = "simulator.simulation.results"  # RunResult's module: with pandas and matplotlib, slow to import
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
 
 

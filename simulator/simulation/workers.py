@@ -3,10 +3,8 @@ process, bigger ones use every core.
 
 The size of a run is its patient-stages (simulated patients times pathway stages), which is what the engine's
 time grows with. While workers simulate, this process imports what writing and drawing the results need (pandas,
-matplotlib: half a second; simulation.execution.load_while_workers_run), so on a 2-core machine a whole
-`hsct-sim run scenarios/burt2006.toml` (6 stages, 50 patients a study) took 1.27 s on 2 workers against 1.36 s in
-this process at 500 studies (150,000 patient-stages) and 1.46 s against 1.73 s at its default 2,000 studies; at 250
-studies (one chunk) there is nothing to share.
+matplotlib; simulation.execution.load_while_workers_run), so from about two chunks a whole run is faster on
+every core than in this process (benchmarks/engine.py's default-run lines); at one chunk there is nothing to share.
 """
 
 from __future__ import annotations

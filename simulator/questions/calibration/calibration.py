@@ -50,7 +50,7 @@ def _start_points(dimensions: int) -> np.ndarray:
     if dimensions in GRID_PER_AXIS:
         axis = np.linspace(0.0, 1.0, GRID_PER_AXIS[dimensions])
         return np.array(list(itertools.product(axis, repeat=dimensions)))
-    from scipy.stats import qmc  # imported here: every command imports this module, scipy.stats takes ~0.4 s
+    from scipy.stats import qmc  # imported here: every command imports this module, scipy.stats is slow to import
 
     sample = qmc.Halton(dimensions, scramble=False).random(HALTON_PER_PARAMETER * dimensions)
     return np.vstack([np.full(dimensions, 0.5), sample])
