@@ -5,8 +5,8 @@ serves (issue 24: keep one only where it buys at least 10% of such a run).
 
 Prints `name: value` lines, as benchmarks/engine.py (which includes them). For each shortcut: the seconds of
 the shortcut and of the library doing the same work in this process, and `<name>_gain_share`, the seconds
-saved over the wall time of the run it serves (the default run, or a `--uncertainty` run for the parameter
-draws). Shares, not seconds, are what to compare between machines.
+saved over the wall time of the run it serves (the default run; for the CSV writer also a run of a million
+patients, whose per-study table is big). Shares, not seconds, are what to compare between machines.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator import load_scenario, run  # noqa: E402
-from simulator.engine import seeding  # noqa: E402
-from simulator.engine.uncertainty import parameter_draws  # noqa: E402
 from simulator.report import drawing  # noqa: E402
 from simulator.report.csv_table import write_csv  # noqa: E402
 from simulator.scenario.normal_quantile import normal_quantile  # noqa: E402
@@ -34,6 +32,7 @@ from simulator.simulation.execution import local_cores  # noqa: E402
 from simulator.simulation.options import RunOptions  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "burt2006.toml"
+BIG_STUDIES = 20_000  # a million patients of burt2006
 
 
 def best(action: Callable[[], object], repeats: int = 3) -> float:
@@ -50,13 +49,6 @@ def fresh_wall(code: str, repeats: int = 3) -> float:
     """Shortest wall seconds of a fresh interpreter running `code`."""
     return best(lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True),
                 repeats)
-
-
-def numpy_generators(seed: int, replications: Sequence[int], substream: tuple[int, ...] = ()
-                     ) -> Iterator[np.random.Generator]:
-    """What engine/seeding.py mirrors: numpy's own generator of each replication."""
-    for replication in replications:
-        yield np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, *substream))))
 
 
 def command_wall(module_code: str, arguments: list[str], repeats: int = 3) -> float:
@@ -114,26 +106,21 @@ def shortcut_rows() -> list[tuple[str, object]]:
     rows.append(("normal_quantile_max_abs_difference",
                  f"{float(np.max(np.abs(normal_quantile(u) - special.ndtri(u)))):.1e}"))
 
-    # engine/seeding.py against numpy's SeedSequence and PCG64, on a --uncertainty run's parameter draws
-    uncertain = load_scenario(SCENARIO)
-    replications = range(uncertain.simulation.replications)
-    seed = uncertain.simulation.seed
+    # the big table of a big run (all cores), where formatting it is most of the main process's serial work
+    big = run(scenario, replications=BIG_STUDIES, options=RunOptions(workers=local_cores()).quiet())
+    big_studies = big.studies
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
 
-    def draws() -> None:
-        parameter_draws(uncertain, seed, replications)
+        def whole_big_run() -> None:
+            run(scenario, replications=BIG_STUDIES, options=RunOptions(workers=local_cores()).quiet())
+            write_csv(big_studies, folder / "ours.csv", local_cores())
 
-    uncertainty_wall = command_wall(CONSOLE, [*default, "--uncertainty"], 2)
-    ours_seeding = best(draws)
-    fast = seeding.replication_generators
-    from simulator.engine import uncertainty
-
-    uncertainty.replication_generators = numpy_generators  # type: ignore[assignment]
-    try:
-        numpy_seeding = best(draws)
-    finally:
-        uncertainty.replication_generators = fast
-    rows += [("shortcut_uncertainty_run_seconds", f"{uncertainty_wall:.3f}"),
-             *_gain("seeding", ours_seeding, numpy_seeding, uncertainty_wall)]
+        big_wall = best(whole_big_run, 2)
+        ours_big = best(lambda: write_csv(big_studies, folder / "ours.csv", local_cores()), 2)
+        pandas_big = best(lambda: big_studies.to_csv(folder / "pandas.csv", index=False), 2)
+        rows += [("shortcut_big_run_studies", BIG_STUDIES), ("shortcut_big_run_seconds", f"{big_wall:.3f}"),
+                 *_gain("csv_table_big_run", ours_big, pandas_big, big_wall)]
     return rows
 
 

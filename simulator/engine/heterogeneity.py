@@ -14,7 +14,7 @@ import zlib
 
 import numpy as np
 
-from simulator.engine.seeding import replication_generators
+from simulator.engine.randomness import replication_generators
 from simulator.engine.uncertainty import with_drawn_parameters
 from simulator.scenario.schema import Scenario
 

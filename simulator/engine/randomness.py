@@ -19,11 +19,11 @@ fills an event's uniforms for four patients of a whole chunk of studies.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine.seeding import replication_generators
 from simulator.scenario.schema import Scenario
 
 WORDS_PER_COUNTER = 4  # Philox4x64 gives four 64-bit words per counter: four patients
@@ -92,7 +92,16 @@ def replication_generator(seed: int, replication: int, substream: tuple[int, ...
 
     `substream` gives further independent streams within a replication (e.g. a patient's own in a stage process).
     """
-    return next(replication_generators(seed, [replication], substream))  # a Generator of its own
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, *substream))))
+
+
+def replication_generators(
+    seed: int, replications: Iterable[int], substream: tuple[int, ...] = ()
+) -> Iterator[np.random.Generator]:
+    """`replication_generator` of each replication in turn: the parameters drawn per study (heterogeneity,
+    uncertainty: one substream per parameter)."""
+    for replication in replications:
+        yield replication_generator(seed, replication, substream)
 
 
 def uniforms(

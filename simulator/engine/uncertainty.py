@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from simulator.engine.seeding import replication_generators
+from simulator.engine.randomness import replication_generators
 from simulator.scenario.evidence import Estimate, estimates
 from simulator.scenario.schema import Scenario
 
