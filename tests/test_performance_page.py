@@ -1,0 +1,43 @@
+"""docs/performance.md comes from the benchmark's output, never typed: each target line becomes a row with its
+verdict, the shortcuts' table holds the measured shares, and a target is met only on the right side of its bound."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import performance_page  # noqa: E402
+from targets import Target  # noqa: E402
+
+OUTPUT = """cores: 2
+python: 3.11.7
+ceiling_processes: 2
+ceiling_speedup: 1.80
+whole_run_patients: 1000000
+whole_run_speedup: 1.62
+whole_run_share_of_ceiling: 0.90
+csv_table_seconds: 0.100
+csv_table_library_seconds: 0.300
+csv_table_gain_share: 0.150
+target_default_run_seconds: 1.2 s (target < 1 s): missed
+target_whole_run_share_of_ceiling: 0.9 (target >= 0.9): met
+"""
+
+
+def test_each_target_line_is_a_row_with_its_verdict():
+    page = performance_page.page(OUTPUT)
+    assert "| default_run_seconds | 1.2 s (target < 1 s) | missed |" in page
+    assert "| whole_run_share_of_ceiling | 0.9 (target >= 0.9) | met |" in page
+    assert "1.80x" in page and "1.62x" in page  # the speed-up beside the ceiling
+    assert "| simulator/report/csv_table.py | pandas `DataFrame.to_csv` | 0.100 | 0.300 | 0.150 |" in page
+    assert OUTPUT.strip() in page  # the whole output, as it came
+
+
+def test_a_target_is_met_only_on_its_side_of_the_bound():
+    assert Target("t", 0.99, 1.0, True, " s").met and not Target("t", 1.01, 1.0, True, " s").met
+    assert Target("r", 0.9, 0.9, False, "").met and not Target("r", 0.89, 0.9, False, "").met
+    assert Target("t", 1.2, 1.0, True, " s").line() == ("target_t", "1.2 s (target < 1 s): missed")
