@@ -27,6 +27,7 @@ import argparse
 import math
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from shortcuts import shortcut_rows  # noqa: E402
-from targets import SWEEP, Target, alternating, ceiling  # noqa: E402
+from targets import SWEEP, Target, paired_rounds  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 from simulator.engine.pathway import simulate_pathway  # noqa: E402
@@ -311,15 +312,15 @@ def question_rows(runs: int) -> list[tuple[str, object]]:
 
 
 def parallel_rows(path: Path, patients: int) -> list[tuple[str, object]]:
-    """The machine's parallel ceiling and the whole-run speed-up on every core against one worker, each from
-    alternating runs so that both see the same load."""
+    """The machine's parallel ceiling and the whole-run speed-up on every core against one worker, measured in
+    turn in each round; the medians over rounds, and the median of each round's speed-up over its ceiling."""
     cores = local_cores()
-    limit = ceiling(cores)
-    one, many = alternating(lambda: million(path, patients, 1)[0], lambda: million(path, patients, cores)[0])
-    return [("ceiling_processes", cores), ("ceiling_speedup", f"{limit:.2f}"),
-            ("whole_run_patients", patients), ("whole_run_1_worker_seconds", f"{one:.2f}"),
-            (f"whole_run_{cores}_workers_seconds", f"{many:.2f}"),
-            ("whole_run_speedup", f"{one / many:.2f}"), ("whole_run_share_of_ceiling", f"{one / many / limit:.2f}")]
+    rounds = paired_rounds(cores, lambda: million(path, patients, 1)[0], lambda: million(path, patients, cores)[0])
+    return [("ceiling_processes", cores),
+            ("ceiling_speedup", f"{statistics.median(limit for limit, _ in rounds):.2f}"),
+            ("whole_run_patients", patients),
+            ("whole_run_speedup", f"{statistics.median(speedup for _, speedup in rounds):.2f}"),
+            ("whole_run_share_of_ceiling", f"{statistics.median(speedup / limit for limit, speedup in rounds):.2f}")]
 
 
 def targets(rows: list[tuple[str, object]]) -> list[tuple[str, object]]:

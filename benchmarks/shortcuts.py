@@ -6,7 +6,8 @@ serves (issue 24: keep one only where it buys at least 10% of such a run).
 Prints `name: value` lines, as benchmarks/engine.py (which includes them). For each shortcut: the seconds of
 the shortcut and of the library doing the same work in this process, and `<name>_gain_share`, the seconds
 saved over the wall time of the run it serves (the default run; for the CSV writer also a run of a million
-patients, whose per-study table is big). Shares, not seconds, are what to compare between machines.
+patients, whose per-study table is big). The shortcuts that work on every core (figures, the big table) can
+gain only as much as the machine's ceiling at that moment allows (`shortcut_ceiling_speedup`). Shares, not seconds, are what to compare between machines.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from targets import ceiling_round  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 from simulator.report import drawing  # noqa: E402
@@ -69,7 +74,8 @@ def shortcut_rows() -> list[tuple[str, object]]:
     import pandas as pd
     import scipy
 
-    rows: list[tuple[str, object]] = [("pandas", pd.__version__), ("scipy", scipy.__version__)]
+    rows: list[tuple[str, object]] = [("pandas", pd.__version__), ("scipy", scipy.__version__),
+                                      ("shortcut_ceiling_speedup", f"{ceiling_round(local_cores()):.2f}")]
     default = ["run", str(SCENARIO)]
     default_wall = command_wall(CONSOLE, default)
     rows.append(("shortcut_default_run_seconds", f"{default_wall:.3f}"))

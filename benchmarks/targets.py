@@ -6,7 +6,6 @@ so that a speed-up reads against what this machine, as loaded as it is during th
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import time
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from explorer import GRID
 
 LOOP_STEPS = 3_000_000  # one unit of the ceiling's CPU-bound work (a fraction of a second)
-ROUNDS = 3  # the ceiling and the whole-run speed-up alternate 1 and N this many times; the best of each is kept
+ROUNDS = 3  # rounds of the ceiling and the whole-run speed-up, each round measuring both; the medians are kept
 
 # the explorer's grid (benchmarks/explorer.py): 60 points x 2,000 studies of burt2006, its bed among the axes
 SWEEP = ["sweep", "scenarios/burt2006.toml", *GRID, "--replications", "2000", "--probability", "trm>=13%"]
@@ -40,25 +39,24 @@ def _spin_in(processes: int) -> float:
     return time.perf_counter() - began
 
 
-def ceiling(processes: int) -> float:
-    """The machine's parallel ceiling: N units of CPU-bound work in one process against N at once, one each in
-    N processes (best of ROUNDS alternating runs of each)."""
-    alone, together = math.inf, math.inf
-    for _ in range(ROUNDS):
-        began = time.perf_counter()
-        for _ in range(processes):
-            _spin()
-        alone = min(alone, time.perf_counter() - began)
-        together = min(together, _spin_in(processes))
-    return alone / together
+def ceiling_round(processes: int) -> float:
+    """The machine's parallel ceiling now: N units of CPU-bound work in one process against N at once, one each
+    in N processes."""
+    began = time.perf_counter()
+    for _ in range(processes):
+        _spin()
+    return (time.perf_counter() - began) / _spin_in(processes)
 
 
-def alternating(one: Callable[[], float], many: Callable[[], float]) -> tuple[float, float]:
-    """Best of ROUNDS of each of two timings, taken in turn so that a change of load hits both alike."""
-    best_one, best_many = math.inf, math.inf
+def paired_rounds(processes: int, one: Callable[[], float], many: Callable[[], float]
+                  ) -> list[tuple[float, float]]:
+    """ROUNDS of (the ceiling, the speed-up of `many` over `one`), each round measuring both in turn, so that a
+    round's speed-up is read against the ceiling of the same moment on a machine whose load changes."""
+    rounds = []
     for _ in range(ROUNDS):
-        best_one, best_many = min(best_one, one()), min(best_many, many())
-    return best_one, best_many
+        limit = ceiling_round(processes)
+        rounds.append((limit, one() / many()))
+    return rounds
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def page(output: str) -> str:
         f"The machine's ceiling is a CPU-bound loop on 1 and on {cores} processes: "
         f"{rows.get('ceiling_speedup', '?')}x. The whole run of {rows.get('whole_run_patients', '?')} patients on "
         f"{cores} workers against one: {rows.get('whole_run_speedup', '?')}x, "
-        f"{rows.get('whole_run_share_of_ceiling', '?')} of the ceiling. The main process's serial share of all CPU "
+        f"{rows.get('whole_run_share_of_ceiling', '?')} of the ceiling (medians of rounds that measure both in "
+        "turn). The main process's serial share of all CPU "
         f"in a run of {rows.get('parallel_run_patients', '?')} patients: {rows.get('parent_share_of_cpu', '?')} "
         f"(Amdahl's law then allows {rows.get('amdahl_speedup_16_workers', '?')}x on 16 workers).",
         "",
@@ -73,7 +74,8 @@ def page(output: str) -> str:
         "",
         f"Each shortcut's gain is the seconds it saves over its library, as a share of the run it serves "
         f"(the default run; a run of a million patients for the CSV writer's big table). Issue 24 keeps a shortcut only from "
-        f"{KEEP_SHARE:.0%}.",
+        f"{KEEP_SHARE:.0%}. The figures and the big table are made on every core, so they gain only what the "
+        f"machine's ceiling allows: {rows.get('shortcut_ceiling_speedup', '?')}x while they were measured.",
         "",
         "| shortcut | mirrors | shortcut s | library s | gain share |",
         "|----------|---------|-----------|-----------|------------|",
