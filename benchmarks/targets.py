@@ -6,46 +6,39 @@ so that a speed-up reads against what this machine, as loaded as it is during th
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from explorer import GRID
 
-LOOP_STEPS = 3_000_000  # one unit of the ceiling's CPU-bound work (a fraction of a second)
+LOOP_STEPS = 10_000_000  # one unit of the ceiling's CPU-bound work (about a second on a quiet core)
 ROUNDS = 3  # rounds of the ceiling and the whole-run speed-up, each round measuring both; the medians are kept
 
 # the explorer's grid (benchmarks/explorer.py): 60 points x 2,000 studies of burt2006, its bed among the axes
 SWEEP = ["sweep", "scenarios/burt2006.toml", *GRID, "--replications", "2000", "--probability", "trm>=13%"]
 
 
-def _spin(steps: int = LOOP_STEPS) -> int:
-    total = 0
-    for step in range(steps):
-        total += step * step % 7
-    return total
+SPIN = "total = 0\nfor _ in range({units}):\n    for step in range({steps}):\n        total += step * step % 7\n"
 
 
-def _spin_in(processes: int) -> float:
-    """Wall seconds of `processes` forked processes each doing one unit of work at once."""
-    context = multiprocessing.get_context("fork")
+def _spin_processes(processes: int, units: int) -> float:
+    """Wall seconds of `processes` fresh interpreters at once, each doing `units` units of CPU-bound work (fresh,
+    not forked: a fork of a process holding pandas and matplotlib pays for its heap at exit)."""
+    code = SPIN.format(units=units, steps=LOOP_STEPS)
     began = time.perf_counter()
-    children = [context.Process(target=_spin) for _ in range(processes)]
+    children = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(processes)]
     for child in children:
-        child.start()
-    for child in children:
-        child.join()
+        child.wait()
     return time.perf_counter() - began
 
 
 def ceiling_round(processes: int) -> float:
     """The machine's parallel ceiling now: N units of CPU-bound work in one process against N at once, one each
     in N processes."""
-    began = time.perf_counter()
-    for _ in range(processes):
-        _spin()
-    return (time.perf_counter() - began) / _spin_in(processes)
+    return _spin_processes(1, processes) / _spin_processes(processes, 1)
 
 
 def paired_rounds(processes: int, one: Callable[[], float], many: Callable[[], float]
