@@ -18,6 +18,7 @@ from simulator.simulation import runfolder
 from helpers import ROOT, SCENARIOS
 
 BURT, EBMT = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "ebmt2004.toml")
+STANDARD_CARE = str(SCENARIOS / "standard_care.toml")
 EVIDENCE = ROOT / "docs" / "evidence.md"
 # Written in pieces so that this file does not match itself.
 OUTSIDE = ("../" + "shared", "DESIGN" + ".md", "EVIDENCE" + ".md")
@@ -115,6 +116,7 @@ COMMAND_LINES = {
     "power": ["power", BURT, EBMT, "--sizes", "20"],
     "calibrate": ["calibrate", BURT, "--free", "followup.relapse.rate_per_year=0.05:0.3"],
     "validate": ["validate"],
+    "voi": ["voi", BURT, STANDARD_CARE],
 }
 
 

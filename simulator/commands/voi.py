@@ -87,7 +87,8 @@ def command_voi(args: argparse.Namespace) -> int:
     if names[0] == names[1]:
         raise UserError(f"voi: the same scenario file is given twice: {args.scenario_a}")
     folder_name = f"{scenarios[0].short_name}-{scenarios[1].short_name}"
-    with run_folder(args.output, "voi", folder_name, args.command_line, args.format, processes=writing_processes(args)) as folder:
+    with run_folder(args.output, "voi", folder_name, args.command_line, args.format, processes=writing_processes(args),
+                    figure_format=args.figure_format) as folder:
         result = value_of_information(scenarios[0], scenarios[1], sizes, endpoint, args.replications, args.seed,
                                       groups=args.groups, wtp=wtp, population=population, trial_cost=trial_cost,
                                       names=(names[0], names[1]), options=run_options(args))
