@@ -76,10 +76,14 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
     competing = np.where(relapsed, 1, np.where(died, 2, 0))
 
     everyone = h.enrolment <= cutoff
+    # event-free survival counts leaving the pathway alive (failed collection or induction, withdrawal, the
+    # maximum wait) as an event, as trials define it: those patients did not get the treatment's benefit
+    first_event = np.minimum(h.relapse, h.withdrawal)
     since_enrolment = last_seen - h.enrolment
     curves = {  # intention to treat, from enrolment: every scenario has them, so any two can be compared
         "os_itt": kaplan_meier(since_enrolment, died, everyone, grid_days),
-        "efs_itt": kaplan_meier(np.minimum(h.relapse, last_seen) - h.enrolment, relapsed | died, everyone, grid_days),
+        "efs_itt": kaplan_meier(np.minimum(first_event, last_seen) - h.enrolment, (first_event <= end) | died,
+                                everyone, grid_days),
     }
     at_landmarks = np.searchsorted(grid, scenario.simulation.landmarks_years)
     enrolled = everyone.sum(axis=1)

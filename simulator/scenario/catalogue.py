@@ -86,7 +86,8 @@ LANDMARKED = {
     "os": _Landmarked("os_{}", "Overall survival", "OS", False, True),
     "dfs": _Landmarked("dfs_{}", "Disease-free survival", "DFS", False, True),
     "os_itt": _Landmarked("os_{}_itt", "Overall survival", "OS", True, True),
-    "efs_itt": _Landmarked("efs_{}_itt", "Event-free survival (alive without relapse or flare)", "EFS", True, True),
+    "efs_itt": _Landmarked("efs_{}_itt", "Event-free survival (alive, on the pathway, without relapse or flare)",
+                           "EFS", True, True),
     "relapse": _Landmarked("relapse_{}", "Cumulative incidence of relapse", "relapse (cum. incidence)", False, False),
     "nrm": _Landmarked("nrm_{}", "Non-relapse mortality", "NRM", False, False),
 }
