@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine.flares import Episode
 from simulator.scenario.schema import Scenario
 
 NEVER = np.inf
@@ -61,6 +62,7 @@ class Histories:
     stage_entry: dict[str, np.ndarray] = field(default_factory=dict)
     stage_exit: dict[str, np.ndarray] = field(default_factory=dict)
     discharge: np.ndarray | None = None
+    flares: list[Episode] = field(default_factory=list)  # with [economics] and [followup.flares]: each episode
 
     def observed_until(self, cutoff_days: float) -> np.ndarray | float:
         """When each patient's follow-up ends: the data cut-off, or loss to follow-up if earlier."""

@@ -45,13 +45,14 @@ Times = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]
 
 @dataclass
 class _Spans:
-    """Each patient's years since enrolment, within [0, horizon]: when alive, in each stage, in remission, and
-    when each event happened (`happened` says whether it did, within the horizon)."""
+    """Each patient's years since enrolment, within [0, horizon]: when alive, in each stage, in remission (from
+    discharge to the first flare, then from each flare's response to the next: controlled disease), and when
+    each event happened (`happened` says whether it did, within the horizon; a flare happens once per episode)."""
 
     alive_until: np.ndarray
     stages: dict[str, tuple[np.ndarray, np.ndarray]]
-    remission: tuple[np.ndarray, np.ndarray]
-    events: dict[str, tuple[np.ndarray, np.ndarray]]  # "relapse", "death", "entering <stage>": when, happened
+    remission: list[tuple[np.ndarray, np.ndarray]]
+    events: dict[str, list[tuple[np.ndarray, np.ndarray]]]  # "relapse", "death", "entering <stage>": when, happened
     _times: dict[float, Times] = field(default_factory=dict)  # by rate: costs and effects usually share one
 
     def times(self, delta: float) -> Times:
@@ -63,13 +64,16 @@ class _Spans:
     def _discounted(self, delta: float) -> Times:
         life = discounted_years(np.zeros_like(self.alive_until), self.alive_until, delta)
         in_stage = {name: discounted_years(*span, delta) for name, span in self.stages.items()}
-        in_remission = discounted_years(*self.remission, delta)
+        in_remission = sum((discounted_years(*span, delta) for span in self.remission), np.zeros_like(life))
         active = life - sum(in_stage.values(), np.zeros_like(life)) - in_remission
         return life, in_stage, in_remission, np.maximum(active, 0.0)  # rounding only
 
     def discount(self, event: str, delta: float) -> np.ndarray:
-        when, happened = self.events[event]
-        return np.where(happened, np.exp(-delta * np.where(happened, when, 0.0)), 0.0)  # no inf x 0
+        """Each patient's discounted count of `event` (0 or 1, or the discounted number of flares)."""
+        total = np.zeros_like(self.alive_until)
+        for when, happened in self.events[event]:
+            total = total + np.where(happened, np.exp(-delta * np.where(happened, when, 0.0)), 0.0)  # no inf x 0
+        return total
 
 
 def _spans(scenario: Scenario, economics: Economics, h: Histories) -> tuple[_Spans, np.ndarray]:
@@ -86,10 +90,14 @@ def _spans(scenario: Scenario, economics: Economics, h: Histories) -> tuple[_Spa
 
     alive_until = years(h.death)
     discharge = years(h.discharge)  # type: ignore[arg-type]  # recorded with [economics]
-    events = {"relapse": happened(h.relapse), "death": happened(h.death)}
-    events |= {f"entering {name}": happened(entry) for name, entry in h.stage_entry.items()}
+    remission = [(discharge, np.minimum(years(h.relapse), alive_until))]
+    remission += [(years(e.controlled), np.minimum(years(e.next_onset), alive_until)) for e in h.flares]
+    flares = [happened(h.relapse)]  # the first; each later one is the onset of an episode after the first
+    flares += [(when, happens & (e.onset < h.death)) for e in h.flares[1:] for when, happens in [happened(e.onset)]]
+    events = {"relapse": flares, "death": [happened(h.death)]}
+    events |= {f"entering {name}": [happened(entry)] for name, entry in h.stage_entry.items()}
     spans = _Spans(alive_until, {name: (years(h.stage_entry[name]), years(h.stage_exit[name])) for name in h.stage_entry},
-                   (discharge, np.minimum(years(h.relapse), alive_until)), events)
+                   remission, events)
     return spans, enrolled
 
 

@@ -7,7 +7,9 @@ error (method of moments). The drawn value behaves as its mean everywhere else (
 
 Costs are per patient: once on entering a stage, per day in it, per day a resource is held, per year in each
 follow-up state, and per event. A patient is in a stage, in remission (after the pathway, before any relapse
-or flare), or with active disease (after a relapse, while waiting for a resource, after leaving the pathway).
+or flare, and with [followup.flares] controlled disease after each flare that responded), or with active disease
+(during a flare, after one that did not respond or for good without [followup.flares], while waiting for a
+resource, after leaving the pathway).
 """
 
 from __future__ import annotations
@@ -123,14 +125,19 @@ class StateEconomics(_Model):
 
 
 class States(_Model):
-    remission: StateEconomics = Field(description="after the pathway, before any relapse or flare")
+    remission: StateEconomics = Field(
+        description="after the pathway, before any relapse or flare; with followup.flares also controlled disease "
+        "after a flare that responded to re-treatment"
+    )
     relapse: StateEconomics = Field(
-        description="active disease: after a relapse or flare, while waiting for a resource, after leaving the pathway"
+        description="active disease: during a flare (to the end without followup.flares, or if it does not respond), "
+        "while waiting for a resource, after leaving the pathway"
     )
 
 
 class Events(_Model):
-    relapse: Cost = Field(default=0.0, description="each relapse or flare (e.g. its re-treatment)")
+    relapse: Cost = Field(default=0.0, description="each relapse or flare, every episode with followup.flares (e.g. "
+                          "its re-treatment)")
     death: Cost = Field(default=0.0, description="each death (e.g. terminal care)")
 
 

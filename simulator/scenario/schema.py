@@ -17,6 +17,7 @@ from simulator.errors import MAX_SHOWN, shortened, shown
 from simulator.scenario.bounds import MAX_COUNT, MAX_RATE, MAX_SEED
 from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values
+from simulator.scenario.comparator import ExternalComparator
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 from simulator.scenario.economics import Economics
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, check_evidence
@@ -44,6 +45,10 @@ class Metadata(_Model):
     name: str
     citation: str = ""
     description: str = ""
+    external_comparator: ExternalComparator | None = Field(
+        default=None, description="this pathway comes from published cohorts, not a randomised control arm: "
+        "every comparison with it says so (scenario/comparator.py)",
+    )
 
 
 class Referrals(_Model):
@@ -170,6 +175,20 @@ class Stage(_Model):
         return self
 
 
+class FlareEpisodes(_Model):
+    """A relapse or flare is an episode, not a life sentence: it is re-treated and responds with
+    `response_probability` after `duration`; the patient then returns to controlled disease (the remission
+    state of [economics]) until the next flare, `next_flare` after the return (default: the relapse
+    distribution), itself an episode. A flare that does not respond stays active to the end. Episodes move
+    costs and utilities only: death after the first flare follows death_after_relapse as without them."""
+
+    response_probability: ProbabilityOrEvidence = Field(description="that a flare responds to its re-treatment")
+    duration: Distribution = Field(description="from a flare's onset to its response (active disease meanwhile)")
+    next_flare: Distribution | None = Field(
+        default=None, description="from the return to controlled disease to the next flare; default: relapse"
+    )
+
+
 class FollowUp(_Model):
     """Hazards after the pathway: relapse and death compete; death may be faster after relapse."""
 
@@ -187,6 +206,16 @@ class FollowUp(_Model):
         default=None, description="variance of a gamma frailty (mean 1) multiplying each patient's follow-up "
         "hazards: patients differ in risk beyond the scenario's averages",
     )
+    flares: FlareEpisodes | None = Field(
+        default=None, description="flares as episodes (re-treatment, response, return to controlled disease); "
+        "without it a patient's disease stays active from the first relapse or flare on",
+    )
+
+    @model_validator(mode="after")
+    def _flares_after_relapse(self) -> FollowUp:
+        if self.flares is not None and self.relapse is None:
+            raise ValueError("followup.flares makes each relapse or flare an episode: give followup.relapse too")
+        return self
 
 
 class Waiting(_Model):
