@@ -110,9 +110,28 @@ def test_compare_sets_a_transplant_against_standard_care_from_enrolment(in_tmp_c
     assert {p.name for p in folder.glob("*.png")} == {"km_os_itt.png", "km_efs_itt.png", "outcomes.png",
                                                        "costs_breakdown.png"}  # both priced ([economics])
     differences = pd.read_csv(folder / "differences.csv").set_index("outcome")
-    assert set(differences.index) == set(load_scenario(STANDARD_CARE).outcome_names) - {"os_2.5y_itt", "efs_2.5y_itt"}
+    common = set(load_scenario(STANDARD_CARE).outcome_names) & set(load_scenario(BURT).outcome_names)
+    assert set(differences.index) == common
+    assert "external, non-randomised comparator" in printed  # standard_care.toml declares itself one
     row = differences.loc["efs_5y_itt"]
     assert row.higher + row.reference_higher <= 1
+
+
+def test_efs_from_enrolment_counts_leaving_the_pathway_as_an_event():
+    """A stage that a share q of patients fail at enrolment (they leave the pathway alive and die at their own
+    hazard): event-free survival counts leaving as an event, as trials do, so EFS(t) = (1 - q) exp(-(relapse +
+    death) t) whatever happens to those who left (before issue 25 they stayed event-free off the pathway)."""
+    q = 0.2
+    scenario = tiny(
+        stages={"induction": {"duration": {"dist": "fixed", "value": 0}, "failure_probability": q},
+                "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
+        followup={"relapse": {"dist": "exponential", "rate_per_year": FLARE},
+                  "death_before_relapse": {"dist": "exponential", "rate_per_year": DEATH}},
+        off_pathway={"death": {"dist": "exponential", "rate_per_year": 0.01}},
+    )
+    values = run(scenario).values
+    for years in (1, 3, 5):
+        _within_4_se(values[f"efs_{years}y_itt"], (1 - q) * np.exp(-(FLARE + DEATH) * years))
 
 
 def test_shares_higher_count_pairs_of_independent_studies():

@@ -15,6 +15,7 @@ import tomlkit
 from simulator.outcomes.vocabulary import command_line, share_words, shared_key_outcomes
 from simulator.report.html_parts import PRINTED, created, without_none
 from simulator.scenario.catalogue import Outcome
+from simulator.scenario.comparator import comparator_notes
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
 from simulator.version import __version__
@@ -102,7 +103,8 @@ class FolderPage:
         raise NotImplementedError
 
     def warnings(self) -> list[str]:
-        """What a reader must know before trusting the numbers: outcomes not every study can estimate."""
+        """What a reader must know before trusting the numbers: outcomes not every study can estimate, and what a
+        comparison with an external comparator can and cannot show."""
         found = []
         for name in ("summary.csv", "sweep.csv", "compare.csv"):
             if self.has(name):
@@ -112,6 +114,8 @@ class FolderPage:
                     shares = ", ".join(f"{o} {share_words(share)}" for o, share in partial.items())
                     found.append(f"Not every simulated study can estimate these outcomes (smallest share that can: "
                                  f"{shares}); their estimates are over the studies that can.")
+        if self.command in ("compare", "power"):  # an external comparator: what the comparison can and cannot show
+            found += comparator_notes(list(self.scenarios), [s.metadata.external_comparator for s in self.scenarios.values()])
         return found
 
     def printed(self) -> str | None:

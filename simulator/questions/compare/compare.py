@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from simulator.questions.compare.psa import psa_lines, psa_table
 from simulator.questions.compare.sensitivity import one_way, sensitivity_lines
 from simulator.questions.compare.structural import Alternative, structural_lines, structural_table
 from simulator.questions.compare.thresholds import DEFAULT_WTP
+from simulator.scenario.comparator import comparator_notes
 from simulator.scenario.schema import Scenario
 from simulator.simulation.arguments import replications_argument, scenario_argument, seed_argument
 from simulator.simulation.memory import check_fits, runs_need
@@ -40,6 +42,7 @@ from simulator.simulation.result_base import Result
 from simulator.simulation.results import RunResult
 from simulator.simulation.runner import run_all
 
+NOTE_WIDTH = 110  # the terminal lines of a comparator's note, as wide as the tables
 DIFFERENCE_COLUMNS = ["scenario", "reference", "outcome", "difference", "mc_se", "lower", "upper", "published",
                       "evaluable", "higher", "reference_higher"]
 
@@ -147,6 +150,7 @@ class CompareResult(Result):
                 "; common random numbers with A" if shared else "; stages differ from A, so no common random numbers"
             )
             lines.append(f"  {letter}: {name}, {result.scenario.cohort.label} per study{note}")
+        lines += [wrapped for note in self.comparator_notes for wrapped in textwrap.wrap(note, NOTE_WIDTH)]
         lines.append(f"{'outcome':<26}{'scenario':<8}{'estimate ± MC SE':>20}{'95% of studies':>20}{'published':>11}"
                      f"{'evaluable':>11}")
         summary = self.summary.set_index(["scenario", "outcome"])
@@ -177,6 +181,11 @@ class CompareResult(Result):
             lines += structural_lines(self.structural, currency)
         lines.append("compare.csv and differences.csv hold every outcome.")
         return "\n".join(lines)
+
+    @property
+    def comparator_notes(self) -> list[str]:
+        """What an external, non-randomised comparator among the scenarios can and cannot show (scenario/comparator.py)."""
+        return comparator_notes(self.names, [r.scenario.metadata.external_comparator for r in self.runs])
 
     def _higher_lines(self) -> list[str]:
         """How often each of two independent studies, one of each scenario, reports the higher key outcome."""
