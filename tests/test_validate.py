@@ -139,3 +139,31 @@ def test_bad_validate_input_is_a_user_error(capsys, in_tmp_cwd, argv, expected):
     for fragment in expected:
         assert fragment in err, (fragment, err)
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+SERIES = """
+[[published_series]]
+source = "A longer made-up series"
+cohort = { size = 20, accrual_years = 0.0, followup_after_accrual_years = 8.0 }
+landmarks_years = [7.0]
+targets = { os_7y = SURVIVAL }
+"""
+
+
+@pytest.mark.parametrize("survival, passed", [(0.5, True), (0.02, False)], ids=["in-range", "far"])
+def test_validate_checks_another_published_series_with_its_own_design(in_tmp_cwd, capsys, survival, passed):
+    """A scenario calibrated to 1-year figures is checked at 7 years against another series of 20 patients,
+    simulated with that series' design: exp(-0.1 x 7) = 0.50 survive, and 95% of such studies report about
+    0.28-0.70, so 0.5 passes and 0.02 fails (by range alone: a series of its own is not the calibration's)."""
+    path = in_tmp_cwd / "series.toml"
+    text = SCENARIO_FILE.replace("PUBLISHED", "0.1") + SERIES.replace("SURVIVAL", str(survival))
+    path.write_text(text.replace("[outcomes]", '[followup]\ndeath_before_relapse = { dist = "exponential", '
+                                 'rate_per_year = 0.1 }\n\n[outcomes]'))
+    assert main(["validate", str(path), "--suite", "scenarios", "--quiet"]) == (0 if passed else 1)
+    printed = capsys.readouterr().out
+    assert "Other published series, simulated with their own design" in printed
+    (folder,) = (in_tmp_cwd / "outputs").glob("*/")
+    row = pd.read_csv(folder / "validation.csv").set_index("part").loc["published series"]
+    assert row["case"] == "One stage as A longer made-up series" and row["quantity"] == "os_7y"
+    assert row["patients"] == 20 and row["passed"] == passed
+    assert 0.45 < row["simulated"] < 0.55  # survival from reinfusion: exp(-0.1 x 7) = 0.497

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from simulator.errors import MAX_SHOWN, shortened, shown
 from simulator.scenario.bounds import MAX_COUNT, MAX_RATE, MAX_SEED
 from simulator.scenario.catalogue import Outcome, build_catalogue
-from simulator.scenario.changes import with_values
+from simulator.scenario.changes import with_values, without_none
 from simulator.scenario.comparator import ExternalComparator
 from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
 from simulator.scenario.economics import Economics
@@ -211,6 +211,12 @@ class FollowUp(_Model):
         "without it a patient's disease stays active from the first relapse or flare on",
     )
 
+    def hazard_words(self) -> str:
+        """Each follow-up hazard's shape over time, in words: what lifetime results extrapolate."""
+        hazards = (("relapse", self.relapse), ("death before relapse", self.death_before_relapse),
+                   ("death after relapse", self.death_after_relapse))
+        return "; ".join(f"{name}: {dist.hazard_words()}" for name, dist in hazards if dist is not None) or "none"
+
     @model_validator(mode="after")
     def _flares_after_relapse(self) -> FollowUp:
         if self.flares is not None and self.relapse is None:
@@ -295,6 +301,18 @@ class Outcomes(_Model):
     )
 
 
+class PublishedSeries(_Model):
+    """Another published series of the same treatment, simulated with its own design by `hsct-sim validate`: a
+    check of the scenario's follow-up hazards beyond the follow-up they were calibrated on (e.g. 7-year figures
+    against hazards fitted to 5-year ones). It passes when the published figure lies within the range of 95%
+    of simulated studies of the series' size."""
+
+    source: Annotated[str, Field(min_length=1, max_length=1000)]
+    cohort: Cohort
+    landmarks_years: list[HorizonYears] = Field(min_length=1)
+    targets: dict[str, Probability] = Field(min_length=1)
+
+
 class Scenario(_Model):
     metadata: Metadata
     cohort: Cohort
@@ -308,6 +326,9 @@ class Scenario(_Model):
     targets: dict[str, float] = {}
     economics: Economics | None = None  # costs, QALYs and life-years (scenario/economics.py)
     population: Population | None = None  # age, sex and background mortality (scenario/population.py)
+    published_series: list[PublishedSeries] = Field(
+        default=[], description="other series of the same treatment, checked by validate with their own design"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -341,6 +362,12 @@ class Scenario(_Model):
             raise ValueError(f"targets: unknown outcomes {bad_targets}; outcomes: {self.outcome_names}")
         for name, value in self.targets.items():
             self.catalogue[name].check_published(value)
+        for number, series in enumerate(self.published_series):
+            known = list(self._with_landmarks(series.landmarks_years).catalogue)
+            unknown = sorted(set(series.targets) - set(known))
+            if unknown:
+                raise ValueError(f"published_series[{number}].targets: unknown outcomes {unknown} at its landmarks_years "
+                                 f"{shown(series.landmarks_years)}; outcomes: {known}")
         check_evidence(self, self.simulation.parameter_uncertainty)
         return self
 
@@ -359,6 +386,33 @@ class Scenario(_Model):
         if given:
             raise ValueError(f"outcomes.transplant = false: a pathway without a transplant has no reinfusion and no "
                              f"treatment-related mortality, so remove {' and '.join(given)}")
+
+    def _with_landmarks(self, landmarks: list[float]) -> Scenario:
+        """This scenario reporting at other landmarks (unvalidated: for its catalogue)."""
+        return self.model_copy(update={"simulation": self.simulation.model_copy(update={"landmarks_years": landmarks})})
+
+    def as_series(self, series: PublishedSeries) -> Scenario:
+        """This pathway with the design of another published series (its cohort, landmarks and targets, followed to
+        its last landmark and cut-off), without economics: what `validate` simulates to check it."""
+        horizon = max(self.simulation.horizon_years, *series.landmarks_years)
+        return self.with_values({
+            "metadata.name": f"{self.metadata.name} as {series.source}",
+            "metadata.citation": series.source,
+            "cohort": without_none(series.cohort.model_dump(mode="json")),
+            "simulation.horizon_years": horizon,
+            "simulation.landmarks_years": series.landmarks_years,
+            "targets": series.targets,
+            "published_series": [],
+            "economics": None,
+        }, flag="published_series")
+
+    @property
+    def extrapolation(self) -> str | None:
+        """With a lifetime horizon: which follow-up hazards carry the results beyond the simulated study's horizon."""
+        if self.economics is None or self.economics.horizon != "lifetime":
+            return None
+        return (f"{self.metadata.name}: lifetime costs and QALYs extrapolate past its {self.simulation.horizon_years:g}-year "
+                f"study horizon with {self.followup.hazard_words()}; other causes of death from the life table")
 
     @property
     def has_transplant(self) -> bool:

@@ -60,6 +60,18 @@ class ValidationReport(Result):
                 lines.append(f"{r.case:<{c}}{r.quantity:<{q}}{r.expected:>10.3f}{r.simulated:>11.3f} ± {r.mc_se:<6.4f}"
                              f"{f'[{r.lower:.3f}, {r.upper:.3f}]':>18}{'yes' if r.in_range else 'NO':>10}"
                              f"{'yes' if r.within_tolerance else 'NO':>7}  {'pass' if r.passed else 'FAIL'}")
+        series = self.summary[self.summary["part"] == "published series"]
+        if len(series):
+            c, q = _width(series["case"]), _width(series["quantity"])
+            lines += [*([""] if lines else []),
+                      "Other published series, simulated with their own design: pass if the published figure lies "
+                      "inside the 95% range of studies of their size",
+                      f"{'scenario':<{c}}{'outcome':<{q}}{'published':>10}{'simulated ± MC SE':>20}"
+                      f"{'95% of studies':>18}{'studies reaching it':>21}"]
+            for r in series.itertuples():
+                lines.append(f"{r.case:<{c}}{r.quantity:<{q}}{r.expected:>10.3f}{r.simulated:>11.3f} ± {r.mc_se:<6.4f}"
+                             f"{f'[{r.lower:.3f}, {r.upper:.3f}]':>18}{r.reaching:>21.1%}  "
+                             f"{'pass' if r.passed else 'FAIL'}")
         failed = int((~self.summary["passed"].astype(bool)).sum())
         lines += ["", f"{len(self.summary) - failed} of {len(self.summary)} checks passed"
                   + ("." if not failed else f"; {failed} FAILED.")]
@@ -153,11 +165,12 @@ def validate(
     tolerance: float = TOLERANCE,
     options: RunOptions = RunOptions(),
 ) -> ValidationReport:
-    """Run the closed-form suite (at `scale` x its sizes) and check each scenario's [targets].
+    """Run the closed-form suite (at `scale` x its sizes) and check each scenario's [targets] and
+    [[published_series]].
 
     >>> from simulator import load_scenario
     >>> validate([load_scenario("scenarios/burt2006.toml")], closed_forms=False, replications=50).summary.part.unique()
-    array(['scenario'], dtype=object)
+    array(['scenario', 'published series'], dtype=object)
     """
     loaded = [scenario_argument(s, f"scenarios[{number}]") for number, s in enumerate(scenarios)]
     began = time.perf_counter()
