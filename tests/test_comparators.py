@@ -186,3 +186,18 @@ def test_loss_to_follow_up_counts_from_enrolment_without_a_transplant():
     raw["cohort"]["loss_to_followup"] = {"dist": "exponential", "rate_per_year": 3.0}
     values = run(scenario_from_dict(raw), replications=40).values
     assert np.isnan(values["os_5y_itt"]).mean() > 0.5  # exp(-15) x 100 patients: almost nobody left at 5 years
+
+
+def test_lifetime_results_name_their_extrapolation():
+    """Over a lifetime horizon the follow-up hazards carry the results past the data: the scenario says which."""
+    burt = load_scenario(BURT)
+    assert burt.extrapolation is None  # the study's own horizon: nothing extrapolated
+    lifetime = burt.with_values({"economics.horizon": "lifetime"})
+    assert lifetime.extrapolation == (
+        "Burt 2006 (Northwestern): lifetime costs and QALYs extrapolate past its 7.5-year study horizon with relapse: "
+        "constant hazard (exponential); death before relapse: constant hazard (exponential); death after relapse: "
+        "constant hazard (exponential); other causes of death from the life table")
+    cured = lifetime.with_values({"followup.relapse": {"dist": "cure", "cured": 0.3, "uncured": {
+        "dist": "exponential", "rate_per_year": 0.2}}})
+    assert "relapse: cure fraction 30%, the others with a constant hazard" in cured.extrapolation
+    assert lifetime.extrapolation in run(lifetime, replications=4).text()

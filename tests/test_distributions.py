@@ -88,3 +88,16 @@ def test_cure_fraction_survival_has_a_plateau():
 def test_bad_piecewise_and_cure_are_rejected(spec, message):
     with pytest.raises(ValidationError, match=message):
         ADAPTER.validate_python(spec)
+
+
+@pytest.mark.parametrize("spec, words", [
+    ({"dist": "exponential", "rate_per_year": 0.1}, "constant hazard (exponential)"),
+    ({"dist": "weibull", "shape": 0.7, "scale": 5, "unit": "years"}, "falling hazard (Weibull, shape 0.7)"),
+    ({"dist": "piecewise", "breaks_years": [2], "rates_per_year": [0.3, 0.05]},
+     "piecewise-constant hazard, 0.05 a year after 2 years"),
+    ({"dist": "cure", "cured": 0.4, "uncured": {"dist": "exponential", "rate_per_year": 0.3}},
+     "cure fraction 40%, the others with a constant hazard (exponential)"),
+])
+def test_a_hazard_says_how_it_extrapolates(spec, words):
+    """Lifetime results name the extrapolation they use: each distribution's hazard shape in words."""
+    assert TypeAdapter(Distribution).validate_python(spec).hazard_words() == words

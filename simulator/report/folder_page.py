@@ -114,6 +114,7 @@ class FolderPage:
                     shares = ", ".join(f"{o} {share_words(share)}" for o, share in partial.items())
                     found.append(f"Not every simulated study can estimate these outcomes (smallest share that can: "
                                  f"{shares}); their estimates are over the studies that can.")
+        found += [s.extrapolation for s in self.scenarios.values() if s.extrapolation]
         if self.command in ("compare", "power"):  # an external comparator: what the comparison can and cannot show
             found += comparator_notes(list(self.scenarios), [s.metadata.external_comparator for s in self.scenarios.values()])
         return found

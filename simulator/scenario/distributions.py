@@ -53,6 +53,10 @@ class _Distribution(BaseModel):
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         return self.ppf(rng.random(size))
 
+    def hazard_words(self) -> str:
+        """The shape of its hazard over time, in words: how a time to event drawn from it extrapolates."""
+        return f"{self.dist} distribution"  # type: ignore[attr-defined]  # every subclass has `dist`
+
 
 def _never_beyond_reach(days: np.ndarray) -> np.ndarray:
     """`days` with every time beyond NEVER_DAYS made infinite (never), as a zero rate gives: a tiny rate, a
@@ -104,6 +108,9 @@ class Exponential(_Distribution):
 
         with np.errstate(divide="ignore", over="ignore"):  # a zero or subnormal rate: never (inf)
             return _never_beyond_reach(-np.log1p(-u) / self.rate_per_day)
+
+    def hazard_words(self) -> str:
+        return "constant hazard (exponential)"
 
     def expected_days(self) -> float:
         import numpy as np
@@ -166,6 +173,10 @@ class Weibull(_Distribution):
         import numpy as np
 
         return _never_beyond_reach(self.scale * self._days * (-np.log1p(-u)) ** (1.0 / self.shape))
+
+    def hazard_words(self) -> str:
+        trend = "falling" if self.shape < 1 else "rising" if self.shape > 1 else "constant"
+        return f"{trend} hazard (Weibull, shape {self.shape:g})"
 
     def expected_days(self) -> float:
         from scipy import special
@@ -267,6 +278,10 @@ class Piecewise(_Distribution):
             days = starts[piece] + (target - cumulative[piece]) / rates[piece]
         return _never_beyond_reach(np.where(rates[piece] > 0, days, np.inf))  # a zero rate in the last piece: never
 
+    def hazard_words(self) -> str:
+        return (f"piecewise-constant hazard, {self.rates_per_year[-1]:g} a year after {self.breaks_years[-1]:g} "
+                "years")
+
     def expected_days(self) -> float:
         import numpy as np
 
@@ -300,6 +315,9 @@ class Cure(_Distribution):
         u = np.asarray(u, dtype=float)
         share = 1.0 - self.cured  # the lowest uniforms are the uncured: more cure only removes events
         return np.where(u < share, self.uncured.ppf(np.minimum(u / share, 1.0)), np.inf)
+
+    def hazard_words(self) -> str:
+        return f"cure fraction {self.cured:.0%}, the others with a {self.uncured.hazard_words()}"
 
     def expected_days(self) -> float:
         import numpy as np

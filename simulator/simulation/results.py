@@ -126,6 +126,8 @@ class RunResult(Result):
                          f"{early[0].name}: {early[0].words.lower()} only, over patients reinfused.")
         if any(n in catalogue and catalogue[n].kind.startswith("per 100") for n in shown):
             notes.append("per_100 rows are deaths or withdrawals per 100 patients enrolled, not percentages.")
+        if self.scenario.extrapolation:  # lifetime costs and QALYs: say which hazards carry them past the data
+            notes.append(self.scenario.extrapolation)
         if rare:
             notes.append("†: fewer than 2.5% of studies see any, so the range of 95% of studies is 0; the estimate is "
                          "the mean over every study.")

@@ -172,6 +172,9 @@ class CompareResult(Result):
         lines += self._higher_lines()
         if self.economics is not None:
             lines += economics_lines(self.economics, horizon(self.runs[0].scenario))
+            lines += [wrapped for r in self.runs if r.scenario.extrapolation
+                      for wrapped in textwrap.wrap(r.scenario.extrapolation, NOTE_WIDTH, initial_indent="  ",
+                                                   subsequent_indent="    ")]
         if self.is_psa:
             lines += psa_lines(self.runs, self.wtp)
         currency = self.runs[0].scenario.economics.currency if self.economics is not None else ""  # type: ignore[union-attr]
