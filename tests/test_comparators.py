@@ -113,6 +113,8 @@ def test_compare_sets_a_transplant_against_standard_care_from_enrolment(in_tmp_c
     common = set(load_scenario(STANDARD_CARE).outcome_names) & set(load_scenario(BURT).outcome_names)
     assert set(differences.index) == common
     assert "external, non-randomised comparator" in printed  # standard_care.toml declares itself one
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "external, non-randomised comparator" in report and "The answer rests on: how long a flare" in report
     row = differences.loc["efs_5y_itt"]
     assert row.higher + row.reference_higher <= 1
 
