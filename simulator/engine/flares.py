@@ -19,7 +19,7 @@ import numpy as np
 
 from simulator.errors import UserError
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import FlareEpisodes
+from simulator.scenario.followup import FlareEpisodes
 
 NEVER = np.inf
 ROUND_EVENTS = ("response", "duration", "next_flare")  # the rows of each round's uniforms

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 DAYS_PER_YEAR = 365.25
+MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
+MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and windows in days
 Unit = Literal["days", "years"]
 
 MAX_TIME = 1e6  # a time parameter, in days or years: far beyond any horizon (at most 100 years), yet finite

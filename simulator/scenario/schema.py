@@ -18,18 +18,17 @@ from simulator.scenario.bounds import MAX_COUNT, MAX_RATE, MAX_SEED
 from simulator.scenario.catalogue import Outcome, build_catalogue
 from simulator.scenario.changes import with_values, without_none
 from simulator.scenario.comparator import ExternalComparator
-from simulator.scenario.distributions import DAYS_PER_YEAR, Distribution
+from simulator.scenario.distributions import MAX_DAYS, MAX_HORIZON_YEARS, Distribution
 from simulator.scenario.economics import Economics
 from simulator.scenario.evidence import Prior, ProbabilityOrEvidence, check_evidence
+from simulator.scenario.followup import FollowUp, OffPathway
 from simulator.scenario.population import Population
+from simulator.scenario.resources import Resource
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 
-MAX_HORIZON_YEARS = 100.0  # survival curves and landmarks: a century after reinfusion
 MAX_YEARS = 1000.0  # accrual and follow-up: beyond any study (a steady-state queue test accrues 110 years)
-MAX_DAYS = MAX_HORIZON_YEARS * DAYS_PER_YEAR  # waits and TRM windows
-MAX_FRAILTY_VARIANCE = 100.0  # a gamma frailty of variance 100: all but a few patients immune, already absurd
 Years = Annotated[float, Field(ge=0, le=MAX_YEARS)]
 HorizonYears = Annotated[float, Field(gt=0, le=MAX_HORIZON_YEARS)]
 Days = Annotated[float, Field(ge=0, le=MAX_DAYS)]
@@ -175,55 +174,6 @@ class Stage(_Model):
         return self
 
 
-class FlareEpisodes(_Model):
-    """A relapse or flare is an episode, not a life sentence: it is re-treated and responds with
-    `response_probability` after `duration`; the patient then returns to controlled disease (the remission
-    state of [economics]) until the next flare, `next_flare` after the return (default: the relapse
-    distribution), itself an episode. A flare that does not respond stays active to the end. Episodes move
-    costs and utilities only: death after the first flare follows death_after_relapse as without them."""
-
-    response_probability: ProbabilityOrEvidence = Field(description="that a flare responds to its re-treatment")
-    duration: Distribution = Field(description="from a flare's onset to its response (active disease meanwhile)")
-    next_flare: Distribution | None = Field(
-        default=None, description="from the return to controlled disease to the next flare; default: relapse"
-    )
-
-
-class FollowUp(_Model):
-    """Hazards after the pathway: relapse and death compete; death may be faster after relapse."""
-
-    relapse: Distribution | None = None
-    death_before_relapse: Distribution | None = None
-    death_after_relapse: Distribution | None = None
-    death_cause: str = "disease"
-    early_death: Distribution | None = Field(
-        default=None, description="time from discharge to a treatment-related death (e.g. infection), which "
-        "can happen only within early_death_window_days of reinfusion",
-    )
-    early_death_window_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = 100.0
-    early_death_cause: str = "treatment-related"
-    frailty_variance: Annotated[float, Field(gt=0, le=MAX_FRAILTY_VARIANCE)] | None = Field(
-        default=None, description="variance of a gamma frailty (mean 1) multiplying each patient's follow-up "
-        "hazards: patients differ in risk beyond the scenario's averages",
-    )
-    flares: FlareEpisodes | None = Field(
-        default=None, description="flares as episodes (re-treatment, response, return to controlled disease); "
-        "without it a patient's disease stays active from the first relapse or flare on",
-    )
-
-    def hazard_words(self) -> str:
-        """Each follow-up hazard's shape over time, in words: what lifetime results extrapolate."""
-        hazards = (("relapse", self.relapse), ("death before relapse", self.death_before_relapse),
-                   ("death after relapse", self.death_after_relapse))
-        return "; ".join(f"{name}: {dist.hazard_words()}" for name, dist in hazards if dist is not None) or "none"
-
-    @model_validator(mode="after")
-    def _flares_after_relapse(self) -> FollowUp:
-        if self.flares is not None and self.relapse is None:
-            raise ValueError("followup.flares makes each relapse or flare an episode: give followup.relapse too")
-        return self
-
-
 class Waiting(_Model):
     """What can happen to a patient waiting for a resource (e.g. an isolation bed): death from the disease,
     withdrawal (e.g. to another centre or treatment), or leaving after a maximum wait."""
@@ -235,53 +185,6 @@ class Waiting(_Model):
     priority: Distribution | None = Field(
         default=None, description="each patient's priority class (lower is served first), e.g. a discrete one"
     )
-
-
-class OffPathway(_Model):
-    """Patients who leave the pathway (a failed stage such as stem-cell collection, withdrawal, or the maximum
-    wait) stay at risk: intention to treat follows every enrolled patient to the cut-off. They are followed
-    for death only (relapse is not modelled off the pathway)."""
-
-    death: Distribution = Field(description="time from leaving the pathway to death")
-    death_cause: str = "disease"
-
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Resource(_Model):
-    """A shared resource: `capacity` units, taken only on `open_days` if given (the study's first day is a
-    Monday), e.g. apheresis slots on weekdays; a unit taken stays taken over closed days."""
-
-    capacity: int | Literal["unlimited"]
-    open_days: list[Weekday] | None = Field(default=None, min_length=1)
-
-    @property
-    def closed_spans(self) -> tuple[tuple[float, float], ...]:
-        """Closed days as [start, end) day spans within a week, adjacent days merged."""
-        if self.open_days is None:
-            return ()
-        spans: list[tuple[float, float]] = []
-        for day, name in enumerate(WEEKDAYS):
-            if name not in self.open_days:
-                if spans and spans[-1][1] == day:
-                    spans[-1] = (spans[-1][0], day + 1.0)
-                else:
-                    spans.append((float(day), day + 1.0))
-        return tuple(spans)
-
-    @field_validator("capacity", mode="before")
-    @classmethod
-    def _whole_or_unlimited(cls, value: Any) -> Any:
-        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT):
-            raise ValueError(f'must be a whole number (up to {MAX_COUNT:.0e}) of at least 1, or "unlimited" '
-                             f"(got {shown(value)})")
-        return value
-
-    @property
-    def is_finite(self) -> bool:
-        return self.capacity != "unlimited"
 
 
 class Outcomes(_Model):
