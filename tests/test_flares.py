@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simulator import run
 from simulator.engine.flares import episode_uniforms, flare_episodes
 from simulator.errors import UserError
 from simulator.scenario.loading import scenario_from_dict
+
+from helpers import assert_within_mc_se
 
 DAYS_PER_YEAR = 365.25
 
@@ -126,3 +129,20 @@ def test_episode_uniforms_are_splitmix64_seeded_by_each_patients_uniform():
         for patient in range(3):
             expected = splitmix64(int(seeds[study, patient] * 2.0**53), 12)
             assert rounds[:, :, study, patient].ravel().tolist() == expected
+
+
+def test_costs_and_qalys_follow_the_time_in_each_state():
+    """End to end, no death and no discounting: remission's utility 1 and active disease's 0 make QALYs the years
+    out of flare, and a price of 1 per flare makes costs the number of flares, each against its closed form."""
+    rate, duration, response, horizon = 0.8, 0.25, 0.7, 5.0
+    raw = copy.deepcopy(RAW)
+    raw["simulation"] = {"replications": 400, "seed": 25, "horizon_years": horizon, "landmarks_years": [1.0]}
+    raw["cohort"]["size"] = 100
+    raw["economics"] = {"currency": "EUR", "price_year": 2024, "discount_rate_costs": 0.0, "discount_rate_effects": 0.0,
+                        "states": {"remission": {"utility": 1.0}, "relapse": {"utility": 0.0}},
+                        "events": {"relapse": 1.0}}
+    values = run(scenario_from_dict(raw)).values
+    years, flares = expected_flare_years(rate, duration, response, horizon)
+    assert_within_mc_se(values["qalys"], horizon - years, "years out of flare")
+    assert_within_mc_se(values["costs"], flares, "flares per patient")
+    assert_within_mc_se(values["cost_of_events"], flares, "flares per patient")

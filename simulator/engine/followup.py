@@ -1,6 +1,7 @@
 """What follows the pathway, the same for both engines: follow-up of those who completed it (relapse or flare,
-death before and after it, an early treatment-related death, loss to follow-up), death after leaving the pathway
-alive (intention to treat), and death from other causes. None of it involves another patient.
+death before and after it, an early treatment-related death), loss to follow-up of every enrolled patient, death
+after leaving the pathway alive (intention to treat), death from other causes, and flares as episodes. None of it
+involves another patient.
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.engine.background import other_cause_death
+from simulator.engine.flares import episode_uniforms, flare_episodes
 from simulator.engine.histories import FOLLOW_UP, NEVER, OFF_PATHWAY, OTHER_CAUSES, Histories
 from simulator.engine.randomness import StreamLayout
+from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
 
 
@@ -22,6 +25,8 @@ def after_pathway(
     _off_pathway(scenario, u, layout, h)
     if scenario.population is not None:
         _other_causes(scenario, u, layout, h, np.where(completed, discharge, h.withdrawal))
+    if "followup.flares" in layout.rows:  # after every death, so episodes end with the patient
+        _flare_episodes(scenario, u, layout, h)
 
 
 def _follow_up(
@@ -70,10 +75,20 @@ def _follow_up(
     h.death_cause[dies] = h.cause_labels.index(f.death_cause)
     if f.early_death is not None:
         h.death_cause[dies & early_first] = h.cause_labels.index(f.early_death_cause)
-    if scenario.cohort.loss_to_followup is not None:
+    if scenario.cohort.loss_to_followup is not None:  # every enrolled patient, transplanted or not: from enrolment,
+        # so it censors alike those who leave the pathway and those who stay (non-informative, as ITT needs)
         loss = scenario.cohort.loss_to_followup.ppf(u[layout.rows["cohort.loss_to_followup"]])
-        start = h.reinfusion if scenario.has_transplant else h.enrolment  # no transplant: followed from enrolment
-        h.lost = np.where(np.isfinite(start), start + loss, NEVER)
+        h.lost = np.where(np.isfinite(h.enrolment), h.enrolment + loss, NEVER)
+
+
+def _flare_episodes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:
+    """Each flare as an episode (engine/flares.py), up to death or the end of what the economics count."""
+    f, economics = scenario.followup, scenario.economics
+    end = h.death
+    if economics is not None and economics.horizon == "study":
+        end = np.minimum(end, h.enrolment + scenario.simulation.horizon_years * DAYS_PER_YEAR)
+    h.flares = flare_episodes(f.flares, f.relapse, h.relapse, end,  # type: ignore[arg-type]  # schema: relapse with flares
+                              episode_uniforms(u[layout.rows["followup.flares"]]))
 
 
 def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:

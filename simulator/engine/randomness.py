@@ -75,6 +75,7 @@ def events(scenario: Scenario) -> list[str]:
         "followup.frailty": f.frailty_variance,
         "off_pathway.death": scenario.off_pathway,
         "cohort.loss_to_followup": scenario.cohort.loss_to_followup,
+        "followup.flares": f.flares if scenario.economics is not None else None,  # episodes: costs and QALYs only
         "population.age": scenario.population,
         "population.sex": scenario.population,
         "population.death": scenario.population,

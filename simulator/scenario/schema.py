@@ -74,7 +74,8 @@ class Cohort(_Model):
         description="relative enrolment rate in equal parts of the accrual period (e.g. per calendar year)",
     )
     loss_to_followup: Distribution | None = Field(
-        default=None, description="time from reinfusion (enrolment without a transplant) to loss to follow-up"
+        default=None, description="time from enrolment to loss to follow-up, for every enrolled patient (intention "
+        "to treat: censoring that does not depend on the pathway)"
     )
 
     @model_validator(mode="after")
