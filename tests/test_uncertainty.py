@@ -164,6 +164,8 @@ def test_uncertainty_table_describes_open_referrals_by_their_rate(in_tmp_cwd, ca
           "--set", "stages.rest.death_probability=0.02", "--set", "stages.isolation.death_probability=0.02",
           *(f"--set=followup.{hazard}.rate_per_year=0.1" for hazard in ("relapse", "death_after_relapse")),
           "--set", "waiting.death.rate_per_year=0.2",
+          "--set", "off_pathway.death.rate_per_year=0.02", "--set", "followup.flares.response_probability=0.9",
+          "--set", "followup.flares.next_flare.rate_per_year=0.5",
           *(f"--set=economics.{path}=0.5" for path in (  # and its prices and utilities as numbers
               "stages.conditioning.cost_once", "states.remission.cost_per_year", "states.remission.utility",
               "states.relapse.cost_per_year", "states.relapse.utility", "events.relapse"))],
