@@ -203,3 +203,24 @@ def test_lifetime_results_name_their_extrapolation():
         "dist": "exponential", "rate_per_year": 0.2}}})
     assert "relapse: cure fraction 30%, the others with a constant hazard" in cured.extrapolation
     assert lifetime.extrapolation in run(lifetime, replications=4).text()
+
+
+def test_power_counts_leaving_the_pathway_as_an_efs_event_too():
+    """One definition of event-free survival for `run` and `power`: a patient who fails a 10-day stage leaves the
+    pathway alive, an event at day 10 in the trial's data as in the study's outcomes."""
+    from simulator.engine.pathway import simulate_pathway
+    from simulator.engine.randomness import StreamLayout, uniforms
+    from simulator.questions.power.trial import survival_data
+
+    scenario = tiny(
+        stages={"induction": {"duration": {"dist": "fixed", "value": 10}, "failure_probability": 1.0},
+                "reinfusion": {"duration": {"dist": "fixed", "value": 0}}},
+        off_pathway={"death": {"dist": "exponential", "rate_per_year": 0.01}},
+    )
+    layout = StreamLayout.for_scenario(scenario)
+    h = simulate_pathway(scenario, uniforms(1, range(3), layout, scenario.cohort.size), layout)
+    for endpoint in ("efs", "dfs"):
+        days, event = survival_data(scenario, h, endpoint)
+        np.testing.assert_allclose(days - 10.0, 0.0, atol=1e-9)
+        assert event.all()
+    assert run(scenario, replications=3).values["efs_1y_itt"].max() == 0.0

@@ -76,9 +76,7 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
     competing = np.where(relapsed, 1, np.where(died, 2, 0))
 
     everyone = h.enrolment <= cutoff
-    # event-free survival counts leaving the pathway alive (failed collection or induction, withdrawal, the
-    # maximum wait) as an event, as trials define it: those patients did not get the treatment's benefit
-    first_event = np.minimum(h.relapse, h.withdrawal)
+    first_event = event_free_until(h)
     since_enrolment = last_seen - h.enrolment
     curves = {  # intention to treat, from enrolment: every scenario has them, so any two can be compared
         "os_itt": kaplan_meier(since_enrolment, died, everyone, grid_days),
@@ -119,6 +117,14 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
         occupancy={r: occupancy_over_time(h.queues[r].first(kept), occupancy_grid) for r in scenario.finite_resources},
         wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
     )
+
+
+def event_free_until(h: Histories) -> np.ndarray:
+    """When each patient's event-free survival ends, short of death (days; inf: never): a relapse or flare, or
+    leaving the pathway alive (failed collection or induction, withdrawal, the maximum wait), whichever first.
+    Trials count leaving as an event: those patients did not get the treatment's benefit. One definition for
+    every arm, transplant or not, and for `power`'s trials."""
+    return np.minimum(h.relapse, h.withdrawal)
 
 
 def _transplant_outcomes(scenario: Scenario, h: Histories, died: np.ndarray, transplanted: np.ndarray,

@@ -7,8 +7,8 @@ patients per arm), so every number depends only on (scenarios, seed, size, repli
 from identical scenarios are independent patients.
 
 Endpoints are measured from enrolment, as a trial analyses them: overall survival (death), disease-free
-survival (relapse or death, whichever first; `efs`, event-free survival, is the same endpoint under the name
-used for an arm without a transplant, where the event is a flare) and treatment-related mortality (the arm's scenario's TRM
+survival (relapse, leaving the pathway alive or death, whichever first; `efs`, event-free survival, is the same
+endpoint under the name used for an arm without a transplant, where the event is a flare or non-response) and treatment-related mortality (the arm's scenario's TRM
 definition, deaths / enrolled). Patients are censored at the cut-off only: those who leave the pathway stay
 at risk with the scenario's off-pathway death hazard.
 """
@@ -24,7 +24,7 @@ from simulator.engine.histories import Histories
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
-from simulator.outcomes.study import treatment_related
+from simulator.outcomes.study import event_free_until, treatment_related
 from simulator.questions.power.logrank import cox_hazard_ratio, logrank_from, risk_sets
 from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, trm_p_values
 from simulator.scenario.distributions import DAYS_PER_YEAR
@@ -34,7 +34,7 @@ from simulator.simulation.options import Engine
 ENDPOINTS = {
     "os": "Overall survival from enrolment",
     "dfs": "Disease-free survival from enrolment",
-    "efs": "Event-free survival from enrolment (relapse, flare or death)",
+    "efs": "Event-free survival from enrolment (relapse, flare, leaving the pathway or death)",
     "trm": "Treatment-related mortality",
 }
 SURVIVAL_TEST = "log-rank test"
@@ -74,13 +74,15 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, e
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days from enrolment to death (os) or to relapse or death (dfs, efs), or to censoring; event observed."""
+    """Days from enrolment to death (os) or to relapse, leaving the pathway or death (dfs, efs), or to censoring;
+    event observed."""
     end = h.observed_until(scenario.cohort.cutoff_years * DAYS_PER_YEAR)  # cut-off, or loss to follow-up
     died = h.death <= end
     last_seen = np.minimum(h.death, end)  # intention to treat: those who leave the pathway stay at risk
     if endpoint == "os":
         return last_seen - h.enrolment, died
-    return np.minimum(h.relapse, last_seen) - h.enrolment, died | (h.relapse <= end)
+    event = event_free_until(h)  # relapse or flare, or leaving the pathway alive
+    return np.minimum(event, last_seen) - h.enrolment, died | (event <= end)
 
 
 def trm_deaths(scenario: Scenario, h: Histories) -> np.ndarray:
