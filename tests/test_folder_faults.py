@@ -105,6 +105,7 @@ def test_forked_writers_die_with_a_killed_run():
     (child,) = pids - {parent.pid}
     parent.send_signal(signal.SIGKILL)
     parent.wait()
+    parent.stdout.close()
     deadline = time.monotonic() + 5
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.05)

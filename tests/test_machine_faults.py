@@ -36,7 +36,7 @@ def hsct_sim(*args: str, cwd: Path, stdout: object = subprocess.PIPE, file_limit
 
 def test_the_exit_code_is_documented():
     assert MACHINE_FAULT_EXIT == 71 and "71   the machine stopped the run" in EXIT_CODES
-    assert "| 71 | the machine stopped the run" in (ROOT / "README.md").read_text()
+    assert "| 71 | the machine stopped the run" in (ROOT / "docs" / "large-runs.md").read_text()
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

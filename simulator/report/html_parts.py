@@ -193,6 +193,8 @@ def without_none(value: Any) -> Any:
     """The resolved scenario without unset values, which TOML cannot hold."""
     if isinstance(value, dict):
         return {k: without_none(v) for k, v in value.items() if v is not None and v != {}}
+    if isinstance(value, list):  # e.g. [[published_series]]: tables in an array
+        return [without_none(v) for v in value if v is not None]
     return value
 
 
