@@ -179,3 +179,13 @@ def test_every_outcome_has_its_definition():
                for name in re.findall(r"`([^`]+)`", row)}
     defined |= {f"{name}_undiscounted" for name in defined}  # "(and `_undiscounted`)"
     assert len(listed) > 30 and [name for name in listed if name not in defined] == []
+
+
+def test_the_structural_verdict_in_words_matches_the_generated_table():
+    """docs/economics.md says in words whether a shipped structural alternative flips the decision: the words
+    must follow the table that `make docs` regenerates beneath them."""
+    text = (ROOT / "docs" / "economics.md").read_text()
+    start = text.index("<!-- example: economics_structural")
+    output = text[start:text.index("<!-- /example -->", start)].split("```")[-2]
+    assert "Structural alternatives" in output
+    assert ("none is marked `FLIPS`" in text) == ("FLIPS" not in output)
