@@ -78,3 +78,21 @@ def refused(capsys: Any, *argv: Any) -> tuple[int, str]:
     """`run_cli` for input that should be refused: exit code and stderr."""
     code, _, err = run_cli(capsys, *argv)
     return code, err
+
+
+def headless_chromium():  # noqa: ANN201 - a selenium driver
+    """Headless Debian chromium for the browser tests (its console log kept), or a skip saying what is missing."""
+    import shutil
+
+    import pytest
+
+    if not shutil.which("chromium") or not shutil.which("chromedriver"):
+        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[test]')")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))

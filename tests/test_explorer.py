@@ -8,7 +8,6 @@ import base64
 import json
 import math
 import re
-import shutil
 import statistics
 import sys
 import time
@@ -22,7 +21,7 @@ from simulator import load_scenario
 from simulator.cli import main
 from simulator.questions.sweep.explorer_data import per_study, sorted_band
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, headless_chromium
 
 DEATH, BEDS = "stages.isolation.death_probability", "resources.isolation_bed.capacity"
 ARGV = ["sweep", str(SCENARIOS / "burt2006.toml"), "--param", f"{DEATH}=0,0.1,0.2", "--param", f"{BEDS}=1,2,unlimited",
@@ -93,16 +92,7 @@ def test_report_rebuilds_the_same_explorer_and_links_it(swept: Path, capsys: pyt
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a selenium driver
     """Headless Debian chromium with every network request blocked, or a skip saying what is missing."""
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver = headless_chromium()
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]})
     driver.downloads = tmp_path_factory.mktemp("downloads")  # type: ignore[attr-defined]

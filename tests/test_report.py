@@ -18,7 +18,7 @@ from simulator.cli import main
 from simulator.report import html as report
 from simulator.simulation.options import RunOptions
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, headless_chromium
 
 BURT, EBMT = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "ebmt2004.toml")
 SMALL = ["--replications", "20", "--workers", "1", "--quiet"]
@@ -149,16 +149,7 @@ def test_notebook_shows_the_summary_table() -> None:
 @pytest.fixture(scope="module")
 def browser():  # noqa: ANN201 - a selenium driver
     """Headless Debian chromium at a phone's width (390 x 844 CSS pixels), or a skip saying what is missing."""
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver = headless_chromium()
     yield driver
     driver.quit()
 

@@ -9,7 +9,6 @@ import contextlib
 import io
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from simulator.cli import main
 from simulator.report.html_parts import CAPTIONS
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, headless_chromium
 
 BURT, EBMT, CARE = (str(SCENARIOS / f"{name}.toml") for name in ("burt2006", "ebmt2004", "standard_care"))
 SMALL = ["--replications", "20", "--workers", "1", "--quiet"]
@@ -60,15 +59,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
 @pytest.fixture(scope="module")
 def browser():  # noqa: ANN201 - a selenium driver
     """Headless Debian chromium at a desktop's width, or a skip saying what is missing."""
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver = headless_chromium()
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False})
     yield driver
