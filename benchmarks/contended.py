@@ -61,7 +61,11 @@ def ours(studies: int) -> tuple[float, float, float]:
         result = run(scenario, replications=studies, options=RunOptions(workers=1).quiet())
         best = min(best, time.perf_counter() - began)
     waits = result.values["wait_bed_mean_days"]
-    return best / (studies * REFERRALS_PER_STUDY) * 1e6, float(waits.mean()), float(waits.std(ddof=1) / math.sqrt(studies))
+    return (
+        best / (studies * REFERRALS_PER_STUDY) * 1e6,
+        float(waits.mean()),
+        float(waits.std(ddof=1) / math.sqrt(studies)),
+    )
 
 
 def ciw_us_per_customer(studies: int) -> float | None:

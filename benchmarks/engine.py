@@ -116,9 +116,11 @@ def million(path: Path, patients: int, workers: int | None = None) -> tuple[floa
         "if __name__ == '__main__':\n"
         f"    s = load_scenario({str(path)!r})\n"
         f"    studies = math.ceil({patients} / s.cohort.size)\n"
-        f"    t = time.perf_counter(); run(s, replications=studies, options=RunOptions(workers={workers or local_cores()}))\n"
+        f"    t = time.perf_counter(); "
+        f"run(s, replications=studies, options=RunOptions(workers={workers or local_cores()}))\n"
         "    wall = time.perf_counter() - t\n"
-        "    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "    print(wall, peak / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -174,7 +176,8 @@ def parent_and_workers(path: Path, patients: int) -> list[tuple[str, object]]:
         "execution._on_pool, forked.share = timed_pool, timed_share\n"
         "if __name__ == '__main__':\n"
         f"    s = load_scenario({str(path)!r})\n"
-        f"    r = run(s, replications=math.ceil({patients} / s.cohort.size), options=RunOptions(workers=local_cores()))\n"
+        f"    r = run(s, replications=math.ceil({patients} / s.cohort.size), "
+        "options=RunOptions(workers=local_cores()))\n"
         "    with tempfile.TemporaryDirectory() as folder:\n"
         "        r.save(folder, processes=local_cores())\n"
         "    me, them = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"

@@ -18,8 +18,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GRID = ["--param", "stages.isolation.death_probability=0:0.2:5", "--param", "resources.isolation_bed.capacity=1,2,3,unlimited",
-        "--param", "followup.relapse.rate_per_year=0.1,0.132,0.2"]
+GRID = [
+    "--param",
+    "stages.isolation.death_probability=0:0.2:5",
+    "--param",
+    "resources.isolation_bed.capacity=1,2,3,unlimited",
+    "--param",
+    "followup.relapse.rate_per_year=0.1,0.132,0.2",
+]
 
 
 def simulate(folder: Path) -> None:

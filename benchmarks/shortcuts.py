@@ -7,7 +7,8 @@ Prints `name: value` lines, as benchmarks/engine.py (which includes them). For e
 the shortcut and of the library doing the same work in this process, and `<name>_gain_share`, the seconds
 saved over the wall time of the run it serves (the default run; for the CSV writer also a run of a million
 patients, whose per-study table is big). The shortcuts that work on every core (figures, the big table) can
-gain only as much as the machine's ceiling at that moment allows (`shortcut_ceiling_speedup`). Shares, not seconds, are what to compare between machines.
+gain only as much as the machine's ceiling at that moment allows (`shortcut_ceiling_speedup`). Shares, not
+seconds, are what to compare between machines.
 """
 
 from __future__ import annotations

@@ -49,12 +49,20 @@ def commands() -> dict[str, list[str]]:
     # Outcome names and kinds as the catalogue gives them: refused names and thresholds, a wait in days, a
     # capacity sweep reaching an unlimited resource (waits 0 there), conditions in a sweep and a comparison.
     burt, centre = str(ROOT / "scenarios" / "burt2006.toml"), str(ROOT / "scenarios" / "centre_capacity.toml")
-    refused = {"probability-unknown": ["run", burt, "--probability", "os_7y<0.5"],
-               "probability-percent": ["run", burt, "--probability", "trm>=13"],
-               "target-in-file-unknown": ["run", burt, "--set", "targets.os_7y=0.5"],
-               "target-unknown": ["calibrate", burt, "--free", "followup.relapse.rate_per_year=0.05:0.3", "--target",
-                                  "os_7y=0.8"],
-               "sweep-probability-unknown": ["sweep", burt, "--param", "cohort.size=20,50", "--probability", "os_7y<0.5"]}
+    refused = {
+        "probability-unknown": ["run", burt, "--probability", "os_7y<0.5"],
+        "probability-percent": ["run", burt, "--probability", "trm>=13"],
+        "target-in-file-unknown": ["run", burt, "--set", "targets.os_7y=0.5"],
+        "target-unknown": [
+            "calibrate",
+            burt,
+            "--free",
+            "followup.relapse.rate_per_year=0.05:0.3",
+            "--target",
+            "os_7y=0.8",
+        ],
+        "sweep-probability-unknown": ["sweep", burt, "--param", "cohort.size=20,50", "--probability", "os_7y<0.5"],
+    }
     runs |= {f"refused-{name}": [*arguments, "--replications", "100"] for name, arguments in refused.items()}
     runs["run-wait-days"] = ["run", centre, "--replications", "200", "--probability", "wait_isolation_bed_mean_days>30",
                              "--probability", "utilisation_isolation_bed>=0.5"]

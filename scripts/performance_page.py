@@ -73,7 +73,8 @@ def page(output: str) -> str:
         "## Shortcuts against the libraries they mirror",
         "",
         f"Each shortcut's gain is the seconds it saves over its library, as a share of the run it serves "
-        f"(the default run; a run of a million patients for the CSV writer's big table). Issue 24 keeps a shortcut only from "
+        f"(the default run; a run of a million patients for the CSV writer's big table). "
+        f"Issue 24 keeps a shortcut only from "
         f"{KEEP_SHARE:.0%}. The figures and the big table are made on every core, so they gain only what the "
         f"machine's ceiling allows: {rows.get('shortcut_ceiling_speedup', '?')}x while they were measured.",
         "",

@@ -170,7 +170,9 @@ def screenshot(address: str, target: Path, width: int = 1200, height: int = 1440
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         driver.get(address)
-        target.write_bytes(base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"]))
+        target.write_bytes(
+            base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"])
+        )
     finally:
         driver.quit()
 

@@ -208,8 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 page.write_text(new)
     if args.check and stale:
-        print(f"out of date: {', '.join(str(p.relative_to(ROOT)) for p in stale)}; run python scripts/reference_docs.py",
-              file=sys.stderr)
+        print(
+            f"out of date: {', '.join(str(p.relative_to(ROOT)) for p in stale)}; run python scripts/reference_docs.py",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

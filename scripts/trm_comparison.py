@@ -36,8 +36,10 @@ def figures() -> dict[str, float]:
 
 def main() -> int:
     f = figures()
-    print(f"Treatment-related deaths: Burt 2006 {BURT_DEATHS}/{BURT_ENROLLED} (exact 95% CI {f['burt_low']:.1%} to "
-          f"{f['burt_high']:.1%}), Jayne 2004 {EBMT_DEATHS}/{EBMT_PATIENTS} ({f['ebmt_low']:.1%} to {f['ebmt_high']:.1%})")
+    print(
+        f"Treatment-related deaths: Burt 2006 {BURT_DEATHS}/{BURT_ENROLLED} (exact 95% CI {f['burt_low']:.1%} to "
+        f"{f['burt_high']:.1%}), Jayne 2004 {EBMT_DEATHS}/{EBMT_PATIENTS} ({f['ebmt_low']:.1%} to {f['ebmt_high']:.1%})"
+    )
     print(f"P({EBMT_DEATHS} or more of {EBMT_PATIENTS} | TRM exactly {BURT_DEATHS / BURT_ENROLLED:.0%}): "
           f"{f['tail_fixed']:.1e}")
     print(f"P({EBMT_DEATHS} or more of {EBMT_PATIENTS} | TRM as uncertain as {BURT_DEATHS}/{BURT_ENROLLED}, "

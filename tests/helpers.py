@@ -24,7 +24,8 @@ TINY: dict[str, Any] = {
 }
 
 
-OFF_PATHWAY: dict[str, Any] = {"death": {"dist": "exponential", "rate_per_year": 0.2}}  # for scenarios patients can leave
+# for scenarios patients can leave
+OFF_PATHWAY: dict[str, Any] = {"death": {"dist": "exponential", "rate_per_year": 0.2}}
 
 
 def tiny(**tables: Any) -> Scenario:
@@ -54,7 +55,8 @@ def assert_within_mc_se(per_study: np.ndarray, exact: float, what: str = "", se:
 def queue_starts(
     rules: Rules, arrival: np.ndarray, hold: np.ndarray, patience: np.ndarray, priority: np.ndarray | None = None
 ) -> np.ndarray:
-    """The queueing engine alone: when each patient of one study starts holding the resource, or NaN if they left the queue."""
+    """The queueing engine alone: when each patient of one study starts holding the resource, or NaN if they left
+    the queue."""
     start = np.full(len(arrival), np.nan)
     ward = Ward(rules, start, priority)
     ward.admit(np.argsort(arrival, kind="stable"), arrival, hold, patience)

@@ -143,7 +143,11 @@ def test_save_creates_the_folder_refuses_to_overwrite_and_writes_the_report(tmp_
 def test_a_scenario_shows_itself_in_one_line():
     text = repr(load_scenario(BURT))
     assert "\n" not in text and len(text) < 200, text
-    assert text.startswith("<Scenario 'Burt 2006 (Northwestern)': mobilisation -> apheresis") and "mobilisation" in text and "2000 studies" in text
+    assert (
+        text.startswith("<Scenario 'Burt 2006 (Northwestern)': mobilisation -> apheresis")
+        and "mobilisation" in text
+        and "2000 studies" in text
+    )
 
 
 def test_the_public_names_are_listed_and_typed():

@@ -22,14 +22,48 @@ def scenario_with(tmp_path, old, new):
         ("[cohort]", "[cohort", ["bad.toml", "not valid TOML"]),
         ("size = 50", "size = 50\nsise = 50", ["bad.toml", "cohort.sise", "unknown key", "allowed keys: size"]),
         ("size = 50", 'size = "fifty"', ["bad.toml", "cohort.size", "valid integer"]),
-        ("rate_per_year = 0.01 ", "rate_per_year = -0.01 ", ["bad.toml", "followup.death_before_relapse.rate_per_year", "greater than or equal to 0"]),
-        ("death_probability = { events = 0, n = 48 }", "death_probability = 1.5", ["bad.toml", "stages.isolation.death_probability", "less than or equal to 1", "1.5"]),
-        ("death_probability = { events = 0, n = 48 }", "death_probability = { events = 0, n = 48, source = 3 }", ["bad.toml", "stages.isolation.death_probability", 'source = "Faurschou 2010"', "(got 3)"]),
-        ('dist = "uniform"', 'dist = "triangular"', ["bad.toml", "stages.rest.duration", "'triangular'", "'lognormal'"]),
-        ('resource = "isolation_bed"           #', 'resource = "isolation_beds"           #', ["bad.toml", "unknown resource 'isolation_beds'", "isolation_bed"]),
-        ("capacity = 2", "capacity = 0", ["bad.toml", "resources.isolation_bed.capacity", "at least 1, or \"unlimited\" (got 0)"]),
+        (
+            "rate_per_year = 0.01 ",
+            "rate_per_year = -0.01 ",
+            ["bad.toml", "followup.death_before_relapse.rate_per_year", "greater than or equal to 0"],
+        ),
+        (
+            "death_probability = { events = 0, n = 48 }",
+            "death_probability = 1.5",
+            ["bad.toml", "stages.isolation.death_probability", "less than or equal to 1", "1.5"],
+        ),
+        (
+            "death_probability = { events = 0, n = 48 }",
+            "death_probability = { events = 0, n = 48, source = 3 }",
+            ["bad.toml", "stages.isolation.death_probability", 'source = "Faurschou 2010"', "(got 3)"],
+        ),
+        (
+            'dist = "uniform"',
+            'dist = "triangular"',
+            ["bad.toml", "stages.rest.duration", "'triangular'", "'lognormal'"],
+        ),
+        (
+            'resource = "isolation_bed"           #',
+            'resource = "isolation_beds"           #',
+            ["bad.toml", "unknown resource 'isolation_beds'", "isolation_bed"],
+        ),
+        (
+            "capacity = 2",
+            "capacity = 0",
+            ["bad.toml", "resources.isolation_bed.capacity", 'at least 1, or "unlimited" (got 0)'],
+        ),
     ],
-    ids=["malformed", "unknown-key", "wrong-type", "negative-rate", "probability-above-1", "source-not-text", "unknown-distribution", "unknown-resource", "zero-capacity"],
+    ids=[
+        "malformed",
+        "unknown-key",
+        "wrong-type",
+        "negative-rate",
+        "probability-above-1",
+        "source-not-text",
+        "unknown-distribution",
+        "unknown-resource",
+        "zero-capacity",
+    ],
 )
 def test_bad_scenario_file(capsys, in_tmp_cwd, old, new, expected):
     path = scenario_with(in_tmp_cwd, old, new)
@@ -46,15 +80,33 @@ def test_bad_scenario_file(capsys, in_tmp_cwd, old, new, expected):
     "argv, expected",
     [
         (["run", "missing.toml"], ["missing.toml", "no such scenario file"]),
-        (["run", "{burt}", "--set", "stages.nope.death_probability=0.1"], ["--set stages.nope.death_probability", "'stages.nope'", "mobilisation"]),
-        (["run", "{burt}", "--set", "stages.isolation.death_probabilty=0.1"], ["after --set", "stages.isolation.death_probabilty", "unknown key", "death_probability"]),
-        (["run", "{burt}", "--set", "stages.isolation.death_probability=2"], ["after --set", "stages.isolation.death_probability", "less than or equal to 1"]),
+        (
+            ["run", "{burt}", "--set", "stages.nope.death_probability=0.1"],
+            ["--set stages.nope.death_probability", "'stages.nope'", "mobilisation"],
+        ),
+        (
+            ["run", "{burt}", "--set", "stages.isolation.death_probabilty=0.1"],
+            ["after --set", "stages.isolation.death_probabilty", "unknown key", "death_probability"],
+        ),
+        (
+            ["run", "{burt}", "--set", "stages.isolation.death_probability=2"],
+            ["after --set", "stages.isolation.death_probability", "less than or equal to 1"],
+        ),
         (["run", "{burt}", "--set", "cohort.size=many"], ["after --set cohort.size=many", "valid integer"]),
         (["run", "{burt}", "--set", "nonsense"], ["--set 'nonsense'", "PATH=VALUE"]),
         (["run", "{burt}", "--replications", "0"], ["--replications", "at least 2"]),
         (["run", "{burt}", "--frobnicate"], ["unrecognized arguments: --frobnicate"]),
     ],
-    ids=["missing-file", "set-unknown-table", "set-unknown-key", "set-out-of-range", "set-wrong-type", "set-malformed", "bad-replications", "bad-flag"],
+    ids=[
+        "missing-file",
+        "set-unknown-table",
+        "set-unknown-key",
+        "set-out-of-range",
+        "set-wrong-type",
+        "set-malformed",
+        "bad-replications",
+        "bad-flag",
+    ],
 )
 def test_bad_command_line(capsys, in_tmp_cwd, argv, expected):
     shutil.copy(SCENARIOS / "burt2006.toml", in_tmp_cwd / "burt2006.toml")

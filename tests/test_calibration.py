@@ -24,7 +24,9 @@ def exponential(rate_per_year):
 
 
 def competing(relapse, death):
-    return tiny(simulation=SIMULATION, followup={"relapse": exponential(relapse), "death_before_relapse": exponential(death)})
+    return tiny(
+        simulation=SIMULATION, followup={"relapse": exponential(relapse), "death_before_relapse": exponential(death)}
+    )
 
 
 def one_stage(p, simulation=SIMULATION):
@@ -142,18 +144,39 @@ trm_stages = ["conditioning"]
 
 def test_calibrate_command_writes_the_calibrated_scenario(in_tmp_cwd, capsys, monkeypatch):
     (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE)
-    argv = ["calibrate", "one.toml", "--target", "trm=0.1", "--quiet", "--free", "stages.conditioning.death_probability=0:0.5"]
+    argv = [
+        "calibrate",
+        "one.toml",
+        "--target",
+        "trm=0.1",
+        "--quiet",
+        "--free",
+        "stages.conditioning.death_probability=0:0.5",
+    ]
     monkeypatch.setattr(sys, "argv", ["/usr/bin/hsct-sim", *argv])  # as the console script sees it
     code = main(argv)
     printed = capsys.readouterr().out
     assert code == 0 and "stages.conditioning.death_probability" in printed and "reached" in printed
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("calibrate-one_stage-")
-    assert {p.name for p in folder.iterdir()} == {"calibrated.toml", "report.html", "trace.csv", "fit.csv", "summary.csv",
-                                                  "parameters.csv", "summary.txt", "figure_data", "fit.png",
-                                                  "manifest.json"}
+    assert {p.name for p in folder.iterdir()} == {
+        "calibrated.toml",
+        "report.html",
+        "trace.csv",
+        "fit.csv",
+        "summary.csv",
+        "parameters.csv",
+        "summary.txt",
+        "figure_data",
+        "fit.png",
+        "manifest.json",
+    }
     text = (folder / "calibrated.toml").read_text()
-    assert "#   hsct-sim calibrate one.toml --target trm=0.1 --quiet --free" in text and "# five days" in text and "calibrated (see the header)" in text
+    assert (
+        "#   hsct-sim calibrate one.toml --target trm=0.1 --quiet --free" in text
+        and "# five days" in text
+        and "calibrated (see the header)" in text
+    )
     calibrated = load_scenario(folder / "calibrated.toml")
     assert calibrated.stages["conditioning"].death_probability == pytest.approx(0.1, abs=0.02)
     trace = pd.read_csv(folder / "trace.csv")
@@ -186,7 +209,10 @@ def test_the_calibrated_scenario_names_its_files_so_that_it_runs_from_its_run_fo
         assert main(rerun + flags) == 0, capsys.readouterr().err
     assert f'process = "{process}:' in (in_tmp_cwd / "process" / "calibrated.toml").read_text()
     assert f'life_table = "{(mine / "table.csv").resolve()}"' in (in_tmp_cwd / "own" / "calibrated.toml").read_text()
-    assert 'life_table = "data/us_ssa_period_life_table_2017.csv"\n' in (in_tmp_cwd / "shipped" / "calibrated.toml").read_text()
+    assert (
+        'life_table = "data/us_ssa_period_life_table_2017.csv"\n'
+        in (in_tmp_cwd / "shipped" / "calibrated.toml").read_text()
+    )
 
 
 def test_calibrate_command_exits_1_when_a_target_is_out_of_reach(in_tmp_cwd, capsys):
@@ -226,21 +252,45 @@ def test_fit_figure_says_what_it_compares():
         (["--target", "trm=1.5"], ["--target 'trm=1.5'", "proportion from 0 to 1"]),
         (["--target", "trm"], ["--target 'trm'", "OUTCOME=VALUE"]),
         (["--target", "trm=0.1:-1"], ["SE must be above 0"]),
-        (["--target", "trm=0.1", "--target", "trm=0.2", "--free", "stages.conditioning.death_probability=0:0.5"],
-         ["--target: trm given more than once"]),
+        (
+            ["--target", "trm=0.1", "--target", "trm=0.2", "--free", "stages.conditioning.death_probability=0:0.5"],
+            ["--target: trm given more than once"],
+        ),
         (["--free", "stages.conditioning.death_probability=0.5"], ["PATH=LOW:HIGH"]),
         (["--free", "stages.conditioning.death_probability=0.4:0.1"], ["LOW must be below HIGH"]),
-        (["--free", "stages.conditioning.death_probability=0:1.5"], ["--free stages.conditioning.death_probability", "less than or equal to 1"]),
+        (
+            ["--free", "stages.conditioning.death_probability=0:1.5"],
+            ["--free stages.conditioning.death_probability", "less than or equal to 1"],
+        ),
         (["--free", "stages.nope.death_probability=0:0.1"], ["--free stages.nope.death_probability", "'stages.nope'"]),
         (["--free", "stages.conditioning.death_probabilty=0:0.1"], ["unknown key", "death_probability"]),
         (["--free", "cohort.size=10:100"], ["cohort.size", "valid integer"]),
         ([], ["--free: give at least one parameter"]),
-        (["--free", "stages.conditioning.death_probability=0:0.5", "--set", "stages.conditioning.death_probability=0.2"],
-         ["also fixed by --set"]),
+        (
+            [
+                "--free",
+                "stages.conditioning.death_probability=0:0.5",
+                "--set",
+                "stages.conditioning.death_probability=0.2",
+            ],
+            ["also fixed by --set"],
+        ),
     ],
-    ids=["unknown-outcome", "target-above-1", "target-malformed", "negative-se", "duplicate-target", "free-malformed",
-         "free-reversed", "free-bound-invalid", "free-unknown-table", "free-unknown-key", "free-integer", "no-free",
-         "free-and-set"],
+    ids=[
+        "unknown-outcome",
+        "target-above-1",
+        "target-malformed",
+        "negative-se",
+        "duplicate-target",
+        "free-malformed",
+        "free-reversed",
+        "free-bound-invalid",
+        "free-unknown-table",
+        "free-unknown-key",
+        "free-integer",
+        "no-free",
+        "free-and-set",
+    ],
 )
 def test_bad_calibrate_input_is_a_user_error(capsys, in_tmp_cwd, argv, expected):
     (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE)
@@ -266,8 +316,12 @@ def test_without_target_flags_the_scenario_targets_are_used(in_tmp_cwd, capsys):
                          ids=["uncertainty", "set-bool"])
 def test_a_boolean_override_is_written_into_the_calibrated_scenario(in_tmp_cwd, capsys, flag):
     """tomlkit hands back a plain bool for a boolean value, which cannot carry the line's comment."""
-    evidence = "[stages.reinfusion]\nduration = { dist = \"fixed\", value = 0 }\ndeath_probability = { events = 1, n = 50 }"
-    (in_tmp_cwd / "one.toml").write_text(SCENARIO_FILE.replace("[stages.reinfusion]\nduration = { dist = \"fixed\", value = 0 }", evidence))
+    evidence = (
+        '[stages.reinfusion]\nduration = { dist = "fixed", value = 0 }\ndeath_probability = { events = 1, n = 50 }'
+    )
+    (in_tmp_cwd / "one.toml").write_text(
+        SCENARIO_FILE.replace('[stages.reinfusion]\nduration = { dist = "fixed", value = 0 }', evidence)
+    )
     code = main(["calibrate", "one.toml", "--target", "trm=0.1", "--quiet", "--replications", "20",
                  "--free", "stages.conditioning.death_probability=0:0.5", *flag])
     assert code == 0, capsys.readouterr().err
@@ -315,7 +369,10 @@ def test_an_immature_series_is_calibrated_to_the_mean_over_the_studies_that_can_
     assert abs(row.fitted - 0.13) <= 4 * np.sqrt(2) * row.mc_se, (row.fitted, row.mc_se)
     fit = result.fit.set_index("outcome").loc["dfs_5y"]
     assert 0.70 <= fit.evaluable <= 0.90 and result.reached
-    assert f"dfs_5y: fitted to the mean over the {fit.evaluable:.0%} of simulated studies that can estimate it" in result.text()
+    assert (
+        f"dfs_5y: fitted to the mean over the {fit.evaluable:.0%} of simulated studies that can estimate it"
+        in result.text()
+    )
 
 
 def test_calibrate_refuses_a_target_fewer_than_10_studies_can_estimate():
@@ -325,5 +382,7 @@ def test_calibrate_refuses_a_target_fewer_than_10_studies_can_estimate():
     scenario = registry_series(0.13, replications=12).with_values({"cohort.followup_after_accrual_years": 0.2})
     evaluable = int(np.isfinite(run(scenario).values["dfs_5y"]).sum())
     assert evaluable < 10  # where the search starts (the scenario's own value)
-    with pytest.raises(UserError, match=rf"only {evaluable} of 12 simulated studies \(\d+%\) can estimate it.*at least 10 of them"):
+    with pytest.raises(
+        UserError, match=rf"only {evaluable} of 12 simulated studies \(\d+%\) can estimate it.*at least 10 of them"
+    ):
         calibrate(scenario, [Target("dfs_5y", 0.5)], [FreeParameter("followup.relapse.rate_per_year", 0.03, 0.5)])

@@ -207,8 +207,10 @@ def test_weekly_schedule_by_hand():
 def test_weekend_closure_gives_the_closed_form_wait():
     """Ample units, open on weekdays only, Poisson arrivals: a share 2/7 arrive at the weekend and wait on
     average one day for Monday, so the mean wait is 2/7 day."""
-    scenario = load_scenario_from(queue_scenario(50, {"dist": "fixed", "value": 0.25}, days=700.0), {"resources": {"bed": {"capacity": 50,
-                                                                   "open_days": ["mon", "tue", "wed", "thu", "fri"]}}})
+    scenario = load_scenario_from(
+        queue_scenario(50, {"dist": "fixed", "value": 0.25}, days=700.0),
+        {"resources": {"bed": {"capacity": 50, "open_days": ["mon", "tue", "wed", "thu", "fri"]}}},
+    )
     result = run(scenario)
     for name, exact in (("wait_bed_mean_days", 2 / 7), ("waited_bed", 2 / 7)):
         v = result.values[name]
@@ -264,5 +266,7 @@ def test_skipping_simpy_stays_exact_with_schedules_and_priorities():
     fast = simulate_pathway(scenario, u, layout)
     full = simulate_pathway(scenario, u, layout, always_queue=True)
     assert np.nanmax(fast.queues["isolation_bed"].wait) > 0
-    assert np.allclose(fast.queues["isolation_bed"].start, full.queues["isolation_bed"].start, atol=1e-9, equal_nan=True)
+    assert np.allclose(
+        fast.queues["isolation_bed"].start, full.queues["isolation_bed"].start, atol=1e-9, equal_nan=True
+    )
     assert np.array_equal(fast.death_stage, full.death_stage)

@@ -94,8 +94,14 @@ def outcome_regexes(source: str, names: list[str]) -> list[str]:
     any word (as identifier or host-name patterns do): those that pick outcomes out by their names."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "re" and node.args and (text := regex_text(node.args[0])) is not None):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "re"
+            and node.args
+            and (text := regex_text(node.args[0])) is not None
+        ):
             pattern = re.compile(text)
             if not any(pattern.fullmatch(word) for word in ("isolation_bed", "scenario", "x")):
                 found += [f"{text} matches {name}" for name in names if pattern.fullmatch(name)]

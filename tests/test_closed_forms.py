@@ -39,7 +39,11 @@ def test_competing_relapse_and_death_give_the_exponential_cumulative_incidence(c
     """CIF_relapse(t) = lr/(lr+ld) (1 - exp(-(lr+ld) t)); with staggered accrual the study censors late
     enrollees early, which the Aalen-Johansen estimate must absorb."""
     lr, ld = 0.3, 0.1
-    cohort = {"size": 100, "accrual_years": 4.0 if censored else 0.0, "followup_after_accrual_years": 2.0 if censored else 20.0}
+    cohort = {
+        "size": 100,
+        "accrual_years": 4.0 if censored else 0.0,
+        "followup_after_accrual_years": 2.0 if censored else 20.0,
+    }
     result = run(tiny(cohort=cohort, followup={"relapse": exponential(lr), "death_before_relapse": exponential(ld)}))
     for years in (1, 3) if censored else (1, 3, 5):
         within_4_se(result, f"relapse_{years}y", lr / (lr + ld) * (1 - np.exp(-(lr + ld) * years)))
@@ -49,16 +53,26 @@ def test_competing_relapse_and_death_give_the_exponential_cumulative_incidence(c
 def test_death_after_relapse_gives_the_two_state_survival():
     """S(t) = e^(-qt) + r/(q - d1) (e^(-d1 t) - e^(-qt)), q = r + d0: the formula burt2006.toml is calibrated with."""
     r, d0, d1 = 0.3, 0.05, 0.4
-    followup = {"relapse": exponential(r), "death_before_relapse": exponential(d0), "death_after_relapse": exponential(d1)}
+    followup = {
+        "relapse": exponential(r),
+        "death_before_relapse": exponential(d0),
+        "death_after_relapse": exponential(d1),
+    }
     result = run(tiny(followup=followup))
     q = r + d0
     for years in (1, 3, 5):
-        within_4_se(result, f"os_{years}y", np.exp(-q * years) + r / (q - d1) * (np.exp(-d1 * years) - np.exp(-q * years)))
+        within_4_se(
+            result, f"os_{years}y", np.exp(-q * years) + r / (q - d1) * (np.exp(-d1 * years) - np.exp(-q * years))
+        )
 
 
 def test_stage_death_probabilities_multiply_along_the_pathway():
     stages = {
-        "harvest": {"duration": {"dist": "fixed", "value": 14}, "death_probability": 0.05, "death_cause": "mobilisation-related"},
+        "harvest": {
+            "duration": {"dist": "fixed", "value": 14},
+            "death_probability": 0.05,
+            "death_cause": "mobilisation-related",
+        },
         "conditioning": {"duration": {"dist": "fixed", "value": 5}, "death_probability": 0.1},
         "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
     }
@@ -71,7 +85,10 @@ def test_stage_death_probabilities_multiply_along_the_pathway():
 def test_death_hazard_competes_with_stage_completion():
     """Exponential death hazard mu over a fixed stage of D days: P(death) = 1 - exp(-mu D)."""
     stages = {
-        "isolation": {"duration": {"dist": "fixed", "value": 30}, "death_hazard": {"dist": "exponential", "mean_days": 300}},
+        "isolation": {
+            "duration": {"dist": "fixed", "value": 30},
+            "death_hazard": {"dist": "exponential", "mean_days": 300},
+        },
         "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
     }
     result = run(tiny(stages=stages, outcomes={"trm_stages": ["isolation"]}))

@@ -45,7 +45,9 @@ def test_paired_trm_difference_matches_the_closed_form_with_a_smaller_error():
     # the paired one (3.92 * 0.03 = 0.12)
     assert gap.upper - gap.lower > 0.8 * 3.92 * independent_sd
     summary = result.summary.set_index(["scenario", "outcome"])
-    assert gap.difference == pytest.approx(summary.loc[("high", "trm"), "estimate"] - summary.loc[("low", "trm"), "estimate"])
+    assert gap.difference == pytest.approx(
+        summary.loc[("high", "trm"), "estimate"] - summary.loc[("low", "trm"), "estimate"]
+    )
 
 
 def test_scenarios_of_different_structure_do_not_claim_common_random_numbers():
@@ -63,9 +65,24 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("compare-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
     assert {p.name for p in folder.iterdir()} == {
-        "manifest.json", "report.html", "summary.txt", "figure_data", "compare.csv", "differences.csv", "replications.csv",
-        "km_os_itt.png", "km_efs_itt.png", "km_os.png", "km_dfs.png", "relapse_cif.png", "trm.png", "outcomes.png"}
-    assert (folder / "compare.csv").read_text().splitlines()[0] == "scenario,outcome,estimate,mc_se,lower,upper,evaluable"
+        "manifest.json",
+        "report.html",
+        "summary.txt",
+        "figure_data",
+        "compare.csv",
+        "differences.csv",
+        "replications.csv",
+        "km_os_itt.png",
+        "km_efs_itt.png",
+        "km_os.png",
+        "km_dfs.png",
+        "relapse_cif.png",
+        "trm.png",
+        "outcomes.png",
+    }
+    assert (folder / "compare.csv").read_text().splitlines()[
+        0
+    ] == "scenario,outcome,estimate,mc_se,lower,upper,evaluable"
     table = pd.read_csv(folder / "compare.csv")
     assert set(table.scenario) == {"Burt 2006 (Northwestern)", "EBMT 2004 (Jayne, European registry)"}
     outcomes = set(load_scenario(BURT).outcome_names) & set(load_scenario(EBMT).outcome_names)  # EBMT has no costs
@@ -85,13 +102,21 @@ def test_compare_writes_a_run_folder(in_tmp_cwd, capsys):
 def test_compare_figures_name_the_scenarios_in_consistent_colours():
     result = compare([load_scenario(BURT), load_scenario(EBMT)], replications=20)
     names = ["Burt 2006 (Northwestern)", "EBMT 2004 (Jayne, European registry)"]
-    for curve, title, ylabel in [("os", "Overall survival after reinfusion", "Probability of being alive"),
-                                 ("dfs", "Disease-free survival after reinfusion", "Probability of being alive without relapse"),
-                                 ("relapse", "Cumulative incidence of relapse", "Probability of having relapsed")]:
+    for curve, title, ylabel in [
+        ("os", "Overall survival after reinfusion", "Probability of being alive"),
+        ("dfs", "Disease-free survival after reinfusion", "Probability of being alive without relapse"),
+        ("relapse", "Cumulative incidence of relapse", "Probability of having relapsed"),
+    ]:
         ax = result.plot_survival(curve).axes[0]
         assert ax.get_title().startswith(title) and f"{names[0]} vs {names[1]}" in ax.get_title()
-        assert "20 simulated studies per scenario" in ax.get_title() and ("per study:\n50 patients, accrual 7.8 y, data cut-off 8.3 y after accrual opened\n"
-                                                                     "53 patients, accrual 6 y") in ax.get_title()
+        assert (
+            "20 simulated studies per scenario" in ax.get_title()
+            and (
+                "per study:\n50 patients, accrual 7.8 y, data cut-off 8.3 y after accrual opened\n"
+                "53 patients, accrual 6 y"
+            )
+            in ax.get_title()
+        )
         assert ax.get_xlabel() == "Years since reinfusion" and ax.get_ylabel() == ylabel
         legend = [t.get_text() for t in ax.get_legend().get_texts()]
         for number, name in enumerate(names):
@@ -122,12 +147,17 @@ def test_compare_figures_name_the_scenarios_in_consistent_colours():
         (["compare", BURT], ["at least two scenario files, got 1"]),
         (["compare", BURT, BURT], ["the same scenario file is given twice"]),
         (["compare", BURT, "missing.toml"], ["missing.toml: no such scenario file"]),
-        (["compare", BURT, EBMT, "--set", "stages.isolation.death_probability=2"], ["after --set", "less than or equal to 1"]),
+        (
+            ["compare", BURT, EBMT, "--set", "stages.isolation.death_probability=2"],
+            ["after --set", "less than or equal to 1"],
+        ),
     ],
     ids=["one-scenario", "same-file-twice", "missing-file", "bad-set"],
 )
 def test_bad_compare_input_fails_before_simulating(capsys, in_tmp_cwd, monkeypatch, argv, expected):
-    monkeypatch.setattr("simulator.questions.compare.compare.run_all", lambda *a, **k: pytest.fail("simulated despite bad input"))
+    monkeypatch.setattr(
+        "simulator.questions.compare.compare.run_all", lambda *a, **k: pytest.fail("simulated despite bad input")
+    )
     assert main(argv) == 2
     err = capsys.readouterr().err
     for fragment in expected:

@@ -96,11 +96,23 @@ def test_evidence_arithmetic_gives_the_scenario_values():
     assert burt.followup.death_after_relapse.rate_per_year == pytest.approx(derived["d2"], rel=0.07)
     assert round(derived["waiting"], 2) == centre.waiting.death.rate_per_year
     for scenario in (burt, ebmt):  # written as its evidence: one death over 50 patients' rest
-        assert scenario.waiting.death.rate_per_year.evidence() == {"events": 1, "person_years": derived["waiting_person_years"]}
-    assert burt.followup.relapse.rate_per_year.evidence() == {"events": 6, "person_years": derived["relapse_person_years"]}
-    assert burt.followup.death_after_relapse.rate_per_year.evidence() == {"events": 2, "person_years": derived["prior_person_years"]}
+        assert scenario.waiting.death.rate_per_year.evidence() == {
+            "events": 1,
+            "person_years": derived["waiting_person_years"],
+        }
+    assert burt.followup.relapse.rate_per_year.evidence() == {
+        "events": 6,
+        "person_years": derived["relapse_person_years"],
+    }
+    assert burt.followup.death_after_relapse.rate_per_year.evidence() == {
+        "events": 2,
+        "person_years": derived["prior_person_years"],
+    }
     assert ebmt.stages["isolation"].death_probability.evidence() == {"events": 7, "n": 53}
-    assert ebmt.followup.death_after_relapse.rate_per_year.evidence() == {"events": 5, "person_years": derived["ebmt_person_years"]}
+    assert ebmt.followup.death_after_relapse.rate_per_year.evidence() == {
+        "events": 5,
+        "person_years": derived["ebmt_person_years"],
+    }
     assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 0, n = 48 }
     assert centre.stages["isolation"].death_probability == round(derived["p"], 5)
     care = load_scenario(SCENARIOS / "standard_care.toml")
@@ -137,7 +149,10 @@ def _folder_prefix(monkeypatch, name: str) -> str:
 
 
 def test_every_command_is_listed_here():
-    writers = {module.__name__.rsplit(".", 1)[-1] for module in commands.COMMANDS} - {"report", "scenarios"}  # no folder
+    writers = {module.__name__.rsplit(".", 1)[-1] for module in commands.COMMANDS} - {
+        "report",
+        "scenarios",
+    }  # no folder
     assert set(COMMAND_LINES) == writers
 
 
@@ -145,7 +160,9 @@ def test_every_command_is_listed_here():
 def test_outputs_readme_documents_every_run_folder(monkeypatch, name):
     prefix = _folder_prefix(monkeypatch, name)
     documented = (ROOT / "outputs" / "README.md").read_text()
-    assert f"`{prefix}-<" in documented, f"outputs/README.md does not describe the {prefix}-<...>/ folders of hsct-sim {name}"
+    assert f"`{prefix}-<" in documented, (
+        f"outputs/README.md does not describe the {prefix}-<...>/ folders of hsct-sim {name}"
+    )
 
 
 def _reference_docs():
@@ -162,7 +179,9 @@ def test_references_are_generated_from_the_schema_and_the_catalogue():
     for name, page in reference_docs.PAGES.items():
         text = page.read_text()
         assert f"<!-- generated: {name} -->" in text
-        assert reference_docs.regenerated(text) == text, f"{page.name} is out of date: run python scripts/reference_docs.py"
+        assert reference_docs.regenerated(text) == text, (
+            f"{page.name} is out of date: run python scripts/reference_docs.py"
+        )
     fields = reference_docs.scenario_fields()
     for table in ("metadata", "cohort", "stages.<name>", "followup", "outcomes", "economics", "population"):
         assert f"### `[{table}]`" in fields

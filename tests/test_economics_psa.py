@@ -32,7 +32,9 @@ def test_evpi_is_zero_when_one_option_is_best_in_every_draw_and_never_negative()
     value = evpi(costs, qalys, np.linspace(0, 1e5, 11))
     assert np.all(value >= 0.0)  # no -0 or rounding below zero printed
     dominant = np.column_stack([costs[:, 0], costs[:, 0] + 1.0])  # B: same QALYs, always 1 more
-    assert evpi(dominant, np.column_stack([qalys[:, 0], qalys[:, 0]]), np.array([20000.0]))[0] == pytest.approx(0.0, abs=1e-6)
+    assert evpi(dominant, np.column_stack([qalys[:, 0], qalys[:, 0]]), np.array([20000.0]))[0] == pytest.approx(
+        0.0, abs=1e-6
+    )
 
 
 TOML = """
@@ -48,7 +50,8 @@ seed = 2
 horizon_years = 5
 landmarks_years = [1]
 [followup]
-death_before_relapse = {{ dist = "exponential", rate_per_year = {{ events = 10, person_years = 100, source = "one cohort" }} }}
+death_before_relapse = {{ dist = "exponential", \
+rate_per_year = {{ events = 10, person_years = 100, source = "one cohort" }} }}
 [outcomes]
 transplant = false
 [economics]
@@ -83,7 +86,10 @@ def test_compare_with_uncertainty_writes_the_psa_table_and_its_figures(in_tmp_cw
     assert "Probabilistic sensitivity analysis: 40 parameter draws" in text and "first-order" in text
     # what the probabilities leave out: each scenario's values written as plain numbers
     assert "Held fixed in every draw" in text
-    assert "    A: economics.states.relapse.utility = 0.5\n" in text and "    B: economics.states.relapse.utility = 0.5" in text
+    assert (
+        "    A: economics.states.relapse.utility = 0.5\n" in text
+        and "    B: economics.states.relapse.utility = 0.5" in text
+    )
 
 
 def test_compare_without_uncertainty_writes_no_psa(in_tmp_cwd):

@@ -78,7 +78,8 @@ def test_itt_survival_keeps_patients_who_leave_the_pathway_at_risk():
 
 
 def test_trial_itt_endpoint_counts_deaths_after_leaving_the_pathway():
-    """A trial's OS from enrolment sees every death to the cut-off: P(death by T) = (1 - f)(1 - e^-dT) + f(1 - e^-mT)."""
+    """A trial's OS from enrolment sees every death to the cut-off:
+    P(death by T) = (1 - f)(1 - e^-dT) + f(1 - e^-mT)."""
     f, d, m, years = 0.3, 0.05, 0.4, 2.0
     scenario = failing_collection(f, d, m, accrual_years=0.0, followup_after_accrual_years=years)
     h = simulate_arm(scenario, seed=3, replications=range(300), arm=ARM_A)
@@ -186,8 +187,20 @@ def test_a_stage_nobody_finishes_gives_no_nan_without_its_evaluable_share(in_tmp
 
 def test_compare_past_the_data_says_not_evaluable(in_tmp_cwd, capsys):
     import warnings
-    argv = ["compare", BURT, str(SCENARIOS / "ebmt2004.toml"), *SHORT_FOLLOW_UP, "--replications", "20", "--quiet", "--workers", "1",
-            "--output", "out"]
+
+    argv = [
+        "compare",
+        BURT,
+        str(SCENARIOS / "ebmt2004.toml"),
+        *SHORT_FOLLOW_UP,
+        "--replications",
+        "20",
+        "--quiet",
+        "--workers",
+        "1",
+        "--output",
+        "out",
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert main(argv) == 0

@@ -142,7 +142,10 @@ def test_page_renders_offline_and_every_view_follows_the_sliders(swept: Path, br
 
 def _shown(text: str) -> list[tuple[float, int]]:
     """Each number in a cell and how many decimals it shows: "0.841 ± 0.0025" -> [(0.841, 3), (0.0025, 4)]."""
-    return [(float(n.replace(",", "")), len(n.partition(".")[2])) for n in re.findall(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?", text)]
+    return [
+        (float(n.replace(",", "")), len(n.partition(".")[2]))
+        for n in re.findall(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?", text)
+    ]
 
 
 def _agrees(shown: tuple[float, int], value: float) -> bool:
@@ -267,8 +270,12 @@ def test_against_prices_every_point_as_compare_does(tmp_path: Path, browser) -> 
     assert main(["compare", care, burt, *small, "--output", str(tmp_path / "compare")]) == 0
     compared = pd.read_csv(tmp_path / "compare" / "economics.csv").iloc[0]
     point = json.loads((tmp_path / "sweep" / "explorer.json").read_text())["points"][0]["economics"]
-    assert point["incremental_costs"] == pytest.approx([compared.incremental_costs, compared.incremental_costs_mc_se], rel=1e-12)
-    assert point["incremental_qalys"] == pytest.approx([compared.incremental_qalys, compared.incremental_qalys_mc_se], rel=1e-12)
+    assert point["incremental_costs"] == pytest.approx(
+        [compared.incremental_costs, compared.incremental_costs_mc_se], rel=1e-12
+    )
+    assert point["incremental_qalys"] == pytest.approx(
+        [compared.incremental_qalys, compared.incremental_qalys_mc_se], rel=1e-12
+    )
     _open(browser, tmp_path / "sweep" / "explorer.html", 1400)
     name = load_scenario(care).metadata.name
     assert browser.find_element(By.ID, "economics-title").text == f"Costs and QALYs against {name}"
@@ -292,4 +299,7 @@ def test_against_from_python() -> None:
     result = sweep(SCENARIOS / "burt2006.toml", ["cohort.size=50,30"], replications=5,
                    against=SCENARIOS / "standard_care.toml", options=RunOptions(workers=1))
     assert result.comparator is not None and result.comparator.replications == 5
-    assert result.manifest()["against"]["metadata"]["name"] == load_scenario(SCENARIOS / "standard_care.toml").metadata.name
+    assert (
+        result.manifest()["against"]["metadata"]["name"]
+        == load_scenario(SCENARIOS / "standard_care.toml").metadata.name
+    )

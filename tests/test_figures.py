@@ -41,7 +41,9 @@ def test_every_figure_dates_the_data_cut_off_from_when_accrual_opened(burt, cent
     power = estimate_power(load_scenario(BURT), load_scenario(BURT), [10], "trm", replications=10)
     assert "accrual 7.8 y, data cut-off 8.3 y after accrual opened" in "\n".join(power.design_lines())
     for figure in (burt.plot_survival("os"), swept, compared.plot_outcomes(), power.plot_power()):
-        assert "first enrolment" not in figure.axes[0].get_title() + (figure._suptitle.get_text() if figure._suptitle else "")
+        assert "first enrolment" not in figure.axes[0].get_title() + (
+            figure._suptitle.get_text() if figure._suptitle else ""
+        )
 
 
 def test_trm_bars_sit_on_the_values_a_study_can_report_and_both_reference_lines_show(burt, centre):
@@ -176,7 +178,9 @@ def test_series_that_coincide_stay_distinguishable_and_are_said_to_coincide():
 
 
 def test_one_parameter_sweep_legend_is_below_the_data():
-    assert below_the_axes(sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=10).plot_outcome("trm"))
+    assert below_the_axes(
+        sweep(BURT, ["stages.isolation.death_probability=0,0.1"], replications=10).plot_outcome("trm")
+    )
 
 
 def test_every_figure_comes_with_its_data_and_in_the_format_asked(tmp_path):

@@ -51,8 +51,10 @@ RAW: dict[str, Any] = {
     "metadata": {"name": "flares"},
     "cohort": {"size": 10, "accrual_years": 0.0, "followup_after_accrual_years": 10.0},
     "outcomes": {"transplant": False},
-    "followup": {"relapse": {"dist": "exponential", "rate_per_year": 0.8},
-                 "flares": {"response_probability": 0.7, "duration": {"dist": "fixed", "value": 0.25, "unit": "years"}}},
+    "followup": {
+        "relapse": {"dist": "exponential", "rate_per_year": 0.8},
+        "flares": {"response_probability": 0.7, "duration": {"dist": "fixed", "value": 0.25, "unit": "years"}},
+    },
 }
 
 
@@ -86,7 +88,9 @@ def test_the_closed_form_is_right_in_its_limits():
     """All respond and flares last no time: a Poisson count rate H; none respond: one flare, H - E min(T, H)."""
     assert expected_flare_years(0.5, 0.0, 1.0, 4.0) == pytest.approx((0.0, 2.0))
     rate, horizon = 0.5, 4.0
-    assert expected_flare_years(rate, 1.0, 0.0, horizon)[0] == pytest.approx(horizon - (1 - math.exp(-rate * horizon)) / rate)
+    assert expected_flare_years(rate, 1.0, 0.0, horizon)[0] == pytest.approx(
+        horizon - (1 - math.exp(-rate * horizon)) / rate
+    )
 
 
 def test_episodes_need_a_relapse_and_refuse_a_bad_response():

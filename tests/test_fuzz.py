@@ -184,10 +184,23 @@ NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(max_size=10),
 )
-SET_PATHS = st.sampled_from(["cohort.size", "cohort.accrual_years", "simulation.horizon_years",
-                             "simulation.landmarks_years", "stages.isolation.death_probability",
-                             "stages.isolation.duration", "followup.relapse.rate_per_year", "resources.isolation_bed.capacity",
-                             "targets.trm", "outcomes.trm_followup_days", "nope.nothing", "stages", ""])
+SET_PATHS = st.sampled_from(
+    [
+        "cohort.size",
+        "cohort.accrual_years",
+        "simulation.horizon_years",
+        "simulation.landmarks_years",
+        "stages.isolation.death_probability",
+        "stages.isolation.duration",
+        "followup.relapse.rate_per_year",
+        "resources.isolation_bed.capacity",
+        "targets.trm",
+        "outcomes.trm_followup_days",
+        "nope.nothing",
+        "stages",
+        "",
+    ]
+)
 OUTCOME_NAMES = st.sampled_from(["os_5y", "trm", "dfs_1y", "wait_isolation_bed_mean_days", "nope", ""])
 
 
@@ -368,7 +381,10 @@ def test_a_sample_of_changed_life_tables_runs_to_outcomes_that_make_sense(capsys
 
 
 CONSOLE_CASES = [
-    (["run", "{mutated}", "--replications", "2"], lambda text: text.replace("rate_per_year = 0.1254", "rate_per_year = inf")),
+    (
+        ["run", "{mutated}", "--replications", "2"],
+        lambda text: text.replace("rate_per_year = 0.1254", "rate_per_year = inf"),
+    ),
     (["run", "{mutated}", "--replications", "2"], lambda text: text.replace("size = 50", "size = 20")),
     (["sweep", "{mutated}", "--param", "cohort.size=" + "[" * 500 + "]" * 500], lambda text: text),
 ]

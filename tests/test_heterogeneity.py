@@ -34,4 +34,7 @@ def test_deaths_per_study_are_beta_binomial():
 
 def test_study_draws_do_not_depend_on_chunking():
     scenario = varied(replications=60)
-    assert np.array_equal(run(scenario, options=RunOptions(chunk_size=60)).values["trm"], run(scenario, options=RunOptions(chunk_size=7)).values["trm"])
+    assert np.array_equal(
+        run(scenario, options=RunOptions(chunk_size=60)).values["trm"],
+        run(scenario, options=RunOptions(chunk_size=7)).values["trm"],
+    )

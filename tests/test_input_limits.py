@@ -32,8 +32,10 @@ def assert_refused(code, err, folder, *fragments):
     "override, fragments",
     [
         ("followup.relapse.rate_per_year=inf", ["followup.relapse.rate_per_year", "finite"]),
-        ('stages.isolation.duration={ dist = "lognormal", median = inf, sigma = 0.1 }',
-         ["stages.isolation.duration.median", "finite"]),
+        (
+            'stages.isolation.duration={ dist = "lognormal", median = inf, sigma = 0.1 }',
+            ["stages.isolation.duration.median", "finite"],
+        ),
         ('stages.conditioning.duration={ dist = "fixed", value = inf }', ["stages.conditioning.duration.value"]),
         ("simulation.horizon_years=inf", ["simulation.horizon_years", "finite"]),
         ("cohort.accrual_years=inf", ["cohort.accrual_years", "finite"]),
@@ -45,12 +47,29 @@ def assert_refused(code, err, folder, *fragments):
         ("cohort.accrual_years=1001", ["cohort.accrual_years", "1000"]),
         ("cohort.size=99999999999999999999", ["cohort.size"]),
         ("followup.relapse.rate_per_year=1e300", ["followup.relapse.rate_per_year"]),
-        ('stages.isolation.duration={ dist = "weibull", shape = 1e-300, scale = 1 }', ["stages.isolation.duration.shape"]),
+        (
+            'stages.isolation.duration={ dist = "weibull", shape = 1e-300, scale = 1 }',
+            ["stages.isolation.duration.shape"],
+        ),
         ("followup.relapse.rate_per_year={ events = 1, person_years = inf }", ["followup.relapse.rate_per_year"]),
     ],
-    ids=["rate-inf", "median-inf", "value-inf", "horizon-inf", "accrual-inf", "trm-followup-inf", "target-nan",
-         "gamma-mean-huge", "horizon-huge", "followup-huge", "accrual-huge", "size-beyond-int64", "rate-huge",
-         "weibull-shape-tiny", "person-years-inf"],
+    ids=[
+        "rate-inf",
+        "median-inf",
+        "value-inf",
+        "horizon-inf",
+        "accrual-inf",
+        "trm-followup-inf",
+        "target-nan",
+        "gamma-mean-huge",
+        "horizon-huge",
+        "followup-huge",
+        "accrual-huge",
+        "size-beyond-int64",
+        "rate-huge",
+        "weibull-shape-tiny",
+        "person-years-inf",
+    ],
 )
 def test_non_finite_and_absurd_numbers_are_refused(capsys, in_tmp_cwd, override, fragments):
     code, err = refused(capsys, "run", BURT, "--set", override, *FAST)
@@ -87,12 +106,32 @@ def test_a_union_tag_is_not_part_of_the_path_in_a_file_error(capsys, in_tmp_cwd)
 @pytest.mark.parametrize(
     "argv, fragments",
     [
-        (["calibrate", BURT, "--target", "os_5y=99999999999999999999", "--free", "followup.relapse.rate_per_year=0.05:0.3"],
-         ["--target", "finite number"]),
-        (["calibrate", BURT, "--target", "os_5y=0.8:1e400", "--free", "followup.relapse.rate_per_year=0.05:0.3"],
-         ["--target", "SE"]),
-        (["calibrate", BURT, "--target", "os_5y=0.8", "--free", "followup.relapse.rate_per_year=0:99999999999999999999"],
-         ["--free", "followup.relapse.rate_per_year"]),
+        (
+            [
+                "calibrate",
+                BURT,
+                "--target",
+                "os_5y=99999999999999999999",
+                "--free",
+                "followup.relapse.rate_per_year=0.05:0.3",
+            ],
+            ["--target", "finite number"],
+        ),
+        (
+            ["calibrate", BURT, "--target", "os_5y=0.8:1e400", "--free", "followup.relapse.rate_per_year=0.05:0.3"],
+            ["--target", "SE"],
+        ),
+        (
+            [
+                "calibrate",
+                BURT,
+                "--target",
+                "os_5y=0.8",
+                "--free",
+                "followup.relapse.rate_per_year=0:99999999999999999999",
+            ],
+            ["--free", "followup.relapse.rate_per_year"],
+        ),
         (["power", BURT, EBMT, "--sizes", "²"], ["--sizes", "whole number"]),
         (["power", BURT, EBMT, "--sizes", "20,٣٠"], ["--sizes", "whole number"]),
         (["run", BURT, "--seed", "99999999999999999999999999999999999999999"], ["--seed", "at most"]),

@@ -11,10 +11,10 @@ from helpers import SCENARIOS, assert_within_mc_se
 
 
 def test_loss_to_follow_up_does_not_move_survival_from_enrolment():
-    """The issue's set-up: Burt 2006 with 20% failed collections. Loss to follow-up that started at reinfusion
-    never censored the patients who left the pathway, so adding it lowered os_5y_itt by 0.018 (z about -36 over
-    3,000 studies, with death off the pathway at 0.23 a year): those patients, dying faster, stayed in the risk set while transplanted ones
-    were censored. From enrolment it censors everyone alike, and the paired difference (same patients, with and
+    """The issue's set-up: Burt 2006 with 20% failed collections. Loss to follow-up that started at reinfusion never
+    censored the patients who left the pathway, so adding it lowered os_5y_itt by 0.018 (z about -36 over 3,000 studies,
+    with death off the pathway at 0.23 a year): those patients, dying faster, stayed in the risk set while transplanted
+    ones were censored. From enrolment it censors everyone alike, and the paired difference (same patients, with and
     without loss) is 0 within 4 Monte Carlo SE."""
     burt = load_scenario(SCENARIOS / "burt2006.toml").with_values({
         "stages.apheresis.failure_probability": 0.2,

@@ -86,6 +86,12 @@ def test_sample_size_interpolation_is_exact_under_schoenfeld():
         assert note.startswith("interpolated between")
         below, at = interpolated_power(sizes, power, 2000, np.array([n - 1, n]))  # the curve power.png draws
         assert below < target <= at
-    assert "not reached: 52% power at the largest size (100 per arm)" in size_for_power(sizes[:3], power[:3], 0.8, 2000, truth)[1]
-    assert "already reached at the smallest size (200 per arm)" in size_for_power(sizes[3:], power[3:], 0.8, 2000, truth)[1]
+    assert (
+        "not reached: 52% power at the largest size (100 per arm)"
+        in size_for_power(sizes[:3], power[:3], 0.8, 2000, truth)[1]
+    )
+    assert (
+        "already reached at the smallest size (200 per arm)"
+        in size_for_power(sizes[3:], power[3:], 0.8, 2000, truth)[1]
+    )
     assert "no true difference" in size_for_power(sizes, power, 0.8, 2000, Truth(better=0, z=1.0))[1]

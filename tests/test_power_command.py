@@ -23,8 +23,17 @@ def test_power_writes_a_complete_run_folder(in_tmp_cwd, capsys):
     assert "truly better: A: Burt 2006 (Northwestern)" in out and "80% power:" in out and "90% power:" in out
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("power-burt_2006_northwestern-ebmt_2004_jayne_european_registry-")
-    assert {p.name for p in folder.iterdir()} == {"manifest.json", "report.html", "summary.txt", "figure_data", "power.csv", "sample_size.csv",
-                                                 "replications.csv", "power.png", "hazard_ratio.png"}
+    assert {p.name for p in folder.iterdir()} == {
+        "manifest.json",
+        "report.html",
+        "summary.txt",
+        "figure_data",
+        "power.csv",
+        "sample_size.csv",
+        "replications.csv",
+        "power.png",
+        "hazard_ratio.png",
+    }
     power = pd.read_csv(folder / "power.csv")
     assert power["patients_per_arm"].tolist() == [10, 20] and (power["studies"] == 40).all()
     assert list(power.columns) == ["patients_per_arm", "studies", "power", "power_mc_se", "type_s_error",
@@ -53,7 +62,9 @@ def test_one_file_two_arms_with_set_b(in_tmp_cwd, capsys):
 def test_each_trial_depends_only_on_scenarios_seed_size_and_replication():
     """Chunking and the other sizes asked for change nothing; the arms of identical scenarios differ."""
     burt = load_scenario(BURT)
-    whole = estimate_power(burt, burt, [8, 15], "dfs", replications=30, seed=4, options=RunOptions(chunk_size=30)).studies
+    whole = estimate_power(
+        burt, burt, [8, 15], "dfs", replications=30, seed=4, options=RunOptions(chunk_size=30)
+    ).studies
     pieces = estimate_power(burt, burt, [15], "dfs", replications=30, seed=4, options=RunOptions(chunk_size=7)).studies
     pd.testing.assert_frame_equal(whole[whole["patients_per_arm"] == 15].reset_index(drop=True), pieces)
     assert (whole["events_a"] != whole["events_b"]).any()  # independent patients in the two arms
@@ -117,14 +128,29 @@ def test_trm_figures_say_what_they_show():
         (["--sizes", "0,20"], ["--sizes '0,20'", "at least 2"]),
         (["--sizes", "20,50,20"], ["--sizes '20,50,20'", "20 given more than once"]),
         (["--sizes", ""], ["--sizes ''", "'' is not a whole number"]),
-        (["--sizes", "20", "--endpoint", "pfs"], ["--endpoint", "unknown endpoint 'pfs'", "os (overall survival", "trm"]),
+        (
+            ["--sizes", "20", "--endpoint", "pfs"],
+            ["--endpoint", "unknown endpoint 'pfs'", "os (overall survival", "trm"],
+        ),
         (["--sizes", "20", "--alpha", "1.5"], ["--alpha 1.5", "strictly between 0 and 1", "got 1.5"]),
         (["--sizes", "20", "--alpha", "five"], ["--alpha 'five'", "not a number"]),
-        (["--sizes", "20", "--set-b", "stages.isolation.death_probability=2"], ["after --set", "less than or equal to 1"]),
+        (
+            ["--sizes", "20", "--set-b", "stages.isolation.death_probability=2"],
+            ["after --set", "less than or equal to 1"],
+        ),
         (["--endpoint", "os"], ["the following arguments are required: --sizes"]),
     ],
-    ids=["sizes-not-number", "sizes-zero", "sizes-repeated", "sizes-empty", "unknown-endpoint", "alpha-range",
-         "alpha-not-number", "set-b-out-of-range", "sizes-missing"],
+    ids=[
+        "sizes-not-number",
+        "sizes-zero",
+        "sizes-repeated",
+        "sizes-empty",
+        "unknown-endpoint",
+        "alpha-range",
+        "alpha-not-number",
+        "set-b-out-of-range",
+        "sizes-missing",
+    ],
 )
 def test_bad_power_command_line(capsys, in_tmp_cwd, extra, expected):
     shutil.copy(BURT, in_tmp_cwd / "a.toml")

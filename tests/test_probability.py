@@ -83,7 +83,11 @@ def test_run_writes_probability_rows_into_summary_csv(in_tmp_cwd, capsys):
 )
 @pytest.mark.parametrize("command", ["run", "sweep", "compare"])
 def test_bad_expressions_fail_before_simulating(capsys, in_tmp_cwd, command, expression, expected):
-    scenarios = {"run": [BURT], "sweep": [BURT, "--param", "cohort.size=20,30"], "compare": [BURT, BURT.replace("burt2006", "ebmt2004")]}
+    scenarios = {
+        "run": [BURT],
+        "sweep": [BURT, "--param", "cohort.size=20,30"],
+        "compare": [BURT, BURT.replace("burt2006", "ebmt2004")],
+    }
     try:
         code = main([command, *scenarios[command], "--probability", expression])
     except SystemExit as exit:

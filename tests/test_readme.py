@@ -127,11 +127,21 @@ def test_documents_mark_their_examples():
     found = readme_examples.all_examples()
     names = set(found)
     assert set(CHEAP) <= names
-    assert {"run-probability", "sweep-burt", "compare", "sweep-capacity", "power", "run-uncertainty", "calibrate"} <= names
+    assert {
+        "run-probability",
+        "sweep-burt",
+        "compare",
+        "sweep-capacity",
+        "power",
+        "run-uncertainty",
+        "calibrate",
+    } <= names
     assert found["calibrate"][1].slow and not any(found[n][1].slow for n in CHEAP)
     for document, example in found.values():
         for _, figure in example.figures + example.screenshots:  # copied from the root, shown from the document
-            shown_as = Path(figure).relative_to(document.parent.relative_to(ROOT)) if document.parent != ROOT else figure
+            shown_as = (
+                Path(figure).relative_to(document.parent.relative_to(ROOT)) if document.parent != ROOT else figure
+            )
             assert (ROOT / figure).is_file() and f"]({shown_as})" in document.read_text(), figure
 
 

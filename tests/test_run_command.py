@@ -104,4 +104,6 @@ def test_skipping_simpy_where_nobody_waits_is_exact():
             a, b = getattr(fast, field), getattr(full, field)
             assert np.array_equal(np.isinf(a), np.isinf(b)) and np.allclose(a, b, atol=1e-9, rtol=0), field
         assert np.array_equal(fast.death_stage, full.death_stage)
-        assert np.allclose(fast.queues["isolation_bed"].wait, full.queues["isolation_bed"].wait, atol=1e-9, equal_nan=True)
+        assert np.allclose(
+            fast.queues["isolation_bed"].wait, full.queues["isolation_bed"].wait, atol=1e-9, equal_nan=True
+        )

@@ -28,7 +28,8 @@ horizon_years = 5
 landmarks_years = [1]
 [followup]
 relapse = {{ dist = "exponential", rate_per_year = 0.3 }}
-death_before_relapse = {{ dist = "exponential", rate_per_year = {{ events = 10, person_years = 100, source = "one cohort" }} }}
+death_before_relapse = {{ dist = "exponential", \
+rate_per_year = {{ events = 10, person_years = 100, source = "one cohort" }} }}
 [outcomes]
 transplant = false
 [economics]
@@ -96,7 +97,9 @@ def test_structural_alternatives_run_as_the_comparison_and_flag_a_flip(in_tmp_cw
     table = pd.read_csv(out / "structural.csv").set_index("alternative")
     economics = pd.read_csv(out / "economics.csv").iloc[0]
     base = table.loc["base case"]
-    assert base.inmb == pytest.approx(economics.inmb) and base.incremental_qalys == pytest.approx(economics.incremental_qalys)
+    assert base.inmb == pytest.approx(economics.inmb) and base.incremental_qalys == pytest.approx(
+        economics.incremental_qalys
+    )
     same = table.loc["nothing changed in effect"]
     assert same.inmb == pytest.approx(base.inmb) and not same.flips_decision
     worse = table.loc["B's remission worth little"]

@@ -100,10 +100,10 @@ def test_run_gives_the_same_numbers_with_either_engine_and_any_number_of_workers
 
 
 def test_remobilisation_delays_exactly_the_failed_collections_and_drops_exactly_the_second_failures():
-    """With unlimited beds, the example is Burt 2006 except that a patient whose first collection fails (its
-    uniform below 0.1) is collected again 28 days later: every later event of their history moves by exactly
-    28 days (not loss to follow-up, counted from enrolment); those whose own stream's first number is below 0.3 leave the pathway then, and die off it at
-    the time their off-pathway uniform gives."""
+    """With unlimited beds, the example is Burt 2006 except that a patient whose first collection fails (its uniform
+    below 0.1) is collected again 28 days later: every later event of their history moves by exactly 28 days (not
+    loss to follow-up, counted from enrolment); those whose own stream's first number is below 0.3 leave the pathway
+    then, and die off it at the time their off-pathway uniform gives."""
     unlimited = ["resources.isolation_bed.capacity=unlimited"]
     seed, replications = 4, range(60)
     # the example has no [population] (background deaths, drawn from the age on leaving, would not move by 28 days)
@@ -157,16 +157,32 @@ def test_the_example_runs_from_the_command_line(in_tmp_cwd, capsys):
     assert "transplanted" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("process, files, message, when", [
-    ("missing.py:f", {}, "no such file", "load"),
-    ("no_such_package.module:f", {}, 'should be "file.py:function"', "load"),
-    ("stage.py", {}, 'should be "file.py:function"', "load"),
-    ("stage.py:g", {"stage.py": "def f(patient, env):\n    yield env.timeout(1)\n"}, "has no function 'g'; its functions: f",
-     "run"),
-    ("stage.py:f", {"stage.py": "def f(patient, env):\n    return 1\n"}, "must be a SimPy generator function", "run"),
-    ("stage.py:f", {"stage.py": "raise ValueError('no lab values')\n"}, "importing .* failed: ValueError: no lab values",
-     "run"),
-])
+@pytest.mark.parametrize(
+    "process, files, message, when",
+    [
+        ("missing.py:f", {}, "no such file", "load"),
+        ("no_such_package.module:f", {}, 'should be "file.py:function"', "load"),
+        ("stage.py", {}, 'should be "file.py:function"', "load"),
+        (
+            "stage.py:g",
+            {"stage.py": "def f(patient, env):\n    yield env.timeout(1)\n"},
+            "has no function 'g'; its functions: f",
+            "run",
+        ),
+        (
+            "stage.py:f",
+            {"stage.py": "def f(patient, env):\n    return 1\n"},
+            "must be a SimPy generator function",
+            "run",
+        ),
+        (
+            "stage.py:f",
+            {"stage.py": "raise ValueError('no lab values')\n"},
+            "importing .* failed: ValueError: no lab values",
+            "run",
+        ),
+    ],
+)
 def test_a_process_that_cannot_be_had_is_refused_naming_the_field(tmp_path, capsys, process, files, message, when):
     """A bad name or a missing file is refused when the scenario loads; what only importing the file can show
     (no such function, not a generator, an error while importing) when a run that allows code starts."""

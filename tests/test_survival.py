@@ -54,7 +54,9 @@ def random_studies():
     first_event = min(e.min() for e in event_times)
     last_time = np.nanmax(np.where(included, time, np.nan))
     exact = np.concatenate([rng.choice(e, min(3, e.size), replace=False) for e in event_times])
-    grid = np.unique(np.concatenate([[0.0, first_event / 2], exact, np.linspace(0, 40, 21), [last_time, 2 * last_time]]))
+    grid = np.unique(
+        np.concatenate([[0.0, first_event / 2], exact, np.linspace(0, 40, 21), [last_time, 2 * last_time]])
+    )
     assert min(e.size for e in event_times) >= 2 and grid[1] < first_event
     return time, cause, included, grid
 

@@ -121,12 +121,24 @@ def test_sweep_writes_a_run_folder_with_figures(in_tmp_cwd, capsys):
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("sweep-burt_2006_northwestern-")
     files = {p.name for p in folder.iterdir()}
-    assert files == {"manifest.json", "report.html", "summary.txt", "figure_data", "sweep.csv", "replications.csv",
-                     "sweep_probability_trm_ge_0.13.png", "explorer.json", "explorer.html", *(f"sweep_{k}.png" for k in KEYS)}
+    assert files == {
+        "manifest.json",
+        "report.html",
+        "summary.txt",
+        "figure_data",
+        "sweep.csv",
+        "replications.csv",
+        "sweep_probability_trm_ge_0.13.png",
+        "explorer.json",
+        "explorer.html",
+        *(f"sweep_{k}.png" for k in KEYS),
+    }
     assert (folder / "sweep.csv").read_text().splitlines()[0] == (
         "stages.isolation.death_probability,outcome,estimate,mc_se,lower,upper,evaluable")
     table = pd.read_csv(folder / "sweep.csv")
-    assert len(table) == 3 * (len(load_scenario(BURT).outcome_names) + 1) and (table.outcome == "P(trm>=0.13)").sum() == 3
+    assert (
+        len(table) == 3 * (len(load_scenario(BURT).outcome_names) + 1) and (table.outcome == "P(trm>=0.13)").sum() == 3
+    )
     studies = pd.read_csv(folder / "replications.csv")
     assert len(studies) == 3 * 12 and list(studies.columns[:2]) == ["stages.isolation.death_probability", "replication"]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -149,7 +161,9 @@ def test_sweep_figures_say_what_they_show():
     assert line.get_xdata().tolist() == [0, 0.1]
     share = result.plot_outcome("P(trm>=0.13)").axes[0]
     assert share.get_ylabel() == "Share of studies reporting trm>=0.13"
-    assert "95% of simulated studies (2.5-97.5 percentiles)" not in [t.get_text() for t in share.get_legend().get_texts()]
+    assert "95% of simulated studies (2.5-97.5 percentiles)" not in [
+        t.get_text() for t in share.get_legend().get_texts()
+    ]
 
 
 def test_two_parameter_sweep_figures_have_one_line_per_value_and_a_heatmap():
@@ -159,7 +173,10 @@ def test_two_parameter_sweep_figures_have_one_line_per_value_and_a_heatmap():
     assert columns == ["stages.isolation.death_probability", "cohort.size", "outcome", "estimate", "mc_se",
                        "lower", "upper", "evaluable"]
     ax = result.plot_outcome("trm").axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == ["Patients per study: 20", "Patients per study: 50"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-2:] == [
+        "Patients per study: 20",
+        "Patients per study: 50",
+    ]
     assert "shaded: 95% of simulated studies" in ax.get_legend().get_title().get_text()
     assert "20 patients to 50 patients (as swept)" in ax.get_title()
     heat, colourbar = result.plot_heatmap("os_5y").axes
@@ -182,14 +199,23 @@ def test_two_parameter_sweep_figures_have_one_line_per_value_and_a_heatmap():
         (["stages.isolation.death_probability=0:0.2"], ["three parts"]),
         (["stages.isolation.death_probability=0:high:3"], ["STOP must be a number", "'high'"]),
         (["stages.isolation.death_probability=0:0.2:1"], ["1 step gives a single value"]),
-        (["stages.nope.death_probability=0,0.1"], ["--param stages.nope.death_probability", "no table 'stages.nope'",
-                                                  "isolation"]),
-        (["stages.isolation.death_probabilty=0,0.1"], ["after --param stages.isolation.death_probabilty=0",
-                                                      "unknown key", "death_probability"]),
-        (["stages.isolation.death_probability=0:1.5:4"], ["after --param stages.isolation.death_probability=1.5",
-                                                         "less than or equal to 1"]),
+        (
+            ["stages.nope.death_probability=0,0.1"],
+            ["--param stages.nope.death_probability", "no table 'stages.nope'", "isolation"],
+        ),
+        (
+            ["stages.isolation.death_probabilty=0,0.1"],
+            ["after --param stages.isolation.death_probabilty=0", "unknown key", "death_probability"],
+        ),
+        (
+            ["stages.isolation.death_probability=0:1.5:4"],
+            ["after --param stages.isolation.death_probability=1.5", "less than or equal to 1"],
+        ),
         (["cohort.size=20,0"], ["after --param cohort.size=0", "cohort.size", "greater than 0"]),
-        (["cohort.size=20", "stages.isolation.death_probability=0,2"], ["death_probability=2", "less than or equal to 1"]),
+        (
+            ["cohort.size=20", "stages.isolation.death_probability=0,2"],
+            ["death_probability=2", "less than or equal to 1"],
+        ),
         (["cohort.size=20,,50"], ["an empty value in the list"]),
         (["cohort.size=20,20"], ["values repeat (20)"]),
         (["cohort.size=20,50", "cohort.size=60"], ["--param cohort.size: given twice"]),
@@ -197,12 +223,32 @@ def test_two_parameter_sweep_figures_have_one_line_per_value_and_a_heatmap():
         (["nonsense"], ["--param 'nonsense'", "PATH=START:STOP:STEPS"]),
         ([], ["needs at least one --param"]),
     ],
-    ids=["empty-range", "empty-spec", "zero-steps", "negative-steps", "fractional-steps", "two-parts", "stop-not-number",
-         "one-step-two-ends", "unknown-table", "unknown-key", "out-of-range", "size-zero", "second-param-out-of-range",
-         "empty-list-value", "repeated-value", "path-twice", "seed", "malformed", "no-param"],
+    ids=[
+        "empty-range",
+        "empty-spec",
+        "zero-steps",
+        "negative-steps",
+        "fractional-steps",
+        "two-parts",
+        "stop-not-number",
+        "one-step-two-ends",
+        "unknown-table",
+        "unknown-key",
+        "out-of-range",
+        "size-zero",
+        "second-param-out-of-range",
+        "empty-list-value",
+        "repeated-value",
+        "path-twice",
+        "seed",
+        "malformed",
+        "no-param",
+    ],
 )
 def test_bad_params_fail_before_simulating(capsys, in_tmp_cwd, monkeypatch, params, expected):
-    monkeypatch.setattr("simulator.questions.sweep.sweep.run_all", lambda *a, **k: pytest.fail("simulated despite a bad --param"))
+    monkeypatch.setattr(
+        "simulator.questions.sweep.sweep.run_all", lambda *a, **k: pytest.fail("simulated despite a bad --param")
+    )
     argv = ["sweep", BURT, *(token for p in params for token in ("--param", p))]
     assert main(argv) == 2
     err = capsys.readouterr().err

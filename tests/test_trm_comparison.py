@@ -1,5 +1,6 @@
-"""Issue 25, item 7: the README's probability tutorial (docs/probability.md) and docs/evidence.md state the TRM comparison with the numbers scipy gives
-(scripts/trm_comparison.py), and agree: Burt's 1/50 as uncertain, Fisher's 1/50 vs 7/53, 0/48 vs 7/53."""
+"""Issue 25, item 7: the README's probability tutorial (docs/probability.md) and docs/evidence.md state the TRM
+comparison with the numbers scipy gives (scripts/trm_comparison.py), and agree: Burt's 1/50 as uncertain, Fisher's 1/50
+vs 7/53, 0/48 vs 7/53."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ def test_the_evidence_document_states_the_computed_figures():
     assert f"from {f['ebmt_low']:.1%} to {f['ebmt_high']:.1%}" in EVIDENCE
     assert f"about {f['tail_fixed'] * 1e5:.0f} in 100,000" in EVIDENCE
     assert f"allows (Jeffreys posterior), about {f['tail_uncertain']:.3f}" in EVIDENCE
-    assert f"two-sided p of {f['fisher']:.3f}" in EVIDENCE and f"7/53 (all 53 transplanted) gives {f['fisher_after_transplant']:.3f}" in EVIDENCE
+    assert (
+        f"two-sided p of {f['fisher']:.3f}" in EVIDENCE
+        and f"7/53 (all 53 transplanted) gives {f['fisher_after_transplant']:.3f}" in EVIDENCE
+    )
     assert f["fisher"] > 0.05 > f["fisher_after_transplant"]  # the words: "does not reach", "does"
 
 

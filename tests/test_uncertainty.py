@@ -186,8 +186,10 @@ def test_failure_probability_evidence_averages_over_its_posterior():
     """Failed collection in 4 of 20: transplanted = 1 - 4/20 at the point estimate, and 1 - 4.5/21 (the
     posterior mean of Beta(4.5, 16.5), Jeffreys) with uncertainty."""
     def scenario(uncertainty):
-        stages = {"apheresis": {"duration": {"dist": "fixed", "value": 2}, "failure_probability": {"events": 4, "n": 20}},
-                  "reinfusion": {"duration": {"dist": "fixed", "value": 0}}}
+        stages = {
+            "apheresis": {"duration": {"dist": "fixed", "value": 2}, "failure_probability": {"events": 4, "n": 20}},
+            "reinfusion": {"duration": {"dist": "fixed", "value": 0}},
+        }
         return tiny(stages=stages, off_pathway=OFF_PATHWAY,
                     simulation={"replications": 1000, "seed": 8, "horizon_years": 1.0, "landmarks_years": [1.0],
                                 "parameter_uncertainty": uncertainty})

@@ -75,7 +75,9 @@ def write_scenario(folder, published):
     return str(path)
 
 
-@pytest.mark.parametrize("published, code", [(0.1, 0), (0.3, 1), (0.16, 1)], ids=["matches", "far", "in-range-not-close"])
+@pytest.mark.parametrize(
+    "published, code", [(0.1, 0), (0.3, 1), (0.16, 1)], ids=["matches", "far", "in-range-not-close"]
+)
 def test_validate_checks_a_scenario_against_its_published_figure(in_tmp_cwd, capsys, published, code):
     """TRM 10% in studies of 50: 95% of studies report 2%-18%; 16% is in that range but 0.06 from the mean."""
     assert main(["validate", write_scenario(in_tmp_cwd, published), "--suite", "scenarios", "--quiet"]) == code
@@ -83,7 +85,14 @@ def test_validate_checks_a_scenario_against_its_published_figure(in_tmp_cwd, cap
     assert "One stage" in printed and ("1 of 1 checks passed." if code == 0 else "1 FAILED") in printed
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
     assert folder.name.startswith("validate-one_stage-")
-    assert {p.name for p in folder.iterdir()} == {"validation.csv", "validation.png", "manifest.json", "report.html", "summary.txt", "figure_data"}
+    assert {p.name for p in folder.iterdir()} == {
+        "validation.csv",
+        "validation.png",
+        "manifest.json",
+        "report.html",
+        "summary.txt",
+        "figure_data",
+    }
     row = pd.read_csv(folder / "validation.csv").iloc[0]
     assert row["part"] == "scenario" and row["quantity"] == "trm" and row["expected"] == published
     assert row["in_range"] == (published <= 0.18) and row["within_tolerance"] == (published == 0.1)

@@ -109,12 +109,20 @@ def _psa(shared: bool) -> pd.DataFrame:
 def test_draws_shared_by_both_options_are_one_parameter() -> None:
     shared, apart = from_psa_table(_psa(True), ["a", "b"], "EUR"), from_psa_table(_psa(False), ["a", "b"], "EUR")
     assert list(shared.parameters)[0] == "stages.x.death_probability"
-    assert shared.columns["stages.x.death_probability"] == ["A: stages.x.death_probability", "B: stages.x.death_probability"]
+    assert shared.columns["stages.x.death_probability"] == [
+        "A: stages.x.death_probability",
+        "B: stages.x.death_probability",
+    ]
     assert "A: stages.x.death_probability" in apart.parameters and "B: stages.x.death_probability" in apart.parameters
-    assert default_groups(apart)["utilities"] == ["A: economics.states.relapse.utility", "B: economics.states.relapse.utility"]
+    assert default_groups(apart)["utilities"] == [
+        "A: economics.states.relapse.utility",
+        "B: economics.states.relapse.utility",
+    ]
     assert parse_group("x=stages.x.death_probability", apart)[1] == ["A: stages.x.death_probability",
                                                                      "B: stages.x.death_probability"]
-    table = _psa(True).assign(**{"A: followup.death_after_relapse.rate_per_year": _psa(True)["A: stages.x.death_probability"]})
+    table = _psa(True).assign(
+        **{"A: followup.death_after_relapse.rate_per_year": _psa(True)["A: stages.x.death_probability"]}
+    )
     merged = from_psa_table(table, ["a", "b"], "EUR")  # a second path resting on the same evidence: one draw
     assert "stages.x.death_probability = followup.death_after_relapse.rate_per_year" in merged.parameters
     with pytest.raises(UserError, match="no parameter 'typo' is drawn"):

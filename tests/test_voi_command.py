@@ -29,7 +29,16 @@ def test_voi_writes_evppi_evsi_and_enbs(two_options: tuple[str, str], capsys: py
                            "--population", 100, "--decision-years", 5, "--trial-cost", "20000,500", "--quiet",
                            "--output", "out", "--workers", 1)
     assert code == 0
-    for name in ("evppi.csv", "evppi.png", "evsi.csv", "enbs.png", "psa.csv", "power.csv", "manifest.json", "report.html"):
+    for name in (
+        "evppi.csv",
+        "evppi.png",
+        "evsi.csv",
+        "enbs.png",
+        "psa.csv",
+        "power.csv",
+        "manifest.json",
+        "report.html",
+    ):
         assert Path("out", name).exists(), name
     evppi = pd.read_csv("out/evppi.csv")
     at = evppi[evppi.wtp == 20000].set_index("parameters")

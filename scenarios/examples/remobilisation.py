@@ -1,10 +1,10 @@
 """Re-mobilisation after a failed stem-cell collection: a stage run by the modeller's own SimPy process.
 
-Used by remobilisation.toml as `process = "remobilisation.py:collect_or_remobilise"` on its apheresis stage
-and run with `hsct-sim run scenarios/examples/remobilisation.toml --engine simpy --allow-code`. The function receives the
-patient (`simulator.engine.processes.Patient`: the stage's sampled duration, death and failure draws, a
-random-number generator of the patient's own, and `die` / `leave`) and the SimPy environment, and spends the
-stage's time with `yield env.timeout(days)`.
+Used by remobilisation.toml as `process = "remobilisation.py:collect_or_remobilise"` on its apheresis stage and run with
+`hsct-sim run scenarios/examples/remobilisation.toml --engine simpy --allow-code`. The function receives the patient
+(`simulator.engine.processes.Patient`: the stage's sampled duration, death and failure draws, a random-number generator
+of the patient's own, and `die` / `leave`) and the SimPy environment, and spends the stage's time with `yield
+env.timeout(days)`.
 """
 
 from __future__ import annotations

@@ -43,7 +43,9 @@ def seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {shown(text)}") from None
     if not 0 < value <= MAX_TIMEOUT_SECONDS:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds, got {shown(text)}")
+        raise argparse.ArgumentTypeError(
+            f"must be above 0 and at most {MAX_TIMEOUT_SECONDS:g} seconds, got {shown(text)}"
+        )
     return value
 seed_value = whole_number(0, MAX_SEED)
 HOST = re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]")
@@ -105,11 +107,15 @@ def add_run_options(parser: argparse.ArgumentParser, several: str = "") -> None:
     parser.add_argument("--figure-format", choices=("png", "svg", "pdf"), default="png",
                         help="also write every figure as SVG or PDF, e.g. for a paper (PNG always: report.html shows "
                              "it; figure_data/ holds every figure's data as CSV)")
-    parser.add_argument("--workers", type=positive_int, metavar="N",
-                        help=f"local processes; 1 runs in this process (default: in this process for runs under "
-                             f"{IN_PROCESS_PATIENT_STAGES:,} patient-stages, i.e. studies x patients x stages, "
-                             f"where starting workers costs more than it saves; else all {local_cores()} cores, this process "
-                             "loading the libraries that write the results meanwhile)")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help=f"local processes; 1 runs in this process (default: in this process for runs under "
+        f"{IN_PROCESS_PATIENT_STAGES:,} patient-stages, i.e. studies x patients x stages, "
+        f"where starting workers costs more than it saves; else all {local_cores()} cores, this process "
+        "loading the libraries that write the results meanwhile)",
+    )
     parser.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
                         help="run on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
                              "(needs: pip install 'hsct-sim[cluster]')")

@@ -57,7 +57,9 @@ def command_power(args: argparse.Namespace) -> int:
     sizes = parse_sizes(args.sizes)
     alpha = check_alpha(_number(args.alpha), f"--alpha {args.alpha}")
     endpoint = check_endpoint(args.endpoint, "--endpoint")
-    trm_test = None if args.trm_test is None else check_trm_choice(args.trm_test, endpoint, f"--trm-test {args.trm_test}")
+    trm_test = (
+        None if args.trm_test is None else check_trm_choice(args.trm_test, endpoint, f"--trm-test {args.trm_test}")
+    )
     scenario_a = load_scenario(args.scenario_a, args.overrides + args.overrides_a)
     scenario_b = load_scenario(args.scenario_b, args.overrides + args.overrides_b)
     labels = (_label(scenario_a.metadata.name, args.overrides_a), _label(scenario_b.metadata.name, args.overrides_b))

@@ -64,8 +64,15 @@ def command_run(args: argparse.Namespace) -> int:
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
     shown = chosen_outcomes(args.outcomes, list(scenario.catalogue))
     options = run_options(args, patient_stages([scenario], args.replications))
-    with run_folder(args.output, "run", scenario.short_name, args.command_line, args.format, processes=writing_processes(args),
-                    figure_format=args.figure_format) as folder:
+    with run_folder(
+        args.output,
+        "run",
+        scenario.short_name,
+        args.command_line,
+        args.format,
+        processes=writing_processes(args),
+        figure_format=args.figure_format,
+    ) as folder:
         result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
         result = dataclasses.replace(result, conditions=conditions, outcomes=shown)
         printed: Result = result

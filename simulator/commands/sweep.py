@@ -50,8 +50,15 @@ def command_sweep(args: argparse.Namespace) -> int:
         check_against(grid, against)
     scenarios = [*grid.scenarios, *([against] if against is not None else [])]
     options = run_options(args, patient_stages(scenarios, args.replications))
-    with run_folder(args.output, "sweep", grid.base.short_name, args.command_line, args.format, processes=writing_processes(args),
-                    figure_format=args.figure_format) as folder:
+    with run_folder(
+        args.output,
+        "sweep",
+        grid.base.short_name,
+        args.command_line,
+        args.format,
+        processes=writing_processes(args),
+        figure_format=args.figure_format,
+    ) as folder:
         result = run_sweep(grid, args.replications, args.seed, conditions, options, against)
         folder.write(result)
     print(result.text())

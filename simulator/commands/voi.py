@@ -23,9 +23,13 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "power at each size, one trial per parameter draw, and report the expected value of its "
                     "information (EVSI) and, with --population and --trial-cost, the expected net benefit of "
                     "sampling (ENBS) and its best size beside the size for 80% power.")
-    parser.add_argument("scenario_a", type=Path, help="the reference option (arm A); its accrual and cut-off are the trial's")
+    parser.add_argument(
+        "scenario_a", type=Path, help="the reference option (arm A); its accrual and cut-off are the trial's"
+    )
     parser.add_argument("scenario_b", type=Path, help="the alternative (arm B)")
-    parser.add_argument("--sizes", metavar="N,N,...", help="patients per arm of the trials to value, e.g. 25,50,100,200")
+    parser.add_argument(
+        "--sizes", metavar="N,N,...", help="patients per arm of the trials to value, e.g. 25,50,100,200"
+    )
     parser.add_argument("--endpoint", default="os", metavar="os|dfs|efs|trm",
                         help="the trial's endpoint, as power's (default os); its summary statistics are what the "
                              "trial teaches")

@@ -3,7 +3,8 @@
 Each patient who leaves the pathway alive draws an age at enrolment, a sex, and a time of death from other causes
 given the age reached on leaving (the life table's hazard is constant within each year of age, so the residual
 lifetime inverts the cumulative hazard exactly). That death competes with the follow-up's: whichever comes first
-happens, and a relapse after it does not. Both engines apply it after the follow-up (pathway.after_pathway), so they agree.
+happens, and a relapse after it does not. Both engines apply it after the follow-up (pathway.after_pathway), so
+they agree.
 """
 
 from __future__ import annotations

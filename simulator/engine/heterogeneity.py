@@ -31,7 +31,8 @@ def study_scenario(scenario: Scenario, seed: int, replications: range) -> Scenar
     stages = dict(drawn.stages)
     for name, stage in varied.items():
         key = (HETEROGENEITY_STREAM, zlib.crc32(name.encode()))
-        u = np.array([generator.random() for generator in replication_generators(seed, replications, key)])[:, np.newaxis]
+        generators = replication_generators(seed, replications, key)
+        u = np.array([generator.random() for generator in generators])[:, np.newaxis]
         mean, rho = np.asarray(stage.death_probability, dtype=float), stage.death_probability_icc
         from scipy import special  # here: only scenarios that vary pay scipy's import
 

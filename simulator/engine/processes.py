@@ -130,7 +130,9 @@ def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, 
             h.stage_entry[name], h.stage_exit[name] = np.full(shape, NEVER), np.full(shape, NEVER)
     draws = StudyDraws(
         stages={name: stage_draws(name, stage, u, layout) for name, stage in scenario.stages.items()},
-        waiting={resource: waiting_draws(resource, scenario.waiting, u, layout) for resource in scenario.finite_resources},
+        waiting={
+            resource: waiting_draws(resource, scenario.waiting, u, layout) for resource in scenario.finite_resources
+        },
         priority=priority(scenario.waiting, u, layout),
     )
     discharge = np.zeros(shape)  # when each patient who completes the pathway leaves it

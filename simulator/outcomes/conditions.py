@@ -28,7 +28,9 @@ OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     ">": lambda v, t: v > t + TOLERANCE,
     "<": lambda v, t: v < t - TOLERANCE,
 }
-_EXPRESSION = re.compile(r"^\s*(?P<outcome>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op>>=|<=|=>|=<|==|=|>|<|!=)\s*(?P<number>\S+?)\s*$")
+_EXPRESSION = re.compile(
+    r"^\s*(?P<outcome>[A-Za-z_][A-Za-z0-9_.]*)\s*(?P<op>>=|<=|=>|=<|==|=|>|<|!=)\s*(?P<number>\S+?)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ def parse_condition(text: str, outcomes: Mapping[str, Outcome], flag: str = "--p
     try:
         threshold = float(number.removesuffix("%")) / (100 if percent else 1)
     except ValueError:
-        raise UserError(f"{flag} {shown(text)}: {shown(number)} is not a number; give a proportion (0.13) or a percentage (13%)") from None
+        raise UserError(
+            f"{flag} {shown(text)}: {shown(number)} is not a number; give a proportion (0.13) or a percentage (13%)"
+        ) from None
     if not math.isfinite(threshold):
         raise UserError(f"{flag} {shown(text)}: the threshold must be a finite number, got {shown(number)}")
     if outcomes[outcome].is_proportion and not 0 <= threshold <= 1:

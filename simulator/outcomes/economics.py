@@ -96,8 +96,12 @@ def _spans(scenario: Scenario, economics: Economics, h: Histories) -> tuple[_Spa
     flares += [(when, happens & (e.onset < h.death)) for e in h.flares[1:] for when, happens in [happened(e.onset)]]
     events = {"relapse": flares, "death": [happened(h.death)]}
     events |= {f"entering {name}": [happened(entry)] for name, entry in h.stage_entry.items()}
-    spans = _Spans(alive_until, {name: (years(h.stage_entry[name]), years(h.stage_exit[name])) for name in h.stage_entry},
-                   remission, events)
+    spans = _Spans(
+        alive_until,
+        {name: (years(h.stage_entry[name]), years(h.stage_exit[name])) for name in h.stage_entry},
+        remission,
+        events,
+    )
     return spans, enrolled
 
 
@@ -133,7 +137,9 @@ def economic_outcomes(scenario: Scenario, economics: Economics, h: Histories) ->
         qalys = states.remission.utility * in_remission + states.relapse.utility * active
         for name, years_in in in_stage.items():
             stage = economics.stages.get(name)
-            qalys = qalys + (states.relapse.utility if stage is None or stage.utility is None else stage.utility) * years_in
+            qalys = (
+                qalys + (states.relapse.utility if stage is None or stage.utility is None else stage.utility) * years_in
+            )
         parts = _cost_parts(scenario, economics, spans, cost_rate)
         if not suffix:
             values |= parts

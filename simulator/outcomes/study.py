@@ -134,7 +134,9 @@ def _transplant_outcomes(scenario: Scenario, h: Histories, died: np.ndarray, tra
     values = {"trm": (died & treatment_related(scenario, h)).sum(axis=1) / enrolled}
     window = scenario.outcomes.trm_window_days
     with np.errstate(invalid="ignore", divide="ignore"):  # no transplant in a study: not evaluable (NaN)
-        early = died & transplanted & treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
+        early = (
+            died & transplanted & treatment_related(scenario, h, early_deaths=True) & (h.death - h.reinfusion <= window)
+        )
         values[early_trm(window)] = early.sum(axis=1) / transplanted.sum(axis=1)
     values["deaths"] = (died & everyone).sum(axis=1) / enrolled  # every cause, as a series counts them
     values.update(followup_months(since_reinfusion, died, transplanted))
@@ -164,7 +166,9 @@ def treatment_related(scenario: Scenario, h: Histories, early_deaths: bool = Fal
     in_stages = np.isin(h.death_stage, [h.stage_labels.index(s) for s in scenario.outcomes.trm_stages or []])
     if early_deaths and scenario.followup.early_death is not None:
         follow_up = h.death_stage == h.stage_labels.index(FOLLOW_UP)
-        in_stages = in_stages | (follow_up & (h.death_cause == h.cause_labels.index(scenario.followup.early_death_cause)))
+        in_stages = in_stages | (
+            follow_up & (h.death_cause == h.cause_labels.index(scenario.followup.early_death_cause))
+        )
     window = scenario.outcomes.trm_followup_days
     if window == 0:
         return in_stages

@@ -31,7 +31,9 @@ class _Sorted(NamedTuple):
     unobserved: np.ndarray  # (R, G) grid points past the row's data: nobody still observed, someone censored
 
 
-def _sorted_survival(t: np.ndarray, event: np.ndarray, included: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sorted_survival(
+    t: np.ndarray, event: np.ndarray, included: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row sorted by time, events (key False) before censorings, excluded subjects (time inf) last: the
     order, the number at risk at each sorted position, and the all-cause KM after the first j sorted subjects."""
     n_rows, n = t.shape
@@ -133,7 +135,9 @@ class CompetingRisks:
         return out
 
 
-def first_reaching(time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray, level: float) -> np.ndarray:
+def first_reaching(
+    time: np.ndarray, event: np.ndarray, included: np.ndarray, grid: np.ndarray, level: float
+) -> np.ndarray:
     """(R,): the first grid time at which the Kaplan-Meier S(t) of each row is at or below `level` (NaN if none),
     exactly what reading `kaplan_meier` on the grid would give (NaN where the estimate does not exist), without
     building it on the whole grid: the first sorted subject after which S <= level, then the first grid time on

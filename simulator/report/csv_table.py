@@ -1,6 +1,6 @@
-"""Write a table as CSV, byte for byte what `DataFrame.to_csv(path, index=False)` writes with pandas' defaults,
-faster (benchmarks/shortcuts.py measures it), and a big table on every core: replications.csv (one row per simulated study, dozens of
-float columns) dominated the parent's serial work, and pandas' writer formats each float through numpy and the
+"""Write a table as CSV, byte for byte what `DataFrame.to_csv(path, index=False)` writes with pandas' defaults, faster
+(benchmarks/shortcuts.py measures it), and a big table on every core: replications.csv (one row per simulated study,
+dozens of float columns) dominated the parent's serial work, and pandas' writer formats each float through numpy and the
 csv module.
 
 Columns are turned into lists of fields the way pandas does (float64 by `repr`, which equals numpy's `str` that

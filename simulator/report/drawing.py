@@ -21,7 +21,9 @@ DPI = 120
 CONTROL_GLYPH = r"Glyph \d+ \(([\x00-\x1f\x7f-\x9f]|\\x[89][0-9a-f])\) missing from"  # C1 shown as \x9b
 
 
-def draw(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1, figure_format: str = "png") -> None:
+def draw(
+    makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1, figure_format: str = "png"
+) -> None:
     """Make each figure and save it as folder/<name> (and in `figure_format` if not PNG), with its data, shared
     by `processes` processes."""
     names = list(makers)

@@ -57,7 +57,8 @@ def _rows(ax: Axes) -> Iterator[Row]:
                     yield (_label(container), "horizontal bar", bar.get_width(), bar.get_y() + bar.get_height() / 2,
                            bar.get_x(), "")
                 else:
-                    yield (_label(container), "bar", bar.get_x() + bar.get_width() / 2, bar.get_height(), bar.get_y(), "")
+                    yield (_label(container), "bar", bar.get_x() + bar.get_width() / 2, bar.get_height(),
+                           bar.get_y(), "")
     for line in ax.get_lines():
         x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
         if line.get_transform() == ax.get_xaxis_transform():

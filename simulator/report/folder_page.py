@@ -116,7 +116,9 @@ class FolderPage:
                                  f"{shares}); their estimates are over the studies that can.")
         found += [s.extrapolation for s in self.scenarios.values() if s.extrapolation]
         if self.command in ("compare", "power"):  # an external comparator: what the comparison can and cannot show
-            found += comparator_notes(list(self.scenarios), [s.metadata.external_comparator for s in self.scenarios.values()])
+            found += comparator_notes(
+                list(self.scenarios), [s.metadata.external_comparator for s in self.scenarios.values()]
+            )
         return found
 
     def printed(self) -> str | None:

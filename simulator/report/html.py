@@ -27,7 +27,8 @@ th:first-child,td:first-child{text-align:left;white-space:normal;min-width:8rem}
 table.runs th,table.runs td{white-space:normal;text-align:left}table.runs td:nth-child(5){min-width:14rem}
 table.runs td:last-child{font-size:.75rem;overflow-wrap:anywhere;min-width:10rem}
 pre.printed{white-space:pre;overflow-x:auto;font-size:.78rem}
-dt{font-weight:600}dd{margin:0 0 .5rem 0}figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%;height:auto;display:block}
+dt{font-weight:600}dd{margin:0 0 .5rem 0}figure{margin:1.2rem 0;break-inside:avoid}\
+img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333}pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.6rem}
 .warning{border-left:4px solid {REFERENCE_COLOUR};background:#fdf0ee;padding:.4rem .8rem}
 @page{size:A4;margin:14mm}

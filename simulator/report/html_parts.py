@@ -100,7 +100,9 @@ def preformatted(text: str) -> str:
     return f'<pre style="font-size:0.85em;line-height:1.3">{escape(text)}</pre>'
 
 
-def summary_table(summary: pd.DataFrame, targets: dict[str, float], catalogue: dict[str, Outcome], caption: str = "") -> str:
+def summary_table(
+    summary: pd.DataFrame, targets: dict[str, float], catalogue: dict[str, Outcome], caption: str = ""
+) -> str:
     """A summary (outcome, estimate, mc_se, lower, upper[, evaluable]) as an HTML table with published values,
     outcomes described from the scenario's `catalogue`, as the terminal shows it; also the notebook view of a
     result (`_repr_html_`)."""

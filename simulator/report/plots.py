@@ -135,7 +135,9 @@ def survival_band(result: PlottedRun, curve: str) -> Figure:
         x, y = zip(*points)
         ax.plot(x, y, "D", color=REFERENCE_COLOUR, ms=8, label=f"Published: {result.scenario.metadata.name}")
     ax.set(xlim=(0, result.grid_years[-1]), ylim=(0, 1.02), xlabel=time_axis(curve), ylabel=ylabel)
-    lines = _set_title(ax, title, result.scenario.metadata.name, subtitle(result.replications, [result.scenario.cohort]))
+    lines = _set_title(
+        ax, title, result.scenario.metadata.name, subtitle(result.replications, [result.scenario.cohort])
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
     _fix_margins(figure, SURVIVAL_MARGINS, lines)

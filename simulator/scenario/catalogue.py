@@ -116,7 +116,8 @@ def _at_landmark(family: str, years: float) -> Outcome:
     return Outcome(
         name, family, "proportion", f"{curve.words} {at} years {after}", "probability",
         f"{curve.words} at {at} y after {since} ({name})",
-        f"{at}-year {curve.short}{' (ITT)' if curve.intention_to_treat else ''}", curve.higher_is_better, landmark=years,
+        f"{at}-year {curve.short}{' (ITT)' if curve.intention_to_treat else ''}", curve.higher_is_better,
+        landmark=years,
     )
 
 
@@ -197,7 +198,8 @@ def resource_cost(resource: str) -> str:
 
 
 def stage_cost(stage: str) -> str:
-    """The discounted cost of a priced stage (once and per day) per patient: `conditioning` -> `cost_stage_conditioning`."""
+    """The discounted cost of a priced stage (once and per day) per patient: `conditioning` ->
+    `cost_stage_conditioning`."""
     return f"cost_stage_{stage}"
 
 
@@ -235,9 +237,9 @@ def _economic(priced_resources: tuple[str, ...], priced_stages: tuple[str, ...] 
 def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, finite_resources: tuple[str, ...],
                     transplant: bool = True, priced_resources: tuple[str, ...] | None = None,
                     priced_stages: tuple[str, ...] = ()) -> dict[str, Outcome]:
-    """Every outcome, by name, in the order `run` reports them. Cached: tables and figures look it up often.
-    Callers must not change the dict (use `dict(...)` to combine catalogues). With `priced_resources` (the
-    scenario has [economics]), costs, QALYs and life-years per patient and the parts of the costs. Without a transplant, only the
+    """Every outcome, by name, in the order `run` reports them. Cached: tables and figures look it up often. Callers
+    must not change the dict (use `dict(...)` to combine catalogues). With `priced_resources` (the scenario has
+    [economics]), costs, QALYs and life-years per patient and the parts of the costs. Without a transplant, only the
     outcomes from enrolment (and of resources) exist: those timed from reinfusion are absent, not zero."""
     outcomes = [_at_landmark(family, years) for family in LANDMARKED for years in landmarks_years
                 if transplant or LANDMARKED[family].intention_to_treat]

@@ -180,7 +180,9 @@ def _rate(written: dict[str, Any]) -> RateEstimate:
             f"(got events = {shown(events)}, person_years = {shown(person_years)})"
         )
     if events / person_years > MAX_RATE:
-        raise ValueError(f"a rate of {events / person_years:g} per year is beyond {MAX_RATE:g} (an event within a minute)")
+        raise ValueError(
+            f"a rate of {events / person_years:g} per year is beyond {MAX_RATE:g} (an event within a minute)"
+        )
     return cited(RateEstimate(events, float(person_years)), source)
 
 

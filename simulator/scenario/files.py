@@ -32,5 +32,7 @@ def read_regular_file(path: Path, what: str, limit_bytes: int) -> bytes:
     except OSError as error:
         raise UserError(f"{path}: cannot read the {what}: {error.strerror}") from None
     if len(data) > limit_bytes:
-        raise UserError(f"{path}: larger than {limit_bytes / 2**20:g} MiB, far beyond any {what}; is it the right file?")
+        raise UserError(
+            f"{path}: larger than {limit_bytes / 2**20:g} MiB, far beyond any {what}; is it the right file?"
+        )
     return data

@@ -29,7 +29,9 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     return with_files_resolved(scenario, path, written)
 
 
-def with_files_resolved(scenario: Scenario, path: str | Path, processes_in_file: dict[str, str] | None = None) -> Scenario:
+def with_files_resolved(
+    scenario: Scenario, path: str | Path, processes_in_file: dict[str, str] | None = None
+) -> Scenario:
     """The scenario read from `path` with the files it names (stages' own processes, the life table) made
     absolute, relative to that file, and checked; none is opened or imported. `processes_in_file`: the stages'
     `process` values as the file writes them (all of them if not given), which must lie in its folder."""

@@ -106,7 +106,9 @@ def _number(text: str | None, path: str, line: int, column: str) -> float:
     try:
         value = float(text or "")
     except ValueError:
-        raise UserError(f"population.life_table: {path}, line {line}: {column} is not a number: {shown(text)}") from None
+        raise UserError(
+            f"population.life_table: {path}, line {line}: {column} is not a number: {shown(text)}"
+        ) from None
     if not math.isfinite(value):
         raise UserError(f"population.life_table: {path}, line {line}: {column} must be finite, got {shown(text)}")
     return value

@@ -43,7 +43,9 @@ class Resource(_Model):
     @field_validator("capacity", mode="before")
     @classmethod
     def _whole_or_unlimited(cls, value: Any) -> Any:
-        if value != "unlimited" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT):
+        if value != "unlimited" and not (
+            isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_COUNT
+        ):
             raise ValueError(f'must be a whole number (up to {MAX_COUNT:.0e}) of at least 1, or "unlimited" '
                              f"(got {shown(value)})")
         return value

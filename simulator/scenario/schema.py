@@ -1,4 +1,5 @@
-"""Scenario files: one TOML file describes one pathway, a transplant protocol or an alternative (docs/scenario-files.md).
+"""Scenario files: one TOML file describes one pathway, a transplant protocol or an alternative
+(docs/scenario-files.md).
 
 `load_scenario` reads the file with tomllib, applies `--set dotted.path=value` overrides, and validates
 everything with pydantic models that forbid unknown keys, so a typo is an error and not a silent default.
@@ -270,8 +271,10 @@ class Scenario(_Model):
             known = list(self._with_landmarks(series.landmarks_years).catalogue)
             unknown = sorted(set(series.targets) - set(known))
             if unknown:
-                raise ValueError(f"published_series[{number}].targets: unknown outcomes {unknown} at its landmarks_years "
-                                 f"{shown(series.landmarks_years)}; outcomes: {known}")
+                raise ValueError(
+                    f"published_series[{number}].targets: unknown outcomes {unknown} at its landmarks_years "
+                    f"{shown(series.landmarks_years)}; outcomes: {known}"
+                )
         check_evidence(self, self.simulation.parameter_uncertainty)
         return self
 
@@ -285,8 +288,15 @@ class Scenario(_Model):
             if o.trm_stages is None:
                 raise ValueError("outcomes.trm_stages: give the stages whose deaths count as treatment-related")
             return
-        given = [name for name, value in (("outcomes.trm_stages", o.trm_stages), ("outcomes.trm_followup_days",
-                 o.trm_followup_days or None), ("followup.early_death", self.followup.early_death)) if value is not None]
+        given = [
+            name
+            for name, value in (
+                ("outcomes.trm_stages", o.trm_stages),
+                ("outcomes.trm_followup_days", o.trm_followup_days or None),
+                ("followup.early_death", self.followup.early_death),
+            )
+            if value is not None
+        ]
         if given:
             raise ValueError(f"outcomes.transplant = false: a pathway without a transplant has no reinfusion and no "
                              f"treatment-related mortality, so remove {' and '.join(given)}")
@@ -315,8 +325,11 @@ class Scenario(_Model):
         """With a lifetime horizon: which follow-up hazards carry the results beyond the simulated study's horizon."""
         if self.economics is None or self.economics.horizon != "lifetime":
             return None
-        return (f"{self.metadata.name}: lifetime costs and QALYs extrapolate past its {self.simulation.horizon_years:g}-year "
-                f"study horizon with {self.followup.hazard_words()}; other causes of death from the life table")
+        return (
+            f"{self.metadata.name}: lifetime costs and QALYs extrapolate past its "
+            f"{self.simulation.horizon_years:g}-year study horizon with {self.followup.hazard_words()}; "
+            "other causes of death from the life table"
+        )
 
     @property
     def has_transplant(self) -> bool:
@@ -354,7 +367,9 @@ class Scenario(_Model):
         ways = [f"stages.{name}.failure_probability" for name, stage in self.stages.items()
                 if stage.failure_probability is not None and (stage.failure_probability > 0 or uncertain)]
         if self.finite_resources:
-            ways += [f"waiting.{key}" for key in ("withdrawal", "max_wait_days") if getattr(self.waiting, key) is not None]
+            ways += [
+                f"waiting.{key}" for key in ("withdrawal", "max_wait_days") if getattr(self.waiting, key) is not None
+            ]
         return ways
 
     @property
@@ -370,6 +385,8 @@ class Scenario(_Model):
 
     def __repr__(self) -> str:
         """One line: name, stages, cohort and studies (`model_dump()` gives every field)."""
-        cohort = f"{self.cohort.size} patients" if self.cohort.size else f"referrals over {self.cohort.accrual_years:g} y"
+        cohort = (
+            f"{self.cohort.size} patients" if self.cohort.size else f"referrals over {self.cohort.accrual_years:g} y"
+        )
         return (f"<Scenario {self.metadata.name!r}: {' -> '.join(self.stages) or 'no stages'}; {cohort}; "
                 f"{self.simulation.replications} studies, seed {self.simulation.seed}>")

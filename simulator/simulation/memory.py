@@ -142,6 +142,7 @@ def check_fits(need: Need, what: str, replications: int | None = None) -> None:
     parts.append(f"{size_text(need.kept)} of results kept{studies}")
     raise UserError(
         f"{what}: needs about {size_text(need.total)} of memory ({', '.join(parts)}), but {size_text(usable)} "
-        f"is usable ({USABLE_SHARE:.0%} of the {size_text(room.bytes)} {room.bound}); use fewer --replications, a smaller --chunk-size or cohort, fewer "
+        f"is usable ({USABLE_SHARE:.0%} of the {size_text(room.bytes)} {room.bound}); "
+        "use fewer --replications, a smaller --chunk-size or cohort, fewer "
         "--workers, or run the chunks on a cluster with --scheduler"
     )

@@ -21,16 +21,17 @@ SCHEDULER_TIMEOUT_SECONDS = 10.0  # --scheduler-timeout: how long a dask schedul
 class RunOptions:
     """Where and how studies are simulated.
 
-    `workers` local processes (1: in this process), or the dask.distributed scheduler at `scheduler`
-    (tcp://HOST:PORT), which must answer within `scheduler_timeout` seconds; `chunk_size` studies per task;
-    `progress` a bar on stderr; `engine` "fast" (vectorised, SimPy only where patients share a resource) or
-    "simpy" (one SimPy process per patient: the same histories, slower; needed by stages with a `process`);
-    `allow_code` lets stages with a `process` run the modeller's Python file the scenario names (off by default:
-    a scenario from someone else must be safe to run); `reuse_stages` keeps each chunk's stage histories in the process that walked them, so that later runs of the
-    same studies that differ only after the pathway (calibrating follow-up) simulate only that (stage_cache).
+    `workers` local processes (1: in this process), or the dask.distributed scheduler at `scheduler` (tcp://HOST:PORT),
+    which must answer within `scheduler_timeout` seconds; `chunk_size` studies per task; `progress` a bar on stderr;
+    `engine` "fast" (vectorised, SimPy only where patients share a resource) or "simpy" (one SimPy process per patient:
+    the same histories, slower; needed by stages with a `process`); `allow_code` lets stages with a `process` run the
+    modeller's Python file the scenario names (off by default: a scenario from someone else must be safe to run);
+    `reuse_stages` keeps each chunk's stage histories in the process that walked them, so that later runs of the same
+    studies that differ only after the pathway (calibrating follow-up) simulate only that (stage_cache).
 
-    >>> RunOptions(workers=2).quiet()
-    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast', reuse_stages=False, allow_code=False)
+    >>> RunOptions(workers=2).quiet()  # doctest: +NORMALIZE_WHITESPACE
+    RunOptions(workers=2, scheduler=None, chunk_size=250, progress=False, scheduler_timeout=10.0, engine='fast',
+               reuse_stages=False, allow_code=False)
     """
 
     workers: int = 1

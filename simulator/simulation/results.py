@@ -55,7 +55,9 @@ class RunResult(Result):
 
     def with_probabilities(self, *expressions: str) -> RunResult:
         """A copy whose summary adds the share of studies meeting each condition, e.g. "trm>=0.13"."""
-        conditions = self.conditions + parse_conditions(expressions, {name: self.scenario.catalogue[name] for name in self.values})
+        conditions = self.conditions + parse_conditions(
+            expressions, {name: self.scenario.catalogue[name] for name in self.values}
+        )
         return dataclasses.replace(self, conditions=tuple(dict.fromkeys(conditions)))
 
     @property

@@ -153,7 +153,9 @@ def iterate_runs(
                 yield number, joining[number].result(scenarios[number], seed, time.perf_counter() - began)
 
 
-def _simulate_task(seed: int, patients_log: bool, engine: Engine, reuse_stages: bool, task: tuple[Scenario, range]) -> Chunk:
+def _simulate_task(
+    seed: int, patients_log: bool, engine: Engine, reuse_stages: bool, task: tuple[Scenario, range]
+) -> Chunk:
     scenario, block = task
     return simulate_chunk(scenario, seed, block, patients_log, engine, reuse_stages)
 

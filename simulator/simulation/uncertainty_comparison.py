@@ -19,7 +19,13 @@ from simulator.simulation.results import RunResult
 
 def plain(value: float) -> str:
     """A parameter as a reader writes it: 4 significant digits, thousands separated, no scientific notation."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.6f}"
+    return (
+        f"{value:,.0f}"
+        if abs(value) >= 1000
+        else f"{value:.4g}"
+        if abs(value) >= 1e-4 or value == 0
+        else f"{value:.6f}"
+    )
 
 
 @dataclass(repr=False)

@@ -198,7 +198,9 @@ def calibrate(
     )
 
 
-def _precision(objective: _Objective, fitted: dict[str, float], best: RunResult) -> tuple[dict[str, float], dict[str, float]]:
+def _precision(
+    objective: _Objective, fitted: dict[str, float], best: RunResult
+) -> tuple[dict[str, float], dict[str, float]]:
     """Delta-method standard errors of the fitted values, as the fit moves with the targets: theta(y) with
     d theta = A dy, A = (J' W J)^-1 J' W, J the Jacobian of the mean outcomes (central differences with the
     same random numbers) and W the weights. `mc_se`: dy is the Monte Carlo error of the simulated means

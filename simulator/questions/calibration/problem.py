@@ -164,7 +164,9 @@ class ScenarioSource:
 def check_problem(source: ScenarioSource, targets: list[Target], free: list[FreeParameter]) -> None:
     """Every mistake in targets and free parameters, as a UserError, before anything is simulated."""
     if not free:
-        raise UserError("--free: give at least one parameter to fit, e.g. --free followup.relapse.rate_per_year=0.05:0.3")
+        raise UserError(
+            "--free: give at least one parameter to fit, e.g. --free followup.relapse.rate_per_year=0.05:0.3"
+        )
     if not targets:
         raise UserError("--target: give at least one, e.g. --target os_5y=0.84 (the scenario has no [targets] table)")
     outcomes = source.base.catalogue
@@ -184,7 +186,9 @@ def check_problem(source: ScenarioSource, targets: list[Target], free: list[Free
         if not isinstance(parameter, FreeParameter):
             raise UserError(f"--free: expected FreeParameter(path, low, high), got {shown(parameter)}")
         if not parameter.low < parameter.high:
-            raise UserError(f"--free {parameter.path}: LOW must be below HIGH (got {parameter.low!r}:{parameter.high!r})")
+            raise UserError(
+                f"--free {parameter.path}: LOW must be below HIGH (got {parameter.low!r}:{parameter.high!r})"
+            )
     for label, names in (("--target", [t.outcome for t in targets]), ("--free", [f.path for f in free])):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

@@ -184,7 +184,11 @@ class CalibrationResult(Result):
         # descriptions wrapped to a few words a line: one long label must not push the others out of the figure
         ax.set_yticks(y, [fill(s.catalogue[o].description, 28) + ("" if r else "\n(NOT REACHED)")
                           for o, r in zip(fit["outcome"], fit["reached"])], fontsize=8)
-        ax.set(xlim=(-0.02, 1.02), ylim=(-0.8, len(fit) - 0.2), xlabel="Proportion of patients (outcome reported by a study)")
+        ax.set(
+            xlim=(-0.02, 1.02),
+            ylim=(-0.8, len(fit) - 0.2),
+            xlabel="Proportion of patients (outcome reported by a study)",
+        )
         ax.set_title("Outcomes at the fitted parameters against the targets", fontsize=10)
         ax.grid(alpha=0.3, axis="x")
         ax.legend(handles=[band, mean, target], fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))

@@ -187,7 +187,8 @@ class CompareResult(Result):
 
     @property
     def comparator_notes(self) -> list[str]:
-        """What an external, non-randomised comparator among the scenarios can and cannot show (scenario/comparator.py)."""
+        """What an external, non-randomised comparator among the scenarios can and cannot show
+        (scenario/comparator.py)."""
         return comparator_notes(self.names, [r.scenario.metadata.external_comparator for r in self.runs])
 
     def _higher_lines(self) -> list[str]:
@@ -196,8 +197,12 @@ class CompareResult(Result):
         lines = ["Higher in: the share of pairs of independent studies, one of each, in which each reports the "
                  "higher value (the rest tie)"]
         for letter, name in zip("BCDEFGHIJ", self.names[1:]):
-            shares = [f"{o}: A {higher.loc[(name, o), 'reference_higher']:.0%}, {letter} {higher.loc[(name, o), 'higher']:.0%}"
-                      for o in self.key_outcomes if not math.isnan(higher.loc[(name, o), "higher"])]
+            shares = [
+                f"{o}: A {higher.loc[(name, o), 'reference_higher']:.0%}, "
+                f"{letter} {higher.loc[(name, o), 'higher']:.0%}"
+                for o in self.key_outcomes
+                if not math.isnan(higher.loc[(name, o), "higher"])
+            ]
             lines.append(f"  {'; '.join(shares)}")
         return lines
 

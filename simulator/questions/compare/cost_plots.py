@@ -39,8 +39,11 @@ def costs_breakdown(names: Sequence[str], runs: Sequence[EconomicRun]) -> Figure
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the totals
     ax.set(xlabel=f"Mean cost per patient ({money}discounted)")
-    ax.set_title(f"What each pathway costs per patient, {counted_over(runs[0].scenario)}\n"
-                 f"mean over {len(runs[0].values['costs']):,} simulated studies; total at the end of each bar", fontsize=9.5)
+    ax.set_title(
+        f"What each pathway costs per patient, {counted_over(runs[0].scenario)}\n"
+        f"mean over {len(runs[0].values['costs']):,} simulated studies; total at the end of each bar",
+        fontsize=9.5,
+    )
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
     figure.tight_layout()

@@ -41,12 +41,16 @@ def priced(scenarios: Sequence[Scenario]) -> bool:
         return False
     currencies = sorted({t.currency for t in tables if t is not None})
     if len(currencies) > 1:
-        raise UserError(f"compare: the scenarios' [economics] are priced in different currencies ({', '.join(currencies)}); "
-                        "convert them to one (economics.currency and its prices) before comparing costs")
+        raise UserError(
+            f"compare: the scenarios' [economics] are priced in different currencies ({', '.join(currencies)}); "
+            "convert them to one (economics.currency and its prices) before comparing costs"
+        )
     horizons = sorted({horizon(s) for s in scenarios})
     if len(horizons) > 1:
-        raise UserError(f"compare: the scenarios count costs and QALYs over different horizons ({', '.join(horizons)}); "
-                        "give them one (economics.horizon, and simulation.horizon_years for the study's)")
+        raise UserError(
+            f"compare: the scenarios count costs and QALYs over different horizons ({', '.join(horizons)}); "
+            "give them one (economics.horizon, and simulation.horizon_years for the study's)"
+        )
     return True
 
 

@@ -80,7 +80,9 @@ def psa_lines(runs: Sequence[EconomicRun], wtp: Sequence[float]) -> list[str]:
     thresholds = np.asarray(wtp, dtype=float)
     currency = runs[0].scenario.economics.currency  # type: ignore[union-attr]  # a PSA needs [economics]
     shares, value = ceac(costs, qalys, thresholds), evpi(costs, qalys, thresholds)
-    lines = [f"Probabilistic sensitivity analysis: {len(costs)} parameter draws (psa.csv, ce_plane.png, ceac.png, evpi.png)"]
+    lines = [
+        f"Probabilistic sensitivity analysis: {len(costs)} parameter draws (psa.csv, ce_plane.png, ceac.png, evpi.png)"
+    ]
     for threshold, share, information in zip(thresholds, shares, value):
         best = ", ".join(f"{letter} {p:.0%}" for letter, p in zip(LETTERS, share))
         lines.append(f"  at {currency} {threshold:,.0f}/QALY: probability cost-effective {best}; "

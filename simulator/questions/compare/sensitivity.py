@@ -48,7 +48,9 @@ class Swing:
         changed: dict[int, dict[str, float]] = {}
         for number, path in self.paths:
             changed.setdefault(number, {})[path] = value
-        return {number: scenarios[number].with_values(values, flag="--sensitivity") for number, values in changed.items()}
+        return {
+            number: scenarios[number].with_values(values, flag="--sensitivity") for number, values in changed.items()
+        }
 
 
 def swings(scenarios: Sequence[Scenario]) -> list[Swing]:
@@ -109,10 +111,11 @@ def one_way(scenarios: Sequence[Scenario], replications: int, seed: int, options
             for threshold in wtp:
                 inmb = [threshold * dq - dc for dc, dq in (base, low, high)]
                 (icer_low, words_low), (icer_high, words_high) = verdict(*low), verdict(*high)
+                flips = bool(np.sign(inmb[1]) != np.sign(inmb[0]) or np.sign(inmb[2]) != np.sign(inmb[0]))
                 rows.append((swing.label, swing.source, "".join(sorted({LETTERS[n] for n, _ in swing.paths})),
                              LETTERS[number], "A", threshold, swing.base, swing.low, swing.high, inmb[0], inmb[1],
                              inmb[2], min(inmb), max(inmb), abs(inmb[2] - inmb[1]), icer_low, words_low, icer_high,
-                             words_high, bool(np.sign(inmb[1]) != np.sign(inmb[0]) or np.sign(inmb[2]) != np.sign(inmb[0]))))
+                             words_high, flips))
     table = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
     return table.sort_values(["scenario", "wtp", "swing"], ascending=[True, True, False], kind="stable",
                              ignore_index=True)
@@ -128,8 +131,10 @@ def sensitivity_lines(table: pd.DataFrame, currency: str, shown: int = 5) -> lis
              f"{base:+,.0f} {currency}, each parameter at the ends of its 95% interval:"]
     for row in first.head(shown).itertuples():
         flip = "  FLIPS the decision" if row.flips_decision else ""
-        lines.append(f"  {row.parameter} {_shown(row.low_value)} to {_shown(row.high_value)}: INMB {row.inmb_at_low:+,.0f} to "
-                     f"{row.inmb_at_high:+,.0f}{flip}")
+        lines.append(
+            f"  {row.parameter} {_shown(row.low_value)} to {_shown(row.high_value)}: INMB {row.inmb_at_low:+,.0f} to "
+            f"{row.inmb_at_high:+,.0f}{flip}"
+        )
     rest = first.iloc[shown:]
     flipping = rest[rest.flips_decision].parameter.tolist()
     if flipping:

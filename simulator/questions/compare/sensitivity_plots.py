@@ -31,11 +31,20 @@ def tornado(table: pd.DataFrame, names: Sequence[str], currency: str) -> Figure:
                                                  (row.high_value, row.inmb_at_high, 2, "high", 0.17)):
             ax.barh(y + shift, inmb - base, left=base, height=0.34, color=colour(number), alpha=0.85,
                     label=f"parameter at the {end} end of its 95% interval" if y == 0 else None)
-            ax.annotate(f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}", (inmb, y + shift), xytext=(3 if inmb >= base else -3, 0),
-                        textcoords="offset points", ha="left" if inmb >= base else "right", va="center", fontsize=7)
+            ax.annotate(
+                f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}",
+                (inmb, y + shift),
+                xytext=(3 if inmb >= base else -3, 0),
+                textcoords="offset points",
+                ha="left" if inmb >= base else "right",
+                va="center",
+                fontsize=7,
+            )
     ax.axvline(base, color="black", lw=1, label=f"base case: INMB {base:+,.0f}")
     ax.axvline(0, color="grey", lw=1, ls="--", label="INMB 0: the decision flips across this line")
-    labels = [textwrap.fill(f"{p}{' *' if f else ''}", LABEL_WIDTH) for p, f in zip(rows.parameter, rows.flips_decision)]
+    labels = [
+        textwrap.fill(f"{p}{' *' if f else ''}", LABEL_WIDTH) for p, f in zip(rows.parameter, rows.flips_decision)
+    ]
     ax.set_yticks(range(len(rows)), labels, fontsize=7.5)
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_xlabel(f"Incremental net monetary benefit of B against A at {currency} {threshold:,.0f}/QALY\n"

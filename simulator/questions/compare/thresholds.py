@@ -13,7 +13,9 @@ def parse_wtp(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(part) for part in text.split(","))
     except ValueError:
-        raise UserError(f"--wtp: expected thresholds per QALY separated by commas, e.g. 20000,30000, got {text!r}") from None
+        raise UserError(
+            f"--wtp: expected thresholds per QALY separated by commas, e.g. 20000,30000, got {text!r}"
+        ) from None
     if not all(0 <= v <= 1e9 for v in values):  # refuses nan and inf too
         raise UserError(f"--wtp: each threshold must lie between 0 and 1e9 per QALY, got {text!r}")
     return values

@@ -122,7 +122,11 @@ def estimate_power(
         raise UserError(f"endpoint trm: {' and '.join(without)} has no transplant, so no treatment-related "
                         "mortality to compare; use os or efs (survival from enrolment)")
     began = time.perf_counter()
-    items = [(n, block) for n in sizes for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))]
+    items = [
+        (n, block)
+        for n in sizes
+        for block in chunks_of(replications, max(1, min(options.chunk_size, PATIENTS_PER_CHUNK // n)))
+    ]
     parts: list[pd.DataFrame | None] = [None] * len(items)
     for scenario in (scenario_a, scenario_b):
         check_engine(scenario, options)

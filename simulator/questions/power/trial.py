@@ -6,11 +6,11 @@ hazards, resources, TRM definition). Each arm draws its own random stream, keyed
 patients per arm), so every number depends only on (scenarios, seed, size, replication) and two arms
 from identical scenarios are independent patients.
 
-Endpoints are measured from enrolment, as a trial analyses them: overall survival (death), disease-free
-survival (relapse, leaving the pathway alive or death, whichever first; `efs`, event-free survival, is the same
-endpoint under the name used for an arm without a transplant, where the event is a flare or non-response) and treatment-related mortality (the arm's scenario's TRM
-definition, deaths / enrolled). Patients are censored at the cut-off only: those who leave the pathway stay
-at risk with the scenario's off-pathway death hazard.
+Endpoints are measured from enrolment, as a trial analyses them: overall survival (death), disease-free survival
+(relapse, leaving the pathway alive or death, whichever first; `efs`, event-free survival, is the same endpoint under
+the name used for an arm without a transplant, where the event is a flare or non-response) and treatment-related
+mortality (the arm's scenario's TRM definition, deaths / enrolled). Patients are censored at the cut-off only: those who
+leave the pathway stay at risk with the scenario's off-pathway death hazard.
 """
 
 from __future__ import annotations

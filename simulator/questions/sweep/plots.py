@@ -95,8 +95,9 @@ def outcome_curve(result: PlottedSweep, outcome: str) -> Figure:
         rows = [np.ravel_multi_index((i, *combination), shape) for i in range(len(x))]
         name = ", ".join(f"{parameter_words(p.path)}: {p.texts[i]}" for p, i in zip(others, combination))
         line_colour = colour(number)
-        same = next((other for other, earlier in drawn.items() if np.array_equal(earlier, estimate[rows], equal_nan=True)),
-                    None)
+        same = next(
+            (other for other, earlier in drawn.items() if np.array_equal(earlier, estimate[rows], equal_nan=True)), None
+        )
         drawn[name] = estimate[rows]
         if same is not None:  # drawn exactly over an earlier line: its marker and dashes still show, and we say so
             earlier = same.rsplit(": ", 1)[-1] if len(others) == 1 else same

@@ -158,7 +158,9 @@ class SweepResult(Result):
 
     def figure_files(self) -> dict[str, Callable[[], matplotlib.figure.Figure]]:
         """File name -> how to draw it: one per key outcome and probability, heatmaps for two parameters."""
-        out: dict[str, Callable[[], matplotlib.figure.Figure]] = {f"sweep_{o}.png": partial(self.plot_outcome, o) for o in self.key_outcomes}
+        out: dict[str, Callable[[], matplotlib.figure.Figure]] = {
+            f"sweep_{o}.png": partial(self.plot_outcome, o) for o in self.key_outcomes
+        }
         out |= {f"sweep_{_file_name(c)}.png": partial(self.plot_outcome, c.label) for c in self.conditions}
         if len(self.parameters) == 2:
             out |= {f"heatmap_{o}.png": partial(self.plot_heatmap, o) for o in self.key_outcomes}
@@ -181,10 +183,15 @@ class SweepResult(Result):
     def other_files(self, command: Sequence[str] = ()) -> dict[str, Callable[[Path], None]]:
         """explorer.json (what explorer.html draws at each grid point beyond sweep.csv), then explorer.html,
         built from the folder's files as `hsct-sim report` rebuilds it."""
-        return {explorer.DATA_FILE: self._write_explorer_data, explorer.PAGE_FILE: lambda path: explorer.write(path.parent)}
+        return {
+            explorer.DATA_FILE: self._write_explorer_data,
+            explorer.PAGE_FILE: lambda path: explorer.write(path.parent),
+        }
 
     def _write_explorer_data(self, path: Path) -> None:
-        path.write_text(json.dumps(explorer_data(self), separators=(",", ":"), allow_nan=False) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(explorer_data(self), separators=(",", ":"), allow_nan=False) + "\n", encoding="utf-8"
+        )
 
 
 def _file_name(condition: Condition) -> str:

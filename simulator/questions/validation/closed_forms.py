@@ -70,7 +70,9 @@ def competing_relapse_and_death() -> ClosedFormCase:
     q = r + d
     checks = []
     for t in (1, 3):
-        checks.append((landmark_outcome("relapse", t), r / q * (1 - np.exp(-q * t)), f"{r}/{q:g} (1 - exp(-{q:g} x {t}))"))
+        checks.append(
+            (landmark_outcome("relapse", t), r / q * (1 - np.exp(-q * t)), f"{r}/{q:g} (1 - exp(-{q:g} x {t}))")
+        )
         checks.append((landmark_outcome("dfs", t), np.exp(-q * t), f"exp(-{q:g} x {t})"))
     scenario = _scenario(
         "competing risks", cohort={"size": 100, "accrual_years": 4.0, "followup_after_accrual_years": 2.0},
@@ -113,8 +115,12 @@ def piecewise_and_cure() -> list[ClosedFormCase]:
     death with a cure fraction c around an exponential r: S = c + (1 - c) exp(-r t)."""
     cumulative = {1: 0.6, 3: 1.0, 5: 1.8}
     c, r = 0.4, 0.3
-    piecewise = [(landmark_outcome("dfs", t), np.exp(-h), f"exp(-{h:g}), piecewise hazard") for t, h in cumulative.items()]
-    cure = [(landmark_outcome("os", t), c + (1 - c) * np.exp(-r * t), f"{c} + {1 - c:g} exp(-{r} x {t})") for t in (1, 3, 5)]
+    piecewise = [
+        (landmark_outcome("dfs", t), np.exp(-h), f"exp(-{h:g}), piecewise hazard") for t, h in cumulative.items()
+    ]
+    cure = [
+        (landmark_outcome("os", t), c + (1 - c) * np.exp(-r * t), f"{c} + {1 - c:g} exp(-{r} x {t})") for t in (1, 3, 5)
+    ]
     relapse = {"dist": "piecewise", "breaks_years": [1, 3], "rates_per_year": [0.6, 0.2, 0.4]}
     death = {"dist": "cure", "cured": c, "uncured": _exponential(r)}
     return [
@@ -129,12 +135,20 @@ def frailty_and_early_deaths() -> list[ClosedFormCase]:
     """Gamma frailty (variance v) on a death rate d: S(t) = (1 + v d t)^(-1/v); an early treatment-related
     death rate m within 100 days competes: trm_100d = m / (m + d') (1 - exp(-(m + d') D)) without frailty."""
     v, d, m = 0.5, 0.3, 1.0
-    checks = [(landmark_outcome("os", t), (1 + v * d * t) ** (-1 / v), f"(1 + {v} x {d} x {t})^(-1/{v})") for t in (3, 5)]
+    checks = [
+        (landmark_outcome("os", t), (1 + v * d * t) ** (-1 / v), f"(1 + {v} x {d} x {t})^(-1/{v})") for t in (3, 5)
+    ]
     frail = _scenario("frailty", simulation={"seed": 12}, followup={
         "death_before_relapse": _exponential(d), "frailty_variance": v})
     years = 100 / DAYS_PER_YEAR
-    early = [(early_trm(100), m / (m + d) * (1 - np.exp(-(m + d) * years)), f"{m}/{m + d:g} (1 - exp(-{m + d:g} x 100 d))"),
-             (landmark_outcome("nrm", 1), 1 - np.exp(-(m + d) * years) * np.exp(-d * (1 - years)), "1 - exp(-(m + d) D) exp(-d (1 y - D))")]
+    early = [
+        (early_trm(100), m / (m + d) * (1 - np.exp(-(m + d) * years)), f"{m}/{m + d:g} (1 - exp(-{m + d:g} x 100 d))"),
+        (
+            landmark_outcome("nrm", 1),
+            1 - np.exp(-(m + d) * years) * np.exp(-d * (1 - years)),
+            "1 - exp(-(m + d) D) exp(-d (1 y - D))",
+        ),
+    ]
     deaths = _scenario("early deaths", simulation={"seed": 13}, followup={
         "death_before_relapse": _exponential(d), "early_death": _exponential(m)})
     return [ClosedFormCase("Gamma frailty", frail, _means(checks)),
@@ -173,7 +187,10 @@ def hazard_during_a_stage() -> ClosedFormCase:
 
 def weibull_survival() -> ClosedFormCase:
     shape, scale = 1.5, 6.0
-    checks = [(landmark_outcome("os", t), np.exp(-((t / scale) ** shape)), f"exp(-({t}/{scale:g})^{shape})") for t in (1, 3, 5)]
+    checks = [
+        (landmark_outcome("os", t), np.exp(-((t / scale) ** shape)), f"exp(-({t}/{scale:g})^{shape})")
+        for t in (1, 3, 5)
+    ]
     scenario = _scenario("weibull", simulation={"seed": 6}, followup={
         "death_before_relapse": {"dist": "weibull", "shape": shape, "scale": scale, "unit": "years"}})
     return ClosedFormCase("Weibull survival", scenario, _means(checks))
@@ -235,7 +252,9 @@ def background_life_expectancy() -> ClosedFormCase:
 def _queue_waits(scenario: Scenario, replications: int, seed: int, options: RunOptions) -> PerStudy:
     """Per study: mean days waited for the bed, and the share of patients who waited at all."""
     layout = StreamLayout.for_scenario(scenario)
-    histories = simulate_pathway(scenario, uniforms(seed, range(replications), layout, scenario.cohort.max_patients), layout)
+    histories = simulate_pathway(
+        scenario, uniforms(seed, range(replications), layout, scenario.cohort.max_patients), layout
+    )
     days = histories.queues["bed"].wait
     return {"mean wait (days)": days.mean(axis=1), "P(wait > 0)": (days > 0).mean(axis=1)}
 

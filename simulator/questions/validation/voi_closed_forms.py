@@ -47,7 +47,9 @@ def _learning(inputs: tuple[str, ...]) -> Estimator:
     """The metamodel's value of learning the per-study quantities `inputs`, from "costs" and "qalys"."""
     def estimate(values: PerStudy) -> tuple[float, float]:
         x = np.stack([values[name] for name in inputs], axis=1)
-        value = information_value(x, values["costs"][:, None], values["qalys"][:, None], np.array([WTP]), ", ".join(inputs))
+        value = information_value(
+            x, values["costs"][:, None], values["qalys"][:, None], np.array([WTP]), ", ".join(inputs)
+        )
         return float(value.value[0]), float(value.se[0])
     return estimate
 
@@ -107,13 +109,23 @@ def beta_binomial_trm() -> ClosedFormCase:
                - max(0.0, gain - loss * prior_mean))
     deaths = np.arange(COHORT + 1)
     posterior_means = (a + deaths) / (a + b + COHORT)
-    learn_trial = float(np.sum(stats.betabinom.pmf(deaths, COHORT, a, b) * np.maximum(0.0, gain - loss * posterior_means))
-                        - max(0.0, gain - loss * prior_mean))
+    learn_trial = float(
+        np.sum(stats.betabinom.pmf(deaths, COHORT, a, b) * np.maximum(0.0, gain - loss * posterior_means))
+        - max(0.0, gain - loss * prior_mean)
+    )
     checks = [
-        Check("EVPPI(TRM)", float(learn_p), "K F(K/C; a, b) - C a/(a+b) F(K/C; a+1, b) - max(0, K - C a/(a+b))",
-              _learning(("drawn trm",))),
-        Check(f"EVSI (TRM deaths of {COHORT})", learn_trial,
-              "sum over beta-binomial X of max(0, K - C (a+X)/(a+b+n)) - max(0, K - C a/(a+b))", _learning(("deaths",))),
+        Check(
+            "EVPPI(TRM)",
+            float(learn_p),
+            "K F(K/C; a, b) - C a/(a+b) F(K/C; a+1, b) - max(0, K - C a/(a+b))",
+            _learning(("drawn trm",)),
+        ),
+        Check(
+            f"EVSI (TRM deaths of {COHORT})",
+            learn_trial,
+            "sum over beta-binomial X of max(0, K - C (a+X)/(a+b+n)) - max(0, K - C a/(a+b))",
+            _learning(("deaths",)),
+        ),
     ]
     scenario = _scenario("beta-binomial value of information", 2000, 22,
                          stages={"reinfusion": {"duration": {"dist": "fixed", "value": 0},

@@ -113,6 +113,8 @@ def parse_group(text: str, draws: PsaDraws) -> tuple[str, list[str]]:
     for item in (part.strip() for part in listed.split(",")):
         found = [n for n, cols in draws.columns.items() if item == n or any(c.split(": ", 1)[1] == item for c in cols)]
         if not found:
-            raise UserError(f"--group {name.strip()}: no parameter {item!r} is drawn in this analysis; parameters: {known}")
+            raise UserError(
+                f"--group {name.strip()}: no parameter {item!r} is drawn in this analysis; parameters: {known}"
+            )
         members += [n for n in found if n not in members]
     return name.strip(), members

@@ -14,7 +14,9 @@ from simulator.questions.voi.value import information_value, perfect_information
 EVPPI_COLUMNS = ["parameters", "kind", "members", "wtp", "evppi", "evppi_se", "method", "draws"]
 
 
-def evppi_table(draws: PsaDraws, groups: dict[str, list[str]], wtp: Sequence[float] | np.ndarray, seed: int = 0) -> pd.DataFrame:
+def evppi_table(
+    draws: PsaDraws, groups: dict[str, list[str]], wtp: Sequence[float] | np.ndarray, seed: int = 0
+) -> pd.DataFrame:
     """One row per parameter (then group) and threshold, with EVPI from the draws themselves first."""
     thresholds = np.asarray(wtp, dtype=float)
     dc, dq = draws.incremental_costs, draws.incremental_qalys

@@ -136,7 +136,9 @@ def _gaussian_process(u: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarr
 
     if np.ptp(y) == 0:  # nothing to explain (an outcome the options share exactly)
         return y.astype(float), np.zeros((len(y), len(y)))
-    kernel = ConstantKernel(1.0, (1e-4, 1e3)) * RBF(np.full(u.shape[1], 0.5), (1e-2, 1e4)) + WhiteKernel(0.5, (1e-8, 1e1))
+    kernel = ConstantKernel(1.0, (1e-4, 1e3)) * RBF(np.full(u.shape[1], 0.5), (1e-2, 1e4)) + WhiteKernel(
+        0.5, (1e-8, 1e1)
+    )
     tuning = np.linspace(0, len(u) - 1, min(len(u), GP_TUNING_DRAWS)).round().astype(int)
     with warnings.catch_warnings():  # a length scale at its upper bound means "this input does not matter": fine
         warnings.simplefilter("ignore", ConvergenceWarning)

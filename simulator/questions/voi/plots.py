@@ -66,7 +66,9 @@ def enbs_figure(table: pd.DataFrame, evppi: pd.DataFrame, cur: str, names: Seque
                             label=f"EVPPI of all parameters at {label}")
         if with_enbs:
             enbs, enbs_se = rows["enbs"].to_numpy(), rows["enbs_se"].to_numpy()
-            axes[1].errorbar(n, enbs, 1.96 * enbs_se, marker="o", color=colour(number), capsize=3, label=f"ENBS at {label}")
+            axes[1].errorbar(
+                n, enbs, 1.96 * enbs_se, marker="o", color=colour(number), capsize=3, label=f"ENBS at {label}"
+            )
             best = int(np.argmax(enbs))
             axes[1].plot(n.iloc[best], enbs[best], marker="*", ms=16, color=colour(number), ls="none",
                          label=f"best size at {label}: {n.iloc[best]} per arm")
@@ -84,6 +86,8 @@ def enbs_figure(table: pd.DataFrame, evppi: pd.DataFrame, cur: str, names: Seque
         ax.set_xlabel("patients per arm")
         ax.yaxis.set_major_formatter(THOUSANDS)
         ax.legend(fontsize=8)
-    figure.suptitle(f"B: {names[1]} against A: {names[0]}; {draws:,} trials per size, one per parameter draw", fontsize=10)
+    figure.suptitle(
+        f"B: {names[1]} against A: {names[0]}; {draws:,} trials per size, one per parameter draw", fontsize=10
+    )
     figure.tight_layout()
     return figure

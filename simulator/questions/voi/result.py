@@ -103,7 +103,8 @@ class VoiResult(Result):
         if self.trial_cost is not None:
             lines.append(f"  trial cost: {self.trial_cost.words(cur)}")
         for row in table.itertuples():
-            line = f"  at {cur} {row.wtp:,.0f}/QALY, {row.patients_per_arm:>5} per arm: EVSI {row.evsi:,.0f} ± {row.evsi_se:,.0f} per patient"
+            line = (f"  at {cur} {row.wtp:,.0f}/QALY, {row.patients_per_arm:>5} per arm: "
+                    f"EVSI {row.evsi:,.0f} ± {row.evsi_se:,.0f} per patient")
             if "enbs" in table:
                 line += f"; ENBS {row.enbs:,.0f} ± {row.enbs_se:,.0f}"
             lines.append(line)

@@ -47,9 +47,17 @@ class ComparePage(FolderPage):
                 target = self.scenarios[name].targets.get(outcome)
                 flag = "" if pd.isna(r.evaluable) or r.evaluable >= 1 else f"{share_words(r.evaluable)} of studies"
                 partial |= bool(flag)
-                rows.append([description(outcome, self.catalogue) if letter == "A" else "", letter,
-                             estimate_cell(r.estimate, r.mc_se, money=money), interval_cell(r.lower, r.upper, money=money),
-                             "" if target is None else f"{target:.3f}", "", flag])
+                rows.append(
+                    [
+                        description(outcome, self.catalogue) if letter == "A" else "",
+                        letter,
+                        estimate_cell(r.estimate, r.mc_se, money=money),
+                        interval_cell(r.lower, r.upper, money=money),
+                        "" if target is None else f"{target:.3f}",
+                        "",
+                        flag,
+                    ]
+                )
                 if (name, outcome) in differences.index:
                     d = differences.loc[(name, outcome)]
                     higher = ("" if pd.isna(d.higher) else

@@ -36,7 +36,11 @@ class VoiPage(FolderPage):
                      + ([f"{r.evppi * population['discounted_patients']:,.0f}"] if population else [])
                      for r in rows.itertuples()]
             head = ["parameters", "kind", f"per patient ({currency}) ± SE"] + (["population"] if population else [])
-            out.append(html_table(head, cells, f"EVPPI at {currency} {threshold:,.0f} per QALY ({rows['draws'].iloc[0]:,} draws)"))
+            out.append(
+                html_table(
+                    head, cells, f"EVPPI at {currency} {threshold:,.0f} per QALY ({rows['draws'].iloc[0]:,} draws)"
+                )
+            )
         if population:
             out.append(f"<p>Population: {population['per_year']:,.0f} patients a year for {population['years']} years, "
                        f"discounted at {population['discount_rate']:.1%} a year: "
@@ -48,7 +52,9 @@ class VoiPage(FolderPage):
                      + ([f"{r.trial_cost:,.0f}", f"{r.enbs:,.0f} ± {r.enbs_se:,.0f}"] if enbs else [])
                      for r in evsi.itertuples()]
             head = ["per arm", "WTP", f"EVSI per patient ({currency})"] + (["trial cost", "ENBS"] if enbs else [])
-            out.append(html_table(head, cells, f"EVSI of the simulated trial (statistics: {evsi['statistics'].iloc[0]})"))
+            out.append(
+                html_table(head, cells, f"EVSI of the simulated trial (statistics: {evsi['statistics'].iloc[0]})")
+            )
             power = pd.read_csv(folder / "power.csv")
             out.append("<p>" + escape("Power by size: " + ", ".join(f"{r.patients_per_arm} per arm {r.power:.0%}"
                                                                    for r in power.itertuples())) + "</p>")
@@ -57,6 +63,8 @@ class VoiPage(FolderPage):
     def headline(self) -> str:
         folder, manifest = self.folder, self.manifest
         evppi = pd.read_csv(folder / "evppi.csv")
-        at = evppi[(evppi["wtp"] == manifest["willingness_to_pay_per_qaly"][0]) & (evppi["kind"] != "perfect information")]
+        at = evppi[
+            (evppi["wtp"] == manifest["willingness_to_pay_per_qaly"][0]) & (evppi["kind"] != "perfect information")
+        ]
         top = at.sort_values("evppi", ascending=False).iloc[0]
         return f"highest EVPPI: {top.parameters} {top.evppi:,.0f} per patient at {top.wtp:,.0f}/QALY"
