@@ -6,12 +6,15 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 from scipy import stats
 
 from simulator import load_scenario, run
 from simulator.cli import main
-from simulator.engine.uncertainty import parameter_draws
-from simulator.scenario.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate
+from simulator.engine import uncertainty as uncertainty_module
+from simulator.engine.uncertainty import parameter_draws, with_drawn_parameters
+from simulator.scenario.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate, with_draws
+from simulator.scenario.schema import Stage
 from simulator.simulation.options import RunOptions
 from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
@@ -196,3 +199,28 @@ def test_failure_probability_evidence_averages_over_its_posterior():
     for uncertainty, exact in ((False, 1 - 4 / 20), (True, 1 - 4.5 / 21)):
         v = run(scenario(uncertainty)).values["transplanted"]
         assert abs(v.mean() - exact) <= 4 * v.std(ddof=1) / np.sqrt(len(v)), (uncertainty, v.mean(), exact)
+
+
+def test_the_engines_copy_passes_the_schemas_own_validation():
+    """With parameter uncertainty a stage's death_probability holds one draw per study: the copy is still a stage
+    the schema accepts as it is (validated with its draws), not a float field silently holding an array."""
+    drawn = with_drawn_parameters(trm_scenario(True, replications=50), 7, range(10))
+    stage = drawn.stages["conditioning"]
+    assert stage.death_probability.shape == (10, 1)
+    again = Stage.model_validate({name: getattr(stage, name) for name in Stage.model_fields})
+    np.testing.assert_array_equal(again.death_probability, stage.death_probability)
+
+
+def test_a_draw_outside_its_fields_bounds_is_refused(monkeypatch):
+    """The copy is validated with its draws: a probability drawn above 1 is an error, not a simulated study."""
+    monkeypatch.setattr(uncertainty_module, "parameter_draws",
+                        lambda scenario, seed, replications: {"stages.conditioning.death_probability": np.array([0.1, 1.5])})
+    with pytest.raises(ValidationError, match="death_probability"):
+        with_drawn_parameters(trm_scenario(True, replications=50), 7, range(2))
+
+
+@pytest.mark.parametrize("draws", [np.array([0.1, 0.2]), np.array([[0.1, 0.2]]), np.array([[1], [0]])])
+def test_per_study_draws_are_one_column_of_numbers(draws):
+    stage = trm_scenario(True, replications=50).stages["conditioning"]
+    with pytest.raises(ValidationError, match=r"\(studies, 1\) array of numbers"):
+        with_draws(stage, {"death_probability": draws})

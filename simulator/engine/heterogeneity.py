@@ -16,6 +16,7 @@ import numpy as np
 
 from simulator.engine.randomness import replication_generators
 from simulator.engine.uncertainty import with_drawn_parameters
+from simulator.scenario.evidence import with_draws
 from simulator.scenario.schema import Scenario
 
 HETEROGENEITY_STREAM = 0x484554  # "HET": first spawn-key word of between-study draws
@@ -39,5 +40,5 @@ def study_scenario(scenario: Scenario, seed: int, replications: range) -> Scenar
         size = (1 - rho) / rho  # type: ignore[operator]  # alpha + beta; a varied stage has its icc
         with np.errstate(invalid="ignore", divide="ignore"):  # p of 0 or 1 stays 0 or 1
             p = np.where((mean > 0) & (mean < 1), special.betaincinv(mean * size, (1 - mean) * size, u), mean)
-        stages[name] = stage.model_copy(update={"death_probability": p})
+        stages[name] = with_draws(stage, {"death_probability": p})  # each study's p, checked against the bounds
     return drawn.model_copy(update={"stages": stages})

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from simulator.engine.randomness import replication_generators
-from simulator.scenario.evidence import Estimate, estimates
+from simulator.scenario.evidence import Estimate, estimates, with_draws
 from simulator.scenario.schema import Scenario
 
 PRIOR_WORDS = {"jeffreys": "Jeffreys prior, half an event added", "uniform": "flat prior, one event added"}
@@ -52,7 +52,8 @@ def evidence_key(scenario: Scenario, path: str, estimate: Estimate) -> str:
 def with_drawn_parameters(scenario: Scenario, seed: int, replications: range) -> Scenario:
     """The scenario the engine runs for these replications: unchanged without parameter uncertainty;
     with it, each estimated parameter replaced by a (replications, 1) array of draws, which broadcasts
-    over the patients of each study. The copy is not re-validated: draws lie in the posterior's support."""
+    over the patients of each study. Each model holding a draw is validated again with it (`with_draws`), so a
+    draw outside its field's bounds is refused, not simulated."""
     if not scenario.simulation.parameter_uncertainty:
         return scenario
     draws = {path: values[:, np.newaxis] for path, values in parameter_draws(scenario, seed, replications).items()}
@@ -64,12 +65,15 @@ def _replaced(value: Any, path: str, draws: dict[str, np.ndarray]) -> Any:
         return draws[path]
     if isinstance(value, BaseModel):
         prefix = f"{path}." if path else ""
-        update = {}
+        update: dict[str, Any] = {}
+        drawn: dict[str, Any] = {}
         for name in type(value).model_fields:
             old = getattr(value, name)
             new = _replaced(old, prefix + name, draws)
             if new is not old:
-                update[name] = new
+                (drawn if prefix + name in draws else update)[name] = new
+        if drawn:  # this model holds draws: validated with them (and with its changed parts)
+            return with_draws(value, drawn | update)
         return value.model_copy(update=update) if update else value
     if isinstance(value, dict):
         new_items = {key: _replaced(item, f"{path}.{key}", draws) for key, item in value.items()}

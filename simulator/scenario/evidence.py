@@ -15,6 +15,7 @@ one draw, in one scenario or across compared ones; any other two parameters draw
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, TypeGuard, TypeVar, get_args, get_origin
 
@@ -188,12 +189,46 @@ def _rate(written: dict[str, Any]) -> RateEstimate:
 
 def or_evidence(read: Callable[[dict[str, Any]], Estimate]) -> WrapValidator:
     """A field's validator that reads a table (`{ events, n }`, `{ mean, se }`) with `read` into an Estimate and
-    passes a plain number on to the field's own bounds."""
+    passes a plain number on to the field's own bounds; per-study draws (the engine's copy, `with_draws`) are
+    checked against the same bounds."""
 
     def validate(value: Any, handler: Callable[[Any], Any]) -> Any:
-        return read(value) if isinstance(value, dict) else handler(value)
+        if isinstance(value, dict):
+            return read(value)
+        return _per_study(value, handler) if _is_array(value) else handler(value)
 
     return WrapValidator(validate)
+
+
+def _is_array(value: Any) -> bool:
+    """Whether `value` is a numpy array; numpy is not imported for it (an array exists only once numpy is loaded,
+    and loading a scenario must not load numpy)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.ndarray)
+
+
+def _per_study(draws: np.ndarray, handler: Callable[[Any], Any]) -> np.ndarray:
+    """One drawn value per study, shape (studies, 1) so that it broadcasts over each study's patients; its
+    smallest and largest value pass the field's own bounds (a NaN fails), so every value does."""
+    if draws.ndim != 2 or draws.shape[1] != 1 or draws.dtype.kind != "f":
+        raise ValueError(f"per-study draws are a (studies, 1) array of numbers (got shape {draws.shape}, "
+                         f"dtype {draws.dtype})")
+    if draws.size:
+        handler(float(draws.min()))
+        handler(float(draws.max()))
+    return draws
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def with_draws(model: M, draws: dict[str, Any]) -> M:
+    """A copy of `model` with fields replaced by per-study draws (field name -> (studies, 1) array), validated
+    as the schema validates a scenario file: each draw within its field's bounds, and the model's own checks
+    (e.g. a stage's one death risk) run again. Only the engine's copy of a scenario holds draws (parameter
+    uncertainty, between-study heterogeneity); what is reported reads the scenario as written."""
+    fields = {name: getattr(model, name) for name in type(model).model_fields}
+    return type(model).model_validate(fields | draws)
 
 
 def as_written(value: Any) -> Any:
