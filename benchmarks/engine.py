@@ -203,7 +203,7 @@ import sys, time
 began = time.perf_counter()
 from simulator.scenario.loading import load_scenario
 from simulator.simulation.options import RunOptions
-from simulator.simulation.runner import run
+from simulator.questions.run.run import run
 from simulator.simulation.workers import default_workers, patient_stages
 imported = time.perf_counter()
 scenario = load_scenario(sys.argv[1])

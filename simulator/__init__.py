@@ -27,28 +27,31 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on f
     from .questions.calibration.calibration import calibrate
     from .questions.calibration.problem import FreeParameter, Target
     from .questions.calibration.result import CalibrationResult
-    from .questions.compare.compare import CompareResult, compare
+    from .questions.compare.compare import compare
+    from .questions.compare.result import CompareResult
     from .questions.power.power import estimate_power
     from .questions.power.result import PowerResult
-    from .questions.sweep.sweep import SweepResult, sweep
-    from .questions.validation.result import ValidationReport, validate
+    from .questions.run.run import run
+    from .questions.sweep.result import SweepResult
+    from .questions.sweep.sweep import sweep
+    from .questions.validation.result import ValidationReport
+    from .questions.validation.validation import validate
     from .questions.voi.result import VoiResult
     from .questions.voi.voi import value_of_information
     from .scenario.loading import load_scenario
     from .scenario.schema import Scenario
     from .simulation.options import RunOptions
     from .simulation.results import RunResult
-    from .simulation.runner import run
 
 # loaded on first use, so that `hsct-sim` starts handling Ctrl-C before numpy and pandas load (about a second)
 _LAZY = {
-    "run": ".simulation.runner", "Scenario": ".scenario.schema", "load_scenario": ".scenario.loading",
+    "run": ".questions.run.run", "Scenario": ".scenario.schema", "load_scenario": ".scenario.loading",
     "sweep": ".questions.sweep.sweep", "compare": ".questions.compare.compare",
     "estimate_power": ".questions.power.power", "calibrate": ".questions.calibration.calibration",
     "FreeParameter": ".questions.calibration.problem", "Target": ".questions.calibration.problem",
-    "validate": ".questions.validation.result", "RunOptions": ".simulation.options",
-    "RunResult": ".simulation.results", "SweepResult": ".questions.sweep.sweep",
-    "CompareResult": ".questions.compare.compare", "PowerResult": ".questions.power.result",
+    "validate": ".questions.validation.validation", "RunOptions": ".simulation.options",
+    "RunResult": ".simulation.results", "SweepResult": ".questions.sweep.result",
+    "CompareResult": ".questions.compare.result", "PowerResult": ".questions.power.result",
     "CalibrationResult": ".questions.calibration.result", "ValidationReport": ".questions.validation.result",
     "value_of_information": ".questions.voi.voi", "VoiResult": ".questions.voi.result",
 }

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.questions.validation import result as validation_report
+from simulator.questions.validation import validation as validation_question
 from simulator.questions.validation.closed_forms import exponential_survival
 from simulator.simulation import runfolder
 
@@ -40,7 +40,7 @@ def test_report_on_a_malformed_folder_is_a_user_error(tmp_path, capsys, manifest
 
 
 def test_a_closed_form_validation_folder_can_be_reported(in_tmp_cwd, capsys, monkeypatch):
-    monkeypatch.setattr(validation_report, "closed_form_cases", lambda: [exponential_survival()])
+    monkeypatch.setattr(validation_question, "closed_form_cases", lambda: [exponential_survival()])
     assert main(["validate", "--suite", "closed-forms", "--quiet", "--output", "suite"]) in (0, 1)
     assert "report.html not written" not in capsys.readouterr().err
     assert "exact closed-form answers" in (in_tmp_cwd / "suite" / "report.html").read_text()

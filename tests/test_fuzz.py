@@ -72,7 +72,7 @@ def _stub(*args: Any, **kwargs: Any) -> Any:
 def no_simulation(monkeypatch):
     """Every command validates its input as usual, then stops where it would start simulating."""
     # where each is defined: the commands import them when they run (so that --help loads no engine)
-    for module, name in [("simulator.simulation.runner", "run"), ("simulator.questions.sweep.sweep", "run_sweep"),
+    for module, name in [("simulator.questions.run.run", "run"), ("simulator.questions.sweep.sweep", "run_sweep"),
                          ("simulator.questions.compare.compare", "compare"),
                          ("simulator.questions.power.power", "estimate_power"),
                          ("simulator.questions.calibration.calibration", "calibrate")]:

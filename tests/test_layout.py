@@ -74,6 +74,40 @@ def test_no_import_cycles() -> None:
     assert import_cycles() == []
 
 
+# The layers, lowest first: a module imports only modules of its own layer or of those before it. questions/ holds
+# every question (run included: questions/run); the machinery they share is simulation/, below them.
+LAYERS = (("simulator.errors", "simulator.version"), ("simulator.terminal",), ("simulator.scenario",),
+          ("simulator.engine",), ("simulator.outcomes",), ("simulator.report",), ("simulator.simulation",),
+          ("simulator.questions",), ("simulator.commands",), ("simulator.cli",), ("simulator.__main__", "simulator"))
+
+
+def _top(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def _layer(module: str) -> int:
+    return next(number for number, layer in enumerate(LAYERS) if _top(module) in layer)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(module, what it imports) for every import of a later layer than the module's own."""
+    return sorted((name, other) for name, others in graph.items() for other in others if _layer(other) > _layer(name))
+
+
+def test_each_layer_imports_only_itself_and_the_layers_before_it() -> None:
+    modules = _modules()
+    assert [name for name in modules if not any(_top(name) in layer for layer in LAYERS)] == []  # each in a layer
+    assert upward_imports({name: _imports(name, path, modules) for name, path in modules.items()}) == []
+
+
+def test_the_layer_check_catches_an_upward_import() -> None:
+    """Not vacuous: the simulation machinery importing a question, or the engine a report, is reported."""
+    graph = {"simulator.simulation.runner": {"simulator.questions.run.run", "simulator.engine.pathway"},
+             "simulator.engine.pathway": {"simulator.report.plots"}, "simulator.questions.run.run": set()}
+    assert upward_imports(graph) == [("simulator.engine.pathway", "simulator.report.plots"),
+                                     ("simulator.simulation.runner", "simulator.questions.run.run")]
+
+
 def test_no_sub_package_imports_one_that_imports_it_back() -> None:
     """scenario <- engine <- outcomes <- report <- simulation <- questions <- commands, never the other way."""
     modules = _modules()

@@ -13,9 +13,9 @@ from simulator.engine.histories import OTHER_CAUSES
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
 from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.questions.run.run import run
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.population import LifeTable, read_life_table
-from simulator.simulation.runner import run
 
 from helpers import SCENARIOS, assert_within_mc_se, refused, tiny
 

@@ -8,10 +8,10 @@ import pytest
 
 from simulator import load_scenario
 from simulator.cli import main
+from simulator.questions.run.run import run
 from simulator.questions.sweep.grid import parse_parameter
 from simulator.questions.sweep.sweep import sweep
 from simulator.scenario.distributions import DAYS_PER_YEAR
-from simulator.simulation.runner import run
 
 from helpers import SCENARIOS, tiny
 

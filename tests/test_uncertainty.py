@@ -13,10 +13,10 @@ from simulator import load_scenario, run
 from simulator.cli import main
 from simulator.engine import uncertainty as uncertainty_module
 from simulator.engine.uncertainty import parameter_draws, with_drawn_parameters
+from simulator.questions.run.uncertainty import UncertaintyComparison
 from simulator.scenario.evidence import PRIOR_EVENTS, ProportionEstimate, RateEstimate, with_draws
 from simulator.scenario.schema import Stage
 from simulator.simulation.options import RunOptions
-from simulator.simulation.uncertainty_comparison import UncertaintyComparison
 
 from helpers import OFF_PATHWAY, SCENARIOS, tiny
 

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from simulator.cli import main
-from simulator.questions.validation import result as validation_report
+from simulator.questions.validation import validation
+from simulator.questions.validation.checks import COLUMNS
 from simulator.questions.validation.closed_forms import closed_form_cases, exponential_survival, single_bed_queue
-from simulator.questions.validation.validation import COLUMNS
+from simulator.questions.validation.result import ValidationReport
 
 SMALL = 0.2  # a fifth of each case's studies: 400 of the 2000 tiny studies, 16 of the 80 queue studies
 
@@ -101,7 +102,7 @@ def test_validate_checks_a_scenario_against_its_published_figure(in_tmp_cwd, cap
 
 def test_validate_command_exits_1_when_a_closed_form_check_fails(in_tmp_cwd, capsys, monkeypatch):
     wrong = with_exact(exponential_survival(), lambda c: c.exact + 0.05)
-    monkeypatch.setattr(validation_report, "closed_form_cases", lambda: [wrong])
+    monkeypatch.setattr(validation, "closed_form_cases", lambda: [wrong])
     assert main(["validate", "--suite", "closed-forms", "--quiet"]) == 1
     assert "0 of 4 checks passed; 4 FAILED." in capsys.readouterr().out
     (folder,) = (in_tmp_cwd / "outputs").glob("*/")  # run folders: outputs/ also holds index.html
@@ -112,7 +113,7 @@ def test_validate_command_exits_1_when_a_closed_form_check_fails(in_tmp_cwd, cap
 def test_validation_figure_says_what_it_shows(tmp_path):
     wrong = with_exact(exponential_survival(), lambda c: c.exact + (0.05 if c.quantity == "os_1y" else 0))
     table = pd.concat([wrong.evaluate(SMALL), exponential_survival().evaluate(SMALL)], ignore_index=True)
-    figure = validation_report.ValidationReport(table).plot()
+    figure = ValidationReport(table).plot()
     (axes,) = figure.axes
     assert "7 of 8 checks passed" in figure._suptitle.get_text()
     assert "simulated studies x patients per study" in figure._suptitle.get_text()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from simulator.commands.common import (
     add_format_option,
@@ -15,9 +13,6 @@ from simulator.commands.common import (
     writing_processes,
 )
 from simulator.errors import UserError
-
-if TYPE_CHECKING:
-    from simulator.simulation.result_base import Result
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -57,8 +52,8 @@ def command_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.overrides)
     from simulator.outcomes.conditions import parse_conditions
+    from simulator.questions.run.run import answer
     from simulator.simulation.runfolder import run_folder
-    from simulator.simulation.runner import run
     from simulator.simulation.workers import patient_stages
 
     conditions = parse_conditions(args.probabilities, scenario.catalogue)
@@ -73,20 +68,13 @@ def command_run(args: argparse.Namespace) -> int:
         processes=writing_processes(args),
         figure_format=args.figure_format,
     ) as folder:
-        result = run(scenario, args.replications, args.seed, patients_log=args.patients_log, options=options)
-        result = dataclasses.replace(result, conditions=conditions, outcomes=shown)
-        printed: Result = result
-        if scenario.simulation.parameter_uncertainty:
-            from simulator.simulation.uncertainty_comparison import UncertaintyComparison
-
-            # the same studies at the point estimates, to show how much parameter uncertainty widens the spread
-            point = scenario.with_values({"simulation.parameter_uncertainty": False})
-            point_result = run(point, args.replications, args.seed, options=options)
-            printed = UncertaintyComparison(result, dataclasses.replace(point_result, conditions=conditions))
+        printed = answer(scenario, args.replications, args.seed, options, conditions, shown, args.patients_log)
         folder.write(printed)
     print(printed.text())
     print(f"\nRun folder: {folder}")
     from simulator.outcomes.summary import warn_if_not_evaluable
+    from simulator.questions.run.uncertainty import UncertaintyComparison
 
-    warn_if_not_evaluable(result.summary)
+    run = printed.with_uncertainty if isinstance(printed, UncertaintyComparison) else printed
+    warn_if_not_evaluable(run.summary)
     return 0

@@ -72,7 +72,7 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
 
 def command_validate(args: argparse.Namespace) -> int:
     # imported here, not at the top: `hsct-sim --help` and a mistyped flag must not wait for numpy and pandas
-    from simulator.questions.validation.result import validate
+    from simulator.questions.validation.validation import validate
     from simulator.simulation.runfolder import run_folder
 
     scenarios = _scenarios(args)

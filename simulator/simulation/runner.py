@@ -1,4 +1,5 @@
-"""Run a scenario: many simulated studies in chunks, aggregated into one `RunResult`.
+"""Simulate scenarios: many studies in chunks, aggregated into one `RunResult` per scenario; every question
+(questions/) simulates through `run_all` or `iterate_runs`.
 
 A chunk is a pure function of (scenario, seed, replication indices), so chunks can run in any order,
 in any process, and give the same numbers.
@@ -7,7 +8,6 @@ in any process, and give the same numbers.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,10 +28,8 @@ from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import allowed_processes, refuse_processes
-from simulator.simulation.arguments import replications_argument, scenario_argument, seed_argument
 from simulator.simulation.duration import busy_resource, runs_seconds, say_duration
 from simulator.simulation.execution import chunks_of, load_while_workers_run, map_chunks
-from simulator.simulation.memory import check_fits, run_need
 from simulator.simulation.options import Engine, RunOptions
 from simulator.simulation.stage_cache import walked_stages
 
@@ -76,36 +74,6 @@ def simulate_chunk(
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
     return Chunk(replications, outcomes.values, curves, outcomes.occupancy, outcomes.wait_counts, log)
-
-
-def run(
-    scenario: Scenario | str | os.PathLike[str],
-    replications: int | None = None,
-    seed: int | None = None,
-    patients_log: bool = False,
-    options: RunOptions = RunOptions(),
-) -> RunResult:
-    """Simulate `replications` studies of the scenario (a `Scenario` or a scenario file's path; replications and
-    seed default to its [simulation] table).
-
-    `options` say where chunks of studies run (this process, local workers, a dask cluster) and by which
-    engine (`RunOptions(engine="simpy")` carries each patient in a SimPy process: the same histories, slower,
-    and what stages run by the modeller's own function need); the result is the same whatever they are.
-
-    >>> from simulator import load_scenario, run
-    >>> result = run(load_scenario("scenarios/burt2006.toml"), replications=200)
-    >>> result.replications
-    200
-    >>> run("scenarios/burt2006.toml", replications=0)
-    Traceback (most recent call last):
-    ValueError: replications: must be from 2 to 1,000,000,000 (got 0)
-    """
-    scenario = scenario_argument(scenario)
-    replications = replications_argument(replications, scenario.simulation.replications)
-    seed = seed_argument(seed, scenario.simulation.seed)
-    check_fits(run_need(scenario, replications, options, patients_log), "run", replications)
-    [(_, result)] = iterate_runs([scenario], replications, seed, options, scenario.metadata.name, patients_log)
-    return result
 
 
 def run_all(

@@ -20,6 +20,7 @@ import numpy as np
 
 from simulator.errors import MAX_SHOWN, UserError, shortened, shown
 from simulator.questions.sweep.syntax import EXAMPLE
+from simulator.scenario.catalogue import Outcome
 from simulator.scenario.loading import load_scenario, parse_value, scenario_from_dict
 from simulator.scenario.schema import Scenario
 
@@ -205,3 +206,9 @@ def build_grid(scenario: str | Path | Scenario, specs: Sequence[str], overrides:
 def _raw(scenario: Scenario) -> dict[str, Any]:
     """The scenario as the dict a TOML file would give, to apply overrides to and validate again."""
     return scenario.model_dump(exclude_none=True)
+
+
+def grid_catalogue(grid: Grid) -> dict[str, Outcome]:
+    """Every outcome some grid point reports: a point where a resource is unlimited reports fewer."""
+    scenarios = sorted(grid.scenarios, key=lambda s: -len(s.catalogue))
+    return {name: outcome for s in scenarios for name, outcome in s.catalogue.items()}  # in first-seen order

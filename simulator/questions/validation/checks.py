@@ -1,24 +1,20 @@
-"""`validate`: the simulator against exact answers (closed-form cases) and the shipped scenarios against
-their published figures.
-
-A closed-form case is a tiny scenario with quantities whose exact values are known; each check reports
-z = (simulated - exact) / MC SE and passes when |z| <= 4. A scenario check passes when the published
-figure lies inside the range of 95% of simulated studies and within a tolerance of the simulated mean.
+"""What a closed-form check is: a quantity with an exact value and how to estimate it from simulated studies
+(mean, variance or share over studies, each with its Monte Carlo SE), and a case of such checks on one tiny
+scenario (closed_forms.py lists them). A check reports z = (simulated - exact) / MC SE and passes when |z| <= 4.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from simulator.questions.validation.criteria import TOLERANCE, Z_PASS
-from simulator.scenario.schema import PublishedSeries, Scenario
+from simulator.questions.run.run import run
+from simulator.questions.validation.criteria import Z_PASS
+from simulator.scenario.schema import Scenario
 from simulator.simulation.options import RunOptions
-from simulator.simulation.runner import run
 
 COLUMNS = ["part", "case", "quantity", "formula", "expected", "simulated", "mc_se", "z", "lower", "upper",
            "studies", "patients", "in_range", "within_tolerance", "passed", "reaching"]
@@ -87,7 +83,7 @@ class ClosedFormCase:
         rows = []
         for check in self.checks:
             simulated, se = check.estimate(values)
-            z = _z(simulated, check.exact, se)
+            z = z_score(simulated, check.exact, se)
             rows.append({
                 "part": "closed form", "case": self.name, "quantity": check.quantity, "formula": check.formula,
                 "expected": check.exact, "simulated": simulated, "mc_se": se, "z": z,
@@ -96,53 +92,8 @@ class ClosedFormCase:
         return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _share_reaching(per_study: np.ndarray, published: float) -> float:
-    """Share of the studies able to estimate an outcome that report at least the published figure."""
-    evaluable = per_study[np.isfinite(per_study)]
-    return float(np.mean(evaluable >= published)) if len(evaluable) else math.nan
-
-
-def _z(simulated: float, exact: float, se: float) -> float:
+def z_score(simulated: float, exact: float, se: float) -> float:
+    """(simulated - exact) / MC SE; with no Monte Carlo error, 0 when they agree, else an infinite z."""
     if se > 0:
         return (simulated - exact) / se
     return 0.0 if np.isclose(simulated, exact, rtol=0, atol=1e-12) else float(np.copysign(np.inf, simulated - exact))
-
-
-def scenario_checks(
-    scenario: Scenario, replications: int | None = None, seed: int | None = None,
-    tolerance: float = TOLERANCE, options: RunOptions = RunOptions(),
-) -> pd.DataFrame:
-    """Each published figure of the scenario's [targets] against what its simulated studies report, then those of
-    each of its [[published_series]] (series_checks)."""
-    rows = _target_rows(scenario, replications, seed, tolerance, options)
-    return pd.concat([rows, *(series_checks(scenario, series, replications, seed, options)
-                              for series in scenario.published_series)], ignore_index=True)
-
-
-def series_checks(scenario: Scenario, series: PublishedSeries, replications: int | None = None,
-                  seed: int | None = None, options: RunOptions = RunOptions()) -> pd.DataFrame:
-    """Another series of the same treatment, simulated with its own design: it passes when each published figure
-    lies within the range of 95% of simulated studies of its size. Not within a tolerance of the mean: its
-    patients are not those the hazards were fitted to, and a series of its size is that uncertain."""
-    rows = _target_rows(scenario.as_series(series), replications, seed, math.inf, options)
-    return rows.assign(part="published series", passed=rows["in_range"])
-
-
-def _target_rows(scenario: Scenario, replications: int | None, seed: int | None, tolerance: float,
-                 options: RunOptions) -> pd.DataFrame:
-    result = run(scenario, replications, seed, options=options)
-    summary = result.summary.set_index("outcome")
-    rows = []
-    for outcome, published in scenario.targets.items():
-        simulated, se, lower, upper = summary.loc[outcome, ["estimate", "mc_se", "lower", "upper"]]
-        in_range = bool(lower <= published <= upper)
-        close = bool(abs(simulated - published) <= tolerance)
-        rows.append({
-            "part": "scenario", "case": scenario.metadata.name, "quantity": outcome,
-            "formula": f"published ({scenario.metadata.citation or 'scenario [targets]'})",
-            "expected": published, "simulated": simulated, "mc_se": se, "z": _z(simulated, published, se),
-            "lower": lower, "upper": upper, "studies": result.replications, "patients": scenario.cohort.size,
-            "in_range": in_range, "within_tolerance": close, "passed": in_range and close,
-            "reaching": _share_reaching(result.values[outcome], published),
-        })
-    return pd.DataFrame(rows, columns=COLUMNS)

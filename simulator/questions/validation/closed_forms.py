@@ -15,7 +15,7 @@ from scipy import stats
 from simulator.engine.background import life_expectancy
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.randomness import StreamLayout, uniforms
-from simulator.questions.validation.validation import Check, ClosedFormCase, PerStudy, mean_of, share_of, variance_of
+from simulator.questions.validation.checks import Check, ClosedFormCase, PerStudy, mean_of, share_of, variance_of
 from simulator.questions.validation.voi_closed_forms import value_of_information_cases
 from simulator.scenario.catalogue import early_trm, landmark_outcome
 from simulator.scenario.distributions import DAYS_PER_YEAR

@@ -1,10 +1,8 @@
-"""`validate()` and its report: a table on the terminal, validation.csv, and a figure of z-scores."""
+"""The report of `validate`: a table on the terminal, validation.csv, and a figure of z-scores."""
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from textwrap import fill
 from typing import Any
@@ -14,13 +12,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR
-from simulator.questions.validation.closed_forms import closed_form_cases
 from simulator.questions.validation.criteria import TOLERANCE, Z_PASS
-from simulator.questions.validation.validation import scenario_checks
 from simulator.report.plots import LINE_COLOUR
-from simulator.scenario.schema import Scenario
-from simulator.simulation.arguments import scenario_argument
-from simulator.simulation.options import RunOptions
 from simulator.simulation.result_base import Result
 
 
@@ -154,32 +147,3 @@ def _scenario_panel(ax: Any, rows: pd.DataFrame, tolerance: float) -> None:
     ax.set_title("Scenarios: published figures against what simulated studies report", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
     ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2)
-
-
-def validate(
-    scenarios: Sequence[Scenario | str | os.PathLike[str]],
-    closed_forms: bool = True,
-    scale: float = 1.0,
-    replications: int | None = None,
-    seed: int | None = None,
-    tolerance: float = TOLERANCE,
-    options: RunOptions = RunOptions(),
-) -> ValidationReport:
-    """Run the closed-form suite (at `scale` x its sizes) and check each scenario's [targets] and
-    [[published_series]].
-
-    >>> from simulator import load_scenario
-    >>> validate([load_scenario("scenarios/burt2006.toml")], closed_forms=False, replications=50).summary.part.unique()
-    array(['scenario', 'published series'], dtype=object)
-    """
-    loaded = [scenario_argument(s, f"scenarios[{number}]") for number, s in enumerate(scenarios)]
-    began = time.perf_counter()
-    parts = [case.evaluate(scale, options) for case in closed_form_cases()] if closed_forms else []
-    parts += [scenario_checks(s, replications, seed, tolerance, options) for s in loaded]
-    table = pd.concat(parts, ignore_index=True)
-    settings = {
-        "scenarios": [s.model_dump(mode="json") for s in loaded],
-        "closed_forms": closed_forms, "scale": scale, "replications": replications, "seed": seed,
-        "tolerance": tolerance, "z_pass": Z_PASS,
-    }
-    return ValidationReport(table, tolerance, settings, time.perf_counter() - began)

@@ -22,13 +22,13 @@ import numpy as np
 from scipy import stats
 
 from simulator.engine.uncertainty import parameter_draws
-from simulator.questions.validation.validation import Check, ClosedFormCase, Estimator, PerStudy
+from simulator.questions.run.run import run
+from simulator.questions.validation.checks import Check, ClosedFormCase, Estimator, PerStudy
 from simulator.questions.voi.metamodel import draws_needed
 from simulator.questions.voi.value import information_value
 from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
 from simulator.simulation.options import RunOptions
-from simulator.simulation.runner import run
 
 WTP = 20000.0
 MEAN_1, SD_1, MEAN_2, SD_2, NOISE_SD, COSTS = 0.2, 0.3, 0.0, 0.2, 0.3, 5000.0

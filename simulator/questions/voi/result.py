@@ -13,9 +13,9 @@ import matplotlib.figure
 import numpy as np
 import pandas as pd
 
-from simulator.questions.compare.compare import CompareResult
 from simulator.questions.compare.economics import horizon
 from simulator.questions.compare.psa import psa_table
+from simulator.questions.compare.result import CompareResult
 from simulator.questions.power.result import PowerResult
 from simulator.questions.voi import plots
 from simulator.questions.voi.draws import EVERYTHING, PsaDraws
