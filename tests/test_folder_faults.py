@@ -27,16 +27,46 @@ from helpers import ROOT, SCENARIOS
 @pytest.mark.parametrize("manifest, says", [
     ("[1, 2]", "holds a list"),
     ('"a run"', "holds a str"),
-    ('{"scenario": null, "command": ["hsct-sim", "run"]}', "a scenario is not a table"),
-    ('{"command": 5, "scenario": {}}', "`command` is not a list of words"),
-    ('{"command": ["hsct-sim", "run"]}', "names no scenario"),
-    ("{not json", "JSONDecodeError"),
+    ('{"command": ["hsct-sim", "run"], "scenario": {}}', "no hsct-sim version recorded"),
+    ('{"version": "0.9", "scenario": null, "command": ["hsct-sim", "run"], "replications": 10}',
+     "a scenario is not a table"),
+    ('{"version": "0.9", "command": 5, "scenario": {}}', "`command` is 5, not a list"),
+    ('{"version": "0.9", "command": ["hsct-sim", "run"], "replications": 10}', "names no scenario"),
+    ('{"version": "0.9", "command": ["hsct-sim", "run"], "replications": "ten"}', "`replications` is 'ten', not a whole number"),
+    ("{not json", "not readable as JSON"),
 ])
 def test_report_on_a_malformed_folder_is_a_user_error(tmp_path, capsys, manifest, says):
     (tmp_path / "manifest.json").write_text(manifest)
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "not a run folder hsct-sim can read" in err and says in err and "internal error" not in err
+    assert "manifest.json" in err and says in err and "internal error" not in err and "Traceback" not in err
+    assert not (tmp_path / "report.html").exists()
+
+
+def _a_sweep_folder(folder: Path) -> dict:
+    assert main(["sweep", str(SCENARIOS / "burt2006.toml"), "--replications", "20", "--quiet", "--workers", "1",
+                 "--param", "stages.isolation.death_probability=0,0.1", "--output", str(folder)]) == 0
+    return json.loads((folder / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda m: m.pop("points"), "no `points`, which this report needs"),  # an older version's sweep folder
+    (lambda m: m["scenario"]["stages"]["isolation"].update(death_probability=2), "does not read with this version"),
+])
+def test_report_on_an_older_versions_folder_says_which_entry_it_cannot_read(in_tmp_cwd, capsys, change, says):
+    """What this version's page needs and an older manifest lacks (or a scenario the schema now refuses) is named
+    once, with the version that wrote it: exit 2, no traceback, the report left as it was."""
+    folder = in_tmp_cwd / "sweep"
+    manifest = _a_sweep_folder(folder)
+    manifest["version"] = "0.0.9"
+    change(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    before = (folder / "report.html").read_bytes()
+    capsys.readouterr()
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "written by hsct-sim 0.0.9" in err and "Traceback" not in err, err
+    assert (folder / "report.html").read_bytes() == before
 
 
 def test_a_closed_form_validation_folder_can_be_reported(in_tmp_cwd, capsys, monkeypatch):

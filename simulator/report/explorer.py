@@ -22,10 +22,9 @@ import pandas as pd
 
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR, command_line, parameter_words
 from simulator.report.html_parts import estimate_cell, interval_cell, is_money
+from simulator.report.manifest import Manifest, read_manifest
 from simulator.scenario.catalogue import Outcome, description
-from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
-from simulator.version import __version__
 
 DATA_FILE = "explorer.json"
 PAGE_FILE = "explorer.html"
@@ -46,18 +45,18 @@ def write(folder: Path) -> None:
 
 def build(folder: Path) -> Path:
     """Write folder/explorer.html from the folder's files; return its path."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(folder, {"parameters": dict, "replications": int, "seed": int})
     data = json.loads((folder / DATA_FILE).read_text(encoding="utf-8"))
-    scenario = scenario_from_dict(manifest["scenario"])
-    parameters = manifest["parameters"]
+    scenario = next(iter(manifest.scenarios.values()))
+    parameters = manifest.entries["parameters"]
     table = pd.read_csv(folder / "sweep.csv")
     page = {**data, **_page_data(manifest, scenario, parameters, table)}
     path = folder / PAGE_FILE
-    path.write_text(_html(page, scenario, manifest), encoding="utf-8")
+    path.write_text(_html(page, scenario), encoding="utf-8")
     return path
 
 
-def _page_data(manifest: dict[str, Any], scenario: Scenario, parameters: dict[str, list[Any]],
+def _page_data(manifest: Manifest, scenario: Scenario, parameters: dict[str, list[Any]],
                table: pd.DataFrame) -> dict[str, Any]:
     """What the page needs besides explorer.json: the sliders, the table's cells as the report writes them,
     the published values and the provenance."""
@@ -71,11 +70,11 @@ def _page_data(manifest: dict[str, Any], scenario: Scenario, parameters: dict[st
              for p in range(points)]
     return {
         "title": scenario.metadata.name,
-        "replications": manifest["replications"],
-        "seed": manifest["seed"],
+        "replications": manifest.replications,
+        "seed": manifest.seed,
         "cohort": scenario.cohort.label,
-        "command": command_line(manifest.get("command") or []),
-        "version": manifest.get("version", __version__),
+        "command": command_line(list(manifest.command)),
+        "version": manifest.version,
         "parameters": [{"path": path, "words": parameter_words(path), "values": values,
                         "shown": [value_words(path, v) for v in values]} for path, values in parameters.items()],
         "outcomes": [{"name": name, "words": description(name, catalogue)} for name in outcomes],
@@ -129,7 +128,7 @@ def value_words(path: str, value: Any) -> str:
     return f"{number} {unit}" if unit else number
 
 
-def _html(page: dict[str, Any], scenario: Scenario, manifest: dict[str, Any]) -> str:
+def _html(page: dict[str, Any], scenario: Scenario) -> str:
     script = resources.files("simulator.report").joinpath("explorer.js").read_text(encoding="utf-8")
     style = resources.files("simulator.report").joinpath("explorer.css").read_text(encoding="utf-8")
     data = json.dumps(page, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")

@@ -1,46 +1,26 @@
-"""A run folder read back for report.html and the index: what every command's folder has (manifest, scenarios,
-the table the terminal printed, scenario files, provenance). Each command's own section (its question, tables,
-warnings and index headline) is a subclass in report/pages/, chosen by the file that marks its folder."""
+"""A run folder read back for report.html and the index: what every command's folder has (its typed manifest,
+scenarios, the table the terminal printed, scenario files, provenance). Each command's own section (its question,
+tables, warnings and index headline) is a subclass in report/pages/, chosen by the file that marks its folder,
+which names the manifest entries it reads (`entries`), checked once when the manifest is read."""
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pandas as pd
 import tomlkit
 
 from simulator.outcomes.vocabulary import command_line, share_words, shared_key_outcomes
 from simulator.report.html_parts import PRINTED, created, without_none
+from simulator.report.manifest import Entries, Manifest, read_manifest
 from simulator.scenario.catalogue import Outcome
 from simulator.scenario.comparator import comparator_notes
-from simulator.scenario.loading import scenario_from_dict
 from simulator.scenario.schema import Scenario
 from simulator.version import __version__
 
 LETTERS = "ABCDEFGHIJ"
-SCENARIO_KEYS = ("scenario", "scenario_a", "scenario_b")
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """folder/manifest.json, checked to have the shape hsct-sim writes (a JSON object whose command line is a list
-    of words and whose scenarios are tables); a ValueError saying what is wrong otherwise."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    if not isinstance(manifest, dict):
-        raise ValueError(f"manifest.json holds a {type(manifest).__name__}, not the object hsct-sim writes")
-    command = manifest.get("command", [])
-    if not isinstance(command, list) or not all(isinstance(word, str) for word in command):
-        raise ValueError("manifest.json: `command` is not a list of words")
-    listed = manifest.get("scenarios", [])
-    scenarios = [manifest[key] for key in SCENARIO_KEYS if key in manifest]
-    scenarios += list(listed.values()) if isinstance(listed, dict) else listed if isinstance(listed, list) else [None]
-    if not all(isinstance(raw, dict) for raw in scenarios):
-        raise ValueError("manifest.json: a scenario is not a table of the scenario's values")
-    if not scenarios and not manifest.get("closed_forms"):
-        raise ValueError("manifest.json names no scenario")
-    return manifest
 
 
 class FolderPage:
@@ -49,24 +29,14 @@ class FolderPage:
 
     command: ClassVar[str] = ""
     marker: ClassVar[str] = ""
+    entries: ClassVar[Entries] = {}  # the command's own manifest entries the page reads, with their JSON types
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.manifest: dict[str, Any] = read_manifest(folder)
-        self.scenarios: dict[str, Scenario] = {name: scenario_from_dict(raw) for name, raw in self._raw().items()}
+        self.manifest: Manifest = read_manifest(folder, self.entries)
+        self.scenarios: dict[str, Scenario] = dict(self.manifest.scenarios)
         names = ", ".join(s.metadata.name for s in self.scenarios.values()) or "closed forms"
         self.title = f"hsct-sim {self.command}: {names}"
-
-    def _raw(self) -> dict[str, dict[str, Any]]:
-        """Each resolved scenario of the manifest, by its name in the tables."""
-        m = self.manifest
-        if "scenario_a" in m:
-            return dict(zip(m["labels"], (m["scenario_a"], m["scenario_b"])))
-        if isinstance(m.get("scenarios"), dict):
-            return m["scenarios"]
-        if isinstance(m.get("scenarios"), list):
-            return {raw["metadata"]["name"]: raw for raw in m["scenarios"]}
-        return {m["scenario"]["metadata"]["name"]: m["scenario"]} if "scenario" in m else {}
 
     def csv(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.folder / name)
@@ -87,7 +57,7 @@ class FolderPage:
     @property
     def key_outcomes(self) -> list[str]:
         """The outcomes the terminal's table showed: as recorded in the manifest, else every scenario's key ones."""
-        recorded = self.manifest.get("shown_outcomes")
+        recorded = self.manifest.shown_outcomes
         return list(recorded) if recorded is not None else shared_key_outcomes(list(self.scenarios.values()))
 
     def question(self) -> str:
@@ -127,24 +97,24 @@ class FolderPage:
 
     def figure_order(self) -> list[str]:
         """The figures in the order the run drew them (most important first), when recorded."""
-        return list(self.manifest.get("figures", []))
+        return list(self.manifest.figures)
 
     def settings(self) -> str:
         """What the command line changed in the scenario (--set, --uncertainty), for the index."""
-        words = self.manifest.get("command", [])
+        words = self.manifest.command
         changed = [b for a, b in zip(words, words[1:]) if a == "--set"]
         changed += ["--uncertainty"] * ("--uncertainty" in words)
         return ", ".join(changed)
 
     def scenario_texts(self) -> list[str]:
         """Each scenario file as written (with its source comments) when recorded, else the resolved scenario."""
-        files = self.manifest.get("scenario_files") or {}
+        files = self.manifest.scenario_files
         out = [f"<h3>{escape(path)}</h3><pre>{escape(text)}</pre>" for path, text in files.items()]
         if files and self.settings():
             out.insert(0, f"<p>Changed on the command line: {escape(self.settings())}</p>")
         if not files:
             out += [f"<h3>{escape(name)} (resolved)</h3><pre>{escape(tomlkit.dumps(without_none(raw)))}</pre>"
-                    for name, raw in self._raw().items()]
+                    for name, raw in self.manifest.raw_scenarios.items()]
         if not out:
             out.append("<p>No scenario file: the closed-form cases are built into hsct-sim.</p>")
         if self.has("calibrated.toml"):
@@ -154,12 +124,12 @@ class FolderPage:
 
     def provenance(self) -> str:
         m = self.manifest
-        replications = m.get("replications") or m.get("replications_per_size") or "each scenario's own"
-        rows = [["hsct-sim version", m.get("version", "")], ["command line", command_line(m.get("command", []))],
-                ["seed", str(m.get("seed") if m.get("seed") is not None else "each scenario's own")],
-                ["replications", str(replications)], ["wall time", f"{m.get('wall_seconds', 0):.1f} s"],
+        replications = m.replications or m.entries.get("replications_per_size") or "each scenario's own"
+        rows = [["hsct-sim version", m.version], ["command line", command_line(list(m.command))],
+                ["seed", str(m.seed if m.seed is not None else "each scenario's own")],
+                ["replications", str(replications)], ["wall time", f"{m.wall_seconds:.1f} s"],
                 ["written", created(self.folder).strftime("%Y-%m-%d %H:%M UTC")],
-                ["platform", m.get("platform", "not recorded")],
-                ["Python, NumPy", f"{m.get('python', '')}, {m.get('numpy', '')}"],
+                ["platform", "not recorded" if m.platform is None else m.platform],
+                ["Python, NumPy", f"{m.python}, {m.numpy}"],
                 ["report built by", f"hsct-sim {__version__}"]]
         return "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows) + "</dl>"

@@ -13,16 +13,17 @@ from simulator.scenario.catalogue import description
 class CalibratePage(FolderPage):
     command = "calibrate"
     marker = "fit.csv"
+    entries = {"targets": list, "free": list, "fitted": dict, "fitted_mc_se": dict, "fitted_se": dict, "reached": bool}
 
     def question(self) -> str:
-        m = self.manifest
+        m = self.manifest.entries
         targets = ", ".join(f"{t['outcome']} = {t['value']:g}" for t in m["targets"])
         return (f"Which values of {', '.join(p['path'] for p in m['free'])} make {self.first.metadata.name} "
                 f"reproduce the published {targets}?")
 
     def warnings(self) -> list[str]:
         found = []
-        if not self.manifest["reached"]:
+        if not self.manifest.entries["reached"]:
             missed = self.csv("fit.csv").query("not reached")["outcome"]
             found.append(f"Calibration did not reach every target: {', '.join(missed)} (see the fit table).")
         if self.has("parameters.csv"):
@@ -34,7 +35,7 @@ class CalibratePage(FolderPage):
         return found
 
     def tables(self) -> list[str]:
-        m = self.manifest
+        m = self.manifest.entries
         if self.has("parameters.csv"):
             rows = [[r.parameter, f"[{r.low:g}, {r.high:g}]", f"{r.fitted:.4g} ± {r.mc_se:.2g}",
                      f"[{r.lower:.4g}, {r.upper:.4g}]" if r.identified else "not identified",
@@ -56,7 +57,7 @@ class CalibratePage(FolderPage):
                 "<p>calibrated.toml holds the scenario with the fitted values; it is shown below.</p>"]
 
     def headline(self) -> str:
-        m = self.manifest
+        m = self.manifest.entries
         summary = self.csv("summary.csv").set_index("outcome")
         shown = [o for o in self.key_outcomes if o in summary.index][:4]
         fitted = ", ".join(f"{p} = {v:.4g}" for p, v in m["fitted"].items())

@@ -16,10 +16,11 @@ from simulator.scenario.catalogue import description
 class ComparePage(FolderPage):
     command = "compare"
     marker = "compare.csv"
+    entries = {"replications": int}
 
     def question(self) -> str:
         names = " and ".join(f"the {name} protocol" for name in self.scenarios)
-        return (f"How do {names} compare, in {self.manifest['replications']:,} simulated studies of each with the "
+        return (f"How do {names} compare, in {self.manifest.replications:,} simulated studies of each with the "
                 "same seed?")
 
     def tables(self) -> list[str]:

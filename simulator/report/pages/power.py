@@ -13,15 +13,16 @@ from simulator.report.html_parts import estimate_cell, html_table, interval_cell
 class PowerPage(FolderPage):
     command = "power"
     marker = "power.csv"
+    entries = {"endpoint": str, "alpha": (int, float), "labels": list, "truth": dict, "replications_per_size": int}
 
     def question(self) -> str:
-        m = self.manifest
+        m = self.manifest.entries
         names = " and ".join(f"the {name} protocol" for name in self.scenarios)
         return (f"How many patients per arm does a randomised trial need to tell {names} apart on "
                 f"{m['endpoint'].upper()} at two-sided alpha {m['alpha']:g}?")
 
     def tables(self) -> list[str]:
-        m, power = self.manifest, self.csv("power.csv")
+        m, power = self.manifest.entries, self.csv("power.csv")
         effect = "trm_difference" if "trm_difference_median" in power else "hazard_ratio"
         rows = [[f"{r['patients_per_arm']}", estimate_cell(r["power"], r["power_mc_se"]),
                  "" if pd.isna(r["type_s_error"]) else f"{r['type_s_error']:.3f}", f"{r['events_median']:g}",

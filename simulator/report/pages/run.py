@@ -15,11 +15,12 @@ UNCERTAINTY_HEAD = {"outcome": "outcome", "estimate": "with uncertainty: estimat
 class RunPage(FolderPage):
     command = "run"
     marker = "summary.csv"
+    entries = {"replications": int}
 
     def question(self) -> str:
         s = self.first
         extra = ", with parameter uncertainty," if self.has("uncertainty.csv") else ""
-        return (f"What would {self.manifest['replications']:,} studies of {s.cohort.label} with the "
+        return (f"What would {self.manifest.replications:,} studies of {s.cohort.label} with the "
                 f"{s.metadata.name} protocol{extra} report?")
 
     def tables(self) -> list[str]:

@@ -9,14 +9,15 @@ from simulator.report.html_parts import estimate_cell, html_table
 class SweepPage(FolderPage):
     command = "sweep"
     marker = "sweep.csv"
+    entries = {"points": int, "parameters": dict, "replications": int}
 
     def question(self) -> str:
-        m = self.manifest
+        m = self.manifest.entries
         return (f"How do the outcomes of {self.first.metadata.name} change across {m['points']} values of "
-                f"{' and '.join(m['parameters'])}, with {m['replications']:,} simulated studies at each?")
+                f"{' and '.join(m['parameters'])}, with {self.manifest.replications:,} simulated studies at each?")
 
     def tables(self) -> list[str]:
-        sweep, paths = self.csv("sweep.csv"), list(self.manifest["parameters"])
+        sweep, paths = self.csv("sweep.csv"), list(self.manifest.entries["parameters"])
         present = set(sweep["outcome"])
         shown = [o for o in self.key_outcomes if o in present] + [o for o in dict.fromkeys(sweep["outcome"])
                                                                    if o.startswith("P(")]
@@ -30,5 +31,5 @@ class SweepPage(FolderPage):
         return [html_table([*paths, *shown], rows, f"Estimate ± MC SE at each grid point. {note}")]
 
     def headline(self) -> str:
-        m = self.manifest
+        m = self.manifest.entries
         return f"{m['points']} grid points over {', '.join(m['parameters'])}"

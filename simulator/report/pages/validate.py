@@ -11,7 +11,7 @@ class ValidatePage(FolderPage):
     marker = "validation.csv"
 
     def question(self) -> str:
-        parts = ["exact closed-form answers"] * bool(self.manifest.get("closed_forms")) + (
+        parts = ["exact closed-form answers"] * bool(self.manifest.entries.get("closed_forms")) + (
             [f"the published figures of {', '.join(self.scenarios)}"] if self.scenarios else [])
         return f"Does the simulator reproduce {' and '.join(parts)}?"
 

@@ -14,16 +14,17 @@ from simulator.report.html_parts import html_table
 class VoiPage(FolderPage):
     command = "voi"
     marker = "evppi.csv"  # before power's page: a voi folder with trial sizes also holds power.csv
+    entries = {"scenarios": dict, "willingness_to_pay_per_qaly": list}
 
     def question(self) -> str:
-        manifest = self.manifest
+        manifest = self.manifest.entries
         names = " and ".join(manifest["scenarios"])
         trial = ", and what would a randomised trial of each size be worth" if "trial" in manifest else ""
         return f"Which uncertainties about {names} are worth resolving{trial}?"
 
     def tables(self) -> list[str]:
         """EVPPI at the thresholds asked for, highest first; then EVSI and ENBS per trial size."""
-        folder, manifest = self.folder, self.manifest
+        folder, manifest = self.folder, self.manifest.entries
         currency = next(iter(manifest["scenarios"].values()))["economics"]["currency"]
         asked = manifest["willingness_to_pay_per_qaly"]
         evppi = pd.read_csv(folder / "evppi.csv")
@@ -61,7 +62,7 @@ class VoiPage(FolderPage):
         return out
 
     def headline(self) -> str:
-        folder, manifest = self.folder, self.manifest
+        folder, manifest = self.folder, self.manifest.entries
         evppi = pd.read_csv(folder / "evppi.csv")
         at = evppi[
             (evppi["wtp"] == manifest["willingness_to_pay_per_qaly"][0]) & (evppi["kind"] != "perfect information")
