@@ -32,7 +32,8 @@ from helpers import ROOT, SCENARIOS
      "a scenario is not a table"),
     ('{"version": "0.9", "command": 5, "scenario": {}}', "`command` is 5, not a list"),
     ('{"version": "0.9", "command": ["hsct-sim", "run"], "replications": 10}', "names no scenario"),
-    ('{"version": "0.9", "command": ["hsct-sim", "run"], "replications": "ten"}', "`replications` is 'ten', not a whole number"),
+    ('{"version": "0.9", "command": ["hsct-sim", "run"], "replications": "ten"}',
+     "`replications` is 'ten', not a whole number"),
     ("{not json", "not readable as JSON"),
 ])
 def test_report_on_a_malformed_folder_is_a_user_error(tmp_path, capsys, manifest, says):

@@ -213,8 +213,8 @@ def test_the_engines_copy_passes_the_schemas_own_validation():
 
 def test_a_draw_outside_its_fields_bounds_is_refused(monkeypatch):
     """The copy is validated with its draws: a probability drawn above 1 is an error, not a simulated study."""
-    monkeypatch.setattr(uncertainty_module, "parameter_draws",
-                        lambda scenario, seed, replications: {"stages.conditioning.death_probability": np.array([0.1, 1.5])})
+    drawn = {"stages.conditioning.death_probability": np.array([0.1, 1.5])}
+    monkeypatch.setattr(uncertainty_module, "parameter_draws", lambda scenario, seed, replications: drawn)
     with pytest.raises(ValidationError, match="death_probability"):
         with_drawn_parameters(trm_scenario(True, replications=50), 7, range(2))
 

@@ -56,7 +56,8 @@ def read_manifest(folder: Path, needs: Entries = MappingProxyType({})) -> Manife
     try:
         raw = json.loads(where.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ManifestError(f"{where}: not readable as JSON ({error}); give a folder an hsct-sim command wrote") from None
+        raise ManifestError(f"{where}: not readable as JSON ({error}); give a folder an hsct-sim command "
+                            "wrote") from None
     if not isinstance(raw, dict):
         raise ManifestError(f"{where}: holds a {type(raw).__name__}, not the object hsct-sim writes")
     version = raw.get("version")
@@ -139,6 +140,6 @@ def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _words(kind: type | tuple[type, ...]) -> str:
-    names = {dict: "a table", list: "a list", str: "text", int: "a whole number", float: "a number", bool: "true or false",
-             type(None): "null"}
+    names = {dict: "a table", list: "a list", str: "text", int: "a whole number", float: "a number",
+             bool: "true or false", type(None): "null"}
     return " or ".join(names.get(k, k.__name__) for k in _kinds(kind))
