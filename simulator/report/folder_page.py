@@ -73,8 +73,8 @@ class FolderPage:
         raise NotImplementedError
 
     def warnings(self) -> list[str]:
-        """What a reader must know before trusting the numbers: outcomes not every study can estimate, and what a
-        comparison with an external comparator can and cannot show."""
+        """What a reader must know before trusting the numbers: outcomes not every study can estimate, and the
+        scenarios' extrapolation; a page adds its command's own."""
         found = []
         for name in ("summary.csv", "sweep.csv", "compare.csv"):
             if self.has(name):
@@ -85,11 +85,11 @@ class FolderPage:
                     found.append(f"Not every simulated study can estimate these outcomes (smallest share that can: "
                                  f"{shares}); their estimates are over the studies that can.")
         found += [s.extrapolation for s in self.scenarios.values() if s.extrapolation]
-        if self.command in ("compare", "power"):  # an external comparator: what the comparison can and cannot show
-            found += comparator_notes(
-                list(self.scenarios), [s.metadata.external_comparator for s in self.scenarios.values()]
-            )
         return found
+
+    def comparator_warnings(self) -> list[str]:
+        """What a comparison with an external comparator can and cannot show (the pages of comparisons add it)."""
+        return comparator_notes(list(self.scenarios), [s.metadata.external_comparator for s in self.scenarios.values()])
 
     def printed(self) -> str | None:
         """The table the terminal printed, word for word, when the folder recorded it."""

@@ -18,6 +18,9 @@ class ComparePage(FolderPage):
     marker = "compare.csv"
     entries = {"replications": int}
 
+    def warnings(self) -> list[str]:
+        return super().warnings() + self.comparator_warnings()
+
     def question(self) -> str:
         names = " and ".join(f"the {name} protocol" for name in self.scenarios)
         return (f"How do {names} compare, in {self.manifest.replications:,} simulated studies of each with the "

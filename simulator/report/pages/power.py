@@ -15,6 +15,9 @@ class PowerPage(FolderPage):
     marker = "power.csv"
     entries = {"endpoint": str, "alpha": (int, float), "labels": list, "truth": dict, "replications_per_size": int}
 
+    def warnings(self) -> list[str]:
+        return super().warnings() + self.comparator_warnings()
+
     def question(self) -> str:
         m = self.manifest.entries
         names = " and ".join(f"the {name} protocol" for name in self.scenarios)
