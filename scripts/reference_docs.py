@@ -167,13 +167,16 @@ def _placeholders(text: str) -> str:
 
 def outcomes() -> str:
     """One row per outcome family, in the order `run` reports them, with the scenarios that report it."""
-    full = build_catalogue((LANDMARK,), WINDOW, (RESOURCE,), True, (RESOURCE,), (STAGE,))
-    without_transplant = build_catalogue((LANDMARK,), WINDOW, (RESOURCE,), False, (RESOURCE,), (STAGE,))
+    full = build_catalogue((LANDMARK,), WINDOW, (RESOURCE,), True, (RESOURCE,), (STAGE,), True)
+    without_transplant = build_catalogue((LANDMARK,), WINDOW, (RESOURCE,), False, (RESOURCE,), (STAGE,), True)
     plain = build_catalogue((LANDMARK,), WINDOW, (), True)
+    responding = build_catalogue((LANDMARK,), WINDOW, (), True, non_response=True)
     rows = ["| outcome | what it is | unit | better | reported by |", "|---|---|---|---|---|"]
     for name, outcome in full.items():
         needs = []
-        if name not in plain:
+        if name in responding and name not in plain:
+            needs.append("a scenario with `followup.non_response_probability`")
+        elif name not in plain:
             needs.append("a scenario with `[economics]`" if outcome.kind in ("cost", "QALYs", "years")
                          else "a scenario with a finite resource")
         needs.append("" if name in without_transplant else "with a transplant")

@@ -124,3 +124,17 @@ def test_existing_output_folder_is_refused_before_simulating(capsys, in_tmp_cwd)
     code, err = refused(capsys, "run", str(SCENARIOS / "burt2006.toml"), "--output", "outputs/taken")
     assert code == 2 and "already exists" in err
     assert list((in_tmp_cwd / "outputs").iterdir()) == [in_tmp_cwd / "outputs" / "taken"]
+
+
+@pytest.mark.parametrize("value, allowed", [
+    ("1.5", "less than or equal to 1"), ("-0.1", "greater than or equal to 0"), ("nan", "finite"), ("inf", "finite"),
+    ("{ events = 60, n = 50 }", "events"),
+], ids=["above-1", "negative", "nan", "inf", "more-events-than-patients"])
+def test_a_bad_non_response_probability_is_refused_naming_it(capsys, in_tmp_cwd, value, allowed):
+    """followup.non_response_probability: a probability (or events of n), refused with file, field and what is allowed."""
+    path = scenario_with(in_tmp_cwd, "[followup]\n", f"[followup]\nnon_response_probability = {value}\n")
+    code, err = refused(capsys, "run", str(path), "--replications", "2")
+    assert code == 2 and err.startswith("hsct-sim: error: ") and err.count("\n") == 1, err
+    for fragment in ("bad.toml", "followup.non_response_probability", allowed):
+        assert fragment in err, (fragment, err)
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []

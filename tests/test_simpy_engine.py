@@ -45,9 +45,10 @@ def assert_same_histories(fast, simpy):
         np.testing.assert_allclose(getattr(simpy, name), getattr(fast, name), rtol=0, atol=1e-9, err_msg=name)
     for name in LABELS:
         np.testing.assert_array_equal(getattr(simpy, name), getattr(fast, name), err_msg=name)
-    assert (simpy.lost is None) == (fast.lost is None)
-    if fast.lost is not None:
-        np.testing.assert_allclose(simpy.lost, fast.lost, rtol=0, atol=1e-9, err_msg="lost")
+    for name in ("lost", "non_response", "discharge"):
+        assert (getattr(simpy, name) is None) == (getattr(fast, name) is None), name
+        if getattr(fast, name) is not None:
+            np.testing.assert_allclose(getattr(simpy, name), getattr(fast, name), rtol=0, atol=1e-9, err_msg=name)
     assert (simpy.stage_labels, simpy.cause_labels) == (fast.stage_labels, fast.cause_labels)
     assert simpy.queues.keys() == fast.queues.keys()
     for resource, queue in fast.queues.items():
@@ -71,7 +72,8 @@ def test_both_engines_give_every_shipped_scenario_the_same_patient_histories(pat
     EVERY_RULE,
     ["resources.isolation_bed.capacity=1", 'resources.isolation_bed.open_days=["mon", "wed", "fri"]',
      "waiting.max_wait_days=30"],
-], ids=["every_rule", "one_bed_max_wait"])
+    [*EVERY_RULE, "followup.non_response_probability=0.3"],
+], ids=["every_rule", "one_bed_max_wait", "non_response"])
 def test_both_engines_agree_with_every_pathway_rule(overrides):
     scenario = load_scenario(SCENARIOS / "centre_capacity.toml", overrides)
     fast, simpy, _, _ = both_engines(scenario, 5, range(30))

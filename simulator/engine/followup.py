@@ -1,5 +1,5 @@
-"""What follows the pathway, the same for both engines: follow-up of those who completed it (relapse or flare,
-death before and after it, an early treatment-related death), loss to follow-up of every enrolled patient, death
+"""What follows the pathway, the same for both engines: follow-up of those who completed it (non-response,
+relapse or flare, death before and after it, an early treatment-related death), loss to follow-up of every enrolled patient, death
 after leaving the pathway alive (intention to treat), death from other causes, and flares as episodes. None of it
 involves another patient.
 """
@@ -14,6 +14,8 @@ from simulator.engine.histories import FOLLOW_UP, NEVER, OFF_PATHWAY, OTHER_CAUS
 from simulator.engine.randomness import StreamLayout
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
+
+NO_ONE = np.zeros((), dtype=bool)  # without non-response: broadcasts as nobody
 
 
 def after_pathway(
@@ -56,10 +58,12 @@ def _follow_up(
     to_relapse = after(f.relapse, "relapse")
     to_death = after(f.death_before_relapse, "death_before_relapse")
     relapse_to_death = after(f.death_after_relapse, "death_after_relapse")
-    relapses = on_pathway & (to_relapse < to_death)
-    if scenario.economics is not None:
+    non_responds = _non_responders(scenario, u, layout, on_pathway)
+    relapses = on_pathway & ~non_responds & (to_relapse < to_death)
+    if scenario.economics is not None or f.non_response_probability is not None:  # who entered follow-up
         h.discharge = np.where(on_pathway, now, NEVER)
     death = np.where(relapses, now + to_relapse + relapse_to_death, now + to_death)
+    death = np.where(non_responds, now + relapse_to_death, death)  # active disease from the start
     early_first = np.zeros(now.shape, dtype=bool)
     if f.early_death is not None:  # a treatment-related death within its window after reinfusion competes
         early = now + after(f.early_death, "early_death")
@@ -69,6 +73,8 @@ def _follow_up(
         early_first = early < death
         death = np.minimum(death, early)
     h.relapse = np.where(relapses, now + to_relapse, h.relapse)
+    if f.non_response_probability is not None:
+        h.non_response = np.where(non_responds, now, NEVER)
     dies = on_pathway & np.isfinite(death)
     h.death = np.where(dies, death, h.death)
     h.death_stage[dies] = h.stage_labels.index(FOLLOW_UP)
@@ -79,6 +85,19 @@ def _follow_up(
         # so it censors alike those who leave the pathway and those who stay (non-informative, as ITT needs)
         loss = scenario.cohort.loss_to_followup.ppf(u[layout.rows["cohort.loss_to_followup"]])
         h.lost = np.where(np.isfinite(h.enrolment), h.enrolment + loss, NEVER)
+
+
+def _non_responders(scenario: Scenario, u: np.ndarray, layout: StreamLayout, on_pathway: np.ndarray) -> np.ndarray:
+    """Who, of those who complete the pathway alive, never reaches remission (`non_response_probability`).
+
+    Non-response is dated at the start of follow-up (discharge after reinfusion), not at the assessment that
+    reveals it (e.g. 6 months): a non-responder never had a disease-free or remission interval, so dating it
+    later would credit them with disease-free survival and remission utility they did not have, and would need
+    a rule for deaths before the assessment."""
+    probability = scenario.followup.non_response_probability
+    if probability is None:
+        return NO_ONE
+    return on_pathway & (u[layout.rows["followup.non_response"]] < probability)
 
 
 def _flare_episodes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:
@@ -110,6 +129,8 @@ def _other_causes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Hi
     first = death < h.death
     h.death = np.where(first, death, h.death)
     h.relapse = np.where(first & (h.relapse > death), NEVER, h.relapse)
+    if h.non_response is not None:
+        h.non_response = np.where(first & (h.non_response > death), NEVER, h.non_response)
     h.death_cause[first] = h.cause_labels.index(OTHER_CAUSES)
     off = first & np.isfinite(h.withdrawal)
     h.death_stage[first & ~off] = h.stage_labels.index(FOLLOW_UP)

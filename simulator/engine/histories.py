@@ -57,11 +57,14 @@ class Histories:
     cause_labels: list[str]
     queues: dict[str, QueueRecord] = field(default_factory=dict)
     lost: np.ndarray | None = None  # loss to follow-up (inf: never); None when the scenario has none
+    # With followup.non_response_probability only: when each non-responder's active disease began (the start of
+    # follow-up; inf: responded, or never entered follow-up on the pathway)
+    non_response: np.ndarray | None = None
     # With [economics] only (costs and QALYs need them): when each patient entered and left each stage, and
     # entered follow-up on the pathway (inf: never)
     stage_entry: dict[str, np.ndarray] = field(default_factory=dict)
     stage_exit: dict[str, np.ndarray] = field(default_factory=dict)
-    discharge: np.ndarray | None = None
+    discharge: np.ndarray | None = None  # also with non-response: who was assessed for response
     flares: list[Episode] = field(default_factory=list)  # with [economics] and [followup.flares]: each episode
 
     def observed_until(self, cutoff_days: float) -> np.ndarray | float:

@@ -68,6 +68,7 @@ def events(scenario: Scenario) -> list[str]:
         names.append("waiting.priority")
     f = scenario.followup
     optional = {
+        "followup.non_response": f.non_response_probability,
         "followup.relapse": f.relapse,
         "followup.death_before_relapse": f.death_before_relapse,
         "followup.death_after_relapse": f.death_after_relapse,

@@ -8,7 +8,8 @@ and loss to follow-up (artefacts of a study's reporting, not of the disease).
 Discounting is continuous at the equivalent rate: an annual rate d weighs a cost t years after enrolment by
 (1 + d)^-t = exp(-delta t), delta = ln(1 + d), and a day's utility likewise. A patient is, at each time alive, in
 a stage of the pathway, in remission (on follow-up before any relapse), or with active disease (the rest:
-after a relapse, waiting for a resource, after leaving the pathway). Everything is vectorised over the
+after a relapse, from the start of follow-up for a non-responder, waiting for a resource, after leaving the
+pathway). Everything is vectorised over the
 (studies, patients) arrays of the histories; prices drawn per study with --uncertainty are (studies, 1) arrays.
 """
 
@@ -90,7 +91,8 @@ def _spans(scenario: Scenario, economics: Economics, h: Histories) -> tuple[_Spa
 
     alive_until = years(h.death)
     discharge = years(h.discharge)  # type: ignore[arg-type]  # recorded with [economics]
-    remission = [(discharge, np.minimum(years(h.relapse), alive_until))]
+    active_from = h.relapse if h.non_response is None else np.minimum(h.relapse, h.non_response)  # a non-responder: at once
+    remission = [(discharge, np.minimum(years(active_from), alive_until))]
     remission += [(years(e.controlled), np.minimum(years(e.next_onset), alive_until)) for e in h.flares]
     flares = [happened(h.relapse)]  # the first; each later one is the onset of an episode after the first
     flares += [(when, happens & (e.onset < h.death)) for e in h.flares[1:] for when, happens in [happened(e.onset)]]

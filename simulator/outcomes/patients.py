@@ -22,7 +22,8 @@ COLUMNS = (
 
 
 def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[str, np.ndarray]:
-    """Columns of the log: days since the study's first enrolment, NaN (or None, stored as null) where the
+    """Columns of the log (COLUMNS, and `non_response_day` after `relapse_day` where the scenario has
+    non-response): days since the study's first enrolment, NaN (or None, stored as null) where the
     event did not happen before the data cut-off (or the patient's loss to follow-up)."""
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     end = h.observed_until(cutoff)  # the cut-off, or loss to follow-up
@@ -41,6 +42,7 @@ def patient_log(scenario: Scenario, h: Histories, replications: range) -> dict[s
         "enrolment_day": seen(h.enrolment),
         "reinfusion_day": seen(h.reinfusion),
         "relapse_day": seen(h.relapse),
+        **({} if h.non_response is None else {"non_response_day": seen(h.non_response)}),  # with non-response only
         "death_day": seen(h.death),
         "death_cause": np.where(died, causes[h.death_cause.ravel()], None),
         "death_stage": np.where(died, stages[h.death_stage.ravel()], None),

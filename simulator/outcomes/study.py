@@ -28,6 +28,7 @@ from simulator.scenario.economics import Economics
 from simulator.scenario.schema import Scenario
 
 CURVES = ("os", "dfs", "relapse")
+RELAPSE, DEATH, NON_RESPONSE = 1, 2, 3  # causes of the end of disease-free survival
 MONTH_YEARS = 1 / 12
 # Curves and occupancy are kept for the first BAND_STUDIES studies of a run only: the figures' bands (2.5-97.5
 # percentiles across studies) are about as precise from them as from more, and memory then grows with studies by
@@ -72,8 +73,12 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
     transplanted = h.reinfusion <= cutoff
     last_seen = np.minimum(h.death, end)  # patients who leave the pathway stay followed (see off_pathway)
     since_reinfusion = last_seen - h.reinfusion
+    not_responding = h.non_response <= end if h.non_response is not None else np.zeros(h.death.shape, dtype=bool)
     to_relapse_or_end = np.minimum(h.relapse, last_seen) - h.reinfusion
-    competing = np.where(relapsed, 1, np.where(died, 2, 0))
+    competing = np.where(relapsed, RELAPSE, np.where(died, DEATH, 0))
+    if h.non_response is not None:  # an event of disease-free survival that competes with relapse and death
+        to_relapse_or_end = np.minimum(to_relapse_or_end, h.non_response - h.reinfusion)
+        competing = np.where(not_responding, NON_RESPONSE, competing)
 
     everyone = h.enrolment <= cutoff
     first_event = event_free_until(h)
@@ -92,9 +97,9 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
         curves |= {
             "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
             "dfs": relapse_or_death.survival(),
-            "relapse": relapse_or_death.incidence(1),
+            "relapse": relapse_or_death.incidence(RELAPSE),
         }
-        nrm = relapse_or_death.incidence(2, at=at_landmarks)
+        nrm = relapse_or_death.incidence(DEATH, at=at_landmarks)
         at_each_landmark |= {"os": curves["os"][:, at_landmarks], "dfs": curves["dfs"][:, at_landmarks],
                              "relapse": curves["relapse"][:, at_landmarks], "nrm": nrm}
     values: dict[str, np.ndarray] = {}
@@ -106,6 +111,8 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
         values.update(_transplant_outcomes(scenario, h, died, transplanted, enrolled, since_reinfusion))
     else:
         values["deaths"] = (died & everyone).sum(axis=1) / enrolled
+    if h.non_response is not None:
+        values.update(response_outcomes(h, end, not_responding, relapsed))
     values.update(resource_outcomes(scenario, h))
     if economics is not None:
         values.update(economic_outcomes(scenario, economics, h))
@@ -120,11 +127,25 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
 
 
 def event_free_until(h: Histories) -> np.ndarray:
-    """When each patient's event-free survival ends, short of death (days; inf: never): a relapse or flare, or
-    leaving the pathway alive (failed collection or induction, withdrawal, the maximum wait), whichever first.
-    Trials count leaving as an event: those patients did not get the treatment's benefit. One definition for
-    every arm, transplant or not, and for `power`'s trials."""
-    return np.minimum(h.relapse, h.withdrawal)
+    """When each patient's event-free survival ends, short of death (days; inf: never): a relapse or flare,
+    non-response (from the start of follow-up), or leaving the pathway alive (failed collection or induction,
+    withdrawal, the maximum wait), whichever first. Trials count leaving and non-response as events: those
+    patients did not get the treatment's benefit. One definition for every arm, transplant or not, and for
+    `power`'s trials."""
+    until = np.minimum(h.relapse, h.withdrawal)
+    return until if h.non_response is None else np.minimum(until, h.non_response)
+
+
+def response_outcomes(h: Histories, end: np.ndarray | float, not_responding: np.ndarray,
+                      relapsed: np.ndarray) -> dict[str, np.ndarray]:
+    """As series report response (Jayne 2004: 17 of 50 evaluable never reached remission; 10 of 31 in remission
+    relapsed): the share of patients who entered follow-up on the pathway by the cut-off who never responded,
+    and the share of the responders among them who relapsed by the cut-off (or their loss to follow-up)."""
+    assessed: np.ndarray = np.asarray(h.discharge) <= end  # entered follow-up by then (recorded with non-response)
+    responders = assessed & ~not_responding
+    with np.errstate(invalid="ignore", divide="ignore"):  # nobody assessed (or no responder) in a study: NaN
+        return {"non_response": (assessed & not_responding).sum(axis=1) / assessed.sum(axis=1),
+                "relapse_among_responders": (responders & relapsed).sum(axis=1) / responders.sum(axis=1)}
 
 
 def _transplant_outcomes(scenario: Scenario, h: Histories, died: np.ndarray, transplanted: np.ndarray,

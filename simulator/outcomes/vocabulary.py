@@ -85,7 +85,8 @@ def key_outcomes(scenario: Scenario, swept: list[str] | tuple[str, ...] = ()) ->
             or (capacity and outcome.family in CAPACITY_KEY_FAMILIES)]
 
 
-TABLE_FAMILIES = ("trm", "deaths_before_reinfusion", "followup_median_months", "costs", "qalys")
+TABLE_FAMILIES = ("trm", "deaths_before_reinfusion", "non_response", "relapse_among_responders",
+                  "followup_median_months", "costs", "qalys")
 REFERRAL_TABLE_FAMILIES = ("waited", "wait_mean", "utilisation", "deaths_waiting_per_100")  # a centre's capacity
 
 

@@ -150,6 +150,17 @@ def _study_wide(trm_window_days: int) -> list[Outcome]:
     ]
 
 
+def _response() -> list[Outcome]:
+    """With `followup.non_response_probability`: response as series report it, among the patients who entered
+    follow-up on the pathway (after reinfusion, with a transplant) by the cut-off."""
+    never = "Non-response: never reached remission"
+    relapsed = "Relapse among responders by the data cut-off"
+    return [_fixed("non_response", "proportion", never, "share of those followed up", f"{never}, share of those "
+                   "followed up after the pathway", "Non-response", False),
+            _fixed("relapse_among_responders", "proportion", relapsed, "share of responders", f"{relapsed}, share "
+                   "of responders (relapse is of remission)", "Relapse of responders", False)]
+
+
 @dataclass(frozen=True)
 class _PerResource:
     """A family of capacity outcomes, one per finite resource."""
@@ -236,15 +247,17 @@ def _economic(priced_resources: tuple[str, ...], priced_stages: tuple[str, ...] 
 @lru_cache(maxsize=256)
 def build_catalogue(landmarks_years: tuple[float, ...], trm_window_days: int, finite_resources: tuple[str, ...],
                     transplant: bool = True, priced_resources: tuple[str, ...] | None = None,
-                    priced_stages: tuple[str, ...] = ()) -> dict[str, Outcome]:
+                    priced_stages: tuple[str, ...] = (), non_response: bool = False) -> dict[str, Outcome]:
     """Every outcome, by name, in the order `run` reports them. Cached: tables and figures look it up often. Callers
     must not change the dict (use `dict(...)` to combine catalogues). With `priced_resources` (the scenario has
-    [economics]), costs, QALYs and life-years per patient and the parts of the costs. Without a transplant, only the
+    [economics]), costs, QALYs and life-years per patient and the parts of the costs; with `non_response`, the
+    shares of non-responders and of responders who relapsed. Without a transplant, only the
     outcomes from enrolment (and of resources) exist: those timed from reinfusion are absent, not zero."""
     outcomes = [_at_landmark(family, years) for family in LANDMARKED for years in landmarks_years
                 if transplant or LANDMARKED[family].intention_to_treat]
     study_wide = _study_wide(trm_window_days)
     outcomes += study_wide if transplant else [o for o in study_wide if o.name == "deaths"]
+    outcomes += _response() if non_response else []
     outcomes += [_of_resource(family, resource) for resource in finite_resources for family in PER_RESOURCE]
     outcomes += _while_waiting() if finite_resources else []
     outcomes += _economic(priced_resources, priced_stages) if priced_resources is not None else []

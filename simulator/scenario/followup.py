@@ -34,8 +34,14 @@ class FlareEpisodes(_Model):
 
 
 class FollowUp(_Model):
-    """Hazards after the pathway: relapse and death compete; death may be faster after relapse."""
+    """Hazards after the pathway: relapse and death compete; death may be faster after relapse. A share of
+    patients may not respond at all (`non_response_probability`): active disease from the start, as after relapse."""
 
+    non_response_probability: ProbabilityOrEvidence | None = Field(
+        default=None, description="that a patient who completes the pathway alive (after reinfusion, with a "
+        "transplant) never reaches remission: in active disease from the start of follow-up, never in remission "
+        "and never relapsing, dying at death_after_relapse's hazard; relapse then applies to responders only",
+    )
     relapse: Distribution | None = None
     death_before_relapse: Distribution | None = None
     death_after_relapse: Distribution | None = None

@@ -353,7 +353,7 @@ class Scenario(_Model):
         e = self.economics
         return build_catalogue(tuple(self.simulation.landmarks_years), self.outcomes.trm_window_days,
                                tuple(self.finite_resources), self.has_transplant, e and tuple(e.resources),
-                               tuple(e.stages) if e else ())
+                               tuple(e.stages) if e else (), self.followup.non_response_probability is not None)
 
     @property
     def outcome_names(self) -> list[str]:
