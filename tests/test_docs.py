@@ -113,6 +113,11 @@ def test_evidence_arithmetic_gives_the_scenario_values():
         "events": 5,
         "person_years": derived["ebmt_person_years"],
     }
+    assert ebmt.followup.relapse.rate_per_year.evidence() == {
+        "events": 10,
+        "person_years": derived["ebmt_relapse_person_years"],
+    }
+    assert ebmt.followup.relapse.rate_per_year == pytest.approx(derived["ebmt_relapse"], rel=0.02)  # fitted: close
     assert burt.stages["isolation"].death_probability == derived["p"]  # written as { events = 0, n = 48 }
     assert centre.stages["isolation"].death_probability == round(derived["p"], 5)
     care = load_scenario(SCENARIOS / "standard_care.toml")

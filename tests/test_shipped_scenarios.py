@@ -8,7 +8,7 @@ from helpers import SCENARIOS
 
 EXPECTED = {
     "burt2006.toml": ["trm", "deaths_before_reinfusion", "os_5y", "dfs_5y"],
-    "ebmt2004.toml": ["trm", "deaths", "deaths_before_reinfusion"],
+    "ebmt2004.toml": ["trm", "deaths", "deaths_before_reinfusion", "non_response", "relapse_among_responders"],
     "standard_care.toml": ["efs_2.5y_itt"],
 }
 
