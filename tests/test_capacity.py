@@ -8,7 +8,7 @@ import pytest
 from simulator import load_scenario, run
 from simulator.cli import main
 from simulator.engine.pathway import simulate_pathway
-from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.engine.randomness import StreamLayout, StudyStreams, uniforms
 from simulator.scenario.distributions import DAYS_PER_YEAR
 
 from helpers import OFF_PATHWAY, SCENARIOS, assert_within_mc_se, queue_starts, tiny
@@ -151,7 +151,8 @@ def test_simpy_and_vectorised_paths_give_the_same_outcomes():
         scenario = load_scenario(path, [f"resources.isolation_bed.capacity={capacity}"])
         layout = StreamLayout.for_scenario(scenario)
         u = uniforms(3, range(100), layout, scenario.cohort.max_patients)
-        h = simulate_pathway(scenario, u, layout, always_queue=always_queue)
+        studies = StudyStreams(3, range(100), scenario.cohort.max_patients)  # burt2006's flares draw further
+        h = simulate_pathway(scenario, u, layout, always_queue=always_queue, studies=studies)
         outcomes.append(study_outcomes(scenario, h).values)
     simpy_path, vectorised = outcomes
     for name, values in vectorised.items():

@@ -13,6 +13,7 @@ from scipy import stats
 
 from simulator import run
 from simulator.engine.flares import episode_uniforms, flare_episodes
+from simulator.engine.randomness import StreamLayout, StudyStreams, uniforms
 from simulator.errors import UserError
 from simulator.scenario.loading import scenario_from_dict
 
@@ -71,7 +72,8 @@ def test_time_in_flare_and_number_of_flares_have_their_closed_form(rate, duratio
     rng = np.random.default_rng(25)
     first = followup.relapse.ppf(rng.random((1, patients)))
     end = np.full(first.shape, horizon * DAYS_PER_YEAR)
-    episodes = flare_episodes(followup.flares, followup.relapse, first, end, episode_uniforms(rng.random(first.shape)))
+    episodes = flare_episodes(followup.flares, followup.relapse, first, end,
+                              episode_uniforms(StudyStreams(25, range(1), patients)))
     in_flare = np.zeros(first.shape)
     count = np.zeros(first.shape)
     for episode in episodes:  # each flare from its onset to its response (or the horizon), within the horizon
@@ -113,26 +115,19 @@ def test_without_flares_nothing_is_drawn():
     assert episodes == [] and drawn == []
 
 
-def test_episode_uniforms_are_splitmix64_seeded_by_each_patients_uniform():
-    """Each patient's episode uniforms are the SplitMix64 sequence (Steele, Lea and Flood 2014, as written
-    below in plain Python) seeded with the 53 bits of their uniform, three per episode."""
-
-    def splitmix64(seed: int, count: int) -> list[float]:
-        out, state, mask = [], seed, (1 << 64) - 1
-        for _ in range(count):
-            state = (state + 0x9E3779B97F4A7C15) & mask
-            z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & mask
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-            out.append((z ^ (z >> 31)) >> 11)
-        return [x * 2.0**-53 for x in out]
-
-    seeds = np.random.default_rng(7).random((2, 3))
-    draw = episode_uniforms(seeds)
-    rounds = np.stack([draw() for _ in range(4)])  # (episode, event, study, patient)
-    for study in range(2):
-        for patient in range(3):
-            expected = splitmix64(int(seeds[study, patient] * 2.0**53), 12)
-            assert rounds[:, :, study, patient].ravel().tolist() == expected
+def test_episode_uniforms_are_keyed_streams_of_each_round():
+    """Round k draws the named events "followup.flares.<k>.response", ".duration", ".next_flare" on the keyed
+    Philox streams (the same numbers `uniforms` gives those names), so a round depends only on (seed, replication,
+    patient, k): a chunk of the studies draws what the whole run draws for them."""
+    whole, chunk = StudyStreams(7, range(0, 6), 5), StudyStreams(7, range(2, 5), 5)
+    draw, draw_chunk = episode_uniforms(whole), episode_uniforms(chunk)
+    for k in (1, 2, 3):
+        names = [f"followup.flares.{k}.{event}" for event in ("response", "duration", "next_flare")]
+        layout = StreamLayout({name: row for row, name in enumerate(names)}, ())
+        drawn = draw()
+        assert np.array_equal(drawn, uniforms(7, range(0, 6), layout, 5))
+        assert np.array_equal(draw_chunk(), drawn[:, 2:5])
+    assert not np.array_equal(episode_uniforms(whole)(), episode_uniforms(StudyStreams(7, range(0, 6), 5, (1, 5)))())
 
 
 def test_costs_and_qalys_follow_the_time_in_each_state():

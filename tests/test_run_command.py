@@ -8,7 +8,7 @@ import pandas as pd
 from simulator import load_scenario, run
 from simulator.cli import main
 from simulator.engine.pathway import simulate_pathway
-from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.engine.randomness import StreamLayout, StudyStreams, uniforms
 from simulator.outcomes.patients import COLUMNS
 from simulator.simulation.options import RunOptions
 
@@ -96,8 +96,9 @@ def test_skipping_simpy_where_nobody_waits_is_exact():
                                         'waiting.death={dist="exponential", rate_per_year=20}'])
         layout = StreamLayout.for_scenario(scenario)
         u = uniforms(11, range(200), layout, scenario.cohort.max_patients)
-        fast = simulate_pathway(scenario, u, layout)
-        full = simulate_pathway(scenario, u, layout, always_queue=True)
+        studies = StudyStreams(11, range(200), scenario.cohort.max_patients)  # burt2006's flares draw further
+        fast = simulate_pathway(scenario, u, layout, studies=studies)
+        full = simulate_pathway(scenario, u, layout, always_queue=True, studies=studies)
         assert np.nanmax(fast.queues["isolation_bed"].wait) > 0
         assert (fast.death_stage == fast.stage_labels.index("waiting for isolation_bed")).any()
         for field in ("reinfusion", "relapse", "death", "withdrawal"):

@@ -11,7 +11,7 @@ from simulator.cli import main
 from simulator.engine.heterogeneity import study_scenario
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import PATIENT_STREAM, simulate_processes
-from simulator.engine.randomness import StreamLayout, replication_generator, uniforms
+from simulator.engine.randomness import StreamLayout, StudyStreams, replication_generator, uniforms
 
 from helpers import ROOT, SCENARIOS
 
@@ -36,7 +36,9 @@ def both_engines(scenario, seed, replications):
     layout = StreamLayout.for_scenario(scenario)
     drawn = study_scenario(scenario, seed, replications)
     u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
-    return simulate_pathway(drawn, u, layout), simulate_processes(drawn, u, layout, seed, replications), u, layout
+    studies = StudyStreams(seed, replications, scenario.cohort.max_patients)
+    return (simulate_pathway(drawn, u, layout, studies=studies), simulate_processes(drawn, u, layout, seed, replications),
+            u, layout)
 
 
 def assert_same_histories(fast, simpy):
@@ -50,6 +52,11 @@ def assert_same_histories(fast, simpy):
         if getattr(fast, name) is not None:
             np.testing.assert_allclose(getattr(simpy, name), getattr(fast, name), rtol=0, atol=1e-9, err_msg=name)
     assert (simpy.stage_labels, simpy.cause_labels) == (fast.stage_labels, fast.cause_labels)
+    assert len(simpy.flares) == len(fast.flares)  # flare episodes, drawn on their own streams after the pathway
+    for k, (theirs, ours) in enumerate(zip(simpy.flares, fast.flares)):
+        for name in ("onset", "controlled", "next_onset"):
+            np.testing.assert_allclose(getattr(theirs, name), getattr(ours, name), rtol=0, atol=1e-9,
+                                       err_msg=f"flare {k + 1} {name}")
     assert simpy.queues.keys() == fast.queues.keys()
     for resource, queue in fast.queues.items():
         for name in ("arrival", "start", "hold"):
@@ -241,7 +248,7 @@ def test_values_carry_from_stage_to_stage_and_a_process_may_die_of_its_own_cause
     seed, replications = 8, range(20)
     layout = StreamLayout.for_scenario(base)
     u = uniforms(seed, replications, layout, base.cohort.max_patients)
-    fast = simulate_pathway(base, u, layout)
+    fast = simulate_pathway(base, u, layout, studies=StudyStreams(seed, replications, base.cohort.max_patients))
     custom = simulate_processes(custom_scenario, u, layout, seed, replications)
 
     mobilisation = fast.stage_labels.index("mobilisation")

@@ -2,10 +2,11 @@
 not, a return to controlled disease, further flares, each an episode in turn.
 
 One rule, called once after the follow-up and death from other causes, so both engines share it. A patient may
-have any number of episodes, so their uniforms cannot be rows of the fixed uniform block: each patient's one
-uniform of the named event "followup.flares" seeds a SplitMix64 sequence of their own (`episode_uniforms`), three
-numbers per episode. Round k of a patient therefore depends only on (seed, replication, patient), whatever the
-chunk, and a scenario without flares draws nothing new.
+have any number of episodes, so their uniforms cannot be rows of the scenario's fixed uniform block: round k of
+every patient draws the named events "followup.flares.<k>.response", ".duration" and ".next_flare" on the keyed
+streams of engine/randomness.py (`episode_uniforms`), only while some patient still has an episode. Round k of a
+patient therefore depends only on (seed, replication, patient, k), whatever the chunk, and a scenario without
+flares draws nothing new.
 Episodes move costs and utilities only (outcomes/economics.py): death after the first flare is timed by the
 follow-up as without them, so the survival outcomes do not change.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import count
 
 import numpy as np
 
+from simulator.engine.randomness import StudyStreams
 from simulator.errors import UserError
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.followup import FlareEpisodes
@@ -26,30 +29,15 @@ ROUND_EVENTS = ("response", "duration", "next_flare")  # the rows of each round'
 MAX_EPISODES = 10_000  # per patient within the horizon: more is a scenario error (a flare every few hours)
 
 
-GOLDEN_GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment and its two output multipliers
-MIX_1, MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-MASK_64 = (1 << 64) - 1
+def episode_names(k: int) -> list[str]:
+    """The named events of round k (1, 2, ...): one stream each."""
+    return [f"followup.flares.{k}.{event}" for event in ROUND_EVENTS]
 
 
-def episode_uniforms(seed_uniform: np.ndarray) -> Callable[[], np.ndarray]:
-    """Each call: the next episode's uniforms, shaped (3, *seed_uniform.shape), from the SplitMix64 sequence that
-    each patient's uniform (53 random bits of a double in [0, 1)) seeds."""
-    state = (np.asarray(seed_uniform) * 2.0**53).astype(np.uint64)
-    drawn = 0
-
-    def draw() -> np.ndarray:
-        nonlocal drawn
-        out = np.empty((len(ROUND_EVENTS), *state.shape))
-        for row in range(len(ROUND_EVENTS)):
-            drawn += 1
-            z = state + np.uint64(drawn * GOLDEN_GAMMA & MASK_64)  # uint64 arrays wrap around, as SplitMix64 needs
-            z = (z ^ (z >> np.uint64(30))) * MIX_1
-            z = (z ^ (z >> np.uint64(27))) * MIX_2
-            z = z ^ (z >> np.uint64(31))
-            out[row] = (z >> np.uint64(11)) * 2.0**-53
-        return out
-
-    return draw
+def episode_uniforms(studies: StudyStreams) -> Callable[[], np.ndarray]:
+    """Each call: the next round's uniforms, shaped (3, replications, patients), from its own named streams."""
+    rounds = count(1)
+    return lambda: studies.uniforms(episode_names(next(rounds)))
 
 
 @dataclass(frozen=True)

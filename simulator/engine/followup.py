@@ -11,7 +11,7 @@ import numpy as np
 from simulator.engine.background import other_cause_death
 from simulator.engine.flares import episode_uniforms, flare_episodes
 from simulator.engine.histories import FOLLOW_UP, NEVER, OFF_PATHWAY, OTHER_CAUSES, Histories
-from simulator.engine.randomness import StreamLayout
+from simulator.engine.randomness import StreamLayout, StudyStreams
 from simulator.scenario.distributions import DAYS_PER_YEAR
 from simulator.scenario.schema import Scenario
 
@@ -19,16 +19,20 @@ NO_ONE = np.zeros((), dtype=bool)  # without non-response: broadcasts as nobody
 
 
 def after_pathway(
-    scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, discharge: np.ndarray, completed: np.ndarray
+    scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories, discharge: np.ndarray, completed: np.ndarray,
+    studies: StudyStreams | None = None,
 ) -> None:
     """Follow-up of those who `completed` the pathway (from `discharge`), death after leaving it, and death from
-    other causes, written into `h`."""
+    other causes, written into `h`; with [economics] and [followup.flares], each flare episode, drawn on further
+    streams of the `studies` the block `u` belongs to."""
     _follow_up(scenario, u, layout, h, discharge, completed)
     _off_pathway(scenario, u, layout, h)
     if scenario.population is not None:
         _other_causes(scenario, u, layout, h, np.where(completed, discharge, h.withdrawal))
-    if "followup.flares" in layout.rows:  # after every death, so episodes end with the patient
-        _flare_episodes(scenario, u, layout, h)
+    if scenario.economics is not None and scenario.followup.flares is not None:  # episodes: costs and QALYs only
+        if studies is None:
+            raise ValueError("flare episodes draw further streams of the studies: pass `studies`")
+        _flare_episodes(scenario, h, studies)  # after every death, so episodes end with the patient
 
 
 def _follow_up(
@@ -100,14 +104,14 @@ def _non_responders(scenario: Scenario, u: np.ndarray, layout: StreamLayout, on_
     return on_pathway & (u[layout.rows["followup.non_response"]] < probability)
 
 
-def _flare_episodes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:
+def _flare_episodes(scenario: Scenario, h: Histories, studies: StudyStreams) -> None:
     """Each flare as an episode (engine/flares.py), up to death or the end of what the economics count."""
     f, economics = scenario.followup, scenario.economics
     end = h.death
     if economics is not None and economics.horizon == "study":
         end = np.minimum(end, h.enrolment + scenario.simulation.horizon_years * DAYS_PER_YEAR)
     h.flares = flare_episodes(f.flares, f.relapse, h.relapse, end,  # type: ignore[arg-type]  # schema: relapse with flares
-                              episode_uniforms(u[layout.rows["followup.flares"]]))
+                              episode_uniforms(studies))
 
 
 def _off_pathway(scenario: Scenario, u: np.ndarray, layout: StreamLayout, h: Histories) -> None:

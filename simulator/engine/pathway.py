@@ -17,21 +17,23 @@ from simulator.engine.draws import died_waiting, enrolment_days, priority, stage
 from simulator.engine.followup import after_pathway
 from simulator.engine.histories import NEVER, Histories, QueueRecord, new_histories, waiting_label
 from simulator.engine.queueing import Rules, queue_rows
-from simulator.engine.randomness import StreamLayout
+from simulator.engine.randomness import StreamLayout, StudyStreams
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import refuse_processes
 
 
 def simulate_pathway(
-    scenario: Scenario, u: np.ndarray, layout: StreamLayout, always_queue: bool = False
+    scenario: Scenario, u: np.ndarray, layout: StreamLayout, always_queue: bool = False,
+    studies: StudyStreams | None = None,
 ) -> Histories:
     """Carry every patient of every study in the uniform block `u` (events, R, n) through the pathway.
 
     `always_queue` runs the SimPy queue even where nobody would wait (to test that skipping it is exact).
+    `studies`: those `u` was drawn for, needed only by flare episodes (which draw further streams).
     Stages run by the modeller's own function are refused: only `processes.simulate_processes` runs them.
     """
     h, discharge, completed = walk_stages(scenario, u, layout, always_queue)
-    after_pathway(scenario, u, layout, h, discharge, completed)
+    after_pathway(scenario, u, layout, h, discharge, completed, studies)
     return h
 
 

@@ -33,7 +33,7 @@ from simulator.engine.draws import (
 from simulator.engine.followup import after_pathway
 from simulator.engine.histories import NEVER, Histories, QueueRecord, new_histories, waiting_label
 from simulator.engine.queueing import Rules, ask, close_weekly, units
-from simulator.engine.randomness import StreamLayout, replication_generator
+from simulator.engine.randomness import StreamLayout, StudyStreams, replication_generator
 from simulator.scenario.schema import Scenario
 from simulator.scenario.stage_process import StageProcess, stage_process
 
@@ -118,9 +118,10 @@ def _at(env: simpy.Environment, when: float) -> simpy.Timeout:
 
 
 def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, seed: int,
-                       replications: range) -> Histories:
+                       replications: range, substream: tuple[int, ...] = ()) -> Histories:
     """Carry every patient of every study in the uniform block `u` (events, R, n) through the pathway, one
-    SimPy process per patient; `seed` and `replications` name the studies (for `Patient.rng`)."""
+    SimPy process per patient; `seed` and `replications` name the studies (for `Patient.rng`), and with
+    `substream` the streams `u` was drawn from (for flare episodes, which draw further ones)."""
     shape = u.shape[1:]
     h = new_histories(scenario, enrolment_days(scenario, u[layout.rows["enrolment"]]))
     for resource in scenario.finite_resources:
@@ -139,7 +140,7 @@ def simulate_processes(scenario: Scenario, u: np.ndarray, layout: StreamLayout, 
     on_pathway = np.zeros(shape, dtype=bool)  # who completes it
     for row, replication in enumerate(replications):
         StudyRun(scenario, draws, h, (discharge, on_pathway), row, replication, seed).run()
-    after_pathway(scenario, u, layout, h, discharge, on_pathway)
+    after_pathway(scenario, u, layout, h, discharge, on_pathway, StudyStreams(seed, replications, shape[1], substream))
     return h
 
 

@@ -76,12 +76,27 @@ def events(scenario: Scenario) -> list[str]:
         "followup.frailty": f.frailty_variance,
         "off_pathway.death": scenario.off_pathway,
         "cohort.loss_to_followup": scenario.cohort.loss_to_followup,
-        "followup.flares": f.flares if scenario.economics is not None else None,  # episodes: costs and QALYs only
         "population.age": scenario.population,
         "population.sex": scenario.population,
         "population.death": scenario.population,
     }
     return names + [name for name, present in optional.items() if present is not None]
+
+
+@dataclass(frozen=True)
+class StudyStreams:
+    """The studies a uniform block was drawn for: `uniforms` gives further named events of the same patients,
+    e.g. as many rounds of flare episodes as a patient has (engine/flares.py), each on its own keyed stream."""
+
+    seed: int
+    replications: range
+    patients: int
+    substream: tuple[int, ...] = ()
+
+    def uniforms(self, names: Iterable[str]) -> np.ndarray:
+        """Uniforms of shape (len(names), replications, patients), row i the named event names[i]."""
+        layout = StreamLayout({name: row for row, name in enumerate(names)}, ())
+        return uniforms(self.seed, self.replications, layout, self.patients, self.substream)
 
 
 def event_key(name: str) -> int:

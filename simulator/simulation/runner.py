@@ -22,7 +22,7 @@ from simulator.engine.heterogeneity import study_scenario
 from simulator.engine.histories import Histories
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
-from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.engine.randomness import StreamLayout, StudyStreams, uniforms
 from simulator.outcomes.capacity import occupancy_grid_days
 from simulator.outcomes.patients import patient_log
 from simulator.outcomes.study import BAND_STUDIES, curve_grid, study_outcomes
@@ -62,13 +62,14 @@ def simulate_chunk(
     layout = StreamLayout.for_scenario(scenario)
     engine_scenario = study_scenario(scenario, seed, replications)  # per-study draws (uncertainty, heterogeneity)
     histories: Histories
+    studies = StudyStreams(seed, replications, scenario.cohort.max_patients)
     if engine == "fast" and reuse_stages:
         u, (histories, discharge, completed) = walked_stages(scenario, engine_scenario, layout, seed, replications)
-        after_pathway(engine_scenario, u, layout, histories, discharge, completed)
+        after_pathway(engine_scenario, u, layout, histories, discharge, completed, studies)
     else:
         u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
         histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
-                     else simulate_pathway(engine_scenario, u, layout))
+                     else simulate_pathway(engine_scenario, u, layout, studies=studies))
     banded = max(0, min(replications.stop, BAND_STUDIES) - replications.start)  # of the first BAND_STUDIES
     outcomes = study_outcomes(scenario, histories, engine_scenario.economics, banded)  # with the prices drawn
     curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}

@@ -23,7 +23,7 @@ from simulator.engine.heterogeneity import study_scenario
 from simulator.engine.histories import Histories
 from simulator.engine.pathway import simulate_pathway
 from simulator.engine.processes import simulate_processes
-from simulator.engine.randomness import StreamLayout, uniforms
+from simulator.engine.randomness import StreamLayout, StudyStreams, uniforms
 from simulator.outcomes.study import event_free_until, treatment_related
 from simulator.questions.power.logrank import cox_hazard_ratio, logrank_from, risk_sets
 from simulator.questions.power.trm_tests import DEFAULT_TRM_TEST, trm_p_values
@@ -69,8 +69,8 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, e
     drawn = study_scenario(scenario, seed, replications)  # per-trial draws (uncertainty, heterogeneity)
     u = uniforms(seed, replications, layout, n, substream=(arm, n))  # type: ignore[arg-type]  # trial arms have a size
     if engine == "simpy":
-        return simulate_processes(drawn, u, layout, seed, replications)
-    return simulate_pathway(drawn, u, layout)
+        return simulate_processes(drawn, u, layout, seed, replications, (arm, n))  # type: ignore[arg-type]
+    return simulate_pathway(drawn, u, layout, studies=StudyStreams(seed, replications, n, (arm, n)))  # type: ignore[arg-type]
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
