@@ -7,10 +7,10 @@ patients per arm), so every number depends only on (scenarios, seed, size, repli
 from identical scenarios are independent patients.
 
 Endpoints are measured from enrolment, as a trial analyses them: overall survival (death), disease-free survival
-(relapse, leaving the pathway alive or death, whichever first; `efs`, event-free survival, is the same endpoint under
-the name used for an arm without a transplant, where the event is a flare or non-response) and treatment-related
-mortality (the arm's scenario's TRM definition, deaths / enrolled). Patients are censored at the cut-off only: those who
-leave the pathway stay at risk with the scenario's off-pathway death hazard.
+(relapse, non-response, leaving the pathway alive or death, whichever first; `efs`, event-free survival, is the same
+endpoint under the name used for an arm without a transplant, where the event is a flare or non-response) and
+treatment-related mortality (the arm's scenario's TRM definition, deaths / enrolled). Patients are censored at the
+cut-off only: those who leave the pathway stay at risk with the scenario's off-pathway death hazard.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from simulator.simulation.options import Engine
 ENDPOINTS = {
     "os": "Overall survival from enrolment",
     "dfs": "Disease-free survival from enrolment",
-    "efs": "Event-free survival from enrolment (relapse, flare, leaving the pathway or death)",
+    "efs": "Event-free survival from enrolment (relapse, flare, non-response, leaving the pathway or death)",
     "trm": "Treatment-related mortality",
 }
 SURVIVAL_TEST = "log-rank test"
@@ -74,14 +74,14 @@ def simulate_arm(scenario: Scenario, seed: int, replications: range, arm: int, e
 
 
 def survival_data(scenario: Scenario, h: Histories, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days from enrolment to death (os) or to relapse, leaving the pathway or death (dfs, efs), or to censoring;
-    event observed."""
+    """Days from enrolment to death (os) or to relapse, non-response, leaving the pathway or death (dfs, efs), or
+    to censoring; event observed."""
     end = h.observed_until(scenario.cohort.cutoff_years * DAYS_PER_YEAR)  # cut-off, or loss to follow-up
     died = h.death <= end
     last_seen = np.minimum(h.death, end)  # intention to treat: those who leave the pathway stay at risk
     if endpoint == "os":
         return last_seen - h.enrolment, died
-    event = event_free_until(h)  # relapse or flare, or leaving the pathway alive
+    event = event_free_until(h)  # relapse or flare, non-response, or leaving the pathway alive
     return np.minimum(event, last_seen) - h.enrolment, died | (event <= end)
 
 
