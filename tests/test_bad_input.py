@@ -131,7 +131,7 @@ def test_existing_output_folder_is_refused_before_simulating(capsys, in_tmp_cwd)
     ("{ events = 60, n = 50 }", "events"),
 ], ids=["above-1", "negative", "nan", "inf", "more-events-than-patients"])
 def test_a_bad_non_response_probability_is_refused_naming_it(capsys, in_tmp_cwd, value, allowed):
-    """followup.non_response_probability: a probability (or events of n), refused with file, field and what is allowed."""
+    """followup.non_response_probability is a probability (or events of n): refused with file, field, allowed."""
     path = scenario_with(in_tmp_cwd, "[followup]\n", f"[followup]\nnon_response_probability = {value}\n")
     code, err = refused(capsys, "run", str(path), "--replications", "2")
     assert code == 2 and err.startswith("hsct-sim: error: ") and err.count("\n") == 1, err

@@ -37,8 +37,8 @@ def both_engines(scenario, seed, replications):
     drawn = study_scenario(scenario, seed, replications)
     u = uniforms(seed, replications, layout, scenario.cohort.max_patients)
     studies = StudyStreams(seed, replications, scenario.cohort.max_patients)
-    return (simulate_pathway(drawn, u, layout, studies=studies), simulate_processes(drawn, u, layout, seed, replications),
-            u, layout)
+    fast = simulate_pathway(drawn, u, layout, studies=studies)
+    return fast, simulate_processes(drawn, u, layout, seed, replications), u, layout
 
 
 def assert_same_histories(fast, simpy):

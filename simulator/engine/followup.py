@@ -1,7 +1,7 @@
 """What follows the pathway, the same for both engines: follow-up of those who completed it (non-response,
-relapse or flare, death before and after it, an early treatment-related death), loss to follow-up of every enrolled patient, death
-after leaving the pathway alive (intention to treat), death from other causes, and flares as episodes. None of it
-involves another patient.
+relapse or flare, death before and after it, an early treatment-related death), loss to follow-up of every
+enrolled patient, death after leaving the pathway alive (intention to treat), death from other causes, and flares
+as episodes. None of it involves another patient.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ def _spans(scenario: Scenario, economics: Economics, h: Histories) -> tuple[_Spa
 
     alive_until = years(h.death)
     discharge = years(h.discharge)  # type: ignore[arg-type]  # recorded with [economics]
-    active_from = h.relapse if h.non_response is None else np.minimum(h.relapse, h.non_response)  # a non-responder: at once
+    # active disease from the first relapse, or at once for a non-responder
+    active_from = h.relapse if h.non_response is None else np.minimum(h.relapse, h.non_response)
     remission = [(discharge, np.minimum(years(active_from), alive_until))]
     remission += [(years(e.controlled), np.minimum(years(e.next_onset), alive_until)) for e in h.flares]
     flares = [happened(h.relapse)]  # the first; each later one is the onset of an episode after the first
