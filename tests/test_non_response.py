@@ -94,3 +94,18 @@ def test_a_probability_of_zero_moves_no_other_number():
     assert set(after) - set(before) == {"non_response", "relapse_among_responders"}
     for name, values in before.items():
         assert values.tobytes() == after[name].tobytes(), name
+
+
+def test_the_patient_log_dates_non_response_and_never_a_relapse_with_it():
+    """With the field, the log has `non_response_day` after `relapse_day`: the day follow-up began for each
+    non-responder (here the day of enrolment), and no non-responder has a relapse day."""
+    from simulator.outcomes.patients import COLUMNS, patient_log
+
+    scenario = tiny(followup=followup())
+    layout = StreamLayout.for_scenario(scenario)
+    h = simulate_pathway(scenario, uniforms(8, range(3), layout, 100), layout)
+    log = patient_log(scenario, h, range(3))
+    assert list(log) == [*COLUMNS[:5], "non_response_day", *COLUMNS[5:]]
+    not_responding = ~np.isnan(log["non_response_day"])
+    assert not_responding.any() and np.isnan(log["relapse_day"][not_responding]).all()
+    np.testing.assert_array_equal(log["non_response_day"][not_responding], log["enrolment_day"][not_responding])
