@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 run: $(VENV)/.installed
 	$(BIN)/hsct-sim run scenarios/burt2006.toml
 
+# the suite on every core (pytest-xdist): each test is independent of the others and of their order
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # ruff (style, imports, likely bugs) over the whole tree and mypy over the package; `make test` runs it first
 lint: $(VENV)/.installed-test
