@@ -4,6 +4,7 @@ sub-package; and the shipped scenarios can be listed and copied."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -70,9 +71,14 @@ def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_a_wheel_installed_elsewhere_validates_the_shipped_scenarios(tmp_path):
     """Build the wheel, install it into a fresh virtual environment (its dependencies from this one, without
     its editable install: a path file adds this environment's site-packages after the wheel), and run
-    `hsct-sim validate` and `hsct-sim scenarios` from a folder with no scenarios/ in it."""
+    `hsct-sim validate` and `hsct-sim scenarios` from a folder with no scenarios/ in it. The wheel is built from
+    a copy of the sources: pip builds in the source tree, and a checkout's build/ would be written
+    while other tests run and can carry modules deleted since into the wheel."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "outputs", "__pycache__", ".*_cache", ".hypothesis"))
     built = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path / "dist"),
-                  str(ROOT)], tmp_path)
+                  str(source)], tmp_path)
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("hsct_sim-*.whl")
     fresh = tmp_path / "fresh"
