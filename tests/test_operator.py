@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.simulation import execution, runner  # `hsct-sim run` imports runner.run when it runs
+from simulator.questions.run import run as run_question  # `hsct-sim run` calls its run() when it runs
+from simulator.simulation import execution
 
 from helpers import SCENARIOS
 
@@ -77,7 +78,7 @@ def test_concurrent_runs_with_the_same_output_one_wins_the_others_exit_2(in_tmp_
 
 
 def test_an_existing_output_is_refused_before_simulating(in_tmp_cwd, capsys, monkeypatch):
-    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
+    monkeypatch.setattr(run_question, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
     (in_tmp_cwd / "taken").mkdir()
     assert main([*TINY_RUN, "--output", "taken"]) == 2
     assert "already exists" in one_line(capsys.readouterr().err)
@@ -85,7 +86,7 @@ def test_an_existing_output_is_refused_before_simulating(in_tmp_cwd, capsys, mon
 
 @pytest.mark.parametrize("where", ["dangling", "dangling/run", "file/run", "/proc/hsct-sim-test", "x" * 300])
 def test_an_unwritable_output_is_refused_before_simulating(in_tmp_cwd, capsys, monkeypatch, where):
-    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
+    monkeypatch.setattr(run_question, "run", lambda *a, **k: pytest.fail("simulated despite a bad --output"))
     (in_tmp_cwd / "dangling").symlink_to(in_tmp_cwd / "missing")
     (in_tmp_cwd / "file").write_text("a regular file\n")
     assert main([*TINY_RUN, "--output", where]) == 2
@@ -150,7 +151,7 @@ def test_an_internal_error_is_exit_70_with_the_traceback_saved(in_tmp_cwd, capsy
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(runner, "run", broken)
+    monkeypatch.setattr(run_question, "run", broken)
     assert main(TINY_RUN) == 70
     line = one_line(capsys.readouterr().err)
     assert "RuntimeError: a bug" in line
