@@ -8,6 +8,7 @@ competing (Aalen-Johansen), not 1 - KM. A Kaplan-Meier value past a study's last
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,11 +58,15 @@ def curve_grid(scenario: Scenario) -> np.ndarray:
 
 
 def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None = None,
-                   curve_rows: int | None = None) -> StudyOutcomes:
+                   curve_rows: int | None = None, wanted: Collection[str] | None = None) -> StudyOutcomes:
     """The outcomes of each study; `economics` is the scenario's [economics] with the prices the studies drew
     (--uncertainty), or None to skip costs and QALYs. Curves and occupancy only of the first `curve_rows` studies
     (all if None: a run keeps them for its first BAND_STUDIES); without any, the estimators are read at the
-    landmarks alone, which gives the same values (an estimate at a time depends on no other time of the grid)."""
+    landmarks alone, which gives the same values (an estimate at a time depends on no other time of the grid).
+    `wanted` (None: every outcome) skips the estimators and groups of outcomes none of these names needs: a
+    search that reads a few outcomes (calibrate) need not pay for costs and every curve; each value computed is
+    the same as in a full run."""
+    needs = _Needs(scenario, wanted)
     cutoff = scenario.cohort.cutoff_years * DAYS_PER_YEAR
     full_grid = curve_grid(scenario)
     kept = len(h.enrolment) if curve_rows is None else curve_rows
@@ -83,47 +88,78 @@ def study_outcomes(scenario: Scenario, h: Histories, economics: Economics | None
     everyone = h.enrolment <= cutoff
     first_event = event_free_until(h)
     since_enrolment = last_seen - h.enrolment
-    curves = {  # intention to treat, from enrolment: every scenario has them, so any two can be compared
-        "os_itt": kaplan_meier(since_enrolment, died, everyone, grid_days),
-        "efs_itt": kaplan_meier(np.minimum(first_event, last_seen) - h.enrolment, (first_event <= end) | died,
-                                everyone, grid_days),
-    }
+    # intention to treat, from enrolment: every scenario has them, so any two can be compared
+    curves: dict[str, np.ndarray] = {}
+    if needs.family("os_itt"):
+        curves["os_itt"] = kaplan_meier(since_enrolment, died, everyone, grid_days)
+    if needs.family("efs_itt"):
+        curves["efs_itt"] = kaplan_meier(np.minimum(first_event, last_seen) - h.enrolment,
+                                         (first_event <= end) | died, everyone, grid_days)
     at_landmarks = np.searchsorted(grid, scenario.simulation.landmarks_years)
     enrolled = everyone.sum(axis=1)
-    # (studies, landmarks) for each family of LANDMARKED the scenario has, read in the catalogue's order
-    at_each_landmark = {"os_itt": curves["os_itt"][:, at_landmarks], "efs_itt": curves["efs_itt"][:, at_landmarks]}
+    nrm: dict[str, np.ndarray] = {}  # read at the landmarks only
     if scenario.has_transplant:
-        relapse_or_death = CompetingRisks(to_relapse_or_end, competing, transplanted, grid_days)  # one sort for 3
-        curves |= {
-            "os": kaplan_meier(since_reinfusion, died, transplanted, grid_days),
-            "dfs": relapse_or_death.survival(),
-            "relapse": relapse_or_death.incidence(RELAPSE),
-        }
-        nrm = relapse_or_death.incidence(DEATH, at=at_landmarks)
-        at_each_landmark |= {"os": curves["os"][:, at_landmarks], "dfs": curves["dfs"][:, at_landmarks],
-                             "relapse": curves["relapse"][:, at_landmarks], "nrm": nrm}
+        if needs.family("os"):
+            curves["os"] = kaplan_meier(since_reinfusion, died, transplanted, grid_days)
+        if needs.family("dfs", "relapse", "nrm"):
+            relapse_or_death = CompetingRisks(to_relapse_or_end, competing, transplanted, grid_days)  # one sort for 3
+            curves |= {"dfs": relapse_or_death.survival(), "relapse": relapse_or_death.incidence(RELAPSE)}
+            nrm = {"nrm": relapse_or_death.incidence(DEATH, at=at_landmarks)}
+    # (studies, landmarks) for each family of LANDMARKED the scenario has, read in the catalogue's order
+    at_each_landmark = {name: curve[:, at_landmarks] for name, curve in curves.items()} | nrm
     values: dict[str, np.ndarray] = {}
     for family in LANDMARKED:
         for column, landmark in enumerate(scenario.simulation.landmarks_years):
             if family in at_each_landmark:
                 values[landmark_outcome(family, landmark)] = at_each_landmark[family][:, column]
-    if scenario.has_transplant:
-        values.update(_transplant_outcomes(scenario, h, died, transplanted, enrolled, since_reinfusion))
-    else:
-        values["deaths"] = (died & everyone).sum(axis=1) / enrolled
-    if h.non_response is not None:
-        values.update(response_outcomes(h, end, not_responding, relapsed))
-    values.update(resource_outcomes(scenario, h))
-    if economics is not None:
+    if needs.group("study"):
+        if scenario.has_transplant:
+            values.update(_transplant_outcomes(scenario, h, died, transplanted, enrolled, since_reinfusion))
+        else:
+            values["deaths"] = (died & everyone).sum(axis=1) / enrolled
+        if h.non_response is not None:
+            values.update(response_outcomes(h, end, not_responding, relapsed))
+    resources = scenario.finite_resources if needs.group("resource") else ()
+    if resources:
+        values.update(resource_outcomes(scenario, h))
+    if economics is not None and needs.group("economics"):
         values.update(economic_outcomes(scenario, economics, h))
     occupancy_grid = occupancy_grid_days(scenario)
     return StudyOutcomes(
         values=values,
         curves={name: curve[:kept] if kept else np.empty((0, len(full_grid))) for name, curve in curves.items()},
         grid_years=full_grid,
-        occupancy={r: occupancy_over_time(h.queues[r].first(kept), occupancy_grid) for r in scenario.finite_resources},
-        wait_counts={r: wait_histogram(h.queues[r]) for r in scenario.finite_resources},
+        occupancy={r: occupancy_over_time(h.queues[r].first(kept), occupancy_grid) for r in resources},
+        wait_counts={r: wait_histogram(h.queues[r]) for r in resources},
     )
+
+
+ECONOMIC_KINDS = ("cost", "QALYs", "years")  # the catalogue's kinds of [economics] outcomes (life-years: "years")
+
+
+class _Needs:
+    """Which estimators and groups of outcomes the `wanted` names need (all of them when None), read from the
+    catalogue: a landmarked family's curve, and the study-wide, resource and economic groups."""
+
+    def __init__(self, scenario: Scenario, wanted: Collection[str] | None) -> None:
+        self.everything = wanted is None
+        outcomes = [scenario.catalogue[name] for name in wanted or ()]
+        self.families = {o.family for o in outcomes if o.family in LANDMARKED}
+        self.groups = {_group(o.kind, o.resource is not None or o.zero_without_queue)
+                       for o in outcomes if o.family not in LANDMARKED}
+
+    def family(self, *families: str) -> bool:
+        return self.everything or not self.families.isdisjoint(families)
+
+    def group(self, group: str) -> bool:
+        return self.everything or group in self.groups
+
+
+def _group(kind: str, of_resource: bool) -> str:
+    """The group of an outcome that is not read off a curve."""
+    if of_resource:
+        return "resource"
+    return "economics" if kind in ECONOMIC_KINDS else "study"
 
 
 def event_free_until(h: Histories) -> np.ndarray:

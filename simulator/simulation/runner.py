@@ -55,10 +55,11 @@ class Chunk:
 
 def simulate_chunk(
     scenario: Scenario, seed: int, replications: range, patients_log: bool = False, engine: Engine = "fast",
-    reuse_stages: bool = False,
+    reuse_stages: bool = False, outcomes: frozenset[str] | None = None,
 ) -> Chunk:
     """The studies `replications` of the scenario; `reuse_stages`: walk the stages once per process for runs that
-    differ only after the pathway (stage_cache)."""
+    differ only after the pathway (stage_cache); `outcomes`: only these outcomes (and those computed with them),
+    without curves or occupancy (None: every outcome)."""
     layout = StreamLayout.for_scenario(scenario)
     engine_scenario = study_scenario(scenario, seed, replications)  # per-study draws (uncertainty, heterogeneity)
     histories: Histories
@@ -71,10 +72,11 @@ def simulate_chunk(
         histories = (simulate_processes(engine_scenario, u, layout, seed, replications) if engine == "simpy"
                      else simulate_pathway(engine_scenario, u, layout, studies=studies))
     banded = max(0, min(replications.stop, BAND_STUDIES) - replications.start)  # of the first BAND_STUDIES
-    outcomes = study_outcomes(scenario, histories, engine_scenario.economics, banded)  # with the prices drawn
-    curves = {name: curve.astype(np.float32) for name, curve in outcomes.curves.items()}
+    found = study_outcomes(scenario, histories, engine_scenario.economics,  # with the prices drawn
+                           banded if outcomes is None else 0, outcomes)
+    curves = {name: curve.astype(np.float32) for name, curve in found.curves.items()}
     log = patient_log(scenario, histories, replications) if patients_log else None
-    return Chunk(replications, outcomes.values, curves, outcomes.occupancy, outcomes.wait_counts, log)
+    return Chunk(replications, found.values, curves, found.occupancy, found.wait_counts, log)
 
 
 def run_all(
@@ -94,8 +96,11 @@ def iterate_runs(
     options: RunOptions,
     description: str,
     patients_log: bool = False,
+    outcomes: frozenset[str] | None = None,
 ) -> Iterator[tuple[int, RunResult]]:
-    """(scenario number, its result) as each scenario's last chunk arrives.
+    """(scenario number, its result) as each scenario's last chunk arrives; with `outcomes`, results that hold
+    only those outcomes (and those computed with them), without curves or occupancy, for a search that reads a
+    few outcomes of many runs.
 
     The chunks of every scenario form one task list on one pool (or cluster), so the workers stay busy
     across the scenarios of a sweep, compare or calibration grid, and the pool starts once. One progress bar
@@ -109,7 +114,7 @@ def iterate_runs(
     if options.progress:  # said with the progress bar, to a person at a terminal (not with --quiet or in a pipe)
         say_duration(description, runs_seconds(scenarios, replications), options.workers, options.scheduler,
                      busy_resource(scenarios[0]))
-    task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages)
+    task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages, outcomes)
     load_while_workers_run(RESULTS)
     total = replications * len(scenarios)
     began = time.perf_counter()
@@ -123,10 +128,11 @@ def iterate_runs(
 
 
 def _simulate_task(
-    seed: int, patients_log: bool, engine: Engine, reuse_stages: bool, task: tuple[Scenario, range]
+    seed: int, patients_log: bool, engine: Engine, reuse_stages: bool, outcomes: frozenset[str] | None,
+    task: tuple[Scenario, range],
 ) -> Chunk:
     scenario, block = task
-    return simulate_chunk(scenario, seed, block, patients_log, engine, reuse_stages)
+    return simulate_chunk(scenario, seed, block, patients_log, engine, reuse_stages, outcomes)
 
 
 class _Studies:

@@ -57,10 +57,12 @@ def _start_points(dimensions: int) -> np.ndarray:
 
 
 class _Objective:
-    """Runs the simulation at scaled points, remembering every evaluation and the best run.
+    """Runs the simulation at scaled points, remembering every evaluation and the best one.
 
     The points of one phase (the grid, the finite differences) run as one task list on one pool; their
-    evaluations are recorded in the order the points were given, as if run one after the other."""
+    evaluations are recorded in the order the points were given, as if run one after the other. Each computes
+    only the targets' outcomes (runner.iterate_runs' `outcomes`): the fit's whole run is simulated once more at
+    the end, the same studies, for the files."""
 
     def __init__(self, source: ScenarioSource, targets: list[Target], free: list[FreeParameter], replications: int,
                  seed: int, options: RunOptions, bar: tqdm) -> None:
@@ -70,7 +72,7 @@ class _Objective:
         self.cache: dict[tuple[float, ...], float] = {}
         self.means: dict[tuple[float, ...], dict[str, float]] = {}
         self.sd: dict[str, float] = {}
-        self.best: tuple[Evaluation, RunResult] | None = None
+        self.best: Evaluation | None = None
 
     def values(self, x: np.ndarray) -> dict[str, float]:
         return {p.path: p.at(xi) for p, xi in zip(self.free, x)}
@@ -92,25 +94,26 @@ class _Objective:
         new = list(dict.fromkeys(k for k in keys if k not in self.cache))
         scenarios = [self.source.scenario(self.values(np.array(k))) for k in new]
         found: dict[int, tuple[dict[str, float], float]] = {}
-        best: tuple[int, RunResult] | None = None
-        for number, result in iterate_runs(scenarios, self.replications, self.seed, self.options, "calibrating"):
+        best: int | None = None
+        wanted = frozenset(t.outcome for t in self.targets)
+        for number, result in iterate_runs(scenarios, self.replications, self.seed, self.options, "calibrating",
+                                           outcomes=wanted):
             if phase == "start":  # the fit is checked again at its end (see calibrate)
                 _check_evaluable(result, self.targets, self.values(np.array(new[number])))
             means = {t.outcome: float(np.nanmean(result.values[t.outcome])) for t in self.targets}
             if not self.sd:  # the first evaluation (the start point, alone) fixes the weights for the whole search
                 self.sd = {t.outcome: t.se or _study_sd(result, t.outcome) for t in self.targets}
             found[number] = means, self._objective(means)
-            if best is None or (found[number][1], number) < (found[best[0]][1], best[0]):
-                best = number, result  # the earliest of equally good points, as if run in order
+            if best is None or (found[number][1], number) < (found[best][1], best):
+                best = number  # the earliest of equally good points, as if run in order
             self.bar.update(1)
         for number, key in enumerate(new):
             means, objective = found[number]
             evaluation = Evaluation(len(self.trace) + 1, phase, self.values(np.array(key)), means, objective)
             self.trace.append(evaluation)
             self.cache[key], self.means[key] = objective, means
-            if phase != "precision" and best is not None and best[0] == number and (
-                    self.best is None or objective < self.best[0].objective):
-                self.best = (evaluation, best[1])
+            if phase != "precision" and best == number and (self.best is None or objective < self.best.objective):
+                self.best = evaluation
         return [self.cache[k] for k in keys]
 
     def _objective(self, means: dict[str, float]) -> float:
@@ -179,7 +182,7 @@ def calibrate(
     replications = replications_argument(replications, base.simulation.replications)
     seed = seed_argument(seed, base.simulation.seed)
     need = run_need(base, replications, options)
-    check_fits(need + need, "calibrate", replications)  # the best run is kept beside the one evaluated
+    check_fits(need + need, "calibrate", replications)  # room for the stages workers keep (stage_cache) beside a run
     began = time.perf_counter()
     # one pool of workers for every evaluation (the refinement simulates one point at a time); when only what
     # follows the pathway is free, each worker walks the stages of its chunks once (stage_cache)
@@ -188,7 +191,9 @@ def calibrate(
         objective = _Objective(source, targets, free, replications, seed, evaluations, bar)
         _search(objective, _start(base, free))
         assert objective.best is not None
-        best_evaluation, best = objective.best
+        best_evaluation = objective.best
+        [(_, best)] = iterate_runs([source.scenario(best_evaluation.values)], replications, seed, evaluations,
+                                   "calibrating")
         _check_evaluable(best, targets, best_evaluation.values)
         mc_se, se = _precision(objective, best_evaluation.values, best)
     forget()  # what this process kept, when the evaluations ran in it
