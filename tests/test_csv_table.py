@@ -60,6 +60,24 @@ def test_random_floats_with_nan_and_infinities(tmp_path, rows):
     assert_same_bytes(pd.DataFrame(values, columns=[f"outcome_{i}" for i in range(46)]), tmp_path)
 
 
+def test_an_object_column_of_python_strings_numbers_and_bools(tmp_path):
+    """A swept parameter mixing numbers and words (capacity 1, 2, unlimited) is formatted here, as pandas does."""
+    values = [1, "unlimited", 2.5, None, np.nan, True, -0.0, 1e22, "a,b", 'say "hi"', 10**20, float("inf"), "", 0.1]
+    table = pd.DataFrame({"capacity": pd.Series(values, dtype=object), "x": np.arange(len(values), dtype=float)})
+    assert csv_table.column_fields(table["capacity"]) is csv_table.mixed_fields
+    assert_same_bytes(table, tmp_path)
+
+
+def test_every_table_of_a_sweep_with_an_unlimited_capacity(tmp_path):
+    from simulator import sweep
+
+    result = sweep(SCENARIOS / "centre_capacity.toml", ["resources.isolation_bed.capacity=1,unlimited"],
+                   replications=20)
+    for name, table in result.tables().items():
+        assert all(csv_table.column_fields(table[label]) is not None for label in table.columns), name
+        assert_same_bytes(table, tmp_path)
+
+
 def test_every_table_of_a_run(tmp_path):
     result = run(load_scenario(SCENARIOS / "burt2006.toml"), replications=50)
     for name, table in result.tables().items():

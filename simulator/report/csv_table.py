@@ -6,7 +6,8 @@ csv module.
 Columns are turned into lists of fields the way pandas does (float64 by `repr`, which equals numpy's `str` that
 pandas uses; other floats by numpy's `str` itself; NaN and None as empty fields) and rows joined with ',' and
 '\n'. Strings and the header go through the csv module's own writer, so quoting is pandas' QUOTE_MINIMAL of this
-Python. A table this module cannot format exactly (a dtype other than numbers, bools and strings, non-string
+Python; an object column of Python strings, whole numbers, floats and bools (a swept parameter such as a capacity
+`1, 2, unlimited`) is written as pandas hands it to that writer: floats by `repr`, the others by `str`. A table this module cannot format exactly (a dtype other than numbers, bools and strings, non-string
 column labels, fewer than two columns) is written by pandas.
 """
 
@@ -29,6 +30,7 @@ Fields = Callable[[np.ndarray], list[str]]  # one column's values -> its CSV fie
 CHUNK_CELLS = 100_000  # rows are formatted and written this many cells at a time (as pandas), so memory stays small
 PARALLEL_CELLS = 200_000  # from this many cells, a table is formatted on every core
 PART_COPY_BYTES = 1 << 20
+PYTHON_SCALARS = {str, int, float, bool}  # an object column of these is formatted here (mixed_fields)
 
 
 def write_csv(table: pd.DataFrame, path: Path, processes: int = 1) -> None:
@@ -94,8 +96,12 @@ def column_fields(column: pd.Series) -> Fields | None:
         return numpy_float_fields
     if array.dtype.kind in "iub":
         return integer_fields
-    if array.dtype == object and all(type(value) is str for value in array[~pd.isna(array)]):
-        return string_fields
+    if array.dtype == object:
+        kinds = {type(value) for value in array[~pd.isna(array)]}
+        if kinds <= {str}:
+            return string_fields
+        if kinds <= PYTHON_SCALARS:
+            return mixed_fields
     return None
 
 
@@ -118,6 +124,20 @@ def integer_fields(values: np.ndarray) -> list[str]:
 
 def string_fields(values: np.ndarray) -> list[str]:
     """Strings quoted as pandas' csv.writer quotes them (asked of the csv module itself); None and NaN empty."""
+    quoted = _quoting()
+    return ["" if missing else quoted(text) for text, missing in zip(values.tolist(), pd.isna(values).tolist())]
+
+
+def mixed_fields(values: np.ndarray) -> list[str]:
+    """Python strings, whole numbers, floats and bools in one column, as the csv module writes the objects pandas
+    gives it: strings quoted as needed, floats by `repr`, the others by `str`; None and NaN empty."""
+    quoted = _quoting()
+    return ["" if missing else quoted(value) if type(value) is str else repr(value) if type(value) is float
+            else str(value) for value, missing in zip(values.tolist(), pd.isna(values).tolist())]
+
+
+def _quoting() -> Callable[[str], str]:
+    """A string as pandas' csv.writer writes it (QUOTE_MINIMAL), asked of the csv module itself."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -127,4 +147,4 @@ def string_fields(values: np.ndarray) -> list[str]:
         writer.writerow((text, ""))  # a second field: a lone empty field would be written as ""
         return buffer.getvalue()[:-2]
 
-    return ["" if missing else quoted(text) for text, missing in zip(values.tolist(), pd.isna(values).tolist())]
+    return quoted
