@@ -72,8 +72,8 @@ def other_cause_death(scenario: Scenario, u: np.ndarray, layout: StreamLayout, e
         age = age_at_enrolment + np.where(np.isfinite(left), (left - enrolment) / DAYS_PER_YEAR, 0.0)
     uniform = u[layout.rows["population.death"]]
     years = np.full(age.shape, NEVER)
-    for sex, mask in sexes(population, table, u[layout.rows["population.sex"]]).items():
-        years = np.where(mask, residual_years(table, sex, age, uniform), years)
+    for sex, mask in sexes(population, table, u[layout.rows["population.sex"]]).items():  # each patient once
+        years[mask] = residual_years(table, sex, age[mask], uniform[mask])
     return np.where(np.isfinite(left), left + years * DAYS_PER_YEAR, NEVER)
 
 
