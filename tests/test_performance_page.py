@@ -23,15 +23,15 @@ whole_run_share_of_ceiling: 0.90
 csv_table_seconds: 0.100
 csv_table_library_seconds: 0.300
 csv_table_gain_share: 0.150
-target_default_run_seconds: 1.2 s (target < 1 s): missed
-target_whole_run_share_of_ceiling: 0.9 (target >= 0.9): met
+target_default_run_seconds: 1.2 s (target < 1 s; 1.20 of it): missed
+target_whole_run_share_of_ceiling: 0.9 (target >= 0.9; 1.00 of it; ceiling 1.80x on 2 processes): met
 """
 
 
 def test_each_target_line_is_a_row_with_its_verdict():
     page = performance_page.page(OUTPUT)
-    assert "| default_run_seconds | 1.2 s (target < 1 s) | missed |" in page
-    assert "| whole_run_share_of_ceiling | 0.9 (target >= 0.9) | met |" in page
+    assert "| default_run_seconds | 1.2 s (target < 1 s; 1.20 of it) | missed |" in page
+    assert "| whole_run_share_of_ceiling | 0.9 (target >= 0.9; 1.00 of it; ceiling 1.80x on 2 processes) | met |" in page
     assert "1.80x" in page and "1.62x" in page  # the speed-up beside the ceiling
     assert "| simulator/report/csv_table.py | pandas `DataFrame.to_csv` | 0.100 | 0.300 | 0.150 |" in page
     assert OUTPUT.strip() in page  # the whole output, as it came
@@ -40,4 +40,6 @@ def test_each_target_line_is_a_row_with_its_verdict():
 def test_a_target_is_met_only_on_its_side_of_the_bound():
     assert Target("t", 0.99, 1.0, True, " s").met and not Target("t", 1.01, 1.0, True, " s").met
     assert Target("r", 0.9, 0.9, False, "").met and not Target("r", 0.89, 0.9, False, "").met
-    assert Target("t", 1.2, 1.0, True, " s").line() == ("target_t", "1.2 s (target < 1 s): missed")
+    assert Target("t", 1.2, 1.0, True, " s").line() == ("target_t", "1.2 s (target < 1 s; 1.20 of it): missed")
+    assert Target("r", 0.85, 0.9, False, "", "ceiling 1.8x").line() == (
+        "target_r", "0.85 (target >= 0.9; 0.94 of it; ceiling 1.8x): missed")
