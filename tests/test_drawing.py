@@ -1,8 +1,9 @@
 """Drawing a run's figures: fixed margins keep every label inside the figure, and drawing half of them in a
-forked process writes the same files as drawing them all here."""
+forked process writes the same files as drawing them all here, while this process writes the tables."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,34 @@ def test_a_figure_that_fails_in_the_second_process_fails_the_run(tmp_path: Path)
     with pytest.raises(RuntimeError, match="drawing second.png in a forked process failed"):
         drawing.draw(makers, tmp_path, processes=2)
     assert (tmp_path / "first.png").is_file()
+
+
+def _small() -> Figure:
+    return Figure(figsize=(2, 2))
+
+
+def _slow() -> Figure:
+    time.sleep(60)
+    return _small()
+
+
+def test_the_forked_figures_are_drawn_while_the_block_writes_the_tables(tmp_path: Path) -> None:
+    """Result.save writes its tables inside `drawing`: the child's figure is done before the block ends, this
+    process's own only after it."""
+    with drawing.drawing({"first.png": _small, "second.png": _small}, tmp_path, processes=2):
+        child = tmp_path / "figure_data" / "second.csv"  # written after second.png
+        deadline = time.monotonic() + 30
+        while not child.is_file() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert child.is_file() and (tmp_path / "second.png").is_file()
+        assert not (tmp_path / "first.png").exists()
+    assert (tmp_path / "first.png").is_file()
+
+
+def test_an_error_in_the_block_stops_the_forked_figures(tmp_path: Path) -> None:
+    began = time.monotonic()
+    with pytest.raises(OSError, match="disk full"), \
+            drawing.drawing({"first.png": _small, "second.png": _slow}, tmp_path, processes=2):
+        raise OSError("disk full")
+    assert time.monotonic() - began < 30  # the sleeping child was killed, not waited for
+    assert not (tmp_path / "first.png").exists() and not (tmp_path / "second.png").exists()

@@ -6,7 +6,8 @@ and its data as figure_data/<name>.csv (report.figure_data) for redrawing it els
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -26,6 +27,15 @@ def draw(
 ) -> None:
     """Make each figure and save it as folder/<name> (and in `figure_format` if not PNG), with its data, shared
     by `processes` processes."""
+    with drawing(makers, folder, processes, figure_format):
+        pass
+
+
+@contextmanager
+def drawing(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1,
+            figure_format: str = "png") -> Iterator[None]:
+    """As `draw`, the forked children drawing their figures while the block runs (this process writes the
+    tables meanwhile), and this process's figures drawn on leaving it."""
     names = list(makers)
     if names:
         (folder / FIGURE_DATA).mkdir(exist_ok=True)
@@ -34,7 +44,8 @@ def draw(
     def what(numbers: Sequence[int]) -> str:
         return f"drawing {', '.join(names[n] for n in numbers)}"
 
-    forked.share(jobs, processes, what)
+    with forked.started(jobs, processes, what):
+        yield
 
 
 def _save(make: Callable[[], Figure], path: Path, figure_format: str) -> None:

@@ -15,7 +15,8 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # as simulation.stopping handles them
@@ -28,28 +29,43 @@ FAULTS = {81: errno.ENOSPC, 82: errno.EDQUOT, 83: errno.EFBIG, 84: 0}
 def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> None:
     """Do every job: job i in process i % processes, this one being process 0 and the others forked children.
     A child that fails makes this raise RuntimeError naming `what(its job numbers)`, after its traceback."""
+    with started(jobs, processes, what):
+        pass
+
+
+@contextmanager
+def started(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> Iterator[None]:
+    """As `share`, the children forked on entering and this process's own jobs done on leaving the block: the
+    block's work (writing the tables) runs beside the children's (drawing the figures). An error in the block
+    stops the children."""
     processes = max(1, min(processes, len(jobs))) if hasattr(os, "fork") else 1
     pending: dict[int, range] = {}  # children not yet waited for -> their job numbers
-    failed: list[int] = []
-    fault: int | None = None  # a child's disk full, file too large or memory error
     try:
         for number in range(1, processes):
             pending[_fork(jobs[number::processes])] = range(number, len(jobs), processes)
-        for job in jobs[::processes]:
-            job()
-        while pending:
-            child = next(iter(pending))
-            code = _exit_code(child)
-            if code in FAULTS:
-                fault = FAULTS[code]
-            elif code != 0:
-                failed += pending[child]
-            del pending[child]
+        yield
+        finish(jobs[::processes], pending, what)
     except BaseException:  # Ctrl-C, SIGTERM, an error: the children's files are not wanted any more
         for child in pending:
             os.kill(child, signal.SIGKILL)
             os.waitpid(child, 0)
         raise
+
+
+def finish(own: Sequence[Job], pending: dict[int, range], what: Callable[[Sequence[int]], str]) -> None:
+    """This process's own jobs, then each child waited for (and forgotten); a child's fault or failure raised."""
+    failed: list[int] = []
+    fault: int | None = None  # a child's disk full, file too large or memory error
+    for job in own:
+        job()
+    while pending:
+        child = next(iter(pending))
+        code = _exit_code(child)
+        if code in FAULTS:
+            fault = FAULTS[code]
+        elif code != 0:
+            failed += pending[child]
+        del pending[child]
     if fault is not None:  # raised here as the child met it, to be named as the machine's fault (no traceback)
         raise MemoryError() if fault == 0 else OSError(fault, os.strerror(fault))
     if failed:

@@ -78,15 +78,15 @@ class Result:
         figures = self.figure_files()
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds),
                                 "figures": list(figures)})
-        (folder / PRINTED).write_text(self.text() + "\n", encoding="utf-8")
-        for name, table in self.tables().items():
-            if name == PER_STUDY_TABLE and table_format == "parquet":
-                table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
-            else:
-                write_csv(table, folder / name, processes)
-        for name, write in self.other_files(command).items():
-            write(folder / name)
-        drawing.draw(figures, folder, processes, figure_format)
+        (folder / PRINTED).write_text(self.text() + "\n", encoding="utf-8")  # before forking: the children share it
+        with drawing.drawing(figures, folder, processes, figure_format):  # forked children draw while tables are written
+            for name, table in self.tables().items():
+                if name == PER_STUDY_TABLE and table_format == "parquet":
+                    table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
+                else:
+                    write_csv(table, folder / name, processes)
+            for name, write in self.other_files(command).items():
+                write(folder / name)
         report.write(folder)  # report.html, built from the files just written
 
     def __repr__(self) -> str:
