@@ -31,7 +31,8 @@ target_whole_run_share_of_ceiling: 0.9 (target >= 0.9; 1.00 of it; ceiling 1.80x
 def test_each_target_line_is_a_row_with_its_verdict():
     page = performance_page.page(OUTPUT)
     assert "| default_run_seconds | 1.2 s (target < 1 s; 1.20 of it) | missed |" in page
-    assert "| whole_run_share_of_ceiling | 0.9 (target >= 0.9; 1.00 of it; ceiling 1.80x on 2 processes) | met |" in page
+    assert ("| whole_run_share_of_ceiling | 0.9 (target >= 0.9; 1.00 of it; ceiling 1.80x on 2 processes) | met |"
+            in page)
     assert "1.80x" in page and "1.62x" in page  # the speed-up beside the ceiling
     assert "| simulator/report/csv_table.py | pandas `DataFrame.to_csv` | 0.100 | 0.300 | 0.150 |" in page
     assert OUTPUT.strip() in page  # the whole output, as it came

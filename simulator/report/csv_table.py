@@ -7,8 +7,9 @@ Columns are turned into lists of fields the way pandas does (float64 by `repr`, 
 pandas uses; other floats by numpy's `str` itself; NaN and None as empty fields) and rows joined with ',' and
 '\n'. Strings and the header go through the csv module's own writer, so quoting is pandas' QUOTE_MINIMAL of this
 Python; an object column of Python strings, whole numbers, floats and bools (a swept parameter such as a capacity
-`1, 2, unlimited`) is written as pandas hands it to that writer: floats by `repr`, the others by `str`. A table this module cannot format exactly (a dtype other than numbers, bools and strings, non-string
-column labels, fewer than two columns) is written by pandas.
+`1, 2, unlimited`) is written as pandas hands it to that writer: floats by `repr`, the others by `str`. A table
+this module cannot format exactly (a dtype other than numbers, bools and strings, non-string column labels, fewer
+than two columns) is written by pandas.
 """
 
 from __future__ import annotations

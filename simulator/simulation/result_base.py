@@ -79,7 +79,8 @@ class Result:
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds),
                                 "figures": list(figures)})
         (folder / PRINTED).write_text(self.text() + "\n", encoding="utf-8")  # before forking: the children share it
-        with drawing.drawing(figures, folder, processes, figure_format):  # forked children draw while tables are written
+        # the forked children draw their figures while this process writes the tables
+        with drawing.drawing(figures, folder, processes, figure_format):
             for name, table in self.tables().items():
                 if name == PER_STUDY_TABLE and table_format == "parquet":
                     table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
