@@ -133,7 +133,31 @@ def test_index_survives_runs_finishing_together(outputs: Path, tmp_path: Path) -
         list(pool.map(finish, range(8)))
     links = {a.get("href") for a in parse(fresh / "index.html").iter(f"{NS}a")}
     assert links == {f"run-{n}/report.html" for n in range(8)}
-    assert sorted(p.name for p in fresh.iterdir() if p.is_file()) == [".index.lock", "index.html"]
+    assert sorted(p.name for p in fresh.iterdir() if p.is_file()) == [".index.lock", ".index_rows.json", "index.html"]
+
+
+def test_index_reads_only_the_folders_that_changed(outputs: Path, tmp_path: Path, monkeypatch) -> None:
+    """Each run rewrites the index from its kept rows, reading only new or changed folders; the page is the one
+    built from every folder."""
+    fresh = tmp_path / "outputs"
+    for command in COMMANDS:
+        shutil.copytree(outputs / command, fresh / command)
+    report.update_index(fresh / "run", fresh)
+    built = (fresh / "index.html").read_text(encoding="utf-8")
+    read = []
+    index_row = report._index_row
+    monkeypatch.setattr(report, "_index_row", lambda folder: read.append(folder.name) or index_row(folder))
+    shutil.copytree(outputs / "run", fresh / "run-again")
+    report.update_index(fresh / "run-again", fresh)
+    assert read == ["run-again"]
+    (fresh / "sweep" / "explorer.html").unlink()  # a folder changed: read again, its link gone
+    report.update_index(fresh / "run", fresh)
+    assert read == ["run-again", "sweep"]
+    (fresh / ".index_rows.json").unlink()  # from scratch: the same page
+    kept = (fresh / "index.html").read_text(encoding="utf-8")
+    report.update_index(fresh / "run", fresh)
+    assert (fresh / "index.html").read_text(encoding="utf-8") == kept
+    assert "sweep/explorer.html" in built and "sweep/explorer.html" not in kept
 
 
 def test_notebook_shows_the_summary_table() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from simulator.outcomes.vocabulary import REFERENCE_COLOUR
 from simulator.report.html_parts import created, figure_files, figure_html
 from simulator.report.pages import open_page
+from simulator.version import __version__
 
 CSS = """
 body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:62rem;padding:0 .8rem;
@@ -92,15 +93,55 @@ def update_index(folder: Path, outputs: Path) -> None:
     with open(outputs / ".index.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         folders = [f for f in outputs.iterdir() if not f.name.startswith(".") and (f / "manifest.json").is_file()]
-        rows = [_index_row(f) for f in sorted(folders, key=created, reverse=True)]
+        kept = _kept_rows(outputs)
+        rows = {f.name: _cached_row(f, kept) for f in sorted(folders, key=created, reverse=True)}
         head = "".join(f"<th>{h}</th>" for h in INDEX_COLUMNS)
         body = (f"<h1>hsct-sim runs in {escape(str(outputs))}</h1><p>{len(rows)} run folders, newest first.</p>"
-                f'<div class="scroll"><table class="runs"><tr>{head}</tr>{"".join(rows)}</table></div>')
-        # created as any file the run writes, with the user's umask (tempfile would make it 0600)
-        temporary = outputs / f".index-{os.getpid()}-{secrets.token_hex(4)}.html"
-        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8") as out:
-            out.write(PAGE.format(title="hsct-sim runs", css=CSS, body=body))
-        os.replace(temporary, outputs / "index.html")
+                f'<div class="scroll"><table class="runs"><tr>{head}</tr>'
+                f'{"".join(row for _, row in rows.values())}</table></div>')
+        _replace(outputs / "index.html", PAGE.format(title="hsct-sim runs", css=CSS, body=body))
+        _replace(outputs / INDEX_ROWS, json.dumps({"version": __version__, "rows": rows}))
+
+
+INDEX_ROWS = ".index_rows.json"  # each run folder's row of index.html, with what it was read from (_row_key)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write `path` whole (a temporary file, then os.replace), created as any file the run writes, with the user's
+    umask (tempfile would make it 0600)."""
+    temporary = path.with_name(f".{path.stem}-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
+    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
+
+
+def _kept_rows(outputs: Path) -> dict[str, list]:
+    """The rows the last index was built from, by folder name: a run folder does not change once complete, so
+    each run reads only its own folder, not every earlier one (each costs a hundredth of a second). Nothing when
+    unreadable or written by another version."""
+    try:
+        kept = json.loads((outputs / INDEX_ROWS).read_text(encoding="utf-8"))
+        return kept["rows"] if kept.get("version") == __version__ and isinstance(kept["rows"], dict) else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _cached_row(folder: Path, kept: dict[str, list]) -> tuple[list, str]:
+    """(what the row was read from, the row): the kept row while the folder's manifest and pages are as they were,
+    else read anew."""
+    key = _row_key(folder)
+    found = kept.get(folder.name)
+    if isinstance(found, list) and len(found) == 2 and found[0] == key and isinstance(found[1], str):
+        return key, found[1]
+    return key, _index_row(folder)
+
+
+def _row_key(folder: Path) -> list:
+    """What a row depends on beyond files that never change: the manifest's time and size (a report rebuilt,
+    a folder replaced) and which pages exist."""
+    manifest = (folder / "manifest.json").stat()
+    return [manifest.st_mtime_ns, manifest.st_size, (folder / "report.html").is_file(),
+            (folder / "explorer.html").is_file()]
 
 
 INDEX_COLUMNS = ("date (UTC)", "command", "scenario", "changed on the command line", "headline", "report")
