@@ -46,7 +46,7 @@ from targets import SWEEP, Target, paired_rounds  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 from simulator.engine.pathway import simulate_pathway  # noqa: E402
-from simulator.engine.randomness import StreamLayout, uniforms  # noqa: E402
+from simulator.engine.randomness import StreamLayout, StudyStreams, uniforms  # noqa: E402
 from simulator.outcomes.study import BAND_STUDIES, study_outcomes  # noqa: E402
 from simulator.simulation.execution import chunks_of, local_cores  # noqa: E402
 from simulator.simulation.options import RunOptions  # noqa: E402
@@ -83,7 +83,8 @@ def parts(path: Path, patients: int, overrides: list[str]) -> dict[str, float]:
             began = time.perf_counter()
             u = uniforms(scenario.simulation.seed, block, layout, scenario.cohort.max_patients)
             drawn = time.perf_counter()
-            histories = simulate_pathway(scenario, u, layout)
+            studies = StudyStreams(scenario.simulation.seed, block, scenario.cohort.max_patients)
+            histories = simulate_pathway(scenario, u, layout, studies=studies)
             walked = time.perf_counter()
             study_outcomes(scenario, histories, scenario.economics, max(0, min(block.stop, BAND_STUDIES) - block.start))
             done = time.perf_counter()

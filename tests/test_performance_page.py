@@ -44,3 +44,12 @@ def test_a_target_is_met_only_on_its_side_of_the_bound():
     assert Target("t", 1.2, 1.0, True, " s").line() == ("target_t", "1.2 s (target < 1 s; 1.20 of it): missed")
     assert Target("r", 0.85, 0.9, False, "", "ceiling 1.8x").line() == (
         "target_r", "0.85 (target >= 0.9; 0.94 of it; ceiling 1.8x): missed")
+
+
+def test_the_benchmarks_split_of_a_chunk_runs_on_a_flare_scenario():
+    """`make bench` times a chunk's parts through the engine's own entry points; a scenario with flare episodes
+    (which draw further streams of the studies) must go through them as a run does."""
+    import engine  # benchmarks/engine.py
+
+    parts = engine.parts(ROOT / "scenarios" / "standard_care.toml", 200, [])
+    assert set(parts) == {"uniforms", "pathway", "outcomes"} and all(value > 0 for value in parts.values())
