@@ -47,10 +47,11 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
     print(f"hsct-sim: warning: {message}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, program: bool = False) -> int:
     """The command line: every warning shown once per place, as one `hsct-sim: warning:` line on stderr, whatever
     filters the calling process set (a test session that turns warnings into errors, a notebook); the caller's
-    filters and display are restored afterwards."""
+    filters and display are restored afterwards. `program`: called as the hsct-sim program (command_line),
+    which may exit at once where finishing the interpreter would abort."""
     restore = stopping.handle()
     try:
         with escaped_terminal(), warnings.catch_warnings():  # a scenario's text cannot drive the terminal
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
                 warnings.simplefilter("ignore", category)  # none of the libraries' notes to their developers
             warnings.showwarning = _show_warning
-            return _main(argv)
+            return _main(argv, program)
     finally:
         restore()
 
@@ -69,12 +70,12 @@ def command_line() -> int:
     create; nothing the run made is left to collect, so the objects are frozen (gc.freeze) and Python skips
     them (its gain: benchmarks/shortcuts.py). Not in `main`, which tests and notebooks call in a process that
     goes on."""
-    code = main()
+    code = main(program=True)
     gc.freeze()
     return code
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, program: bool) -> int:
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -87,6 +88,15 @@ def _main(argv: list[str] | None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("hsct-sim: interrupted; no run folder was written", file=sys.stderr)
+        return 130
+    except ImportError as error:
+        if not _interrupted(error):
+            return _crashed(error, argv)
+        print("hsct-sim: interrupted; no run folder was written", file=sys.stderr)
+        if program:  # Python's finalisation would abort (SIGABRT) on the half-initialised extension: exit now
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     except stopping.Stopped as stopped:
         print(f"hsct-sim: terminated ({signal.Signals(stopped.signum).name}); no run folder was written",
@@ -102,6 +112,19 @@ def _main(argv: list[str] | None) -> int:
         return _machine_fault(machine) if machine is not None else _crashed(error, argv)
     except Exception as error:
         return _crashed(error, argv)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Ctrl-C during a C extension's initialisation (e.g. matplotlib's ft2font, loaded lazily after the
+    simulation) surfaces as that import's ImportError ("initialization failed"), the KeyboardInterrupt its cause."""
+    seen: BaseException | None = error
+    for _ in range(8):  # a chain, not a loop: causes are few
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _machine_fault(fault: MachineFault) -> int:

@@ -136,6 +136,41 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(in_tmp_cwd):
     assert "interrupted" in one_line(err)
 
 
+def _import_interrupted(*args, **kwargs):
+    """What Ctrl-C during a C extension's initialisation raises (matplotlib's ft2font, loaded after simulating)."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        raise ImportError("initialization failed") from interrupt
+
+
+def test_ctrl_c_inside_an_extensions_import_is_an_interruption_not_a_bug(in_tmp_cwd, capsys, monkeypatch):
+    monkeypatch.setattr(run_question, "run", _import_interrupted)
+    assert main(TINY_RUN) == 130
+    assert "interrupted" in one_line(capsys.readouterr().err)
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+def test_the_program_exits_130_at_once_after_an_interrupted_extension_import(in_tmp_cwd):
+    """The console script skips Python's finalisation there: it aborts (SIGABRT, exit -6) on the half-initialised
+    extension; an ImportError with no interruption behind it stays a bug (exit 70)."""
+    for cause, code in (("KeyboardInterrupt", 130), ("RuntimeError", 70)):
+        script = (
+            "import sys\n"
+            "import simulator.questions.run.run as run_question\n"
+            "def interrupted(*args, **kwargs):\n"
+            f"    raise ImportError('initialization failed') from {cause}()\n"
+            "run_question.run = interrupted\n"
+            f"sys.argv = ['hsct-sim', *{TINY_RUN!r}]\n"
+            "from simulator.cli import command_line\n"
+            "sys.exit(command_line())\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], cwd=in_tmp_cwd, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == code, done.stderr
+        assert ("interrupted" in one_line(done.stderr)) == (code == 130)
+
+
 @pytest.mark.parametrize("args", [TINY_RUN, ["validate", BURT, "--suite", "scenarios", "--replications", "2",
                                              "--workers", "1", "--quiet"]])
 def test_a_closed_stdout_exits_quietly_like_coreutils(in_tmp_cwd, args):
