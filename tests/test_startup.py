@@ -91,7 +91,7 @@ def test_the_program_skips_the_last_garbage_collection_but_main_does_not(monkeyp
     with pytest.raises(SystemExit):
         cli.main()
     assert gc.get_freeze_count() == 0
-    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli, "main", lambda **how: 3)
     try:
         assert cli.command_line() == 3
         assert gc.get_freeze_count() > 0
