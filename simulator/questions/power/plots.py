@@ -52,7 +52,8 @@ TITLE_WIDTH, LEGEND_WIDTH = 100, 120  # characters per line that fit the figure 
 
 
 def _title(ax, what: str, arms: str, result: PlottedPower) -> None:  # type: ignore[no-untyped-def]
-    ax.set_title("\n".join([what, textwrap.fill(arms, TITLE_WIDTH), *result.design_lines()]), fontsize=9.5)
+    lines = [what, arms, *result.design_lines()]  # each wrapped: an endpoint's list of events can be long
+    ax.set_title("\n".join(textwrap.fill(line, TITLE_WIDTH) for line in lines), fontsize=9.5)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
