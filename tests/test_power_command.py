@@ -10,7 +10,7 @@ from simulator import UserError, load_scenario
 from simulator.questions.power.power import estimate_power
 from simulator.simulation.options import RunOptions
 
-from helpers import SCENARIOS, run_cli
+from helpers import SCENARIOS, run_cli, texts_outside
 
 BURT, EBMT = str(SCENARIOS / "burt2006.toml"), str(SCENARIOS / "ebmt2004.toml")
 INTERPOLATED = "Interpolated between simulated sizes (probit of power linear in the square root of the size)"
@@ -92,6 +92,16 @@ def test_power_figure_says_what_it_shows(survival_result):
                          "bars: 95% Monte Carlo interval")
     assert legend[1:5] == [INTERPOLATED, "Significant in favour of the worse arm (type S error)", "80% power",
                            "90% power"]
+
+
+def test_a_long_endpoint_wraps_inside_the_figure():
+    """Event-free survival against standard care names every event (relapse, flare, non-response, leaving the
+    pathway, death): the title wraps instead of running off both edges."""
+    burt, standard = load_scenario(BURT), load_scenario(str(SCENARIOS / "standard_care.toml"))
+    result = estimate_power(burt, standard, [10], "efs", replications=20, seed=1)
+    assert "non-response" in result.plot_power().axes[0].get_title()
+    assert texts_outside(result.plot_power()) == []
+    assert texts_outside(result.plot_effect()) == []
 
 
 def test_hazard_ratio_figure_says_what_it_shows(survival_result):
