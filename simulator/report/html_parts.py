@@ -30,8 +30,9 @@ CAPTIONS = [  # (file name pattern, how to read the figure), in the order figure
               "line the size for 80% power. Bars: 95%."),
     (r"km_os_itt", f"Overall survival from enrolment, by intention to treat (every enrolled patient, transplanted "
                    f"or not). The line is the mean over simulated studies, {BAND}." + GREY),
-    (r"km_efs_itt", f"Event-free survival from enrolment (alive, on the pathway, without relapse or flare), by "
-                    f"intention to treat. The line is the mean over simulated studies, {BAND}." + GREY),
+    (r"km_efs_itt", f"Event-free survival from enrolment (alive, on the pathway, without relapse, flare or "
+                    f"non-response), by intention to treat. The line is the mean over simulated studies, "
+                    f"{BAND}." + GREY),
     (r"km_os", f"Overall survival each simulated study would report (Kaplan-Meier). The line is the mean of the "
                f"studies' curves (the table's estimate at each landmark), {BAND}; a diamond is the published "
                "figure. A diamond inside the band is a result these studies could plausibly have reported." + GREY),
