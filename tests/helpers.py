@@ -101,16 +101,17 @@ def headless_chromium():  # noqa: ANN201 - a selenium driver
 
 
 def texts_outside(figure) -> list[str]:  # type: ignore[no-untyped-def]
-    """The visible texts of a drawn `figure` that run past its left or right edge (cut off in the saved PNG)."""
+    """The visible texts of a drawn `figure` that run past one of its edges (cut off in the saved PNG)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
     canvas = FigureCanvasAgg(figure)  # as the PNG is drawn
     canvas.draw()
     renderer = canvas.get_renderer()
-    width = figure.bbox.width
+    width, height = figure.bbox.width, figure.bbox.height
     ticks = {id(label) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)  # laid out by matplotlib, which
              for tick in axis.get_major_ticks() + axis.get_minor_ticks() for label in (tick.label1, tick.label2)}
     return [text.get_text() for text in figure.findobj(Text)  # draws only those within the axes' limits
             if id(text) not in ticks and text.get_visible() and text.get_text().strip()
-            and not (-1 <= (box := text.get_window_extent(renderer)).x0 and box.x1 <= width + 1)]
+            and not (-1 <= (box := text.get_window_extent(renderer)).x0 and box.x1 <= width + 1
+                     and -1 <= box.y0 and box.y1 <= height + 1)]

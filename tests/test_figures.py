@@ -11,7 +11,7 @@ from simulator.questions.power.power import estimate_power
 from simulator.questions.sweep.sweep import sweep
 from simulator.report.plots import wait_bars
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, texts_outside
 
 BURT = SCENARIOS / "burt2006.toml"
 CENTRE = SCENARIOS / "centre_capacity.toml"
@@ -204,3 +204,16 @@ def test_every_figure_comes_with_its_data_and_in_the_format_asked(tmp_path):
     assert at_one_year == pytest.approx(pd.read_csv(folder / "summary.csv").set_index("outcome").estimate["os_1y"])
     bars = pd.read_csv(folder / "figure_data" / "trm.csv").query("kind == 'bar'")
     assert bars.y.sum() == pytest.approx(1)
+
+
+def test_every_run_and_compare_figure_keeps_its_text_inside():
+    """Standard care against transplant has the longest labels (event-free survival's events, two long names):
+    no title, axis label or legend runs past an edge of the saved figure."""
+    standard = load_scenario(str(SCENARIOS / "standard_care.toml"))
+    transplant = load_scenario(str(SCENARIOS / "burt2006.toml"))
+    drawn = {**run(standard, replications=40).figure_files(),
+             **{f"compare {name}": draw for name, draw in compare([transplant, standard], replications=40)
+                .figure_files().items()}}
+    assert "km_efs_itt.png" in drawn and "compare km_efs_itt.png" in drawn
+    outside = {name: texts_outside(draw()) for name, draw in drawn.items()}
+    assert {name: texts for name, texts in outside.items() if texts} == {}

@@ -45,7 +45,7 @@ CURVE_TITLES = {
     "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
     "os_itt": ("Overall survival from enrolment (intention to treat)", "Probability of being alive"),
     "efs_itt": ("Event-free survival from enrolment (intention to treat)",
-                "Probability of being alive, on the pathway, without relapse, flare or non-response"),
+                "Probability alive, on the pathway and event-free"),  # one line: the margins are fixed
 }
 LINE_COLOUR = "#1f5f9e"
 MIN_EVALUABLE_SHOWN = 0.5  # survival bands are drawn only where at least this share of studies has data

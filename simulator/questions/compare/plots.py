@@ -51,7 +51,7 @@ CURVES = {
                 "Probability of having relapsed"),
     "os_itt": ("Overall survival from enrolment (intention to treat)", "Probability of being alive"),
     "efs_itt": ("Event-free survival from enrolment (intention to treat)",
-                "Probability of being alive, on the pathway, without relapse, flare or non-response"),
+                "Probability of being alive, on the pathway,\nwithout relapse, flare or non-response"),
 }
 
 
