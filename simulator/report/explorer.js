@@ -10,7 +10,7 @@
     os: ["Overall survival after reinfusion", "Probability alive", "Years since reinfusion"],
     dfs: ["Disease-free survival after reinfusion", "Probability alive without relapse", "Years since reinfusion"],
     os_itt: ["Overall survival from enrolment", "Probability alive", "Years since enrolment"],
-    efs_itt: ["Event-free survival from enrolment", "Probability alive without relapse or flare", "Years since enrolment"],
+    efs_itt: ["Event-free survival from enrolment", "Probability alive, on the pathway and event-free", "Years since enrolment"],
   };
 
   // -- the grid point ------------------------------------------------------------------------------------------

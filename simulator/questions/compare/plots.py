@@ -14,6 +14,7 @@ from matplotlib.ticker import PercentFormatter
 
 from simulator.outcomes.vocabulary import colour, subtitle
 from simulator.report.plots import (
+    CURVE_TITLES,
     PlottedRun,
     band_studies,
     mean_curve,
@@ -44,13 +45,10 @@ class PlottedComparison(Protocol):
     @property
     def summary(self) -> pd.DataFrame: ...
 
-CURVES = {
-    "os": ("Overall survival after reinfusion", "Probability of being alive"),
-    "dfs": ("Disease-free survival after reinfusion", "Probability of being alive without relapse"),
+CURVES = CURVE_TITLES | {  # the run's titles, and what differs where a comparison draws them
     "relapse": ("Cumulative incidence of relapse after reinfusion (death as a competing risk)",
                 "Probability of having relapsed"),
-    "os_itt": ("Overall survival from enrolment (intention to treat)", "Probability of being alive"),
-    "efs_itt": ("Event-free survival from enrolment (intention to treat)",
+    "efs_itt": (CURVE_TITLES["efs_itt"][0],  # the layout is measured here: room for the events, on two lines
                 "Probability of being alive, on the pathway,\nwithout relapse, flare or non-response"),
 }
 
