@@ -3,6 +3,8 @@ forked process writes the same files as drawing them all here, while this proces
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from simulator.report import drawing
 from simulator.report.plots import survival_band, trm_distribution
 from simulator.simulation.execution import local_cores
 
-from helpers import SCENARIOS
+from helpers import ROOT, SCENARIOS
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS.glob("*.toml")), ids=lambda path: path.stem)
@@ -51,7 +53,7 @@ def test_the_check_catches_a_label_outside_the_figure(result) -> None:
     assert _sticks_out(figure)
 
 
-def test_drawing_half_in_a_second_process_writes_the_same_files(result, tmp_path: Path) -> None:
+def test_drawing_in_forked_processes_writes_the_same_files(result, tmp_path: Path) -> None:
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir(), there.mkdir()
     drawing.draw(result.figure_files(), here, processes=1)
@@ -86,16 +88,37 @@ def _slow() -> Figure:
 
 
 def test_the_forked_figures_are_drawn_while_the_block_writes_the_tables(tmp_path: Path) -> None:
-    """Result.save writes its tables inside `drawing`: the child's figure is done before the block ends, this
-    process's own only after it."""
+    """Result.save loads pandas and writes its tables inside `drawing`, so on two processes forked children draw
+    every figure while the block runs (this process draws none)."""
     with drawing.drawing({"first.png": _small, "second.png": _small}, tmp_path, processes=2):
-        child = tmp_path / "figure_data" / "second.csv"  # written after second.png
+        drawn = [tmp_path / "figure_data" / f"{name}.csv" for name in ("first", "second")]  # written after the PNGs
         deadline = time.monotonic() + 30
-        while not child.is_file() and time.monotonic() < deadline:
+        while not all(path.is_file() for path in drawn) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert child.is_file() and (tmp_path / "second.png").is_file()
+        assert all(path.is_file() for path in drawn)
+        assert (tmp_path / "first.png").is_file() and (tmp_path / "second.png").is_file()
+
+
+def test_on_one_process_the_figures_are_drawn_after_the_block(tmp_path: Path) -> None:
+    with drawing.drawing({"first.png": _small}, tmp_path, processes=1):
+        time.sleep(0.2)
         assert not (tmp_path / "first.png").exists()
     assert (tmp_path / "first.png").is_file()
+
+
+def test_a_run_draws_its_figures_without_loading_pandas() -> None:
+    """What lets `save` fork the figures' children before pandas loads (a second of CPU on two cores otherwise
+    spent before the first figure): the run and its figures need numpy and matplotlib only; the summary loads
+    pandas."""
+    code = ("import sys\n"
+            "from simulator import load_scenario, run\n"
+            "result = run(load_scenario('scenarios/burt2006.toml'), replications=20)\n"
+            "result.figures()\n"
+            "print('pandas' in sys.modules)\n"
+            "result.summary\n"
+            "print('pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 def test_an_error_in_the_block_stops_the_forked_figures(tmp_path: Path) -> None:
@@ -104,4 +127,4 @@ def test_an_error_in_the_block_stops_the_forked_figures(tmp_path: Path) -> None:
             drawing.drawing({"first.png": _small, "second.png": _slow}, tmp_path, processes=2):
         raise OSError("disk full")
     assert time.monotonic() - began < 30  # the sleeping child was killed, not waited for
-    assert not (tmp_path / "first.png").exists() and not (tmp_path / "second.png").exists()
+    assert not (tmp_path / "second.png").exists()

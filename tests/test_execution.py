@@ -115,6 +115,32 @@ def test_modules_wanted_afterwards_load_while_the_workers_compute(workers, tmp_p
     sys.modules.pop(WANTED, None)
 
 
+def _nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.parametrize("import_seconds, chunk_seconds, loaded", [(1.0, 0.0, False), (0.0, 1.0, True)])
+def test_modules_still_wanted_when_the_last_chunk_arrives_are_left_to_their_first_use(
+        import_seconds, chunk_seconds, loaded, tmp_path, monkeypatch):
+    """A small run is simulated before its libraries have loaded: at the last chunk this process stops importing
+    (a run's pandas then loads while its figures are drawn); a longer run has the time to load every one."""
+    first = "hsct_wanted_first"
+    (tmp_path / f"{first}.py").write_text(f"import time\ntime.sleep({import_seconds})\n")
+    (tmp_path / f"{WANTED}.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(execution, "_wanted_afterwards", [])
+    for name in (first, WANTED):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    execution.load_while_workers_run(first, WANTED)
+    results = sorted(map_chunks(_nap, [chunk_seconds] * 3, RunOptions(workers=2)))
+    assert results == [(0, chunk_seconds), (1, chunk_seconds), (2, chunk_seconds)]
+    assert first in sys.modules and (WANTED in sys.modules) == loaded
+    assert execution._wanted_afterwards == []  # not imported by a later map either
+    for name in (first, WANTED):
+        sys.modules.pop(name, None)
+
+
 def test_a_kept_pool_runs_every_map_on_the_same_two_workers_and_stops_them_at_the_end():
     with kept_pool():
         first, first_workers = _mapped(list(range(8)))

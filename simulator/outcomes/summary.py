@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from simulator.outcomes.vocabulary import share_words
+
+if TYPE_CHECKING:  # loaded when a summary is first made: a run's figures need this module, not pandas
+    import pandas as pd
 
 SUMMARY_COLUMNS = ["outcome", "estimate", "mc_se", "lower", "upper", "evaluable"]
 # below this share of studies able to estimate an outcome, figures shade the curve (report and explorer alike)
@@ -37,6 +40,8 @@ def summarise(values: dict[str, np.ndarray]) -> pd.DataFrame:
         se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else np.nan
         lower, upper = np.percentile(v, [2.5, 97.5])
         rows.append((outcome, v.mean(), se, lower, upper, evaluable))
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -34,8 +34,9 @@ def draw(
 @contextmanager
 def drawing(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes: int = 1,
             figure_format: str = "png") -> Iterator[None]:
-    """As `draw`, the forked children drawing their figures while the block runs (this process writes the
-    tables meanwhile), and this process's figures drawn on leaving it."""
+    """As `draw`, forked children drawing the figures while the block runs: with more than one process the block
+    is this process's share (it loads pandas and writes the tables meanwhile) and children draw every figure;
+    with one, this process draws them on leaving it."""
     names = list(makers)
     if names:
         (folder / FIGURE_DATA).mkdir(exist_ok=True)
@@ -44,7 +45,7 @@ def drawing(makers: Mapping[str, Callable[[], Figure]], folder: Path, processes:
     def what(numbers: Sequence[int]) -> str:
         return f"drawing {', '.join(names[n] for n in numbers)}"
 
-    with forked.started(jobs, processes, what):
+    with forked.started(jobs, processes, what, busy=True):
         yield
 
 

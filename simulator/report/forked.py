@@ -34,17 +34,21 @@ def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], s
 
 
 @contextmanager
-def started(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> Iterator[None]:
+def started(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str], busy: bool = False
+            ) -> Iterator[None]:
     """As `share`, the children forked on entering and this process's own jobs done on leaving the block: the
-    block's work (writing the tables) runs beside the children's (drawing the figures). An error in the block
-    stops the children."""
-    processes = max(1, min(processes, len(jobs))) if hasattr(os, "fork") else 1
+    block's work runs beside the children's. `busy`: the block is this process's share (loading pandas, writing the
+    tables while the children draw the figures), so `processes` children share every job; with one process, this
+    one does them on leaving. An error in the block stops the children."""
+    forking = hasattr(os, "fork") and processes > 1 and len(jobs) > 0
+    processes = min(processes, len(jobs)) if forking else 1
+    first = 0 if forking and busy else 1  # the first job list a child takes (list 0: this process's own)
     pending: dict[int, range] = {}  # children not yet waited for -> their job numbers
     try:
-        for number in range(1, processes):
+        for number in range(first, processes):
             pending[_fork(jobs[number::processes])] = range(number, len(jobs), processes)
         yield
-        finish(jobs[::processes], pending, what)
+        finish(jobs[::processes] if first else [], pending, what)
     except BaseException:  # Ctrl-C, SIGTERM, an error: the children's files are not wanted any more
         for child in pending:
             os.kill(child, signal.SIGKILL)

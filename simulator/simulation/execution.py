@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.pool import Pool
+from multiprocessing.pool import IMapIterator, Pool
 from typing import Any, Generic, TypeVar
 
 from simulator.errors import UserError
@@ -57,9 +57,10 @@ def map_chunks(task: Callable[[X], T], chunks: list[X], options: RunOptions) -> 
 
 
 def load_while_workers_run(*modules: str) -> None:
-    """Modules this process needs once the chunks are in (the results' tables and figures: pandas and
-    matplotlib): imported while workers compute them, instead of before or after. In-process
-    runs import them when first used."""
+    """Modules this process needs once the chunks are in (the results' figures and tables: matplotlib, then
+    pandas), in the order they are needed: imported while workers compute them, instead of before or after. On
+    local workers, those left when the last chunk arrives are not waited for: they load when first used (pandas
+    while the figures are drawn, simulation.result_base). In-process runs import them when first used."""
     _wanted_afterwards.extend(name for name in modules if name not in _wanted_afterwards)
 
 
@@ -158,10 +159,26 @@ def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[
 
 
 def _mapped(pool: Pool, task: Callable[[X], T], chunks: list[X]) -> Iterator[tuple[int, T]]:
-    """The pool's results in completion order; this process imports what it will need meanwhile."""
+    """The pool's results in completion order; this process imports what it will need meanwhile, one module at a
+    time until the last chunk is in (a small run is simulated before its libraries have loaded)."""
     results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
-    _import_meanwhile()
+    arrived: list[tuple[int, T]] = []
+    while _wanted_afterwards and len(arrived) < len(chunks):
+        importlib.import_module(_wanted_afterwards.pop(0))
+        arrived += _ready(results)
+    _wanted_afterwards.clear()
+    yield from arrived
     yield from results
+
+
+def _ready(results: IMapIterator[X]) -> list[X]:
+    """The results that have arrived, without waiting for more."""
+    ready: list[X] = []
+    while True:
+        try:
+            ready.append(results.next(timeout=0))
+        except (multiprocessing.TimeoutError, StopIteration):
+            return ready
 
 
 def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: dict[int, Pool]

@@ -13,17 +13,16 @@ import platform
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.figure
 import numpy as np
-import pandas as pd
 
 from simulator.report import drawing
-from simulator.report import html as report
-from simulator.report.csv_table import write_csv
-from simulator.report.html_parts import PRINTED, preformatted
 from simulator.version import __version__
+
+if TYPE_CHECKING:  # the tables' modules load pandas: in `save`, once the figures' children are forked
+    import pandas as pd
 
 PER_STUDY_TABLE = "replications.csv"  # one row per simulated study (or trial): the table that grows with a run
 TABLE_FORMATS = ("csv", "parquet")
@@ -78,9 +77,13 @@ class Result:
         figures = self.figure_files()
         write_manifest(folder, {**self.manifest(), **provenance(list(command), self.wall_seconds),
                                 "figures": list(figures)})
-        (folder / PRINTED).write_text(self.text() + "\n", encoding="utf-8")  # before forking: the children share it
-        # the forked children draw their figures while this process writes the tables
+        # the figures need numpy and matplotlib only: forked children draw them while this process loads pandas
+        # (if the run has not loaded it yet, simulation.execution) and writes the tables
         with drawing.drawing(figures, folder, processes, figure_format):
+            from simulator.report.csv_table import write_csv
+            from simulator.report.html_parts import PRINTED
+
+            (folder / PRINTED).write_text(self.text() + "\n", encoding="utf-8")
             for name, table in self.tables().items():
                 if name == PER_STUDY_TABLE and table_format == "parquet":
                     table.to_parquet(folder / name.replace(".csv", ".parquet"), index=False)
@@ -88,6 +91,8 @@ class Result:
                     write_csv(table, folder / name, processes)
             for name, write in self.other_files(command).items():
                 write(folder / name)
+        from simulator.report import html as report
+
         report.write(folder)  # report.html, built from the files just written
 
     def __repr__(self) -> str:
@@ -95,6 +100,8 @@ class Result:
 
     def _repr_html_(self) -> str:
         """In a notebook: the table the terminal prints."""
+        from simulator.report.html_parts import preformatted
+
         return preformatted(self.text())
 
 

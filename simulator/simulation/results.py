@@ -9,19 +9,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.figure
 import numpy as np
-import pandas as pd
 
 from simulator.outcomes.conditions import Condition, condition_rows, parse_conditions
 from simulator.outcomes.summary import summarise
 from simulator.outcomes.vocabulary import economics_words, share_words, table_outcomes
 from simulator.report import plots
-from simulator.report.html_parts import summary_table
 from simulator.scenario.schema import Scenario
 from simulator.simulation.result_base import Result
+
+if TYPE_CHECKING:  # the tables load pandas when first asked for: a run's figures are drawn without it (save)
+    import pandas as pd
 
 
 @dataclass(repr=False)
@@ -51,6 +52,8 @@ class RunResult(Result):
         table = summarise(self.values)
         if not self.conditions:
             return table
+        import pandas as pd
+
         return pd.concat([table, condition_rows(self.conditions, self.values)], ignore_index=True)
 
     def with_probabilities(self, *expressions: str) -> RunResult:
@@ -69,6 +72,8 @@ class RunResult(Result):
         """`studies` (only `outcomes`, if given); `copy=False` builds it over the run's own arrays, so that
         writing or joining the tables of millions of studies does not hold every value twice (changing that
         table would change the result: it is for reading)."""
+        import pandas as pd
+
         table = pd.DataFrame({name: self.values[name] for name in outcomes or self.values}, copy=copy)
         table.insert(0, "replication", np.arange(self.replications))
         return table
@@ -140,6 +145,8 @@ class RunResult(Result):
 
     def _repr_html_(self) -> str:
         """In a notebook: the summary as an HTML table with published targets, titled as `table()` is."""
+        from simulator.report.html_parts import summary_table
+
         return summary_table(self.summary, self.scenario.targets, self.scenario.catalogue, self.text().splitlines()[0])
 
     def plot_survival(self, curve: str) -> matplotlib.figure.Figure:
@@ -188,5 +195,7 @@ class RunResult(Result):
         """summary.json (the summary for other programs) and, if kept, patients.parquet."""
         files = {"summary.json": lambda path: path.write_text(self.summary.to_json(orient="records", indent=2) + "\n")}
         if self.patients is not None:
+            import pandas as pd
+
             files["patients.parquet"] = lambda path: pd.DataFrame(self.patients).to_parquet(path, index=False)
         return files

@@ -51,8 +51,6 @@ class RunFolder:
     def write(self, result: Saveable) -> None:
         """Save the result (with report.html) into the partial folder (its figures and big tables by `processes`
         processes), then rename it over the empty reservation."""
-        from simulator.report import html as report  # here: reserving a folder must not load pandas
-
         try:
             result.save(self.partial, self.command, processes=self.processes, table_format=self.table_format,
                         figure_format=self.figure_format)
@@ -65,6 +63,8 @@ class RunFolder:
         except OSError as error:  # something else wrote into the reservation: keep the results where they are
             raise UserError(f"{self.path}: cannot move the finished run into place ({error.strerror}); "
                             f"its files are in {self.partial}") from None
+        from simulator.report import html as report  # here, not at the top: reserving a folder needs no pandas
+
         try:
             report.update_index(self.path, OUTPUTS)
         except OSError as error:

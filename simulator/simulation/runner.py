@@ -33,10 +33,10 @@ from simulator.simulation.execution import chunks_of, load_while_workers_run, ma
 from simulator.simulation.options import Engine, RunOptions
 from simulator.simulation.stage_cache import walked_stages
 
-if TYPE_CHECKING:  # imported when the chunks are joined, or while workers simulate them: it loads pandas
+if TYPE_CHECKING:  # imported when the chunks are joined, or while workers simulate them: it loads matplotlib
     from simulator.simulation.results import RunResult
 
-RESULTS = "simulator.simulation.results"  # RunResult's module: with pandas and matplotlib, slow to import
+RESULTS = "simulator.simulation.results"  # RunResult's module: with matplotlib, slow to import
 tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
 
 
@@ -115,7 +115,7 @@ def iterate_runs(
         say_duration(description, runs_seconds(scenarios, replications), options.workers, options.scheduler,
                      busy_resource(scenarios[0]))
     task = partial(_simulate_task, seed, patients_log, options.engine, options.reuse_stages, outcomes)
-    load_while_workers_run(RESULTS)
+    load_while_workers_run(RESULTS, "pandas")  # the figures' libraries (RESULTS: matplotlib), then the tables'
     total = replications * len(scenarios)
     began = time.perf_counter()
     with tqdm(total=total, unit="study", disable=not options.progress, desc=description) as bar:
