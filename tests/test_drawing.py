@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from simulator import load_scenario, run
 from simulator.report import drawing
-from simulator.report.plots import survival_band, trm_distribution
+from simulator.report.plots import occupancy_band, survival_band, trm_distribution, wait_distribution
 from simulator.simulation.execution import local_cores
 
 from helpers import ROOT, SCENARIOS
@@ -30,16 +30,32 @@ def _sticks_out(figure: Figure) -> bool:
     figure: what tight_layout would have moved in."""
     renderer = FigureCanvasAgg(figure).get_renderer()
     figure.draw(renderer)
-    (ax,) = figure.axes
-    box = ax.get_tightbbox(renderer)
-    return bool(box.x0 < 0 or box.y0 < 0 or box.x1 > figure.bbox.width or box.y1 > figure.bbox.height)
+    boxes = [ax.get_tightbbox(renderer) for ax in figure.axes]
+    return any(box.x0 < 0 or box.y0 < 0 or box.x1 > figure.bbox.width or box.y1 > figure.bbox.height
+               for box in boxes)
 
 
 def _fixed_margin_figures(result) -> list[Figure]:
-    """Survival (from reinfusion, or from enrolment without a transplant) and TRM, as the run draws them."""
+    """Survival (from reinfusion, or from enrolment without a transplant) and TRM, as the run draws them; the
+    occupancy and (uncrowded) waits of each limited resource."""
     if not result.scenario.has_transplant:
-        return [survival_band(result, "os_itt"), survival_band(result, "efs_itt")]
-    return [survival_band(result, "os"), survival_band(result, "dfs"), trm_distribution(result)]
+        figures = [survival_band(result, "os_itt"), survival_band(result, "efs_itt")]
+    else:
+        figures = [survival_band(result, "os"), survival_band(result, "dfs"), trm_distribution(result)]
+    return figures + [draw(result, resource) for resource in result.occupancy
+                      for draw in (occupancy_band, wait_distribution)]
+
+
+@pytest.mark.parametrize("capacity", [1, 2, 3, 150])
+def test_fixed_margins_fit_the_capacity_figures_of_few_and_many_beds(capacity) -> None:
+    """Occupancy ticks from 0.0-1.4 to 0-200 and shares from 5.0% to 100%; waits from none to crowded (those are
+    laid out by tight_layout); a scenario name long enough to wrap the title."""
+    name = "A centre planning the isolation beds of a regional transplant programme"
+    scenario = load_scenario(SCENARIOS / "burt2006.toml").with_values(
+        {"resources.isolation_bed.capacity": capacity, "metadata.name": name})
+    result = run(scenario, replications=50)
+    for draw in (occupancy_band, wait_distribution):
+        assert not _sticks_out(draw(result, "isolation_bed"))
 
 
 def test_fixed_margins_keep_every_label_inside_the_figure(result) -> None:

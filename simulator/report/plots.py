@@ -56,6 +56,9 @@ MAX_WAIT_BARS = 12
 # what tight_layout finds for them, fixed, because working it out for each figure costs as much as drawing it.
 SURVIVAL_MARGINS = (0.089, 0.98, 0.117, 0.894)  # y ticks 0.0-1.0, a two-line title, a one-line x label
 TRM_MARGINS = (0.105, 0.97, 0.117, 0.894)  # y ticks as wide as 0.000; half a "20%" at the right end
+# occupancy: units in use over a share with ticks as wide as "25.0%" and a two-line label; panels this far apart
+OCCUPANCY_MARGINS, OCCUPANCY_GAP = (0.14, 0.981, 0.078, 0.93), 0.1
+WAIT_MARGINS = (0.106, 0.981, 0.117, 0.86)  # one line of wait ranges under the bars (crowded ones: tight_layout)
 TITLE_CHARACTERS = 95  # of a 10-point title across a 7.5-inch figure
 TITLE_LINE_INCHES = 10 * 1.2 / 72  # one line of a 10-point title
 
@@ -223,9 +226,10 @@ def occupancy_band(result: PlottedRun, resource: str) -> Figure:
               ylim=(0, max(0.05, float(full.max()) * 1.15)))
     share.yaxis.set_major_formatter(PercentFormatter(1.0))
     share.legend(fontsize=8, loc="upper right")
-    ax.set_title(f"Occupancy of {name}s: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result.replications, [result.scenario.cohort])}", fontsize=10)
-    figure.tight_layout()
+    lines = _set_title(ax, f"Occupancy of {name}s", result.scenario.metadata.name,
+                       subtitle(result.replications, [result.scenario.cohort]))
+    _fix_margins(figure, OCCUPANCY_MARGINS, lines)
+    figure.subplots_adjust(hspace=OCCUPANCY_GAP)
     return figure
 
 
@@ -263,10 +267,13 @@ def wait_distribution(result: PlottedRun, resource: str) -> Figure:
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set(xlabel=f"Wait for {name} (whole days: a part day counts as a day)",
            ylabel="Share of patients (among those who obtained one)", ylim=(0, 1.08))
-    ax.set_title(f"How long patients wait for {name}s: {result.scenario.metadata.name}\n"
-                 f"{subtitle(result.replications, [result.scenario.cohort], note='all studies pooled')}", fontsize=10)
+    lines = _set_title(ax, f"How long patients wait for {name}s", result.scenario.metadata.name,
+                       subtitle(result.replications, [result.scenario.cohort], note="all studies pooled"))
     ax.grid(alpha=0.3, axis="y")
-    figure.tight_layout()
+    if crowded:  # slanted labels as long as the longest wait: measured for each figure
+        figure.tight_layout()
+    else:
+        _fix_margins(figure, WAIT_MARGINS, lines)
     return figure
 
 
