@@ -63,8 +63,9 @@ def page(output: str) -> str:
         "## Parallel runs against the machine's ceiling",
         "",
         f"The machine's ceiling is a CPU-bound loop on 1 and on {cores} processes: "
-        f"{rows.get('ceiling_speedup', '?')}x. The whole run of {rows.get('whole_run_patients', '?')} patients on "
-        f"{cores} workers against one: {rows.get('whole_run_speedup', '?')}x, "
+        f"{rows.get('ceiling_speedup', '?')}x. The whole run of {rows.get('whole_run_patients', '?')} patients (the "
+        f"`run` command: start-up, simulating, writing the run folder) on {cores} workers against one: "
+        f"{rows.get('whole_run_speedup', '?')}x, "
         f"{rows.get('whole_run_share_of_ceiling', '?')} of the ceiling (medians of rounds that measure both in "
         "turn). The main process's serial share of all CPU "
         f"in a run of {rows.get('parallel_run_patients', '?')} patients: {rows.get('parent_share_of_cpu', '?')} "
