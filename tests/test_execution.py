@@ -81,6 +81,63 @@ def test_ctrl_c_stops_workers_promptly_and_writes_nothing(in_tmp_cwd):
     assert list((in_tmp_cwd / "outputs").iterdir()) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from Linux's /proc")
+def test_a_worker_the_system_kills_stops_the_run_with_one_line_and_writes_nothing(in_tmp_cwd):
+    """What the kernel's out-of-memory killer does to a worker: multiprocessing.Pool waited forever for the chunk
+    it held (the run hung); now the run stops at once, says why and exits 71."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "run", BURT, "--replications", "400000", "--workers", "2", "--quiet"],
+        cwd=in_tmp_cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_workers(process.pid, 2)
+    worker = int(Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()[0])
+    os.kill(worker, signal.SIGKILL)
+    try:
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 71
+    assert len(err.strip().splitlines()) == 1 and "a worker process was killed by SIGKILL" in err
+    assert list((in_tmp_cwd / "outputs").iterdir()) == []
+
+
+KILLED = """
+import contextlib, multiprocessing, os, signal, time
+from simulator.errors import MachineFault
+from simulator.simulation.execution import kept_pool, map_chunks
+from simulator.simulation.options import RunOptions
+
+
+def killed_on_two(x):  # chunk 2 kills its worker, as the out-of-memory killer would
+    time.sleep(0.05)
+    if x == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+for kept in [False] * 10 + [True] * 5:  # terminating a Pool whose dead worker held its queue's lock hung 1 in 5
+    began = time.monotonic()
+    try:
+        with kept_pool() if kept else contextlib.nullcontext():
+            list(map_chunks(killed_on_two, [0, 1, 2, 3], RunOptions(workers=2)))
+    except MachineFault as fault:
+        assert "killed by SIGKILL" in str(fault), fault
+    else:
+        raise AssertionError("the map finished without the killed chunk")
+    assert time.monotonic() - began < 10
+    assert multiprocessing.active_children() == []  # the other worker was stopped too
+print("stopped every time")
+"""
+
+
+def test_a_killed_worker_stops_every_map_at_once_on_a_pool_or_a_kept_pool():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", KILLED], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "stopped every time"
+
+
 def _square_where(x: int) -> tuple[int, int]:
     """x squared and the process that computed it; slow enough that both workers take chunks."""
     time.sleep(0.05)

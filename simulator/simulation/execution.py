@@ -6,31 +6,24 @@ cannot change the numbers; results are yielded as they complete and put back in 
 
 from __future__ import annotations
 
-import ctypes
 import importlib
-import multiprocessing
 import os
-import signal
 import socket
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.pool import IMapIterator, Pool
 from typing import Any, Generic, TypeVar
 
 from simulator.errors import UserError
 from simulator.simulation import stopping
 from simulator.simulation.options import CHUNK_REPLICATIONS, RunOptions
+from simulator.simulation.pool import WorkerPool
 
 T = TypeVar("T")
 X = TypeVar("X")
 
 MAX_HANDSHAKE_BYTES = 1 << 20  # a dask handshake is about 60 bytes
-STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
-PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
-_kept_pools: list[dict[int, Pool]] = []  # inside `kept_pool`: its pools by number of workers, started when first used
+_kept_pools: list[dict[int, WorkerPool]] = []  # inside `kept_pool`: its pools by workers, started when first used
 _wanted_afterwards: list[str] = []  # modules to import while workers compute (load_while_workers_run)
 
 
@@ -80,67 +73,27 @@ class _Numbered(Generic[X, T]):
         return item[0], self.task(item[1])
 
 
-def _start_worker(parent: int) -> None:
-    """Workers leave Ctrl-C, SIGTERM and SIGHUP to the parent, which stops them all at once (pool.terminate
-    sends SIGTERM: default action, no traceback), and die with it: a parent killed outright (kill -9) leaves
-    neither workers computing on nor their BrokenPipeError tracebacks."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for signum in stopping.SIGNALS:
-        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.stopping), not SIG_IGN
-            signal.signal(signum, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the parent while forking
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    else:
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # it died before prctl
-        os._exit(0)
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(0)
-
-
 @contextmanager
 def kept_pool() -> Iterator[None]:
     """Within the block, every `map_chunks` on local workers shares one pool, started when first needed and
     stopped at the end: a calibration's many small evaluations start their workers once, not once each."""
-    pools: dict[int, Pool] = {}
+    pools: dict[int, WorkerPool] = {}
     _kept_pools.append(pools)
     try:
         yield
     except BaseException:
         for pool in pools.values():
-            pool.terminate()
+            pool.stop()
         raise
     else:
         for pool in pools.values():
             pool.close()
     finally:
         _kept_pools.remove(pools)
-        for pool in pools.values():
-            pool.join()
 
 
-def _start_pool(workers: int) -> Pool:
-    # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # Ctrl-C or SIGTERM wait until the workers exist: raised inside fork's callbacks, Python would swallow them
-    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        pool = multiprocessing.get_context(method).Pool(workers, initializer=_start_worker, initargs=(os.getpid(),))
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
-        raise
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # a Ctrl-C that came while forking arrives here
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    return pool
+def _start_pool(workers: int) -> WorkerPool:
+    return WorkerPool(workers)
 
 
 def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[tuple[int, T]]:
@@ -150,38 +103,23 @@ def _on_pool(task: Callable[[X], T], chunks: list[X], workers: int) -> Iterator[
     pool = _start_pool(min(workers, len(chunks)))
     try:
         yield from _mapped(pool, task, chunks)
-        pool.close()
     except BaseException:
-        pool.terminate()
+        pool.stop()
         raise
-    finally:
-        pool.join()
+    pool.close()
 
 
-def _mapped(pool: Pool, task: Callable[[X], T], chunks: list[X]) -> Iterator[tuple[int, T]]:
+def _mapped(pool: WorkerPool, task: Callable[[X], T], chunks: list[X]) -> Iterator[tuple[int, T]]:
     """The pool's results in completion order; this process imports what it will need meanwhile, one module at a
     time until the last chunk is in (a small run is simulated before its libraries have loaded)."""
-    results = pool.imap_unordered(_Numbered(task), enumerate(chunks))
-    arrived: list[tuple[int, T]] = []
-    while _wanted_afterwards and len(arrived) < len(chunks):
+    results = pool.map_unordered(_Numbered(task), enumerate(chunks))
+    while _wanted_afterwards and not results.all_done:
         importlib.import_module(_wanted_afterwards.pop(0))
-        arrived += _ready(results)
     _wanted_afterwards.clear()
-    yield from arrived
     yield from results
 
 
-def _ready(results: IMapIterator[X]) -> list[X]:
-    """The results that have arrived, without waiting for more."""
-    ready: list[X] = []
-    while True:
-        try:
-            ready.append(results.next(timeout=0))
-        except (multiprocessing.TimeoutError, StopIteration):
-            return ready
-
-
-def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: dict[int, Pool]
+def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: dict[int, WorkerPool]
                   ) -> Iterator[tuple[int, T]]:
     """As `_on_pool` on the block's pool of `workers`; stopped if this map ends early, as its workers may still
     be running its chunks (the next map starts another)."""
@@ -192,8 +130,7 @@ def _on_kept_pool(task: Callable[[X], T], chunks: list[X], workers: int, pools: 
         yield from _mapped(pool, task, chunks)
     except BaseException:
         del pools[workers]
-        pool.terminate()
-        pool.join()
+        pool.stop()
         raise
 
 
