@@ -129,7 +129,9 @@ def test_a_block_that_fails_in_a_forked_process_fails_the_table_and_leaves_no_pa
         write_rows(formats, arrays, rows, path)
 
     monkeypatch.setattr(csv_table, "_write_rows", fails_after_the_first_block)
-    with pytest.raises(RuntimeError, match="writing ours.csv in a forked process failed"):
+    # whichever process is free takes the next block: the failing one fails here, or in the child, which is named
+    with pytest.raises((RuntimeError, OSError), match="writing ours.csv in a forked process failed|disk full") as info:
         write_csv(edge_table(), tmp_path / "ours.csv", 2)
-    assert "OSError: disk full" in capfd.readouterr().err
+    if info.type is RuntimeError:  # the child's traceback, printed before it left
+        assert "OSError: disk full" in capfd.readouterr().err
     assert [path.name for path in tmp_path.iterdir()] == ["ours.csv"]  # the run folder is discarded as a whole

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator import load_scenario, run
-from simulator.report import drawing
+from simulator.report import drawing, forked
 from simulator.report.plots import occupancy_band, survival_band, trm_distribution, wait_distribution
 from simulator.simulation.execution import local_cores
 
@@ -144,3 +145,27 @@ def test_an_error_in_the_block_stops_the_forked_figures(tmp_path: Path) -> None:
         raise OSError("disk full")
     assert time.monotonic() - began < 30  # the sleeping child was killed, not waited for
     assert not (tmp_path / "second.png").exists()
+
+
+def test_a_free_process_takes_the_next_figure_while_a_slow_one_is_drawn(tmp_path: Path) -> None:
+    """Figures differ in cost: the child not held by a slow figure draws all the others (fixed shares left it
+    waiting while its sibling drew half of them after the slow one)."""
+    release = tmp_path / "release"
+
+    def slow() -> None:
+        deadline = time.monotonic() + 30
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (tmp_path / "0").touch()
+
+    def quick(number: int) -> Callable[[], None]:
+        return lambda: (tmp_path / str(number)).touch()
+
+    jobs = [slow] + [quick(number) for number in range(1, 5)]
+    with forked.started(jobs, 2, lambda numbers: f"jobs {numbers}", busy=True):
+        deadline = time.monotonic() + 30
+        while not all((tmp_path / str(n)).exists() for n in range(1, 5)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert all((tmp_path / str(n)).exists() for n in range(1, 5)) and not (tmp_path / "0").exists()
+        release.touch()
+    assert (tmp_path / "0").exists()

@@ -10,6 +10,7 @@ command-line runs: a notebook kernel is not a process to fork.
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
 import signal
 import sys
@@ -27,8 +28,8 @@ FAULTS = {81: errno.ENOSPC, 82: errno.EDQUOT, 83: errno.EFBIG, 84: 0}
 
 
 def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str]) -> None:
-    """Do every job: job i in process i % processes, this one being process 0 and the others forked children.
-    A child that fails makes this raise RuntimeError naming `what(its job numbers)`, after its traceback."""
+    """Do every job, shared by this process and `processes - 1` forked children, each taking the next job when
+    free. A child that fails makes this raise RuntimeError naming `what(its job numbers)`, after its traceback."""
     with started(jobs, processes, what):
         pass
 
@@ -36,19 +37,19 @@ def share(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], s
 @contextmanager
 def started(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]], str], busy: bool = False
             ) -> Iterator[None]:
-    """As `share`, the children forked on entering and this process's own jobs done on leaving the block: the
+    """As `share`, the children forked on entering and this process taking its jobs on leaving the block: the
     block's work runs beside the children's. `busy`: the block is this process's share (loading pandas, writing the
     tables while the children draw the figures), so `processes` children share every job; with one process, this
     one does them on leaving. An error in the block stops the children."""
     forking = hasattr(os, "fork") and processes > 1 and len(jobs) > 0
-    processes = min(processes, len(jobs)) if forking else 1
-    first = 0 if forking and busy else 1  # the first job list a child takes (list 0: this process's own)
-    pending: dict[int, range] = {}  # children not yet waited for -> their job numbers
+    children = min(processes, len(jobs)) - (0 if busy else 1) if forking else 0
+    queue = _Queue(jobs)
+    pending: list[int] = []  # children not yet waited for
     try:
-        for number in range(first, processes):
-            pending[_fork(jobs[number::processes])] = range(number, len(jobs), processes)
+        for _ in range(children):
+            pending.append(_fork(queue))
         yield
-        finish(jobs[::processes] if first else [], pending, what)
+        finish(queue, pending, what, own=not (busy and pending))
     except BaseException:  # Ctrl-C, SIGTERM, an error: the children's files are not wanted any more
         for child in pending:
             os.kill(child, signal.SIGKILL)
@@ -56,29 +57,55 @@ def started(jobs: Sequence[Job], processes: int, what: Callable[[Sequence[int]],
         raise
 
 
-def finish(own: Sequence[Job], pending: dict[int, range], what: Callable[[Sequence[int]], str]) -> None:
-    """This process's own jobs, then each child waited for (and forgotten); a child's fault or failure raised."""
-    failed: list[int] = []
+class _Queue:
+    """The jobs, each taken by whichever process is free next: figures differ in cost (two panels take twice one),
+    so fixed shares would leave one process drawing while another waits. Shared with the forked children."""
+
+    def __init__(self, jobs: Sequence[Job]) -> None:
+        self.jobs = jobs
+        self.lock = multiprocessing.Lock()
+        self.taken = multiprocessing.RawValue("q", 0)  # jobs taken so far: the next job's number
+        self.done = multiprocessing.RawArray("b", len(jobs))  # 1 once a job has finished, whoever did it
+
+    def work(self) -> None:
+        """Do the next job until none is left."""
+        while True:
+            with self.lock:
+                number = self.taken.value
+                self.taken.value = number + 1
+            if number >= len(self.jobs):
+                return
+            self.jobs[number]()
+            self.done[number] = 1
+
+    def unfinished(self) -> list[int]:
+        """The jobs taken but not finished: once every process has stopped, those of a process that failed."""
+        return [number for number in range(min(self.taken.value, len(self.jobs))) if not self.done[number]]
+
+
+def finish(queue: _Queue, pending: list[int], what: Callable[[Sequence[int]], str], own: bool = True) -> None:
+    """With `own`, this process takes jobs too, as long as any are left; then each child is waited for (and
+    forgotten), and a child's fault or failure raised."""
+    failed = False
     fault: int | None = None  # a child's disk full, file too large or memory error
-    for job in own:
-        job()
+    if own:
+        queue.work()
     while pending:
-        child = next(iter(pending))
-        code = _exit_code(child)
+        code = _exit_code(pending[0])
         if code in FAULTS:
             fault = FAULTS[code]
         elif code != 0:
-            failed += pending[child]
-        del pending[child]
+            failed = True
+        pending.pop(0)
     if fault is not None:  # raised here as the child met it, to be named as the machine's fault (no traceback)
         raise MemoryError() if fault == 0 else OSError(fault, os.strerror(fault))
     if failed:
-        raise RuntimeError(f"{what(sorted(failed))} in a forked process failed (its traceback is above)")
+        raise RuntimeError(f"{what(queue.unfinished())} in a forked process failed (its traceback is above)")
 
 
-def _fork(jobs: Sequence[Job]) -> int:
-    """A child doing `jobs`; Ctrl-C and SIGTERM wait until it has its own handlers (the parent's would raise in
-    the child too)."""
+def _fork(queue: _Queue) -> int:
+    """A child taking jobs from `queue`; Ctrl-C and SIGTERM wait until it has its own handlers (the parent's would
+    raise in the child too)."""
     unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     parent = os.getpid()
     try:
@@ -90,8 +117,7 @@ def _fork(jobs: Sequence[Job]) -> int:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
     if child == 0:  # pragma: no cover
         try:
-            for job in jobs:
-                job()
+            queue.work()
             status = 0
         except BaseException as error:  # noqa: BLE001 - reported, then the parent raises
             status = next((code for code, number in FAULTS.items() if _is(error, number)), 1)
