@@ -53,3 +53,14 @@ def test_the_benchmarks_split_of_a_chunk_runs_on_a_flare_scenario():
 
     parts = engine.parts(ROOT / "scenarios" / "standard_care.toml", 200, [])
     assert set(parts) == {"uniforms", "pathway", "outcomes"} and all(value > 0 for value in parts.values())
+
+
+def test_the_benchmarks_serial_share_and_default_run_parts_run_against_the_current_code():
+    """`make bench` wraps the parent's pool and forked writing to split its CPU, and times the default run's
+    parts by the package's own calls: a change of their signatures must fail here, not in a benchmark run."""
+    import engine  # benchmarks/engine.py
+
+    rows = dict(engine.parent_and_workers(ROOT / "scenarios" / "burt2006.toml", 20_000))
+    assert 0 < float(rows["parent_share_of_cpu"]) < 1 and float(rows["workers_cpu_seconds"]) > 0
+    rows = dict(engine.startup(ROOT / "scenarios" / "burt2006.toml", repeats=1))
+    assert all(float(rows[f"default_run_{part}_seconds"]) > 0 for part in ("import", "simulate", "save"))
