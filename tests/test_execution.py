@@ -126,6 +126,28 @@ for kept in [False] * 10 + [True] * 5:  # terminating a Pool whose dead worker h
         raise AssertionError("the map finished without the killed chunk")
     assert time.monotonic() - began < 10
     assert multiprocessing.active_children() == []  # the other worker was stopped too
+import tempfile
+from simulator.simulation import pool
+
+start, flag = pool._start_worker, os.path.join(tempfile.mkdtemp(), "killed")
+
+
+def killed_as_it_starts(parent):  # the first worker dies in its initializer, while the pool starts
+    try:
+        os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return start(parent)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+pool._start_worker = killed_as_it_starts
+try:
+    list(map_chunks(killed_on_two, [0, 1], RunOptions(workers=2)))
+except MachineFault as fault:
+    assert "killed by SIGKILL" in str(fault), fault
+else:
+    raise AssertionError("the map finished with a worker killed as the pool started")
+assert multiprocessing.active_children() == []
 print("stopped every time")
 """
 

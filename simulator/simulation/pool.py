@@ -35,14 +35,16 @@ class WorkerPool:
     def __init__(self, workers: int) -> None:
         # fork starts a worker in milliseconds with everything already imported; elsewhere, spawn
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        others = set(multiprocessing.active_children())
         # Ctrl-C or SIGTERM wait until the workers exist: raised inside fork's callbacks, Python would swallow them
         unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                                 initializer=_start_worker, initargs=(os.getpid(),))
-            self.executor.submit(int).result()  # forks the workers now (with fork, all of them at the first task)
-            self.processes = [p for p in multiprocessing.active_children() if p not in others]
+            first = self.executor.submit(int)  # forks the workers now (with fork, all of them at the first task)
+            # the executor's own table (no public one before Python 3.14): multiprocessing.active_children() would
+            # leave out, and reap, a worker already dead, whose exit code says what killed it
+            self.processes = list(self.executor._processes.values())
+            self.result(first)  # a worker killed as it started (kill -9, out of memory) breaks the pool here
         except BaseException:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
             raise
