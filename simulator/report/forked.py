@@ -112,7 +112,7 @@ def _fork(queue: _Queue) -> int:
         child = os.fork()
         if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
             _leave_stopping_to_the_parent()
-            _die_with(parent)
+            die_with(parent)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
     if child == 0:  # pragma: no cover
@@ -136,10 +136,11 @@ def _leave_stopping_to_the_parent() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
-def _die_with(parent: int) -> None:
-    """The child dies when its parent does, as pool workers do: a run killed outright (kill -9) must not leave its
-    writers writing into the orphaned folder for seconds. Linux: prctl(PR_SET_PDEATHSIG, SIGKILL); elsewhere a
-    thread that watches the parent; a parent gone before either was set: leave at once."""
+def die_with(parent: int) -> None:
+    """This child process dies when its parent does (forked writers here, the simulation's pool workers): a run
+    killed outright (kill -9) must not leave its children computing on, or writing into the orphaned folder.
+    Linux: prctl(PR_SET_PDEATHSIG, SIGKILL); elsewhere a thread that watches the parent; a parent gone before
+    either was set: leave at once."""
     try:
         import ctypes
 

@@ -8,25 +8,21 @@ SIGTERM or an error stop every worker at once; the workers die with this process
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import queue
 import signal
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Generic, TypeVar
 
 from simulator.errors import MachineFault
+from simulator.report.forked import die_with
 from simulator.simulation import stopping
 
 R = TypeVar("R")
 STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
-PR_SET_PDEATHSIG = 1  # Linux prctl: a signal for this process when its parent dies
 
 
 class WorkerPool:
@@ -122,15 +118,4 @@ def _start_worker(parent: int) -> None:
         if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.stopping), not SIG_IGN
             signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the parent while forking
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    else:
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # it died before prctl
-        os._exit(0)
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(0)
+    die_with(parent)
