@@ -1,9 +1,6 @@
-"""The package's version, from its metadata (one home: pyproject.toml), in a module of its own so that the
-modules recording it in manifests do not import the package's public surface."""
+"""The package's version, in a module of its own so that the modules recording it in manifests do not import the
+package's public surface. Its one home: pyproject.toml reads it from here when the package is built (setuptools'
+dynamic version), so every command knows it without importlib.metadata, which `hsct-sim --help` would otherwise
+spend a third of its start-up loading."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("hsct-sim")
-except PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+__version__ = "0.1.0"
