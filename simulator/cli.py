@@ -4,7 +4,7 @@ every other way a run can end has its own exit code (EXIT_CODES, shown by `hsct-
 from __future__ import annotations
 
 import argparse
-import gc
+import atexit
 import os
 import signal
 import sys
@@ -66,13 +66,27 @@ def main(argv: list[str] | None = None, program: bool = False) -> int:
 
 def command_line() -> int:
     """The `hsct-sim` program (console script, `python -m simulator`): `main` on sys.argv, then a quick exit.
-    The interpreter's last garbage collection walks the hundreds of thousands of objects pandas and matplotlib
-    create; nothing the run made is left to collect, so the objects are frozen (gc.freeze) and Python skips
-    them (its gain: benchmarks/shortcuts.py). Not in `main`, which tests and notebooks call in a process that
-    goes on."""
-    code = main(program=True)
-    gc.freeze()
-    return code
+    Once the libraries' own exit handlers have run, the process leaves without the interpreter's finalisation,
+    which would collect and free, one by one, the hundreds of thousands of objects pandas and matplotlib made
+    (about a sixth of the default run; its gain: benchmarks/shortcuts.py). Not in `main`, which tests and
+    notebooks call in a process that goes on."""
+    code: list[int] = []
+    atexit.register(_leave_at_once, code)  # registered before any library's handler, so it runs after them all
+    code.append(main(program=True))
+    return code[0]
+
+
+def _leave_at_once(code: list[int]) -> None:
+    """The last exit handler: flush standard output and error, then end the process with main's exit code.
+    Without one (main raised) or if flushing fails (output closed), Python's own finalisation goes on as usual."""
+    if not code:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - reported by Python's own flush at exit, exactly as without this
+        return
+    os._exit(code[0])
 
 
 def _main(argv: list[str] | None, program: bool) -> int:
