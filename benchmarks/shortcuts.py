@@ -4,11 +4,11 @@ serves (issue 24: keep one only where it buys at least 10% of such a run).
     python benchmarks/shortcuts.py
 
 Prints `name: value` lines, as benchmarks/engine.py (which includes them). For each shortcut: the seconds of
-the shortcut and of the library doing the same work in this process, and `<name>_gain_share`, the seconds
-saved over the wall time of the run it serves (the default run; for the CSV writer also a run of a million
-patients, whose per-study table is big). The shortcuts that work on every core (figures, the big table) can
-gain only as much as the machine's ceiling at that moment allows (`shortcut_ceiling_speedup`). Shares, not
-seconds, are what to compare between machines.
+the shortcut and of the library doing the same work (the best of each, the two taking turns), and
+`<name>_gain_share`, the seconds saved over the wall time of the run it serves (the default run; for the CSV
+writer also a run of a million patients, whose per-study table is big). The shortcuts that work on every core
+(figures, the big table) can gain only as much as the machine's ceiling at that moment allows
+(`shortcut_ceiling_speedup`). Shares, not seconds, are what to compare between machines.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,35 +41,30 @@ SCENARIO = ROOT / "scenarios" / "burt2006.toml"
 BIG_STUDIES = 20_000  # a million patients of burt2006
 
 
-def best(action: Callable[[], object], repeats: int = 3) -> float:
-    """Shortest wall seconds of `repeats` calls."""
-    shortest = math.inf
+def in_turns(actions: Sequence[Callable[[], object]], repeats: int = 3) -> list[float]:
+    """Shortest wall seconds of each action, the actions taking turns `repeats` times: a shortcut and its library
+    are compared in the same moments of a machine whose load drifts."""
+    shortest = [math.inf] * len(actions)
     for _ in range(repeats):
-        began = time.perf_counter()
-        action()
-        shortest = min(shortest, time.perf_counter() - began)
+        for number, action in enumerate(actions):
+            began = time.perf_counter()
+            action()
+            shortest[number] = min(shortest[number], time.perf_counter() - began)
     return shortest
 
 
-def fresh_wall(code: str, repeats: int = 3) -> float:
-    """Shortest wall seconds of a fresh interpreter running `code`."""
-    return best(lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True),
-                repeats)
+def fresh(code: str) -> Callable[[], object]:
+    """A fresh interpreter running `code`."""
+    return lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
 
 
-def command_walls(module_codes: list[str], arguments: list[str], repeats: int) -> list[list[float]]:
-    """Wall seconds of the command line `arguments` run by each of `module_codes` in a fresh interpreter, taking
-    turns `repeats` times: ways of running one command compared in the same moments of a machine whose load
-    changes."""
-    walls: list[list[float]] = [[] for _ in module_codes]
-    for _ in range(repeats):
-        for code, seconds in zip(module_codes, walls):
-            with tempfile.TemporaryDirectory() as folder:
-                began = time.perf_counter()
-                subprocess.run([sys.executable, "-c", code, *arguments, "--quiet", "--output",
-                                str(Path(folder) / "run")], cwd=ROOT, check=True, capture_output=True)
-                seconds.append(time.perf_counter() - began)
-    return walls
+def command(module_code: str, arguments: list[str]) -> Callable[[], object]:
+    """The command line `arguments` run by `module_code` in a fresh interpreter, into a new folder."""
+    def once() -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            subprocess.run([sys.executable, "-c", module_code, *arguments, "--quiet", "--output",
+                            str(Path(folder) / "run")], cwd=ROOT, check=True, capture_output=True)
+    return once
 
 
 CONSOLE = "import sys; from simulator.cli import command_line; sys.exit(command_line())"
@@ -84,8 +79,8 @@ def shortcut_rows() -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [("pandas", pd.__version__), ("scipy", scipy.__version__),
                                       ("shortcut_ceiling_speedup", f"{ceiling_round(local_cores()):.2f}")]
     default = ["run", str(SCENARIO)]
-    # the quick exit (cli.command_line) against Python's own finalisation, taking turns: best of each
-    default_wall, plain = map(min, command_walls([CONSOLE, PLAIN_EXIT], default, 5))
+    # the quick exit (cli.command_line) against Python's own finalisation
+    default_wall, plain = in_turns([command(CONSOLE, default), command(PLAIN_EXIT, default)], 5)
     rows.append(("shortcut_default_run_seconds", f"{default_wall:.3f}"))
     rows += _gain("quick_exit", default_wall, plain, default_wall)
 
@@ -95,21 +90,20 @@ def shortcut_rows() -> list[tuple[str, object]]:
     studies = result.studies
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        ours = best(lambda: write_csv(studies, folder / "ours.csv", local_cores()))
-        theirs = best(lambda: studies.to_csv(folder / "pandas.csv", index=False))
+        ours, theirs = in_turns([lambda: write_csv(studies, folder / "ours.csv", local_cores()),
+                                 lambda: studies.to_csv(folder / "pandas.csv", index=False)])
         same = (folder / "ours.csv").read_bytes() == (folder / "pandas.csv").read_bytes()
         rows += [*_gain("csv_table", ours, theirs, default_wall), ("csv_table_same_bytes", same)]
 
         # report/forked.py figure drawing on every core against one process
         figures = result.figure_files()
-        on_all = best(lambda: drawing.draw(figures, folder, local_cores()), 2)
-        on_one = best(lambda: drawing.draw(figures, folder, 1), 2)
+        on_all, on_one = in_turns([lambda: drawing.draw(figures, folder, local_cores()),
+                                   lambda: drawing.draw(figures, folder, 1)], 2)
         rows += _gain("forked_figures", on_all, on_one, default_wall)
 
     # scenario/normal_quantile.py against scipy.special.ndtri: what it saves is importing scipy in a process that
     # simulates lognormal durations (the default run's parent, whose workers fork from it)
-    bare = fresh_wall("import numpy, pandas")
-    with_scipy = fresh_wall("import numpy, pandas, scipy.special")
+    bare, with_scipy = in_turns([fresh("import numpy, pandas"), fresh("import numpy, pandas, scipy.special")], 5)
     rows += _gain("normal_quantile", bare, with_scipy, default_wall)
     from scipy import special
 
@@ -127,9 +121,9 @@ def shortcut_rows() -> list[tuple[str, object]]:
             run(scenario, replications=BIG_STUDIES, options=RunOptions(workers=local_cores()).quiet())
             write_csv(big_studies, folder / "ours.csv", local_cores())
 
-        big_wall = best(whole_big_run, 2)
-        ours_big = best(lambda: write_csv(big_studies, folder / "ours.csv", local_cores()), 2)
-        pandas_big = best(lambda: big_studies.to_csv(folder / "pandas.csv", index=False), 2)
+        [big_wall] = in_turns([whole_big_run], 2)
+        ours_big, pandas_big = in_turns([lambda: write_csv(big_studies, folder / "ours.csv", local_cores()),
+                                         lambda: big_studies.to_csv(folder / "pandas.csv", index=False)], 2)
         rows += [("shortcut_big_run_studies", BIG_STUDIES), ("shortcut_big_run_seconds", f"{big_wall:.3f}"),
                  *_gain("csv_table_big_run", ours_big, pandas_big, big_wall)]
     return rows
