@@ -72,6 +72,17 @@ def page(output: str) -> str:
         f"in a run of {rows.get('parallel_run_patients', '?')} patients: {rows.get('parent_share_of_cpu', '?')} "
         f"(Amdahl's law then allows {rows.get('amdahl_speedup_16_workers', '?')}x on 16 workers).",
         "",
+        "## The default run",
+        "",
+        f"`hsct-sim run scenarios/burt2006.toml` took {rows.get('default_run_seconds', '?')} s (best of 5) and "
+        f"{rows.get('default_run_cpu_seconds', '?')} s of CPU in all its processes. The shortest wall time that CPU "
+        f"allows on {cores} cores, its start-up alone and then every core busy to the end, is "
+        f"{rows.get('default_run_bound_seconds', '?')} s: below it only by spending less CPU, not by ordering the "
+        f"work better. Its parts, as one process does them: start-up and imports "
+        f"{rows.get('default_run_import_seconds', '?')} s, simulating {rows.get('default_run_simulate_seconds', '?')} s "
+        f"(matplotlib loading meanwhile), writing the run folder {rows.get('default_run_save_seconds', '?')} s "
+        "(forked children drawing the figures while it loads pandas and writes the tables).",
+        "",
         "## Shortcuts against the libraries they mirror",
         "",
         f"Each shortcut's gain is the seconds it saves over its library, as a share of the run it serves "
