@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulator.engine import queueing
-from simulator.engine.queueing import Rules, queue_rows
+from simulator.engine.queueing import QueueLines, Rules, contention, queue_rows
 
 from helpers import ROOT, assert_within_mc_se
 
@@ -49,6 +49,31 @@ def test_the_recursion_gives_simpys_starts_bit_for_bit(capacity, ties, monkeypat
     assert len(undecided) > 10 and not all(undecided)
     if ties:  # simultaneous events: SimPy decides their order
         assert any(undecided)
+
+
+def one_study_line(arrival: np.ndarray, period: np.ndarray, full: np.ndarray) -> tuple[list, list, list, list]:
+    """One study's queue set out the obvious way, one study at a time: its present patients by busy period, then
+    arrival; where each busy period begins; the first arrival of each (inf after the last); the flagged ones."""
+    present = np.flatnonzero(~np.isnan(arrival))
+    members = present[np.lexsort((arrival[present], period[present]))]
+    periods = period[members]
+    bounds = np.searchsorted(periods, np.arange(periods[-1] + 2))
+    first = np.append(arrival[members[bounds[:-1]]], np.inf)
+    return members.tolist(), bounds.tolist(), first.tolist(), np.unique(period[full]).tolist()
+
+
+@pytest.mark.parametrize("ties", [False, True], ids=["continuous", "whole days"])
+@pytest.mark.parametrize("capacity", [1, 3])
+def test_the_queues_set_out_for_every_study_at_once_are_each_studys_own(capacity, ties):
+    """QueueLines works out every queued study's line in a few array operations: the same lines as each study
+    worked out on its own, absent patients and simultaneous arrivals included."""
+    arrival, hold, _ = random_queues(np.random.default_rng(10 + capacity), ties)
+    period, full = contention(Rules(capacity=capacity), arrival, hold)
+    queued = np.flatnonzero(full.any(axis=1))
+    lines = QueueLines.of(arrival[queued], period[queued], full[queued])
+    assert len(queued) > 5
+    for number, row in enumerate(queued.tolist()):
+        assert lines.line(number) == one_study_line(arrival[row], period[row], full[row])
 
 
 def test_the_mm2_queue_waits_as_erlang_c():
