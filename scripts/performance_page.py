@@ -79,7 +79,8 @@ def page(output: str) -> str:
         f"allows on {cores} cores, its start-up alone and then every core busy to the end, is "
         f"{rows.get('default_run_bound_seconds', '?')} s: below it only by spending less CPU, not by ordering the "
         f"work better. Its parts, as one process does them: start-up and imports "
-        f"{rows.get('default_run_import_seconds', '?')} s, simulating {rows.get('default_run_simulate_seconds', '?')} s "
+        f"{rows.get('default_run_import_seconds', '?')} s, "
+        f"simulating {rows.get('default_run_simulate_seconds', '?')} s "
         f"(matplotlib loading meanwhile), writing the run folder {rows.get('default_run_save_seconds', '?')} s "
         "(forked children drawing the figures while it loads pandas and writes the tables).",
         "",
