@@ -17,7 +17,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.questions.run import run as run_question  # `hsct-sim run` calls its run() when it runs
-from simulator.simulation import execution
+from simulator.simulation import execution, stopping
 
 from helpers import SCENARIOS
 
@@ -258,3 +258,32 @@ def test_scheduler_addresses_are_checked_before_connecting(in_tmp_cwd, capsys, a
         main([*TINY_RUN, "--scheduler", address])
     assert exit.value.code == 2
     assert says in capsys.readouterr().err
+
+
+class _Finalised:
+    """An object whose finaliser receives a signal: Python runs the signal's handler inside the finaliser and
+    swallows the exception it raises ("Exception ignored in ..."), as it may for a real Ctrl-C mid-import."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+        time.sleep(0.01)  # the handler runs here, inside the finaliser
+
+
+@pytest.mark.parametrize("signum, raised", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, stopping.Stopped)])
+def test_a_stop_swallowed_by_a_finaliser_is_raised_again_at_the_next_check(signum, raised, monkeypatch):
+    """Ctrl-C, like SIGTERM, is remembered: a run whose interruption Python swallowed stops at its next check
+    (after a chunk, before its folder is moved into place) instead of finishing as if nobody had asked."""
+    swallowed: list[type] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: swallowed.append(unraisable.exc_type))
+    restore = stopping.handle()
+    try:
+        _Finalised(signum)  # dropped at once: its finaliser gets the signal and Python swallows the exception
+        assert swallowed == [raised]
+        with pytest.raises(raised):
+            stopping.check()
+    finally:
+        restore()
+    stopping.check()  # restored: nothing remembered

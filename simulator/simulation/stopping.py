@@ -1,7 +1,7 @@
 """SIGTERM and SIGHUP stop a run as Ctrl-C does: an exception in the main thread, so the run folder is
 cleaned up on the way out. Python may swallow an exception raised by a signal handler (when the handler runs
-inside a finaliser, for example), so the request is also remembered and `check()`, called after every chunk,
-raises it again."""
+inside a finaliser, for example), so every request, Ctrl-C's included, is also remembered and `check()`, called
+after every chunk and before a run folder is moved into place, raises it again."""
 
 from __future__ import annotations
 
@@ -22,13 +22,17 @@ class Stopped(BaseException):
 
 
 def handle() -> Callable[[], None]:
-    """Raise Stopped on SIGTERM and SIGHUP (unless ignored, as under nohup); return what restores the previous
-    handlers. Pool workers reset these to the default (simulator.execution)."""
+    """Raise Stopped on SIGTERM and SIGHUP (unless ignored, as under nohup), and KeyboardInterrupt on Ctrl-C as
+    Python does (unless ignored or handled by the caller), each remembered for `check`; return what restores the
+    previous handlers. Pool workers reset these to the default (simulation.pool)."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous = {s: signal.getsignal(s) for s in SIGNALS if signal.getsignal(s) == signal.SIG_DFL}
     for signum in previous:
         signal.signal(signum, _stop)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.default_int_handler
+        signal.signal(signal.SIGINT, _interrupt)
 
     def restore() -> None:
         for signum, handler in previous.items():
@@ -39,7 +43,10 @@ def handle() -> Callable[[], None]:
 
 
 def check() -> None:
-    """Raise Stopped if a stopping signal arrived (its own exception may have been swallowed)."""
+    """Raise KeyboardInterrupt or Stopped if a stopping signal arrived (its own exception may have been
+    swallowed)."""
+    if _requested[:1] == [signal.SIGINT]:
+        raise KeyboardInterrupt
     if _requested:
         raise Stopped(_requested[0])
 
@@ -47,3 +54,8 @@ def check() -> None:
 def _stop(signum: int, frame: object) -> None:
     _requested.append(signum)
     raise Stopped(signum)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    _requested.append(signum)
+    raise KeyboardInterrupt
