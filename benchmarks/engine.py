@@ -17,8 +17,10 @@ installed (`pip install -e '.[bench]'`), Ciw on the same queue (benchmarks/conte
 the explorer's grid (60 points x 2,000 studies of burt2006). `ceiling_speedup` is the machine's own parallel ceiling
 (a CPU-bound loop on 1 and on N processes, benchmarks/targets.py) and `whole_run_share_of_ceiling` the whole run's
 speed-up on N workers over it (the `run` command as a user waits for it: start-up, simulating, the run folder).
-The shortcuts that mirror a library are measured against it (benchmarks/shortcuts.py), and each of issue 28's
-targets ends the output as `target_*: figure (target): met/missed`.
+The shortcuts that mirror a library are measured against it (benchmarks/shortcuts.py). `machine_unit_seconds_first`
+and `_last` time one unit of the ceiling's CPU-bound loop at the start and at the end (about a second on a quiet
+core): absolute seconds scale with it. Each of issue 28's targets ends the output as
+`target_*: figure (target): met/missed`.
 `make performance` writes docs/performance.md from one run. Compare ratios from one run: machines are noisy.
 """
 
@@ -43,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from shortcuts import shortcut_rows  # noqa: E402
-from targets import SWEEP, Target, paired_rounds  # noqa: E402
+from targets import SWEEP, Target, paired_rounds, unit_seconds  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 from simulator.engine.pathway import simulate_pathway  # noqa: E402
@@ -369,6 +371,7 @@ def main() -> None:
             print(f"{name}: {value}")
         return
 
+    unit_before = unit_seconds()
     rows: list[tuple[str, object]] = [
         ("scenario", args.scenario.name),
         ("python", platform.python_version()),
@@ -413,6 +416,8 @@ def main() -> None:
     rows += question_rows(args.question_runs)
     rows += parallel_rows(args.scenario, args.big_patients)
     rows += shortcut_rows()
+    rows += [("machine_unit_seconds_first", f"{unit_before:.2f}"),
+             ("machine_unit_seconds_last", f"{unit_seconds():.2f}")]
     rows += targets(rows)
     for name, value in rows:
         print(f"{name}: {value}")

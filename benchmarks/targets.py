@@ -35,6 +35,12 @@ def _spin_processes(processes: int, units: int) -> float:
     return time.perf_counter() - began
 
 
+def unit_seconds() -> float:
+    """Wall seconds of one unit of that CPU-bound work in one fresh process: how fast the machine runs now (about
+    a second on a quiet core), to read the absolute seconds measured beside it."""
+    return _spin_processes(1, 1)
+
+
 def ceiling_round(processes: int) -> float:
     """The machine's parallel ceiling now: N units of CPU-bound work in one process against N at once, one each
     in N processes."""

@@ -48,7 +48,10 @@ def page(output: str) -> str:
         "",
         f"One run of `make bench` on a {rows.get('cores', '?')}-core machine (Python {rows.get('python', '?')}, "
         f"numpy {rows.get('numpy', '?')}, pandas {rows.get('pandas', '?')}, SimPy {rows.get('simpy', '?')}). "
-        "Seconds depend on the machine and on what else it runs; read the ratios, which come from the same run.",
+        "Seconds depend on the machine and on what else it runs; read the ratios, which come from the same run. "
+        f"One unit of CPU-bound work (benchmarks/targets.py) took {rows.get('machine_unit_seconds_first', '?')} s "
+        f"at the start of this run and {rows.get('machine_unit_seconds_last', '?')} s at its end (about a second on "
+        "a quiet core): absolute seconds scale with it.",
         "",
         "## Targets",
         "",
