@@ -1,11 +1,13 @@
 """SIGTERM and SIGHUP stop a run as Ctrl-C does: an exception in the main thread, so the run folder is
 cleaned up on the way out. Python may swallow an exception raised by a signal handler (when the handler runs
 inside a finaliser, for example), so every request, Ctrl-C's included, is also remembered and `check()`, called
-after every chunk and before a run folder is moved into place, raises it again."""
+after every chunk and before a run folder is moved into place, raises it again; Python's report of the swallowed
+exception ("Exception ignored in ...") is left out, so that stopping stays one line."""
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 
@@ -33,10 +35,18 @@ def handle() -> Callable[[], None]:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous[signal.SIGINT] = signal.default_int_handler
         signal.signal(signal.SIGINT, _interrupt)
+    report = sys.unraisablehook
+
+    def swallowed(unraisable: sys.UnraisableHookArgs) -> None:
+        if not (_requested and isinstance(unraisable.exc_value, (KeyboardInterrupt, Stopped))):
+            report(unraisable)  # any other exception a finaliser raised is reported as Python would
+
+    sys.unraisablehook = swallowed
 
     def restore() -> None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = report
         _requested.clear()
 
     return restore
