@@ -19,7 +19,7 @@ the explorer's grid (60 points x 2,000 studies of burt2006). `ceiling_speedup` i
 speed-up on N workers over it (the `run` command as a user waits for it: start-up, simulating, the run folder).
 The shortcuts that mirror a library are measured against it (benchmarks/shortcuts.py). `machine_unit_seconds_first`
 and `_last` time one unit of the ceiling's CPU-bound loop at the start and at the end (about a second on a quiet
-core): absolute seconds scale with it. Each of issue 28's targets ends the output as
+core): well above that, the machine was busy. Each of issue 28's targets ends the output as
 `target_*: figure (target): met/missed`.
 `make performance` writes docs/performance.md from one run. Compare ratios from one run: machines are noisy.
 """

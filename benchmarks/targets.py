@@ -36,8 +36,8 @@ def _spin_processes(processes: int, units: int) -> float:
 
 
 def unit_seconds() -> float:
-    """Wall seconds of one unit of that CPU-bound work in one fresh process: how fast the machine runs now (about
-    a second on a quiet core), to read the absolute seconds measured beside it."""
+    """Wall seconds of one unit of that CPU-bound work in one fresh process: how fast a pure-Python loop runs now
+    (about a second on a quiet core), a sign of how busy the machine was while the seconds beside it were measured."""
     return _spin_processes(1, 1)
 
 

@@ -51,7 +51,8 @@ def page(output: str) -> str:
         "Seconds depend on the machine and on what else it runs; read the ratios, which come from the same run. "
         f"One unit of CPU-bound work (benchmarks/targets.py) took {rows.get('machine_unit_seconds_first', '?')} s "
         f"at the start of this run and {rows.get('machine_unit_seconds_last', '?')} s at its end (about a second on "
-        "a quiet core): absolute seconds scale with it.",
+        "a quiet core): well above that, the machine was busy and absolute seconds read high, though not all "
+        "work slows alike.",
         "",
         "## Targets",
         "",
