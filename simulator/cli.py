@@ -68,7 +68,7 @@ def command_line() -> int:
     """The `hsct-sim` program (console script, `python -m simulator`): `main` on sys.argv, then a quick exit.
     Once the libraries' own exit handlers have run, the process leaves without the interpreter's finalisation,
     which would collect and free, one by one, the hundreds of thousands of objects pandas and matplotlib made
-    (12-32% of the default run in benchmarks/shortcuts.py). Not in `main`, which tests and
+    (10-32% of the default run in benchmarks/shortcuts.py). Not in `main`, which tests and
     notebooks call in a process that goes on."""
     code: list[int] = []
     atexit.register(_leave_at_once, code)  # registered before any library's handler, so it runs after them all
