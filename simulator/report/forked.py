@@ -111,7 +111,7 @@ def _fork(queue: _Queue) -> int:
     try:
         child = os.fork()
         if child == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
-            _leave_stopping_to_the_parent()
+            leave_stopping_to_the_parent()
             die_with(parent)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
@@ -128,12 +128,14 @@ def _fork(queue: _Queue) -> int:
     return child
 
 
-def _leave_stopping_to_the_parent() -> None:
-    """The child ignores Ctrl-C and dies quietly of SIGTERM or SIGHUP: the parent stops it (SIGKILL) and says
-    why, once, without a traceback from each process."""
+def leave_stopping_to_the_parent() -> None:
+    """This child (a forked writer, a simulation pool worker) ignores Ctrl-C and dies quietly of SIGTERM or SIGHUP
+    (unless ignored, as under nohup): the parent stops it (SIGKILL) and says why, once, without a traceback from
+    each process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in STOP_SIGNALS - {signal.SIGINT}:
-        signal.signal(signum, signal.SIG_DFL)
+        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulation.stopping), not SIG_IGN
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def die_with(parent: int) -> None:

@@ -18,11 +18,9 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Generic, TypeVar
 
 from simulator.errors import MachineFault
-from simulator.report.forked import die_with
-from simulator.simulation import stopping
+from simulator.report.forked import STOP_SIGNALS, die_with, leave_stopping_to_the_parent
 
 R = TypeVar("R")
-STOP_SIGNALS = {signal.SIGINT, *stopping.SIGNALS}
 
 
 class WorkerPool:
@@ -113,9 +111,6 @@ def _start_worker(parent: int) -> None:
     """Workers leave Ctrl-C, SIGTERM and SIGHUP to the parent, which stops them all at once (WorkerPool.stop), and
     die with it: a parent killed outright (kill -9) leaves neither workers computing on nor their BrokenPipeError
     tracebacks."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for signum in stopping.SIGNALS:
-        if callable(signal.getsignal(signum)):  # the parent's Python handler (simulator.stopping), not SIG_IGN
-            signal.signal(signum, signal.SIG_DFL)
+    leave_stopping_to_the_parent()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the parent while forking
     die_with(parent)
